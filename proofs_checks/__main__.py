@@ -1,0 +1,3 @@
+from widthlimits.proofs_checks.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Commands of the ``widthlimits`` CLI (one module each; see ``cli.py``)."""

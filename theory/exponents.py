@@ -1,0 +1,186 @@
+"""Exact width exponents.
+
+A width exponent ``e`` stands for a quantity of size :math:`\\Theta(n^{e})`.  Exponents are exact:
+
+* :class:`fractions.Fraction` for numbers (``int``, ``Fraction`` and strings such as ``"1/2"``
+  are accepted; ``float`` is rejected because ``0.333`` is not ``1/3``);
+* ``INF`` / ``NEG_INF`` for "identically zero" quantities (zero initialization ``b = inf``, a frozen
+  layer ``c = inf``, exactly zero signals ``e = -inf``);
+* :mod:`sympy` expressions for symbolic work; then ``max`` becomes :class:`sympy.Max`.
+
+The arithmetic used by the engine is max-plus ("tropical"): a product multiplies sizes, so its
+exponent is the sum; a sum of terms without cancellation has the exponent of the largest term.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from fractions import Fraction
+from typing import Any, Union
+
+import sympy
+
+#: the exponent of an identically zero quantity; also ``b = inf`` (zero init), ``c = inf`` (frozen)
+INF = math.inf
+NEG_INF = -math.inf
+
+Exponent = Union[Fraction, float, sympy.Expr]  # float only for +-inf  # noqa: UP007
+
+
+def is_symbolic(e: Any) -> bool:
+    return isinstance(e, sympy.Basic) and not e.is_number
+
+
+def as_exponent(value: Any, *, name: str = "exponent") -> Exponent:
+    """Canonicalise one exponent; reject floats with a message naming the bad value.
+
+    >>> as_exponent("1/2"), as_exponent(-1), as_exponent("inf")
+    (Fraction(1, 2), Fraction(-1, 1), inf)
+    """
+    if isinstance(value, bool):
+        raise TypeError(f"`{name}` must be an exact number, got {value!r}")
+    if isinstance(value, Fraction):
+        return value
+    if isinstance(value, int):
+        return Fraction(value)
+    if isinstance(value, float):
+        if math.isinf(value):
+            return value
+        raise TypeError(
+            f"`{name}` must be exact (a fraction such as 1/3), got the float {value!r}"
+        )
+    if isinstance(value, str):
+        return _parse_exponent_text(value.strip(), name)
+    if isinstance(value, sympy.Basic):
+        if value in (sympy.oo,):
+            return INF
+        if value in (-sympy.oo,):
+            return NEG_INF
+        if value.is_Rational:
+            return Fraction(int(value.p), int(value.q))
+        if value.is_number:
+            raise TypeError(f"`{name}` must be rational, got {value!r}")
+        if value.has(sympy.Float):
+            raise TypeError(f"`{name}` contains a float: {value!r}")
+        return value
+    raise TypeError(f"`{name}` must be an int, a fraction string or a sympy expression, got {value!r}")
+
+
+_DECIMAL = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+_INTEGER = re.compile(r"^[+-]?\d+$")
+
+
+def _parse_exponent_text(text: str, name: str) -> Exponent:
+    low = text.lower()
+    if low in ("inf", "+inf", "oo", "infinity"):
+        return INF
+    if low in ("-inf", "-oo", "-infinity"):
+        return NEG_INF
+    if low in ("nan", "+nan", "-nan"):
+        raise ValueError(f"`{name}` is NaN ({text!r}); give an exact number such as 1/2")
+    if not text:
+        raise ValueError(f"`{name}` is empty")
+    if _DECIMAL.match(text) and not _INTEGER.match(text):
+        raise ValueError(
+            f"`{name}` must be exact: {text!r} looks like a decimal; write a fraction such as 1/3"
+        )
+    try:
+        return Fraction(text)
+    except (ValueError, ZeroDivisionError):
+        pass
+    try:
+        expr = sympy.sympify(text, rational=True)
+    except (sympy.SympifyError, SyntaxError, TypeError) as exc:
+        raise ValueError(f"`{name}`: cannot read {text!r} as an exact exponent") from exc
+    return as_exponent(expr, name=name)
+
+
+def is_neg_inf(e: Exponent) -> bool:
+    return isinstance(e, float) and e == NEG_INF or (isinstance(e, sympy.Basic) and e == -sympy.oo)
+
+
+def is_pos_inf(e: Exponent) -> bool:
+    return isinstance(e, float) and e == INF or (isinstance(e, sympy.Basic) and e == sympy.oo)
+
+
+def to_sympy(e: Exponent) -> sympy.Expr:
+    if isinstance(e, float):
+        return sympy.oo if e > 0 else -sympy.oo
+    if isinstance(e, Fraction):
+        return sympy.Rational(e.numerator, e.denominator)
+    return sympy.sympify(e)
+
+
+def from_sympy(e: sympy.Expr) -> Exponent:
+    return as_exponent(e) if e.is_number else e
+
+
+def emax(*args: Exponent) -> Exponent:
+    """Exponent of a sum of non-cancelling terms: the max (``-inf`` for an empty sum)."""
+    vals = [a for a in args if not is_neg_inf(a)]
+    if not vals:
+        return NEG_INF
+    if any(is_symbolic(v) for v in vals):
+        return from_sympy(sympy.Max(*[to_sympy(v) for v in vals]))
+    return max(vals)
+
+
+def emin(*args: Exponent) -> Exponent:
+    if any(is_symbolic(v) for v in args):
+        return from_sympy(sympy.Min(*[to_sympy(v) for v in args]))
+    return min(args)
+
+
+def eadd(*args: Exponent) -> Exponent:
+    """Exponent of a product: the sum; a zero factor (``-inf``) makes the product zero.
+
+    ``+inf`` arguments (from ``b = inf`` etc.) must have been negated to ``-inf`` by the caller.
+    """
+    total: Exponent = Fraction(0)
+    sym = False
+    for a in args:
+        if is_neg_inf(a):
+            return NEG_INF
+        if is_pos_inf(a):
+            raise ValueError("internal: +inf exponent in a product")
+        sym = sym or is_symbolic(a)
+        total = total + a  # type: ignore[operator]
+    if sym:
+        return from_sympy(sympy.sympify(total))
+    return total
+
+
+def eneg(e: Exponent) -> Exponent:
+    if isinstance(e, float):
+        return -e
+    return -e  # type: ignore[operator]
+
+
+def fmt(e: Exponent | None) -> str | None:
+    """Exact string form used in JSON and tables: ``"1/2"``, ``"-1"``, ``"-inf"``, ``"inf"``."""
+    if e is None:
+        return None
+    if isinstance(e, float):
+        return "inf" if e > 0 else "-inf"
+    if isinstance(e, Fraction):
+        return str(e)
+    return sympy.sstr(e)
+
+
+def compare(e: Exponent, value: int | Fraction = 0) -> int | None:
+    """Sign of ``e - value`` (-1, 0, 1), or ``None`` when symbolic and undecidable."""
+    if is_symbolic(e):
+        d = sympy.simplify(to_sympy(e) - sympy.Rational(value))
+        if d.is_positive:
+            return 1
+        if d.is_negative:
+            return -1
+        if d.is_zero:
+            return 0
+        return None
+    if e > value:
+        return 1
+    if e < value:
+        return -1
+    return 0

@@ -1,0 +1,163 @@
+"""Named parametrizations.
+
+Tensor Programs (TP4 Table 1; TP IVb Sec. 2.3; TP4 App. G / TP IVb Remark 2.8.25 for UP_s),
+written in TP4 form; learning-rate exponents depend on the optimizer family:
+
+=========  ===========================  ====================  =====================  ==============
+preset     a (input / hidden / readout)  b                     c, SGD                 c, entrywise
+=========  ===========================  ====================  =====================  ==============
+sp[:c]     0 / 0 / 0                    0 / 1/2 / 1/2         c (default 1)          c (default 1)
+ntp        0 / 1/2 / 1/2                0 / 0 / 0             0                      1/2 / 1 / 1/2
+mup        -1/2 / 0 / 1/2               1/2 / 1/2 / 1/2       0                      1/2 / 1 / 1/2
+mfp        0 / 1/2 / 1                  0 / 0 / 0             -1                     0 / 1/2 / 0
+up:s       s-1/2 / s / 1/2              1/2-s (all)           0                      1/2 / 1 / 1/2
+=========  ===========================  ====================  =====================  ==============
+
+Golikov's named modes (public code, ``utils/scale_hyperparams.py``; ../shared/background/golikov.md
+Sec. 2), in SP form (a = 0, input std width independent), non-input std ``n^{-q}``:
+
+====================  =====  =========================  ==========================
+mode                  q      GD LR exponents (c)        normalized LR exponents (c)
+====================  =====  =========================  ==========================
+golikov-default       1/2    0 / 0 / 0                  0 / 0 / 0
+golikov-sym-default   1/2    -1/2 / 1/2 / 1/2           (not defined)
+golikov-mf            1      -1 / 0 / 1                 0 / 1 / 1
+golikov-ntk           1/2    0 / 1/2 / 1                1/2 / 1 / 1
+golikov-intermediate  q      1-2q / 1-q / 1             1-q / 1 / 1
+====================  =====  =========================  ==========================
+
+TP5's three muP tables (Yang et al. 2022, Tables 3, 8, 9) are ``mup-table3``, ``mup-table8``,
+``mup-table9``; all three are equivalent to ``mup`` under the symmetry (tested).
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any
+
+from widthlimits.theory.exponents import as_exponent
+from widthlimits.theory.optimizers import Optimizer, get_optimizer
+from widthlimits.theory.parametrization import Parametrization, check_depth
+
+H = Fraction(1, 2)
+
+
+def _layers(inp: Any, hid: Any, out: Any, L: int) -> tuple[Any, ...]:
+    return (inp,) + (hid,) * (L - 1) + (out,)
+
+
+def _arg(name: str, text: str, lo: Fraction | None = None, hi: Fraction | None = None) -> Fraction:
+    v = as_exponent(text, name=name)
+    if not isinstance(v, Fraction):
+        raise ValueError(f"preset parameter of {name!r} must be a finite exact number, got {text!r}")
+    if (lo is not None and v < lo) or (hi is not None and v > hi):
+        raise ValueError(f"preset {name!r} needs a value in [{lo}, {hi}], got {text!r}")
+    return v
+
+
+def _sp(L: int, opt: Optimizer, arg: str | None) -> Parametrization:
+    c = _arg("sp", arg) if arg is not None else Fraction(1)
+    return Parametrization(
+        (0,) * (L + 1), _layers(0, H, H, L), (c,) * (L + 1), name="sp" + (f":{arg}" if arg else "")
+    )
+
+
+def _ntp(L: int, opt: Optimizer, arg: str | None) -> Parametrization:
+    c = _layers(H, 1, H, L) if opt.entrywise else (0,) * (L + 1)
+    return Parametrization(_layers(0, H, H, L), (0,) * (L + 1), c, name="ntp")
+
+
+def _mup(L: int, opt: Optimizer, arg: str | None) -> Parametrization:
+    c = _layers(H, 1, H, L) if opt.entrywise else (0,) * (L + 1)
+    return Parametrization(_layers(-H, 0, H, L), (H,) * (L + 1), c, name="mup")
+
+
+def _mfp(L: int, opt: Optimizer, arg: str | None) -> Parametrization:
+    c = _layers(0, H, 0, L) if opt.entrywise else (-1,) * (L + 1)
+    return Parametrization(_layers(0, H, 1, L), (0,) * (L + 1), c, name="mfp")
+
+
+def _up(L: int, opt: Optimizer, arg: str | None) -> Parametrization:
+    if arg is None:
+        raise ValueError("preset 'up' needs its parameter: up:<s> with s in [0, 1/2], e.g. up:1/4")
+    s = _arg("up", arg, Fraction(0), H)
+    c = _layers(H, 1, H, L) if opt.entrywise else (0,) * (L + 1)
+    return Parametrization(_layers(s - H, s, H, L), (H - s,) * (L + 1), c, name=f"up:{arg}")
+
+
+def _golikov(q: Fraction, gd: tuple[Any, Any, Any], norm: tuple[Any, Any, Any] | None, nm: str):
+    def build(L: int, opt: Optimizer, arg: str | None) -> Parametrization:
+        if opt.entrywise and norm is None:
+            raise ValueError(f"preset {nm!r} is defined for GD only (Golikov's code has no "
+                             "normalized-optimizer branch for it)")
+        c = norm if opt.entrywise else gd
+        return Parametrization((0,) * (L + 1), _layers(0, q, q, L), _layers(*c, L), name=nm)  # type: ignore[misc]
+
+    return build
+
+
+def _golikov_intermediate(L: int, opt: Optimizer, arg: str | None) -> Parametrization:
+    if arg is None:
+        raise ValueError("preset 'golikov-intermediate' needs q in [1/2, 1], e.g. golikov-intermediate:3/4")
+    q = _arg("golikov-intermediate", arg, H, Fraction(1))
+    c = (1 - q, 1, 1) if opt.entrywise else (1 - 2 * q, 1 - q, 1)
+    return Parametrization(
+        (0,) * (L + 1), _layers(0, q, q, L), _layers(*c, L), name=f"golikov-intermediate:{arg}"
+    )
+
+
+def _tp5(table: int):
+    # Yang et al. 2022 (TP5) muP tables, columns input / hidden / output; exponents of n with
+    # fan_in = n for hidden & output, fan_out = n for input.
+    def build(L: int, opt: Optimizer, arg: str | None) -> Parametrization:
+        if table == 3:
+            var, mult = (0, -1, -2), (0, 0, 0)
+            lr = (0, -1, -1) if opt.entrywise else (1, 0, -1)
+        elif table == 8:
+            var, mult = (0, -1, 0), (0, 0, -1)
+            lr = (0, -1, 0) if opt.entrywise else (1, 0, 1)
+        else:  # 9: "style of TP4"; input init variance 1/fan_out, multiplier sqrt(fan_out)
+            var, mult = (-1, -1, -1), (H, 0, -H)
+            lr = (-H, -1, -H) if opt.entrywise else (0, 0, 0)
+        return Parametrization.from_tp5(
+            _layers(*var, L), _layers(*mult, L), _layers(*lr, L), name=f"mup-table{table}"
+        )
+
+    return build
+
+
+PRESETS = {
+    "sp": _sp,
+    "ntp": _ntp,
+    "mup": _mup,
+    "mfp": _mfp,
+    "up": _up,
+    "golikov-default": _golikov(H, (0, 0, 0), (0, 0, 0), "golikov-default"),
+    "golikov-sym-default": _golikov(H, (-H, H, H), None, "golikov-sym-default"),
+    "golikov-mf": _golikov(Fraction(1), (-1, 0, 1), (0, 1, 1), "golikov-mf"),
+    "golikov-ntk": _golikov(H, (0, H, 1), (H, 1, 1), "golikov-ntk"),
+    "golikov-intermediate": _golikov_intermediate,
+    "mup-table3": _tp5(3),
+    "mup-table8": _tp5(8),
+    "mup-table9": _tp5(9),
+}
+
+#: names listed by ``widthlimits tables`` and used in tests (parametrized ones with an example)
+NAMED_POINTS = (
+    "sp", "sp:1/2", "ntp", "mup", "mfp", "up:1/4", "golikov-default", "golikov-sym-default",
+    "golikov-mf", "golikov-ntk", "golikov-intermediate:3/4",
+)
+
+
+def preset(name: str, depth: int, optimizer: str | Optimizer = "sgd") -> Parametrization:
+    """The named parametrization for ``depth`` hidden layers and the optimizer's family.
+
+    >>> preset("mup", 2, "sgd").a
+    (Fraction(-1, 2), Fraction(0, 1), Fraction(1, 2))
+    """
+    L = check_depth(depth)
+    opt = get_optimizer(optimizer)
+    key, _, arg = name.strip().lower().partition(":")
+    if key not in PRESETS:
+        raise ValueError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}")
+    return PRESETS[key](L, opt, arg or None)
