@@ -1,0 +1,118 @@
+"""The closed-form conditions of Tensor Programs IV and IVb: a second route, independent of the
+engine, used to cross-check it.
+
+TP4 (Yang & Hu 2021), SGD, with per-layer learning rates (the "[derived]" extension consistent with
+TP IVb Remark 2.8.6; background tensor_programs.md Sec. 1.4):
+
+.. math::
+    r_l = \\min(a_{L+1}+b_{L+1},\\ 2a_{L+1}+c_{L+1}) + c_l - 1 + 2a_l + \\mathbb I(l=1),
+    \\qquad r = \\min_{l \\le L} r_l .
+
+Stable (Thm 3.3) iff :math:`a_1+b_1=0`, :math:`a_l+b_l=\\tfrac12` (:math:`2\\le l\\le L`),
+:math:`a_{L+1}+b_{L+1}\\ge\\tfrac12`, :math:`r\\ge0`, :math:`2a_{L+1}+c_{L+1}\\ge1`,
+:math:`a_{L+1}+b_{L+1}+r\\ge1`.  Nontrivial (Thm 3.4) iff :math:`a_{L+1}+b_{L+1}+r=1` or
+:math:`2a_{L+1}+c_{L+1}=1`.  Feature learning iff r = 0, kernel iff r > 0 (Thm 3.6/3.8).
+
+TP IVb (Yang & Littwin 2023), entrywise optimizers with :math:`\\epsilon` negligible:
+:math:`r_l = c_l + a_l - 1` (:math:`l > 1`, including L+1), :math:`r_1 = c_1 + a_1`,
+:math:`r = \\min_{l\\le L} r_l`; stable (Thm 2.8.12, faithfulness condition dropped per Remark
+2.8.13 since scale-invariant updates have no faithfulness constraint) iff stable at init,
+:math:`r_l \\ge 0` for all :math:`l \\le L+1` and :math:`a_{L+1}+b_{L+1}+r \\ge 1`; nontrivial
+(Thm 2.8.15) iff :math:`r_{L+1} = 0` or :math:`a_{L+1}+b_{L+1}+r = 1`; feature learning iff r = 0,
+operator regime iff r > 0 (Thm 2.8.19).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+from widthlimits.theory.exponents import Exponent, is_pos_inf
+from widthlimits.theory.optimizers import Optimizer, get_optimizer
+from widthlimits.theory.parametrization import Parametrization
+
+HALF = Fraction(1, 2)
+
+
+@dataclass(frozen=True)
+class ClosedFormResult:
+    """Verdict of the closed-form theorem; ``conditions`` lists ``(name, lhs, relation, rhs,
+    holds)`` for every inequality of the theorem."""
+
+    theorem: str
+    applies: bool
+    reason: str
+    r: Exponent | None
+    r_layers: tuple[Exponent, ...]
+    stable_at_init: bool
+    stable: bool
+    nontrivial: bool
+    regime: str
+    conditions: tuple[tuple[str, Exponent, str, Exponent, bool], ...]
+
+
+def _applies(p: Parametrization) -> tuple[bool, str]:
+    if p.is_symbolic():
+        return False, "symbolic exponents (use the engine's symbolic mode)"
+    if any(is_pos_inf(x) for x in (*p.b, *p.c)):
+        return False, "zero initialization or frozen layers are outside the theorems"
+    return True, ""
+
+
+def closed_form(p: Parametrization, optimizer: str | Optimizer) -> ClosedFormResult:
+    """TP4 (SGD-type) or TP IVb (entrywise) verdict for ``p``; see the module docstring."""
+    opt = get_optimizer(optimizer)
+    L = p.depth
+    a, b = list(p.a), list(p.b)
+    c = list(p.c)
+    if not opt.entrywise and p.d is not None:  # TP IVb Remark 2.2.4: c <- c - d for SGD
+        c = [ci - di for ci, di in zip(c, p.d, strict=True)]
+    ok, why = _applies(p)
+    conds: list[tuple[str, Exponent, str, Exponent, bool]] = []
+    if not ok:
+        return ClosedFormResult("TP IVb" if opt.entrywise else "TP4", False, why, None, (),
+                                False, False, False, "n/a", ())
+
+    def cond(name: str, lhs: Exponent, rel: str, rhs: Exponent) -> bool:
+        holds = {"=": lhs == rhs, ">=": lhs >= rhs, "<=": lhs <= rhs}[rel]
+        conds.append((name, lhs, rel, rhs, holds))
+        return holds
+
+    init_ok = cond("a_1 + b_1 = 0", a[0] + b[0], "=", 0)
+    for l in range(1, L):
+        init_ok &= cond(f"a_{l + 1} + b_{l + 1} = 1/2", a[l] + b[l], "=", HALF)
+    ab = a[L] + b[L]
+    init_ok &= cond(f"a_{L + 1} + b_{L + 1} >= 1/2", ab, ">=", HALF)
+    if not opt.entrywise:
+        theorem = "TP4"
+        m = min(ab, 2 * a[L] + c[L])
+        rl = tuple(m + c[l] - 1 + 2 * a[l] + (1 if l == 0 else 0) for l in range(L))
+        r = min(rl)
+        st = cond("r >= 0", r, ">=", 0)
+        st &= cond(f"2a_{L + 1} + c_{L + 1} >= 1", 2 * a[L] + c[L], ">=", 1)
+        st &= cond(f"a_{L + 1} + b_{L + 1} + r >= 1", ab + r, ">=", 1)
+        nontriv = (ab + r == 1) or (2 * a[L] + c[L] == 1)
+        readout_r = 2 * a[L] + c[L] - 1
+    else:
+        theorem = "TP IVb"
+        rl = tuple(c[l] + a[l] - (0 if l == 0 else 1) for l in range(L))
+        r = min(rl)
+        readout_r = c[L] + a[L] - 1
+        st = True
+        for l in range(L):
+            st &= cond(f"r_{l + 1} >= 0", rl[l], ">=", 0)
+        st &= cond(f"r_{L + 1} = a_{L + 1} + c_{L + 1} - 1 >= 0", readout_r, ">=", 0)
+        st &= cond(f"a_{L + 1} + b_{L + 1} + r >= 1", ab + r, ">=", 1)
+        nontriv = readout_r == 0 or ab + r == 1
+    stable = bool(init_ok and st)
+    nontrivial = stable and nontriv
+    if not stable:
+        regime = "unstable"
+    elif not nontrivial:
+        regime = "trivial"
+    elif r == 0:
+        regime = "feature_learning"
+    else:
+        regime = "operator" if opt.entrywise else "kernel"
+    return ClosedFormResult(theorem, True, "", r, rl, bool(init_ok), stable, nontrivial, regime,
+                            tuple(conds))
