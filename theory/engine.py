@@ -554,7 +554,6 @@ class _Engine:
     # ------------------------------------------------------------------ per-step output change
     def step_change(self, t: int, xs: list[Vec], hs: list[Vec], step_blocks: list[dict]) -> None:
         """First-order change f_{t+1} - f_t caused by the step-t update."""
-        o = self.ops
         L = self.L
         dx_prev: Vec = {}
         for i in range(L):
