@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import re
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 #: subcommand modules, in the order ``widthlimits --help`` lists them
 COMMAND_MODULES: tuple[str, ...] = (
@@ -24,7 +26,15 @@ COMMAND_MODULES: tuple[str, ...] = (
 
 
 class _OneLineParser(argparse.ArgumentParser):
-    """argparse prints usage + message; we print one line and exit 2."""
+    """argparse prints usage + message; we print one line and exit 2.
+
+    Exponent lists such as ``-1/2,0,1/2`` or ``-inf`` start with a dash: they are values, not
+    options, so the negative-number pattern is widened accordingly.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._negative_number_matcher = re.compile(r"^-(\d|\.\d|inf|oo|nan)", re.IGNORECASE)
 
     def error(self, message: str) -> None:  # type: ignore[override]
         sys.stderr.write(f"{self.prog}: error: {message}\n")

@@ -245,4 +245,6 @@ def classify(
     >>> classify(preset("ntp", 3, "sgd")).regime
     'kernel'
     """
-    return classify_result(derive(parametrization, optimizer, activation, loss=loss, steps=steps))
+    return classify_result(
+        derive(parametrization, optimizer, activation, loss=loss, steps=steps, trace=False)
+    )

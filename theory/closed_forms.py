@@ -52,10 +52,16 @@ class ClosedFormResult:
 
 
 def _applies(p: Parametrization) -> tuple[bool, str]:
+    """The theorems assume Theta(1) pre-activations at init; a degenerate initialization
+    (some :math:`h^l_0 \\to 0`, i.e. :math:`a_1 + b_1 > 0` or :math:`a_l + b_l > 1/2`) is
+    outside them (TP4 would call it unstable by definition; the engine treats it as data)."""
     if p.is_symbolic():
         return False, "symbolic exponents (use the engine's symbolic mode)"
     if any(is_pos_inf(x) for x in (*p.b, *p.c)):
         return False, "zero initialization or frozen layers are outside the theorems"
+    if p.a[0] + p.b[0] > 0 or any(a + b > HALF for a, b in zip(p.a[1:-1], p.b[1:-1], strict=True)):
+        return False, ("degenerate initialization (vanishing pre-activations) is outside TP4/TP IVb, "
+                       "whose stability requires Theta(1) pre-activations")
     return True, ""
 
 

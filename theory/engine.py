@@ -57,6 +57,7 @@ O(1); the number of steps fixed as n -> infinity (the standard setting of TP4, T
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -167,17 +168,33 @@ class EngineResult:
 
 # ---------------------------------------------------------------------------- arithmetic
 class _Ops:
-    """max-plus arithmetic on exact exponents; numeric fast path or sympy."""
+    """max-plus arithmetic on exact exponents.
 
-    def __init__(self, symbolic: bool) -> None:
+    Numeric mode works on integers: every exponent is scaled by a common denominator ``D`` (the
+    engine only adds exponents, takes maxima and adds 1/2 or 1, so this is exact) and converted
+    back to ``Fraction`` at the boundary.  Symbolic mode works on sympy expressions.
+    """
+
+    def __init__(self, symbolic: bool, denominator: int = 2) -> None:
         self.symbolic = symbolic
+        self.D = denominator
         self.ninf: Exponent = -sympy.oo if symbolic else NEG_INF
-        self.zero: Exponent = sympy.Integer(0) if symbolic else Fraction(0)
-        self.half: Exponent = sympy.Rational(1, 2) if symbolic else HALF
-        self.one: Exponent = sympy.Integer(1) if symbolic else Fraction(1)
+        self.zero: Exponent = sympy.Integer(0) if symbolic else 0
+        self.half: Exponent = sympy.Rational(1, 2) if symbolic else denominator // 2
+        self.one: Exponent = sympy.Integer(1) if symbolic else denominator
 
     def conv(self, e: Exponent) -> Exponent:
-        return to_sympy(e) if self.symbolic else e
+        if self.symbolic:
+            return to_sympy(e)
+        if isinstance(e, float):
+            return e
+        return e.numerator * (self.D // e.denominator)  # type: ignore[union-attr]
+
+    def out(self, e: Exponent) -> Exponent:
+        """Back to the public representation (Fraction, +-inf, or sympy)."""
+        if self.symbolic or isinstance(e, float):
+            return e
+        return Fraction(e, self.D)  # type: ignore[arg-type]
 
     def mx(self, *xs: Exponent) -> Exponent:
         if not xs:
@@ -223,6 +240,16 @@ class _Ops:
         return None
 
 
+def _common_denominator(p: Parametrization) -> int:
+    if p.is_symbolic():
+        return 1
+    D = 2
+    for v in (*p.a, *p.b, *p.c, *(p.d or ())):
+        if isinstance(v, Fraction):
+            D = math.lcm(D, v.denominator)
+    return D
+
+
 def _correlated(l1: str, l2: str) -> bool:
     return l1 == l2 or (l1 in "FM" and l2 in "FM")
 
@@ -243,7 +270,7 @@ class _Engine:
     ) -> None:
         self.p, self.opt, self.act, self.loss = p, optimizer, activation, loss
         self.L = p.depth
-        self.ops = o = _Ops(p.is_symbolic())
+        self.ops = o = _Ops(p.is_symbolic(), _common_denominator(p))
         self.tracing = trace
         self.trace: list[Step] = []
         self.ex: dict[tuple[str, int | None, int], Exponent] = {}
@@ -251,7 +278,8 @@ class _Engine:
         a = [o.conv(x) for x in p.a]
         self.a = a
         # entry exponent of W^l_0 = n^{-a} w_0:  -a - b  (-inf for zero init)
-        self.w0 = [o.ninf if is_pos_inf(b) else o.conv(-x - b) for x, b in zip(p.a, p.b, strict=True)]  # type: ignore[operator]
+        self.w0 = [o.ninf if is_pos_inf(b) else o.conv(-x - b)  # type: ignore[operator]
+                   for x, b in zip(p.a, p.b, strict=True)]
         self.neg_c = [o.ninf if is_pos_inf(c) else o.conv(-c) for c in p.c]  # type: ignore[operator]
         self.d = None if p.d is None else [o.conv(x) for x in p.d]
         # accumulated update blocks per layer: (left label, right label) -> exponent
@@ -268,8 +296,11 @@ class _Engine:
                 and value > 0):
             self.first_blowup = t
         if self.tracing:
+            out = self.ops.out
             self.trace.append(
-                Step(q, layer, t, tuple(terms), value, tuple(sorted((comps or {}).items())))
+                Step(q, layer, t,
+                     tuple(Term(tm.what, tm.rule, out(tm.exponent)) for tm in terms), out(value),
+                     tuple(sorted((k, out(e)) for k, e in (comps or {}).items())))
             )
 
     def vexp(self, v: Vec) -> Exponent:
@@ -643,6 +674,7 @@ def derive(
         return eng.first_blowup is not None and eng.t_now >= eng.first_blowup + 1
 
     last, stationary = eng.run(steps, max_steps, stop)
+    out = eng.ops.out
     return EngineResult(
         parametrization=parametrization,
         optimizer=opt,
@@ -651,7 +683,7 @@ def derive(
         depth=L,
         steps=last,
         stationary_from=stationary,
-        exponents=dict(eng.ex),
+        exponents={k: out(e) for k, e in eng.ex.items()},
         trace=tuple(eng.trace),
-        normalizer={i: e for i, e in enumerate(eng.norm)},
+        normalizer={i: out(e) for i, e in enumerate(eng.norm)},
     )

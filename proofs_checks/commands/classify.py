@@ -1,0 +1,39 @@
+"""``widthlimits classify``: derive the exponents and classify the infinite-width limit.
+
+Thin shell over :func:`widthlimits.theory.classify.classify`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from widthlimits.proofs_checks.commands._params import (
+    add_activation_argument,
+    add_parametrization_arguments,
+    parametrization_from_args,
+)
+from widthlimits.proofs_checks.format import classification_table
+from widthlimits.theory.classify import classify
+
+NAME = "classify"
+HELP = "derive every width exponent of a parametrization and classify its infinite-width limit"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    add_parametrization_arguments(p)
+    add_activation_argument(p)
+    p.add_argument("--loss", default="mse", choices=["mse", "logistic"])
+    p.add_argument("--steps", type=int, default=None, metavar="T",
+                   help="compute steps 0..T (default: until the exponents are stationary)")
+    p.add_argument("--json", action="store_true", help="machine-readable output (schema in docs/)")
+
+
+def run(args: argparse.Namespace) -> int:
+    param = parametrization_from_args(args)
+    result = classify(param, args.optimizer, args.activation, loss=args.loss, steps=args.steps)
+    if args.json:
+        print(json.dumps(result.to_json(), indent=2))
+    else:
+        print(classification_table(result))
+    return 0

@@ -1,0 +1,63 @@
+"""Plain-text tables for the CLI (readable in a terminal, stable enough to paste in an issue)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from widthlimits.theory.classify import Classification
+from widthlimits.theory.exponents import fmt
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    cells = [[str(h) for h in headers]] + [["" if c is None else str(c) for c in r] for r in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in cells]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def classification_table(c: Classification) -> str:
+    e = c.engine
+    p = e.parametrization
+    L = e.depth
+    out = [f"{p.name or 'parametrization'}: depth L={L}, optimizer {e.optimizer.name}, "
+           f"activation {e.activation.name}, loss {e.loss}"]
+    rows = []
+    T = e.steps
+    for l in range(1, L + 2):
+        kind = "input" if l == 1 else ("readout" if l == L + 1 else "hidden")
+        rows.append([
+            l, kind, fmt(p.a[l - 1]), fmt(p.b[l - 1]), fmt(p.c[l - 1]),
+            fmt(p.d[l - 1]) if p.d is not None else "-",
+            fmt(e.exponents[("h", l, 0)]) if l <= L else fmt(e.exponents[("f", None, 0)]),
+            fmt(e.exponents[("dx", l, T)]) if l <= L else fmt(e.exponents[("df", None, T)]),
+            fmt(e.exponents[("dWx", l, T)]),
+            fmt(e.exponents[("dW", l, 0)]),
+        ])
+    out.append(table(["layer", "kind", "a", "b", "c", "d", "h_0 (f_0)", f"dx_{T} (df_{T})",
+                      f"dWx_{T}", "dW_0"], rows))
+    out.append("")
+    out.append(f"regime: {c.regime}")
+    out.append(f"stable: {c.stable}   stable at init: {c.stable_at_init}   "
+               f"degenerate at init: {c.degenerate_at_init}   nontrivial: {c.nontrivial}")
+    out.append(f"feature learning layers: {list(c.feature_learning_layers)}   "
+               f"maximal update layers: {list(c.maximal_update_layers)}   r = {fmt(c.r)}")
+    if c.discrete_time is not None:
+        dt = ("discrete-time limit (f_{t+1} - f_t = Theta(1))" if c.discrete_time else
+              f"per-step change n^{fmt(c.step_change_exponent)}: continuous-time limit after "
+              f"t = n^{fmt(c.time_rescaling)} tau")
+        out.append(f"time: {dt}")
+    st = e.stationary_from
+    out.append(f"steps computed: 0..{e.steps}" + (f" (stationary from step {st})" if st is not None
+                                                  else ""))
+    for b in c.binding:
+        out.append(f"binding: {b}")
+    for v in c.violations:
+        out.append(f"violation: {v}")
+    for n in c.notes:
+        out.append(f"note: {n}")
+    cf = c.closed_form
+    if cf is not None and cf.applies:
+        agree = "agrees" if cf.regime == c.regime else "DISAGREES"
+        out.append(f"closed form ({cf.theorem}): {cf.regime}, r = {fmt(cf.r)} -- {agree} with the engine")
+    return "\n".join(out)

@@ -1,0 +1,92 @@
+"""Property tests (hypothesis): symmetries, monotonicity, and consistency of the engine."""
+
+from fractions import Fraction as F
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from widthlimits.theory import Parametrization, equivalent
+from widthlimits.theory.classify import classify
+from widthlimits.theory.engine import derive
+
+quarter = st.integers(-8, 8).map(lambda k: F(k, 4))
+SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@st.composite
+def params(draw, max_depth: int = 4):
+    L = draw(st.integers(1, max_depth))
+    a = tuple(draw(quarter) for _ in range(L + 1))
+    b = tuple(draw(quarter) for _ in range(L + 1))
+    c = tuple(draw(quarter) for _ in range(L + 1))
+    return Parametrization(a, b, c)
+
+
+@SETTINGS
+@given(params(), st.lists(quarter, min_size=7, max_size=7),
+       st.sampled_from(["sgd", "momentum", "adam", "signsgd"]),
+       st.sampled_from(["tanh", "relu", "gelu", "linear"]))
+def test_exponents_are_invariant_under_the_width_symmetry(p, theta, opt, act):
+    """TP4 Eq. 5 / TP IVb Prop. 2.2.3: (a+t, b-t, c-2t) (SGD) or (a+t, b-t, c-t) (entrywise)
+    leaves f_t unchanged at every width, so every exponent of the effective network is unchanged
+    (only the gradient w.r.t. the raw weights w rescales by n^{-t})."""
+    q = p.shift(theta[: p.n_layers], opt)
+    assert equivalent(p, q, opt)
+    r1, r2 = derive(p, opt, act, steps=3, trace=False), derive(q, opt, act, steps=3, trace=False)
+    for key, e in r1.exponents.items():
+        if key[0] != "grad":
+            assert r2.exponents[key] == e, key
+
+
+@SETTINGS
+@given(params(), st.integers(0, 6), st.sampled_from([F(1, 4), F(1, 2), F(1)]),
+       st.sampled_from(["sgd", "momentum"]))
+def test_smaller_learning_rates_never_increase_any_exponent(p, layer, inc, opt):
+    """SGD-type power counting is monotone: raising c_l (a smaller learning rate) can only lower
+    the exponents of every change; a stable parametrization stays stable."""
+    layer %= p.n_layers
+    c = list(p.c)
+    c[layer] = c[layer] + inc
+    q = p.replace(c=tuple(c))
+    r1, r2 = derive(p, opt, "tanh", steps=3, trace=False), derive(q, opt, "tanh", steps=3, trace=False)
+    for key, e in r2.exponents.items():
+        assert e <= r1.exponents[key], key
+    if classify(p, opt).stable:
+        assert classify(q, opt).stable
+
+
+@SETTINGS
+@given(params(), st.sampled_from(["sgd", "adam", "rmsprop"]))
+def test_regime_is_consistent_with_its_exponents(p, opt):
+    c = classify(p, opt)
+    ex = c.engine.exponents
+    T = c.engine.steps
+    if c.regime == "unstable":
+        assert c.violations and all(v.exponent > 0 for v in c.violations)
+    else:
+        assert not c.violations
+        assert all(ex[("h", l, t)] <= 0 for l in range(1, p.depth + 1) for t in range(T + 1))
+    if c.regime == "feature_learning":
+        assert c.feature_learning_layers and c.nontrivial
+    if c.regime in ("kernel", "operator"):
+        assert c.nontrivial and not c.feature_learning_layers and c.r is not None and c.r > 0
+
+
+@SETTINGS
+@given(params(max_depth=3), st.sampled_from(["sgd", "adam"]))
+def test_a_frozen_network_never_moves(p, opt):
+    """c = inf everywhere: no update, every change is exactly zero at every step."""
+    q = p.replace(c=("inf",) * p.n_layers)
+    r = derive(q, opt, "tanh", steps=2, trace=False)
+    for (name, _l, t), e in r.exponents.items():
+        if name in ("dh", "dx", "df", "dW", "dWx", "W0dx", "df_step") and t >= 0:
+            assert e == float("-inf"), (name, t)
+    assert r.stationary_from in (None, 0)
+
+
+@SETTINGS
+@given(st.integers(1, 5), st.sampled_from(["sgd", "adam"]))
+def test_adding_depth_keeps_mup_feature_learning(L, opt):
+    from widthlimits.theory import preset
+
+    assert classify(preset("mup", L, opt), opt).regime == "feature_learning"
