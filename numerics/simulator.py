@@ -1,0 +1,733 @@
+"""Fast finite-width MLP simulator: hand-written forward/backward, seeds batched.
+
+All seeds of one width share every matrix product: weights are stacked along a leading seed
+axis ``S`` and one ``np.matmul`` on ``(S, n, n)`` arrays serves all of them.  Each seed draws
+its weights from its own ``SeedSequence([init_seed, width, seed])``, so the numbers do not
+depend on how seeds are grouped or scheduled (tested).
+
+SGD and momentum updates of the hidden ``n x n`` layers are rank ``B`` per step; in low-rank
+mode (automatic when ``B * steps <= width / 4``) the simulator never forms :math:`W_t` and
+computes :math:`W_t x = W_0 x + \\sum_s c_s U_s (V_s^\\top x)` instead, which also gives
+:math:`(W_t - W_0)x` and :math:`W_0 x` for free.
+
+Overflow or NaN never raises: the first step at which a seed produces a non-finite
+measurement is recorded as a :class:`Divergence`, and that seed's later values are NaN.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from widthlimits.numerics.activations import get_activation
+from widthlimits.numerics.config import SimulationConfig, width_factor
+from widthlimits.numerics.data import make_data
+from widthlimits.numerics.linalg import bmm, tr
+from widthlimits.numerics.losses import loss_derivative, loss_value
+from widthlimits.numerics.quantities import (
+    QUANTITY_NAMES,
+    QuantityKey,
+    key_to_str,
+    quantity_keys,
+    str_to_key,
+)
+from widthlimits.numerics.validation import check_int, check_seeds
+
+Array = np.ndarray
+#: quantities whose NaN means "undefined" (zero reference kernel), not divergence
+_NAN_OK = frozenset({"feature_kernel_change", "tangent_kernel_change"})
+
+
+@dataclass(frozen=True)
+class Divergence:
+    """A seed whose run overflowed or produced NaN.
+
+    Attributes
+    ----------
+    seed, step, width : int
+        The weight seed, the first step ``t`` with a non-finite measurement, and the width.
+    """
+
+    seed: int
+    step: int
+    width: int
+
+    @property
+    def message(self) -> str:
+        return f"diverged at step {self.step}, width {self.width} (seed {self.seed})"
+
+    def __str__(self) -> str:
+        return self.message
+
+
+@dataclass(frozen=True, eq=False)
+class Measurements:
+    """RMS sizes of every measured quantity at one width, per seed and step.
+
+    Attributes
+    ----------
+    width : int
+    seeds : tuple of int
+    steps : int
+        ``T``; arrays have ``T + 1`` columns (``t = 0..T``).
+    keys : tuple of (str, int or None)
+        ``(name, layer)`` of each row of ``values`` (see ``widthlimits.numerics.quantities``).
+    values : ndarray, shape (len(keys), len(seeds), steps + 1), float64
+        RMS values; NaN where undefined (``dW``/``df_step`` at ``t = T``) or after divergence.
+    loss : ndarray, shape (len(seeds), steps + 1)
+        Training loss on the whole data set at each step.
+    reference : ndarray, same shape as ``values``
+        RMS of the operands a difference quantity was computed from (``h`` for ``dh``, ...),
+        used to flag values below floating-point resolution; NaN for non-differences.
+    diverged : tuple of Divergence
+    dtype : str
+    seconds : float
+        Wall time of the simulation.
+    """
+
+    width: int
+    seeds: tuple[int, ...]
+    steps: int
+    keys: tuple[QuantityKey, ...]
+    values: Array
+    loss: Array
+    reference: Array
+    diverged: tuple[Divergence, ...] = ()
+    dtype: str = "float32"
+    seconds: float = 0.0
+
+    def index(self, name: str, layer: int | None = None) -> int:
+        try:
+            return self.keys.index((name, layer))
+        except ValueError:
+            raise KeyError(
+                f"quantity {key_to_str((name, layer))!r} was not measured; available: "
+                f"{', '.join(key_to_str(k) for k in self.keys)}"
+            ) from None
+
+    def get(self, name: str, layer: int | None = None) -> Array:
+        """Array ``(seeds, steps + 1)`` of quantity ``name`` at ``layer``."""
+        return self.values[self.index(name, layer)]
+
+    def tidy(self) -> list[dict[str, Any]]:
+        """Long table rows ``{width, name, layer, step, seed, value}`` (mup's coord-check
+        format; STYLE.md Sec. 8, lesson 9)."""
+        rows = []
+        for k, (name, layer) in enumerate(self.keys):
+            for i, seed in enumerate(self.seeds):
+                for t in range(self.steps + 1):
+                    rows.append({"width": self.width, "name": name, "layer": layer, "step": t,
+                                 "seed": seed, "value": float(self.values[k, i, t])})
+        return rows
+
+    def to_arrays(self) -> dict[str, Array]:
+        """Plain arrays for ``np.savez`` (no object arrays, so no pickle on load)."""
+        div = np.array([[d.seed, d.step, d.width] for d in self.diverged], dtype=np.int64)
+        return {
+            "width": np.array(self.width, dtype=np.int64),
+            "seeds": np.array(self.seeds, dtype=np.int64),
+            "steps": np.array(self.steps, dtype=np.int64),
+            "keys": np.array([key_to_str(k) for k in self.keys], dtype=np.str_),
+            "values": self.values,
+            "loss": self.loss,
+            "reference": self.reference,
+            "diverged": div.reshape(-1, 3),
+            "dtype": np.array(self.dtype, dtype=np.str_),
+            "seconds": np.array(self.seconds, dtype=np.float64),
+        }
+
+    @classmethod
+    def from_arrays(cls, a: Any) -> Measurements:
+        return cls(
+            width=int(a["width"]),
+            seeds=tuple(int(s) for s in a["seeds"]),
+            steps=int(a["steps"]),
+            keys=tuple(str_to_key(str(k)) for k in a["keys"]),
+            values=np.asarray(a["values"], dtype=np.float64),
+            loss=np.asarray(a["loss"], dtype=np.float64),
+            reference=np.asarray(a["reference"], dtype=np.float64),
+            diverged=tuple(Divergence(int(s), int(t), int(w)) for s, t, w in a["diverged"]),
+            dtype=str(a["dtype"]),
+            seconds=float(a["seconds"]),
+        )
+
+    @staticmethod
+    def concatenate(parts: Sequence[Measurements]) -> Measurements:
+        """Join measurements of disjoint seed groups at the same width."""
+        first = parts[0]
+        for p in parts[1:]:
+            if p.width != first.width or p.keys != first.keys or p.steps != first.steps:
+                raise ValueError("can only concatenate measurements of the same width/quantities")
+        return Measurements(
+            width=first.width,
+            seeds=tuple(s for p in parts for s in p.seeds),
+            steps=first.steps,
+            keys=first.keys,
+            values=np.concatenate([p.values for p in parts], axis=1),
+            loss=np.concatenate([p.loss for p in parts], axis=0),
+            reference=np.concatenate([p.reference for p in parts], axis=1),
+            diverged=tuple(d for p in parts for d in p.diverged),
+            dtype=first.dtype,
+            seconds=sum(p.seconds for p in parts),
+        )
+
+
+# ---------------------------------------------------------------------------- helpers
+def _rms(a: Array) -> Array:
+    """Per-seed RMS over all but the leading axis, accumulated in float64."""
+    flat = a.reshape(a.shape[0], -1)
+    if flat.shape[1] == 0:
+        return np.zeros(a.shape[0])
+    if flat.dtype == np.float64 or flat.shape[1] <= 1 << 16:
+        sq = np.einsum("si,si->s", flat, flat, dtype=np.float64)
+    else:  # large matrices: float32 accumulation (SIMD), precise enough for an RMS
+        sq = np.einsum("si,si->s", flat, flat).astype(np.float64)
+    return np.sqrt(sq / flat.shape[1])
+
+
+def _gram_fro2(U: Array, V: Array, w: Array | None = None) -> Array:
+    """:math:`\\|\\sum_k w_k u_k v_k^\\top\\|_F^2` per seed, for ``U`` (S, K, m), ``V`` (S, K, p)."""
+    GU = bmm(U, U.swapaxes(-1, -2)).astype(np.float64)
+    GV = bmm(V, V.swapaxes(-1, -2)).astype(np.float64)
+    if w is None:
+        return np.einsum("skj,skj->s", GU, GV)
+    return np.einsum("k,skj,skj,j->s", w, GU, GV, w)
+
+
+def minibatch_rows(config: SimulationConfig, t: int) -> Array:
+    """Rows of the data set used by the update at step ``t``.
+
+    Full batch: all rows.  Otherwise rows ``order[(tB + k) mod N]``, ``k < B``, of a fixed
+    permutation drawn from the data seed (the same at every width and weight seed).
+    """
+    N, B = config.data.n_samples, config.effective_batch_size
+    if B == N:
+        return np.arange(N)
+    order = np.random.default_rng(
+        np.random.SeedSequence([config.data.seed, 0xBA7C4])).permutation(N)
+    return order[(t * B + np.arange(B)) % N]
+
+
+def init_weights(config: SimulationConfig, width: int, seeds: Sequence[int]) -> list[Array]:
+    """Initial effective weights :math:`W^l_0 = n^{-a_l} w^l_0`, stacked over seeds.
+
+    Shapes ``(S, n, d_in)``, ``(S, n, n)`` (``L - 1`` times), ``(S, 1, n)``.  Seed ``s`` draws
+    from ``default_rng(SeedSequence([init_seed, width, s]))`` layer by layer, so a seed's
+    weights do not depend on the other seeds in the batch.
+    """
+    p, n, d = config.param, width, config.data.d_in
+    dt = np.dtype(config.dtype)
+    L = p.depth
+    shapes = [(n, d)] + [(n, n)] * (L - 1) + [(1, n)]
+    Ws = [np.empty((len(seeds), *sh), dtype=dt) for sh in shapes]
+    for i, s in enumerate(seeds):
+        rng = np.random.default_rng(np.random.SeedSequence([config.init_seed, n, s]))
+        for l, W in enumerate(Ws):
+            std = width_factor(n, p.a[l]) * width_factor(n, p.b[l])
+            if l == 0:
+                std /= math.sqrt(d)
+            if std == 0.0:
+                W[i] = 0
+            else:
+                rng.standard_normal(dtype=dt, out=W[i])
+                W[i] *= dt.type(std)
+    return Ws
+
+
+def forward(Ws: Sequence[Array], X: Array, phi: Any) -> tuple[list[Array], list[Array], Array]:
+    """Dense forward pass: returns ``hs`` (L arrays (S, N, n)), ``xs`` (``[X] + L`` arrays) and
+    ``f`` (S, N)."""
+    hs: list[Array] = []
+    xs: list[Array] = [X]
+    for W in Ws[:-1]:
+        h = bmm(xs[-1], W.swapaxes(-1, -2))
+        hs.append(h)
+        xs.append(phi(h))
+    f = bmm(xs[-1], Ws[-1].swapaxes(-1, -2))[..., 0]
+    return hs, xs, f
+
+
+def backward_output(Ws: Sequence[Array], hs: Sequence[Array], dphi: Any) -> list[Array]:
+    """:math:`g^l = \\partial f/\\partial h^l` for ``l = 1..L`` (dense), each (S, N, n)."""
+    L = len(hs)
+    gs: list[Array] = [None] * L  # type: ignore[list-item]
+    g = Ws[-1][:, 0, None, :] * dphi(hs[-1])
+    gs[L - 1] = g
+    for l in range(L - 1, 0, -1):
+        g = bmm(g, Ws[l]) * dphi(hs[l - 1])
+        gs[l - 1] = g
+    return gs
+
+
+def weight_gradients(gs: Sequence[Array], xs: Sequence[Array], chi: Array) -> list[Array]:
+    """:math:`\\partial\\mathcal L/\\partial W^l = \\sum_i \\chi_i g^l_i x^{l-1\\top}_i`
+    (effective weights; multiply by :math:`n^{-a_l}` for :math:`w^l`)."""
+    out = []
+    for l, g in enumerate(gs):
+        cg = g * chi[..., None]
+        out.append(bmm(cg.swapaxes(-1, -2), xs[l]))
+    out.append(bmm(chi[:, None, :], xs[-1]))
+    return out
+
+
+# ---------------------------------------------------------------------------- the run
+class _Run:
+    """State of one batched simulation (private; use :func:`simulate`)."""
+
+    def __init__(self, config: SimulationConfig, width: int, seeds: tuple[int, ...]) -> None:
+        self.cfg = config
+        self.n = n = width
+        self.seeds = seeds
+        self.S = len(seeds)
+        p = config.param
+        self.L = L = p.depth
+        self.dt = dt = np.dtype(config.dtype)
+        act = get_activation(config.activation)
+        self.phi, self.dphi = act.phi, act.dphi
+        X, y = make_data(config.data)
+        self.X = X.astype(dt)
+        self.y = y
+        self.N = X.shape[0]
+        self.B = config.effective_batch_size
+        self.T = config.steps
+        self.q = set(config.quantities or QUANTITY_NAMES)
+        self.keys = quantity_keys([nm for nm in QUANTITY_NAMES if nm in self.q], L)
+        self.kidx = {k: i for i, k in enumerate(self.keys)}
+        self.values = np.full((len(self.keys), self.S, self.T + 1), np.nan)
+        self.reference = np.full_like(self.values, np.nan)
+        self.loss = np.full((self.S, self.T + 1), np.nan)
+
+        # per-layer factors: multiplier, learning rate
+        self.am = [width_factor(n, a) for a in p.a]  # n^{-a}
+        dvec = p.d if p.d is not None else (0.0,) * p.n_layers
+        self.dpow = [float(n) ** dd for dd in dvec]
+        self.frozen = [math.isinf(c) for c in p.c]
+        if config.entrywise:
+            # dW = -eta n^{-c} n^{-a} Q(n^d n^{-a} G)
+            self.lr = [e * width_factor(n, c) * am for e, c, am in zip(config.eta, p.c, self.am,
+                                                                       strict=True)]
+        else:
+            # dW = n^{-a} dw = -eta n^{-c} n^{d} n^{-2a} G
+            self.lr = [e * width_factor(n, c) * dp * am * am for e, c, dp, am in
+                       zip(config.eta, p.c, self.dpow, self.am, strict=True)]
+        # tangent-kernel layer weights: the per-layer rate on w, times n^{-2a} for dW/dw
+        self.ntk_w = [e * width_factor(n, c) * (1.0 if config.entrywise else dp) * am * am
+                      for e, c, dp, am in zip(config.eta, p.c, self.dpow, self.am, strict=True)]
+
+        auto = (not config.entrywise) and L >= 2 and self.B * max(self.T, 1) * 4 <= n
+        self.lowrank = (config.lowrank if config.lowrank is not None else auto) and (
+            not config.entrywise) and L >= 2
+
+        self.W = init_weights(config, width, seeds)
+        need_w0_dense = bool(self.q & {"dWx", "W0dx"})
+        self.W0 = [None] * (L + 1)
+        for l in range(L + 1):
+            hidden = 0 < l < L
+            if not hidden or self.lowrank or need_w0_dense:
+                self.W0[l] = self.W[l] if (hidden and self.lowrank) else self.W[l].copy()
+        # optimizer state
+        self.state: dict[str, list[Any]] = {}
+        if self.lowrank:
+            K = self.B * max(self.T, 1)
+            self.Ut = [None] * (L + 1)
+            self.Vt = [None] * (L + 1)
+            for l in range(1, L):
+                self.Ut[l] = np.zeros((self.S, K, n), dtype=dt)
+                self.Vt[l] = np.zeros((self.S, K, n), dtype=dt)
+            self.K = 0
+            self.block_coef = np.zeros(max(self.T, 1))  # coefficient of each step's block in W_t
+        if config.optimizer == "momentum":
+            self.state["buf"] = [None if (self.lowrank and 0 < l < L) else np.zeros_like(W)
+                                 for l, W in enumerate(self.W)]
+        if config.optimizer in ("adam",):
+            self.state["m"] = [np.zeros_like(W) for W in self.W]
+        if config.optimizer in ("adam", "rmsprop"):
+            self.state["v"] = [np.zeros_like(W) for W in self.W]
+        if config.entrywise and config.param.d is None:
+            self.qscale = [np.zeros(self.S) for _ in self.W]
+        self.alive = np.ones(self.S, dtype=bool)
+        self.bad = np.zeros(self.S, dtype=bool)
+        self.div_step = np.full(self.S, -1)
+
+    # ------------------------------------------------------------------ recording
+    def put(self, name: str, layer: int | None, t: int, value: Array,
+            ref: Array | None = None) -> None:
+        k = self.kidx.get((name, layer))
+        if k is None:
+            return
+        self.values[k, :, t] = value
+        if name not in _NAN_OK:
+            self.bad |= ~np.isfinite(value)
+        if ref is not None:
+            self.reference[k, :, t] = ref
+
+    def want(self, name: str) -> bool:
+        return name in self.q
+
+    # ------------------------------------------------------------------ linear maps
+    def _coef_cols(self, l: int) -> Array:
+        """Column weights of layer ``l``'s factors: ``W_t = W_0 + U^T diag(w) V``."""
+        c = np.repeat(self.block_coef[: self.K // self.B], self.B) * (-self.lr[l])
+        return c.astype(self.dt)
+
+    def apply(self, l: int, x: Array) -> tuple[Array, Array | None, Array | None]:
+        """``x @ W_t^T`` for layer index ``l`` (0-based); in low-rank mode also returns
+        ``W_0 x`` and ``(W_t - W_0) x``."""
+        W = self.W[l]
+        if x.ndim == 2:
+            return bmm(x, W.swapaxes(-1, -2)), None, None
+        if self.lowrank and 0 < l < self.L:
+            base = bmm(x, self.W0[l].swapaxes(-1, -2))
+            if self.K == 0:
+                return base, base, np.zeros_like(base)
+            z = bmm(x, self.Vt[l][:, : self.K].swapaxes(-1, -2))
+            z *= self._coef_cols(l)
+            low = bmm(z, self.Ut[l][:, : self.K])
+            return base + low, base, low
+        return bmm(x, W.swapaxes(-1, -2)), None, None
+
+    def apply_t(self, l: int, g: Array) -> Array:
+        """``g @ W_t`` (backward through layer index ``l``)."""
+        if self.lowrank and 0 < l < self.L:
+            out = bmm(g, self.W0[l])
+            if self.K:
+                z = bmm(g, self.Ut[l][:, : self.K].swapaxes(-1, -2))
+                z *= self._coef_cols(l)
+                out += bmm(z, self.Vt[l][:, : self.K])
+            return out
+        return bmm(g, self.W[l])
+
+    # ------------------------------------------------------------------ one step
+    def forward(self) -> tuple[list[Array], list[Array], Array, list[Any], list[Any]]:
+        hs, xs = [], [self.X]
+        base, low = [None] * (self.L + 1), [None] * (self.L + 1)
+        for l in range(self.L):
+            h, b, lo = self.apply(l, xs[-1])
+            base[l], low[l] = b, lo
+            hs.append(h)
+            xs.append(self.phi(h))
+        f = bmm(xs[-1], self.W[self.L].swapaxes(-1, -2))[..., 0]
+        return hs, xs, f, base, low
+
+    def backward(self, hs: list[Array]) -> list[Array]:
+        L = self.L
+        gs: list[Array] = [None] * L  # type: ignore[list-item]
+        g = self.W[L][:, 0, None, :] * self.dphi(hs[-1])
+        gs[L - 1] = g
+        for l in range(L - 1, 0, -1):
+            g = self.apply_t(l, g) * self.dphi(hs[l - 1])
+            gs[l - 1] = g
+        return gs
+
+    def run(self) -> None:
+        L, T, S = self.L, self.T, self.S
+        cfg = self.cfg
+        h0 = x0 = f0 = K0 = NTK0 = None
+        f_prev = None
+        need_back_at_T = bool(self.q & {"g", "grad", "tangent_kernel_change"})
+        for t in range(T + 1):
+            hs, xs, f, base, low = self.forward()
+            if t == 0:
+                h0 = [h.copy() for h in hs]
+                x0 = [x.copy() for x in xs]
+                f0 = f.copy()
+            f64 = f.astype(np.float64)
+            self.loss[:, t] = loss_value(cfg.loss, f64, self.y)
+            # --- forward quantities
+            for l in range(L):
+                self.put("h", l + 1, t, _rms(hs[l]))
+                self.put("x", l + 1, t, _rms(xs[l + 1]))
+                if self.want("dh"):
+                    self.put("dh", l + 1, t, _rms(hs[l] - h0[l]), _rms(hs[l]))
+                if self.want("dx"):
+                    self.put("dx", l + 1, t, _rms(xs[l + 1] - x0[l + 1]), _rms(xs[l + 1]))
+            self.put("f", None, t, np.sqrt(np.mean(f64**2, axis=1)))
+            self.put("df", None, t, np.sqrt(np.mean((f64 - f0) ** 2, axis=1)),
+                     np.sqrt(np.mean(f64**2, axis=1)))
+            if f_prev is not None:
+                self.put("df_step", None, t - 1, np.sqrt(np.mean((f64 - f_prev) ** 2, axis=1)),
+                         np.sqrt(np.mean(f64**2, axis=1)))
+            f_prev = f64
+            if self.want("dWx") or self.want("W0dx"):
+                self._decomposition(t, hs, xs, f, base, low, h0, x0, f0)
+            if self.want("feature_kernel_change"):
+                Kt = bmm(xs[L], xs[L].swapaxes(-1, -2)).astype(np.float64) / self.n
+                if t == 0:
+                    K0 = Kt
+                self.put("feature_kernel_change", None, t, _rel_change(Kt, K0))
+            # --- backward
+            if t == T and not need_back_at_T:
+                self._check(t, f)
+                break
+            gs = self.backward(hs)
+            for l in range(L):
+                self.put("g", l + 1, t, _rms(gs[l]))
+            if self.want("tangent_kernel_change"):
+                ntk = self._ntk(gs, xs)
+                if t == 0:
+                    NTK0 = ntk
+                self.put("tangent_kernel_change", None, t, _rel_change(ntk, NTK0))
+            chi_full = np.zeros((S, self.N))
+            rows = minibatch_rows(cfg, t)
+            chi_full[:, rows] = loss_derivative(cfg.loss, f64[:, rows], self.y[rows])
+            chi = chi_full.astype(self.dt)
+            if t == T:
+                if self.want("grad"):
+                    for l in range(L + 1):
+                        self.put("grad", l + 1, t, self._grad_rms(l, gs, xs, chi, rows))
+                self._check(t, f)
+                break
+            self._update(t, gs, xs, chi, rows)
+            self._check(t, f)
+            if not self.alive.any():
+                break
+
+    # ------------------------------------------------------------------ pieces
+    def _decomposition(self, t: int, hs: list[Array], xs: list[Array], f: Array,
+                       base: list[Any], low: list[Any], h0: list[Array], x0: list[Array],
+                       f0: Array) -> None:
+        L = self.L
+        # input layer: x^0 fixed, so (W_t - W_0) x^0 = h^1_t - h^1_0
+        d1 = bmm(self.X, (self.W[0] - self.W0[0]).swapaxes(-1, -2))
+        self.put("dWx", 1, t, _rms(d1), _rms(hs[0]))
+        for l in range(1, L):
+            if self.lowrank:
+                w0dx = base[l] - h0[l]
+                dwx = low[l]
+            else:
+                w0dx = bmm(xs[l] - x0[l], self.W0[l].swapaxes(-1, -2))
+                dwx = (hs[l] - h0[l]) - w0dx
+            self.put("dWx", l + 1, t, _rms(dwx), _rms(hs[l]))
+            self.put("W0dx", l + 1, t, _rms(w0dx), _rms(hs[l]))
+        R = self.L
+        dwx = bmm(xs[L], (self.W[R] - self.W0[R]).swapaxes(-1, -2))[..., 0]
+        w0dx = bmm(xs[L] - x0[L], self.W0[R].swapaxes(-1, -2))[..., 0]
+        fr = _rms(f)
+        self.put("dWx", L + 1, t, _rms(dwx), fr)
+        self.put("W0dx", L + 1, t, _rms(w0dx), fr)
+
+    def _ntk(self, gs: list[Array], xs: list[Array]) -> Array:
+        L = self.L
+        out = np.zeros((self.S, self.N, self.N))
+        for l in range(L + 1):
+            w = self.ntk_w[l]
+            if w == 0.0:
+                continue
+            x = xs[l]
+            Gx = np.broadcast_to(x @ x.T, (self.S, self.N, self.N)) if x.ndim == 2 else bmm(x, tr(x))
+            if l == L:
+                out += w * Gx.astype(np.float64)
+            else:
+                Gg = bmm(gs[l], gs[l].swapaxes(-1, -2))
+                out += w * (Gg.astype(np.float64) * Gx.astype(np.float64))
+        return out
+
+    def _grad_rms(self, l: int, gs: list[Array], xs: list[Array], chi: Array,
+                  rows: Array) -> Array:
+        """RMS entry of dL/dw^l without forming the matrix (Gram identity)."""
+        x = xs[l]
+        xr = x[rows] if x.ndim == 2 else x[:, rows]
+        if xr.ndim == 2:
+            xr = np.broadcast_to(xr, (self.S, *xr.shape))
+        if l == self.L:
+            U = chi[:, rows, None]
+        else:
+            U = gs[l][:, rows] * chi[:, rows, None]
+        fro2 = _gram_fro2(U, xr)
+        size = U.shape[2] * xr.shape[2]
+        return self.am[l] * np.sqrt(np.maximum(fro2, 0.0) / size)
+
+    def _update(self, t: int, gs: list[Array], xs: list[Array], chi: Array,
+                rows: Array) -> None:
+        cfg = self.cfg
+        L = self.L
+        opt = cfg.optimizer
+        # low-rank hidden layers (SGD / momentum)
+        if self.lowrank:
+            k0, k1 = self.K, self.K + self.B
+            for l in range(1, L):
+                self.Ut[l][:, k0:k1] = gs[l][:, rows] * chi[:, rows, None]
+                self.Vt[l][:, k0:k1] = xs[l][:, rows]
+            self.K = k1
+            nblk = t + 1
+            if opt == "momentum":
+                beta = cfg.momentum
+                step_w = np.array([beta ** (t - s) for s in range(nblk)])
+            else:
+                step_w = np.zeros(nblk)
+                step_w[t] = 1.0
+            for l in range(1, L):
+                lr = self.lr[l]
+                Uc, Vc = self.Ut[l][:, :k1], self.Vt[l][:, :k1]
+                if self.want("grad"):
+                    fro = _gram_fro2(self.Ut[l][:, k0:k1], self.Vt[l][:, k0:k1])
+                    self.put("grad", l + 1, t,
+                             self.am[l] * np.sqrt(np.maximum(fro, 0.0) / self.n**2))
+                if self.want("dW"):
+                    wcols = np.repeat(step_w, self.B) * lr
+                    fro = _gram_fro2(Uc, Vc, wcols)
+                    self.put("dW", l + 1, t, np.sqrt(np.maximum(fro, 0.0) / self.n**2))
+            # W_{t+1} = W_0 - lr_l * sum_s block_coef[s] U_s^T V_s  (per-layer lr in _coef_cols)
+            self.block_coef[:nblk] += step_w
+        dense_layers = [l for l in range(L + 1) if not (self.lowrank and 0 < l < L)]
+        Gs_needed = dense_layers
+        for l in Gs_needed:
+            x = xs[l]
+            if l == L:
+                G = bmm(chi[:, None, :], xs[L])
+            else:
+                cg = gs[l] * chi[..., None]
+                G = bmm(cg.swapaxes(-1, -2), x)
+            if self.want("grad"):
+                self.put("grad", l + 1, t, self.am[l] * _rms(G))
+            if self.frozen[l] or self.lr[l] == 0.0:
+                self.put("dW", l + 1, t, np.zeros(self.S))
+                continue
+            upd = self._direction(l, G, t)  # dW = -lr * upd
+            upd *= self.dt.type(-self.lr[l])
+            if self.want("dW"):
+                self.put("dW", l + 1, t, _rms(upd))
+            self.W[l] += upd
+
+    def _direction(self, l: int, G: Array, t: int) -> Array:
+        """Update direction such that ``dW = -lr_l * direction`` (may reuse ``G``'s memory)."""
+        cfg = self.cfg
+        opt = cfg.optimizer
+        if opt == "sgd":
+            return G
+        if opt == "momentum":
+            buf = self.state["buf"][l]
+            buf *= self.dt.type(cfg.momentum)
+            buf += G
+            return buf.copy()
+        # entrywise: Q(n^d n^{-a} G)
+        if cfg.param.d is not None:
+            G *= self.dt.type(self.dpow[l] * self.am[l])
+        else:
+            sc = self.qscale[l]
+            new = (sc == 0) & self.alive
+            if new.any():
+                r = _rms(G)
+                ok = new & (r > 0) & np.isfinite(r)
+                sc[ok] = 1.0 / r[ok]
+            G *= sc.astype(self.dt)[:, None, None]
+        eps = self.dt.type(cfg.effective_eps)
+        if opt == "signsgd":
+            den = np.abs(G)
+            den += eps
+            G /= den
+            return G
+        if opt == "adam":
+            b1, b2 = cfg.adam_betas
+        else:
+            b1, b2 = 0.0, cfg.rmsprop_beta
+        v = self.state["v"][l]
+        v *= self.dt.type(b2)
+        sq = np.square(G)
+        sq *= self.dt.type(1 - b2)
+        v += sq
+        bc2 = 1 - b2 ** (t + 1)
+        np.sqrt(v, out=sq)
+        sq *= self.dt.type(1 / math.sqrt(bc2))
+        sq += eps
+        if opt == "adam":
+            m = self.state["m"][l]
+            m *= self.dt.type(b1)
+            G *= self.dt.type(1 - b1)
+            m += G
+            bc1 = 1 - b1 ** (t + 1)
+            np.divide(m, sq, out=sq)
+            sq *= self.dt.type(1 / bc1)
+            return sq
+        np.divide(G, sq, out=sq)
+        return sq
+
+    def _check(self, t: int, f: Array) -> None:
+        """Mark seeds with a non-finite value recorded during step ``t`` as diverged."""
+        bad = self.bad | ~np.isfinite(f).all(axis=1)
+        bad &= self.alive
+        self.bad = np.zeros(self.S, dtype=bool)
+        if bad.any():
+            for i in np.flatnonzero(bad):
+                self.alive[i] = False
+                self.div_step[i] = t
+                for arrs in [self.W, self.W0, *self.state.values()]:
+                    for A in arrs:
+                        if A is not None:
+                            A[i] = 0
+                if self.lowrank:
+                    for A in (*self.Ut, *self.Vt):
+                        if A is not None:
+                            A[i] = 0
+
+    def result(self, seconds: float) -> Measurements:
+        values = self.values
+        divs = []
+        for i, s in enumerate(self.seeds):
+            t = int(self.div_step[i])
+            if t >= 0:
+                values[:, i, t:] = np.nan
+                self.loss[i, t:] = np.nan
+                divs.append(Divergence(seed=s, step=t, width=self.n))
+        return Measurements(
+            width=self.n, seeds=self.seeds, steps=self.T, keys=self.keys, values=values,
+            loss=self.loss, reference=self.reference, diverged=tuple(divs),
+            dtype=self.dt.name, seconds=seconds,
+        )
+
+
+def _rel_change(A: Array, A0: Array) -> Array:
+    num = np.sqrt(np.einsum("sij,sij->s", A - A0, A - A0))
+    den = np.sqrt(np.einsum("sij,sij->s", A0, A0))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
+
+
+def simulate(config: SimulationConfig, width: int, seeds: Any = (0,), *,
+             seed_batch: int | None = None) -> Measurements:
+    """Train the finite-width MLP of ``config`` at one width, all seeds batched.
+
+    Parameters
+    ----------
+    config : SimulationConfig
+    width : int
+        Hidden width ``n``.
+    seeds : int or sequence of int
+        Weight seeds (an int ``k`` means ``0..k-1``).
+    seed_batch : int, optional
+        Process at most this many seeds at once (bounds memory at large widths).  The result
+        does not depend on it.
+
+    Returns
+    -------
+    Measurements
+        RMS sizes of the quantities in ``config.quantities`` per seed and step.
+
+    Examples
+    --------
+    >>> from widthlimits.numerics.config import SimulationConfig
+    >>> mup = {"a": ["-1/2", 0, "1/2"], "b": ["1/2"] * 3, "c": [0, 0, 0]}
+    >>> m = simulate(SimulationConfig(mup, steps=2), width=64, seeds=2)
+    >>> m.get("dx", 2).shape
+    (2, 3)
+    """
+    if not isinstance(config, SimulationConfig):
+        raise TypeError(f"`config` must be a SimulationConfig, got {type(config).__name__}")
+    n = check_int(width, "width", minimum=1)
+    seeds_t = check_seeds(seeds)
+    if seed_batch is not None:
+        check_int(seed_batch, "seed_batch", minimum=1)
+        if seed_batch < len(seeds_t):
+            parts = [simulate(config, n, seeds_t[i:i + seed_batch])
+                     for i in range(0, len(seeds_t), seed_batch)]
+            return Measurements.concatenate(parts)
+    t0 = time.perf_counter()
+    with np.errstate(all="ignore"):
+        run = _Run(config, n, seeds_t)
+        run.run()
+    return run.result(time.perf_counter() - t0)
