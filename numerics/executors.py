@@ -1,0 +1,116 @@
+"""Executors for sweeps: serial, local processes (default), or a Dask cluster.
+
+Every backend is a :class:`concurrent.futures.Executor`, so the sweep driver is one loop over
+futures (packaging.md Sec. 2.7).  Seeds are explicit (``SeedSequence([init_seed, width,
+seed])``), so results do not depend on the backend or on scheduling order.
+
+* ``"serial"``: runs each task in the calling process when it is submitted.
+* ``"process"``: ``ProcessPoolExecutor`` with the ``spawn`` start method; BLAS in each worker
+  is limited to ``threads_per_worker`` threads (default ``cpu_count // n_workers``) through
+  the ``OMP/OPENBLAS/MKL_NUM_THREADS`` variables the children inherit.
+* ``"dask"``: ``distributed.Client(scheduler).get_executor()`` when ``scheduler`` is an address
+  such as ``tcp://HOST:PORT``, else an embedded ``LocalCluster`` (``threads_per_worker=1``,
+  no dashboard).  Needs the ``dask`` extra.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import contextlib
+import multiprocessing
+import os
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from widthlimits.numerics.validation import check_choice, check_int
+
+EXECUTOR_KINDS: tuple[str, ...] = ("serial", "process", "dask")
+_BLAS_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+class SerialExecutor(cf.Executor):
+    """Runs each submitted call immediately in the calling process."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> cf.Future:
+        fut: cf.Future = cf.Future()
+        try:
+            fut.set_result(fn(*args, **kwargs))
+        except BaseException as exc:  # noqa: BLE001 - delivered through the future
+            fut.set_exception(exc)
+        return fut
+
+
+@contextlib.contextmanager
+def _env(values: dict[str, str]) -> Iterator[None]:
+    old = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+@contextlib.contextmanager
+def make_executor(
+    kind: str = "process",
+    *,
+    n_workers: int | None = None,
+    scheduler: str | None = None,
+    threads_per_worker: int | None = None,
+) -> Iterator[cf.Executor]:
+    """Context manager yielding a ``concurrent.futures.Executor``.
+
+    Parameters
+    ----------
+    kind : {"serial", "process", "dask"}
+    n_workers : int, optional
+        Worker processes (default: ``os.cpu_count()``; for ``dask`` with a ``scheduler``
+        address it is ignored).
+    scheduler : str, optional
+        Dask scheduler address (``tcp://HOST:PORT``); implies ``kind="dask"``.
+    threads_per_worker : int, optional
+        BLAS threads per worker process.
+
+    Raises
+    ------
+    ValueError
+        For an unknown ``kind``.
+    ImportError
+        For ``dask`` without the ``dask`` extra installed.
+    """
+    if scheduler is not None:
+        if not isinstance(scheduler, str) or "://" not in scheduler:
+            raise ValueError(f"`scheduler` must be an address like tcp://HOST:PORT, got "
+                             f"{scheduler!r}")
+        kind = "dask"
+    kind = check_choice(kind, "executor", EXECUTOR_KINDS)
+    ncpu = os.cpu_count() or 1
+    nw = ncpu if n_workers is None else check_int(n_workers, "n_workers", minimum=1)
+    tpw = (max(1, ncpu // nw) if threads_per_worker is None
+           else check_int(threads_per_worker, "threads_per_worker", minimum=1))
+    if kind == "serial":
+        yield SerialExecutor()
+        return
+    if kind == "process":
+        with _env({k: str(tpw) for k in _BLAS_ENV}):
+            ctx = multiprocessing.get_context("spawn")
+            with cf.ProcessPoolExecutor(max_workers=nw, mp_context=ctx) as ex:
+                yield ex
+        return
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError as exc:
+        raise ImportError("the dask executor needs the dask extra: "
+                          "pip install 'widthlimits[dask]'") from exc
+    if scheduler is not None:
+        with Client(scheduler) as client:
+            yield client.get_executor()
+        return
+    with _env({k: str(tpw) for k in _BLAS_ENV}):
+        with LocalCluster(n_workers=nw, threads_per_worker=1, processes=True,
+                          dashboard_address=None) as cluster, Client(cluster) as client:
+            yield client.get_executor()

@@ -1,0 +1,238 @@
+"""A resumable result store: SQLite for records, ``.npz`` for arrays, no pickle.
+
+Layout of a store directory::
+
+    runs.sqlite          one row per finished run (key, config JSON, width, seeds, status, ...)
+    arrays/<key>.npz     the run's measurement arrays (plain numeric/str arrays only)
+
+A run is *finished* iff its row exists.  Writes are ordered so that a crash at any point
+leaves no corrupt record: the ``.npz`` is written to a temporary file, flushed, fsynced and
+atomically renamed into place; only then is the row inserted in a SQLite transaction
+(``synchronous=FULL``).  A row's ``array_sha256`` is checked when the arrays are loaded; a
+mismatch (or a missing file) makes the run count as not finished, so it is recomputed.
+
+Runs are keyed by a SHA-256 hash of the config JSON, the width, the seeds and
+:data:`CODE_VERSION` (package version plus a hash of the simulator's source), so changing the
+simulator invalidates old results instead of silently reusing them.  The driver process is the
+only writer (the executors return results to it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pathlib
+import sqlite3
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib import metadata
+from typing import Any
+
+import numpy as np
+
+from widthlimits.numerics.config import SimulationConfig
+from widthlimits.numerics.simulator import Measurements
+
+_SIM_MODULES = ("simulator", "config", "activations", "losses", "data", "linalg", "quantities",
+                "numeric_parametrization")
+
+
+def _code_version() -> str:
+    try:
+        version = metadata.version("widthlimits")
+    except metadata.PackageNotFoundError:  # pragma: no cover - running from a bare checkout
+        version = "0+unknown"
+    h = hashlib.sha256()
+    here = pathlib.Path(__file__).resolve().parent
+    for name in _SIM_MODULES:
+        h.update((here / f"{name}.py").read_bytes())
+    return f"{version}+sim.{h.hexdigest()[:12]}"
+
+
+#: package version + hash of the simulator's source files
+CODE_VERSION: str = _code_version()
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    key TEXT PRIMARY KEY,
+    config_json TEXT NOT NULL,
+    width INTEGER NOT NULL,
+    seeds TEXT NOT NULL,
+    status TEXT NOT NULL,
+    diverged TEXT NOT NULL,
+    code_version TEXT NOT NULL,
+    seconds REAL NOT NULL,
+    created REAL NOT NULL,
+    array_file TEXT NOT NULL,
+    array_sha256 TEXT NOT NULL
+)
+"""
+
+
+def run_key(config: SimulationConfig, width: int, seeds: Sequence[int],
+            code_version: str = CODE_VERSION) -> str:
+    """Hash identifying one run (config, width, seeds, code version)."""
+    blob = json.dumps({"config": config.to_dict(), "width": int(width),
+                       "seeds": [int(s) for s in seeds], "code": code_version},
+                      sort_keys=True, allow_nan=False)
+    return hashlib.sha256(blob.encode()).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """One finished run as stored (see the module docstring for the columns)."""
+
+    key: str
+    config_json: str
+    width: int
+    seeds: tuple[int, ...]
+    status: str
+    diverged: tuple[str, ...]
+    code_version: str
+    seconds: float
+    created: float
+    array_file: str
+    array_sha256: str
+
+
+def _sha256(path: pathlib.Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+class ResultStore:
+    """Resumable store of simulation results in a directory.
+
+    Parameters
+    ----------
+    path : str or path-like
+        Directory (created if missing).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from widthlimits.numerics.config import SimulationConfig
+    >>> from widthlimits.numerics.simulator import simulate
+    >>> cfg = SimulationConfig({"a": [0, 0], "b": [0, 0.5], "c": [1, 1]}, steps=1)
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     store = ResultStore(d)
+    ...     k = run_key(cfg, 16, (0,))
+    ...     store.put(k, cfg, simulate(cfg, 16, (0,)))
+    ...     store.get(k).width, len(store)
+    (16, 1)
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        if not isinstance(path, (str, os.PathLike)):
+            raise TypeError(f"`store` must be a directory path, got {path!r}")
+        self.path = pathlib.Path(path)
+        self.arrays = self.path / "arrays"
+        self.arrays.mkdir(parents=True, exist_ok=True)
+        self.db = self.path / "runs.sqlite"
+        with self._connect() as con:
+            con.execute(_SCHEMA)
+
+    def _connect(self) -> sqlite3.Connection:
+        con = sqlite3.connect(self.db, timeout=30.0, isolation_level=None)
+        con.execute("PRAGMA synchronous=FULL")
+        return con
+
+    def __len__(self) -> int:
+        with self._connect() as con:
+            return int(con.execute("SELECT COUNT(*) FROM runs").fetchone()[0])
+
+    def __repr__(self) -> str:
+        return f"ResultStore({str(self.path)!r}, runs={len(self)})"
+
+    def keys(self) -> set[str]:
+        with self._connect() as con:
+            return {r[0] for r in con.execute("SELECT key FROM runs")}
+
+    def records(self) -> list[RunRecord]:
+        with self._connect() as con:
+            rows = con.execute(
+                "SELECT key, config_json, width, seeds, status, diverged, code_version, "
+                "seconds, created, array_file, array_sha256 FROM runs ORDER BY created"
+            ).fetchall()
+        return [RunRecord(r[0], r[1], int(r[2]), tuple(json.loads(r[3])), r[4],
+                          tuple(json.loads(r[5])), r[6], float(r[7]), float(r[8]), r[9], r[10])
+                for r in rows]
+
+    def record(self, key: str) -> RunRecord | None:
+        for r in self.records():
+            if r.key == key:
+                return r
+        return None
+
+    def get(self, key: str) -> Measurements | None:
+        """The stored measurements, or ``None`` if absent or corrupt (then recompute)."""
+        with self._connect() as con:
+            row = con.execute("SELECT array_file, array_sha256 FROM runs WHERE key = ?",
+                              (key,)).fetchone()
+        if row is None:
+            return None
+        file = self.arrays / row[0]
+        try:
+            if _sha256(file) != row[1]:
+                return None
+            with np.load(file, allow_pickle=False) as z:
+                return Measurements.from_arrays(z)
+        except (OSError, ValueError, KeyError):
+            return None
+
+    def put(self, key: str, config: SimulationConfig, m: Measurements) -> None:
+        """Write a finished run: arrays first (atomic rename), then the record."""
+        name = f"{key}.npz"
+        final = self.arrays / name
+        fd, tmp = tempfile.mkstemp(prefix=f".{key}.", suffix=".tmp", dir=self.arrays)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                np.savez(fh, **m.to_arrays())
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, final)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
+        dfd = os.open(self.arrays, os.O_RDONLY)
+        try:
+            os.fsync(dfd)
+        finally:
+            os.close(dfd)
+        digest = _sha256(final)
+        status = "diverged" if m.diverged else "ok"
+        with self._connect() as con:
+            con.execute("BEGIN IMMEDIATE")
+            con.execute(
+                "INSERT OR REPLACE INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (key, config.to_json(), m.width, json.dumps(list(m.seeds)), status,
+                 json.dumps([d.message for d in m.diverged]), CODE_VERSION, m.seconds,
+                 time.time(), name, digest),
+            )
+            con.execute("COMMIT")
+
+    def verify(self) -> list[str]:
+        """Keys whose arrays are missing or do not match their checksum (should be empty)."""
+        bad = []
+        for r in self.records():
+            if self.get(r.key) is None:
+                bad.append(r.key)
+        return bad
+
+    def cleanup_temporaries(self) -> int:
+        """Delete leftover temporary files of interrupted writes; returns how many."""
+        n = 0
+        for p in self.arrays.glob(".*.tmp"):
+            p.unlink(missing_ok=True)
+            n += 1
+        return n
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"path": str(self.path), "runs": len(self)}

@@ -1,0 +1,147 @@
+"""Sweeps, the result store (durability under SIGKILL), executors (serial/process/dask)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
+
+import numpy as np
+import pytest
+
+from widthlimits.numerics.config import SimulationConfig
+from widthlimits.numerics.data import DataConfig
+from widthlimits.numerics.store import ResultStore, run_key
+from widthlimits.numerics.sweeps import sweep
+
+H = 0.5
+MUP = {"a": [-H, 0, H], "b": [H, H, H], "c": [0, 0, 0]}
+SMALL = SimulationConfig(MUP, steps=2, data=DataConfig(n_samples=8, d_in=4))
+
+
+def test_store_roundtrip_and_resume(tmp_path) -> None:
+    r1 = sweep(SMALL, [16, 32, 64], seeds=3, store=tmp_path, executor="serial")
+    assert (r1.n_computed, r1.n_cached) == (3, 0)
+    r2 = sweep(SMALL, [16, 32, 64], seeds=3, store=tmp_path, executor="serial")
+    assert (r2.n_computed, r2.n_cached) == (0, 3)
+    np.testing.assert_array_equal(r1.values("dh", 2, 1), r2.values("dh", 2, 1))
+    # a new width only computes the new width
+    r3 = sweep(SMALL, [16, 32, 64, 128], seeds=3, store=tmp_path, executor="serial")
+    assert (r3.n_computed, r3.n_cached) == (1, 3)
+    assert ResultStore(tmp_path).verify() == []
+
+
+def test_corrupt_array_is_recomputed(tmp_path) -> None:
+    sweep(SMALL, [16, 32], seeds=2, store=tmp_path, executor="serial")
+    store = ResultStore(tmp_path)
+    key = run_key(SMALL, 32, (0, 1))
+    with open(tmp_path / "arrays" / f"{key}.npz", "r+b") as fh:
+        fh.seek(40)
+        fh.write(b"garbage")
+    assert store.get(key) is None and store.verify() == [key]
+    r = sweep(SMALL, [16, 32], seeds=2, store=tmp_path, executor="serial")
+    assert (r.n_computed, r.n_cached) == (1, 1)
+    assert store.verify() == []
+
+
+_CHILD = textwrap.dedent("""
+    import sys
+    from widthlimits.numerics.config import SimulationConfig
+    from widthlimits.numerics.data import DataConfig
+    from widthlimits.numerics.sweeps import sweep
+    cfg = SimulationConfig({"a": [-0.5, 0, 0.5], "b": [0.5] * 3, "c": [0.5, 1, 0.5]},
+                           optimizer="adam", steps=6, data=DataConfig(n_samples=16, d_in=4))
+    sweep(cfg, WIDTHS, seeds=4, seeds_per_task=1, store=sys.argv[1], executor="serial",
+          progress=False)
+""")
+WIDTHS = [96, 128, 160, 192, 224, 256]
+
+
+def test_sigkill_mid_sweep_then_resume(tmp_path) -> None:
+    """A sweep killed with SIGKILL restarts without recomputing finished runs, and no record is
+    corrupt (issue 5, "Durability")."""
+    code = _CHILD.replace("WIDTHS", repr(WIDTHS))
+    proc = subprocess.Popen([sys.executable, "-c", code, str(tmp_path)],
+                            env={**os.environ, "OPENBLAS_NUM_THREADS": "1"})
+    db = tmp_path / "runs.sqlite"
+    deadline = time.time() + 60
+    done = 0
+    try:
+        while time.time() < deadline and proc.poll() is None:
+            if db.exists():
+                try:
+                    with sqlite3.connect(db, timeout=5) as con:
+                        done = con.execute("SELECT COUNT(*) FROM runs").fetchone()[0]
+                except sqlite3.OperationalError:
+                    done = 0
+            if done >= 3:
+                break
+            time.sleep(0.02)
+        assert proc.poll() is None, "the sweep finished before it could be killed"
+        os.kill(proc.pid, signal.SIGKILL)
+    finally:
+        proc.wait(30)
+    assert proc.returncode == -signal.SIGKILL
+    store = ResultStore(tmp_path)
+    before = {r.key: r.created for r in store.records()}
+    assert 3 <= len(before) < len(WIDTHS) * 4
+    assert store.verify() == []
+    cfg = SimulationConfig({"a": [-0.5, 0, 0.5], "b": [0.5] * 3, "c": [0.5, 1, 0.5]},
+                           optimizer="adam", steps=6, data=DataConfig(n_samples=16, d_in=4))
+    r = sweep(cfg, WIDTHS, seeds=4, seeds_per_task=1, store=tmp_path, executor="serial",
+              progress=False)
+    assert r.n_cached == len(before)
+    assert r.n_computed == len(WIDTHS) * 4 - len(before)
+    after = {rec.key: rec.created for rec in store.records()}
+    assert all(after[k] == t for k, t in before.items())  # untouched, not recomputed
+    assert store.verify() == [] and not list((tmp_path / "arrays").glob(".*.tmp"))
+    # and the resumed numbers equal a fresh computation
+    fresh = sweep(cfg, WIDTHS[:2], seeds=4, executor="serial", progress=False)
+    np.testing.assert_array_equal(fresh.values("dh", 2, 3), r.values("dh", 2, 3)[:2])
+
+
+def test_divergence_is_stored_as_a_record(tmp_path) -> None:
+    cfg = SimulationConfig({"a": [0, 0, 0], "b": [0, H, H], "c": [-1, -1, -1]}, eta=50.0,
+                           steps=5, activation="relu",
+                           data=DataConfig(n_samples=8, target="constant", target_value=100.0))
+    r = sweep(cfg, [128, 256], seeds=2, store=tmp_path, executor="serial")
+    assert r.divergences and all("diverged at step" in d.message for d in r.divergences)
+    recs = ResultStore(tmp_path).records()
+    assert {x.status for x in recs} == {"diverged"}
+    assert any("width 256" in msg for x in recs for msg in x.diverged)
+
+
+def test_process_executor_gives_the_same_numbers() -> None:
+    a = sweep(SMALL, [16, 32], seeds=2, executor="serial")
+    b = sweep(SMALL, [16, 32], seeds=2, executor="process", n_workers=2, seeds_per_task=1)
+    np.testing.assert_array_equal(a.values("dx", 2, 2), b.values("dx", 2, 2))
+
+
+def test_dask_local_cluster_gives_the_same_numbers() -> None:
+    pytest.importorskip("distributed")
+    a = sweep(SMALL, [16, 32], seeds=2, executor="serial")
+    b = sweep(SMALL, [16, 32], seeds=2, executor="dask", n_workers=2)
+    for q, layer in [("dx", 2), ("f", None), ("dW", 3)]:
+        np.testing.assert_array_equal(a.values(q, layer, 1), b.values(q, layer, 1))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "exc", "match"),
+    [
+        ({"widths": [64, 32]}, ValueError, "strictly increasing"),
+        ({"widths": [0, 32]}, ValueError, "widths"),
+        ({"seeds": 0}, ValueError, "seeds"),
+        ({"seeds": [1, 1]}, ValueError, "distinct"),
+        ({"executor": "ray"}, ValueError, "unknown `executor`"),
+        ({"scheduler": "localhost"}, ValueError, "tcp://"),
+        ({"seeds_per_task": 0}, ValueError, "seeds_per_task"),
+    ],
+)
+def test_sweep_input_validation(kwargs: dict, exc: type, match: str) -> None:
+    args = {"widths": [16, 32], "seeds": 2, "executor": "serial"} | kwargs
+    with pytest.raises(exc, match=match):
+        sweep(SMALL, **args)
