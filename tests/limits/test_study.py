@@ -1,0 +1,76 @@
+"""Estimators, input validation and the `widthlimits convergence` command."""
+
+import json
+
+import numpy as np
+import pytest
+
+from widthlimits.numerics.limits import (
+    convergence_study,
+    fit_order,
+    richardson,
+    successive_differences,
+)
+from widthlimits.proofs_checks.cli import main
+
+
+def test_fit_order_bootstrap_ci_has_roughly_nominal_coverage():
+    # 200 synthetic sweeps e = 3 N^{-1/2} exp(0.1 Z), 4 widths x 20 seeds: the 95% percentile
+    # bootstrap CI must cover 0.5 in >= 85% of them (percentile intervals undercover slightly
+    # with 20 seeds per width), and the point estimate must be unbiased to 0.01
+    gen = np.random.default_rng(8675309)
+    N = np.array([64, 128, 256, 512])
+    fits = [fit_order(N, 3.0 * N[:, None] ** -0.5 * np.exp(0.1 * gen.standard_normal((4, 20))),
+                      n_resamples=400, rng=i) for i in range(200)]
+    coverage = np.mean([f.contains(0.5) for f in fits])
+    print(f"coverage {coverage:.3f}")
+    assert coverage >= 0.85
+    assert abs(np.mean([f.order for f in fits]) - 0.5) < 0.01
+
+
+def test_successive_differences_and_richardson():
+    N = np.array([16, 32, 64, 128])
+    X = 2.0 + 5.0 / N
+    sd = successive_differences(N, X)
+    assert abs(sd.order - 1.0) < 1e-12
+    np.testing.assert_allclose(sd.extrapolated, 2.0, atol=1e-12)
+    np.testing.assert_allclose(richardson(X[0], X[1], 1.0), 2.0)
+    assert "C N^-p" in sd.assumption
+
+
+def test_validation_messages():
+    with pytest.raises(ValueError, match="unknown model 'nope'"):
+        convergence_study("nope")
+    with pytest.raises(ValueError, match=r"need >= 3 widths, got widths=\[8.0, 16.0\]"):
+        convergence_study("ntk", widths=[8, 16])
+    with pytest.raises(ValueError, match="`seeds` must be an int >= 2, got seeds=1"):
+        convergence_study("ntk", widths=[8, 16, 32], seeds=1)
+    with pytest.raises(ValueError, match="widths must be integers"):
+        convergence_study("ntk", widths=[8, 16.5, 32])
+    with pytest.raises(ValueError, match="`x` must be >= 3 distinct positive"):
+        fit_order([1, 2], np.ones((2, 3)))
+
+
+def test_cli_unknown_model_is_one_line_exit_2(capsys):
+    assert main(["convergence", "not-a-model"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "not implemented" in err
+
+
+def test_cli_json_and_plot(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    code = main(["convergence", "mf-two-layer-step", "--widths", "0.1", "0.05", "0.025",
+                 "--seeds", "2", "-o", str(tmp_path), "--json"])
+    assert code == 0
+    out = json.loads(capsys.readouterr().out)
+    for key in ("order", "ci_low", "ci_high", "predicted_order"):
+        assert key in out
+    assert out["predicted_order"] == 1.0
+    assert (tmp_path / "error_vs_width.png").stat().st_size > 0
+    assert json.loads((tmp_path / "result.json").read_text())["model"] == "mf-two-layer-step"
+
+
+def test_cli_summary_prints_order_ci_and_prediction(capsys):
+    assert main(["convergence", "mf-multilayer", "--widths", "20", "40", "80", "--seeds", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "measured order" in out and "predicted 1" in out and "CI" in out
