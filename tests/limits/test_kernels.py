@@ -101,3 +101,21 @@ def test_validation_messages():
         mlp_kernels(X, depth=0)
     with pytest.raises(ValueError, match="`X` must be a 2-d array"):
         mlp_kernels(np.ones(3))
+
+
+def test_finite_width_gd_converges_to_infinite_width_gd_quick():
+    # Lee et al. 2019 Thm 2.1: sup_k |f_k^{(n)} - f_k^{lin}| = O(n^{-1/2}); widths 32..256, 4 seeds
+    from widthlimits.numerics.limits import convergence_study
+
+    res = convergence_study("ntk", widths=[32, 64, 128, 256], seeds=4, n_resamples=500)
+    print(res.summary())
+    assert res.fit.ci_low <= 0.8 and res.fit.ci_high >= 0.2
+
+
+@pytest.mark.slow
+def test_finite_width_gd_order_one_half():
+    from widthlimits.numerics.limits import convergence_study
+
+    res = convergence_study("ntk")  # widths 64..1024, 8 seeds
+    print(res.summary())
+    assert res.fit.ci_low <= 0.65 and res.fit.ci_high >= 0.35
