@@ -22,6 +22,7 @@ from typing import Any
 COMMAND_MODULES: tuple[str, ...] = (
     "classify",
     "tables",
+    "check",
     "convergence",
 )
 

@@ -1,0 +1,1 @@
+"""The theorem catalogue (one module per paper) and its runner."""

@@ -1,0 +1,31 @@
+"""The catalogue: every check, by stable id, collected from one module per paper."""
+
+from __future__ import annotations
+
+import importlib
+
+from widthlimits.proofs_checks.catalogue.base import Check
+
+#: one module per paper (widthlimits.proofs_checks.catalogue.<name>), each exposing CHECKS
+PAPER_MODULES: tuple[str, ...] = (
+    "tensor_programs",
+    "golikov",
+)
+
+
+def catalogue() -> dict[str, Check]:
+    out: dict[str, Check] = {}
+    for name in PAPER_MODULES:
+        mod = importlib.import_module(f"widthlimits.proofs_checks.catalogue.{name}")
+        for chk in mod.CHECKS:
+            if chk.id in out:
+                raise RuntimeError(f"duplicate check id {chk.id!r}")
+            out[chk.id] = chk
+    return out
+
+
+def get_check(check_id: str) -> Check:
+    cat = catalogue()
+    if check_id not in cat:
+        raise ValueError(f"unknown check {check_id!r}; `widthlimits check --list` shows the ids")
+    return cat[check_id]

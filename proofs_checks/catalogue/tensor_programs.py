@@ -1,0 +1,111 @@
+"""Tensor Programs IV (Yang & Hu 2021, arXiv:2011.14522) and IVb (Yang & Littwin 2023)."""
+
+from __future__ import annotations
+
+import random
+from fractions import Fraction
+
+from widthlimits.numerics.config import SimulationConfig
+from widthlimits.numerics.data import DataConfig
+from widthlimits.proofs_checks.catalogue.base import Check, Context, Evidence, Outcome
+from widthlimits.proofs_checks.measure import as_float, local_slope, measure_exponents
+from widthlimits.theory.classify import classify
+from widthlimits.theory.exponents import fmt
+from widthlimits.theory.parametrization import Parametrization
+
+TP4 = "Yang & Hu 2021, TP4 (arXiv:2011.14522)"
+H = Fraction(1, 2)
+TOL = 0.15
+
+
+def random_stable_nontrivial(rng: random.Random, L: int, want_r0: bool) -> Parametrization:
+    """A random stable, non-trivial SGD abc-parametrization (by the engine) with r = 0 or r > 0.
+
+    Multipliers in quarters; init in TP form (Theta(1) pre-activations); learning rates chosen so
+    that the readout is updated maximally and each r_l lies in {0, 1/4, 1/2}.
+    """
+    q = [Fraction(k, 4) for k in range(-2, 5)]
+    for _ in range(10_000):
+        a = [rng.choice(q) for _ in range(L + 1)]
+        ab_out = rng.choice([H, Fraction(3, 4), Fraction(1)])
+        b = [-a[0]] + [H - x for x in a[1:L]] + [ab_out - a[L]]
+        c_out = 1 - 2 * a[L]
+        m = min(ab_out, Fraction(1))
+        targets = [rng.choice([Fraction(0), Fraction(1, 4), H]) for _ in range(L)]
+        if want_r0:
+            targets[rng.randrange(L)] = Fraction(0)
+        elif min(targets) == 0:
+            continue
+        c = [t - m + 1 - 2 * a[l] - (1 if l == 0 else 0) for l, t in enumerate(targets)] + [c_out]
+        p = Parametrization(tuple(a), tuple(b), tuple(c))
+        cl = classify(p, "sgd")
+        if cl.stable and cl.nontrivial and (cl.r == 0) == want_r0:
+            return p.replace(name=f"random-{'fl' if want_r0 else 'kernel'}")
+    raise RuntimeError("no random parametrization found")
+
+
+def _dichotomy(ctx: Context) -> Outcome:
+    rng = random.Random(ctx.seed)
+    k = 3 if ctx.quick else 12
+    L = 2
+    widths = (256, 512, 1024, 2048) if ctx.quick else (256, 512, 1024, 2048, 4096)
+    seeds = 3 if ctx.quick else 6
+    T = 2
+    data = DataConfig(kind="sphere", n_samples=8, d_in=16, target="teacher", seed=7)
+    ev, rows = [], []
+    for i in range(2 * k):
+        want_r0 = i % 2 == 0
+        p = random_stable_nontrivial(rng, L, want_r0)
+        cl = classify(p, "sgd")
+        cfg = SimulationConfig(p, optimizer="sgd", activation="tanh", eta=0.5, steps=T, data=data,
+                               dtype="float64", quantities=("dx", "df", "dWx", "W0dx"))
+        keys = [("dx", L, T), ("dWx", L + 1, T), ("W0dx", L + 1, T), ("df", None, T)]
+        fits = measure_exponents(cfg, widths, seeds, keys, rng=ctx.seed)
+        labels = {("dx", L, T): "x^L_T - x^L_0",
+                  ("dWx", L + 1, T): "readout update (W^{L+1}_T - W^{L+1}_0) x^L_T",
+                  ("W0dx", L + 1, T): "readout on feature change W^{L+1}_0 dx^L_T",
+                  ("df", None, T): "f_T - f_0 (sum of the two readout terms)"}
+        slopes = []
+        for key in keys:
+            f = fits[key]
+            pred = as_float(cl.engine.exponents[key])
+            decisive = key[0] != "df"
+            note = "" if decisive else (
+                f"local slope at the largest widths {local_slope(f):+.2f}; a sum of power laws: "
+                "its fitted slope is biased when a decaying term has the larger prefactor")
+            ev.append(Evidence(
+                name=f"#{i} ({cl.regime}, r={fmt(cl.r)}): slope of {labels[key]}",
+                predicted=fmt(cl.engine.exponents[key]), measured=f.slope, ci_low=f.ci_low,
+                ci_high=f.ci_high, window=(pred - TOL, pred + TOL), decisive=decisive, note=note))
+            slopes.append(f"{f.slope:+.3f}")
+        rows.append([i, str(p), cl.regime, fmt(cl.r), *slopes])
+    return Outcome(
+        evidence=tuple(ev),
+        prediction="feature learning (x^L moves Theta(1)) iff r = 0; kernel regime (x^L moves "
+                   "n^{-r}) iff r > 0; in both cases f_t - f_0 = Theta(1)",
+        tables=(("Random parametrizations (depth 2, SGD, tanh)",
+                 ["#", "parametrization", "engine regime", "r", "dx^L slope", "dWx^{L+1} slope",
+                  "W0dx^{L+1} slope", "df slope"], rows),),
+        notes=(f"{2 * k} random stable non-trivial abc-parametrizations drawn by the engine "
+               f"(half with r = 0); widths {widths}, {seeds} seeds, {T} SGD steps, eta = 0.5",
+               "Each readout term is compared with its own predicted exponent (decisive). The total "
+               "f_T - f_0 is reported but not decisive: in kernel-regime draws with "
+               "a_{L+1} + b_{L+1} > 1/2 the Theta(1) readout-update term can have a small prefactor "
+               "(0.025 for draw #1 at eta = 0.5) while W_0 dx^L = n^{-1/4} starts 5x larger, so the "
+               "sum's fitted slope reads about -0.2 at widths <= 16384 (measured: flat 0.025 vs "
+               "0.13 -> 0.047 from n = 256 to 16384).",),
+    )
+
+
+CHECKS = (
+    Check(
+        id="tp4-dynamical-dichotomy",
+        title="Dynamical dichotomy: feature learning iff r = 0, kernel regime iff r > 0",
+        paper=TP4, source="Thm 3.6, Thm 3.8, Cor. 3.9 (Def. 3.2 for r)",
+        statement=r"\text{stable, nontrivial: } \Delta x^L_t = \Theta(n^{-r}),\ "
+                  r"\text{feature learning} \iff r = 0,\ \text{kernel} \iff r > 0",
+        assumptions=("tanh activation (TP4 Assumption 3.1)", "SGD, fixed number of steps",
+                     "stable at init in TP form (Theta(1) pre-activations)"),
+        run=_dichotomy,
+    ),
+)
