@@ -23,6 +23,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "classify",
     "tables",
     "check",
+    "coordcheck",
     "convergence",
 )
 

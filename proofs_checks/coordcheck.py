@@ -1,0 +1,90 @@
+"""The coord check by numbers: the engine's exponent for every quantity, layer and step, against
+the slope measured over widths with a bootstrap CI (numerics.coordcheck)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from widthlimits.numerics.coordcheck import CoordCheckReport, coordcheck
+from widthlimits.numerics.quantities import layers_of
+from widthlimits.theory.engine import QUANTITIES, EngineResult, derive
+from widthlimits.theory.parametrization import Parametrization
+
+_DIFFERENCES = {"dh", "dx", "dWx", "W0dx", "df"}
+_UNDEFINED_AT_END = {"dW", "df_step"}
+
+
+def engine_predictions_for(res: EngineResult, steps: int,
+                           names: Sequence[str] | None = None) -> dict[tuple[str, int | None, int], Any]:
+    """The engine's exponents in the coord check's keys: differences from step 1 on, updates and
+    per-step changes up to step T-1."""
+    out: dict[tuple[str, int | None, int], Any] = {}
+    for (q, layer, t), e in res.exponents.items():
+        if names is not None and q not in names:
+            continue
+        if t > steps or (t == 0 and q in _DIFFERENCES) or (t == steps and q in _UNDEFINED_AT_END):
+            continue
+        if layer not in layers_of(q, res.depth):
+            continue
+        out[(q, layer, t)] = e
+    return out
+
+
+def parse_widths(text: str) -> list[int]:
+    """``256:4096`` (powers of two from 256 to 4096) or a comma list ``256,512,1024``."""
+    try:
+        if ":" in text:
+            lo, hi = (int(x) for x in text.split(":"))
+            if lo < 1 or hi <= lo:
+                raise ValueError
+            ws, w = [], lo
+            while w <= hi:
+                ws.append(w)
+                w *= 2
+            return ws
+        return [int(x) for x in text.split(",")]
+    except ValueError:
+        raise ValueError(f"`--widths` must be LO:HI (powers of two) or a comma list of ints, "
+                         f"got {text!r}") from None
+
+
+def coordcheck_against_engine(
+    param: Parametrization,
+    optimizer: str = "sgd",
+    activation: str = "tanh",
+    *,
+    widths: Sequence[int] = (256, 512, 1024, 2048, 4096),
+    seeds: int = 8,
+    steps: int = 5,
+    quantities: Sequence[str] | None = None,
+    loss: str = "mse",
+    outdir: str | Path | None = None,
+    scheduler: str | None = None,
+    executor: Any = "process",
+    progress: bool | None = None,
+    **options: Any,
+) -> CoordCheckReport:
+    """Derive the exponents, measure them, compare quantity by quantity; optionally write
+    ``report.json``, ``table.txt`` and ``coordcheck.png`` into ``outdir``."""
+    res = derive(param, optimizer, activation, loss=loss, steps=steps, trace=False)
+    names = list(quantities) if quantities is not None else [q for q in QUANTITIES]
+    predicted = engine_predictions_for(res, steps, names)
+    store = None
+    if outdir is not None:
+        Path(outdir).mkdir(parents=True, exist_ok=True)
+        store = str(Path(outdir) / "sweep")
+    rep = coordcheck(param, param.depth, optimizer, activation, widths=widths, seeds=seeds,
+                     steps=steps, predicted=predicted, loss=loss, scheduler=scheduler,
+                     executor=executor, store=store, progress=progress, **options)
+    if outdir is not None:
+        out = Path(outdir)
+        (out / "report.json").write_text(rep.to_json(indent=2))
+        (out / "table.txt").write_text(rep.table() + "\n")
+        try:
+            rep.plot(str(out / "coordcheck.png"))
+        except ImportError:
+            (out / "NO_PLOT.txt").write_text("matplotlib not installed: pip install "
+                                             "'widthlimits[plots]' for the plot\n")
+    return rep

@@ -1,0 +1,33 @@
+"""``widthlimits coordcheck``: the engine's exponents against measured slopes (small widths)."""
+
+import json
+
+import pytest
+
+from widthlimits.proofs_checks.cli import main
+from widthlimits.proofs_checks.coordcheck import parse_widths
+
+
+def test_widths_parsing():
+    assert parse_widths("256:2048") == [256, 512, 1024, 2048]
+    assert parse_widths("100,200,400") == [100, 200, 400]
+    with pytest.raises(ValueError, match="--widths"):
+        parse_widths("4096:256")
+
+
+def test_mup_coordcheck_agrees_with_the_engine(tmp_path, capsys):
+    code = main(["coordcheck", "--preset", "mup", "--depth", "2", "--optimizer", "sgd",
+                 "--widths", "128:1024", "--seeds", "4", "--steps", "2", "--json",
+                 "--quantities", "f,df,dx,dWx,W0dx", "-o", str(tmp_path)])
+    assert code == 0
+    rep = json.loads(capsys.readouterr().out)
+    assert rep["agreement_rate"] >= 0.9
+    rows = {(q["name"], q["layer"], q["step"]): q for q in rep["quantities"]}
+    assert rows[("f", None, 0)]["predicted"] == "-1/2"
+    assert rows[("dx", 2, 1)]["verdict"] == "agree"
+    assert (tmp_path / "report.json").exists() and (tmp_path / "table.txt").exists()
+
+
+def test_bad_seeds_is_one_line(capsys):
+    assert main(["coordcheck", "--preset", "mup", "--depth", "2", "--seeds", "1"]) == 2
+    assert "--seeds" in capsys.readouterr().err
