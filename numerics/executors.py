@@ -5,9 +5,11 @@ futures (packaging.md Sec. 2.7).  Seeds are explicit (``SeedSequence([init_seed,
 seed])``), so results do not depend on the backend or on scheduling order.
 
 * ``"serial"``: runs each task in the calling process when it is submitted.
-* ``"process"``: ``ProcessPoolExecutor`` with the ``spawn`` start method; BLAS in each worker
-  is limited to ``threads_per_worker`` threads (default ``cpu_count // n_workers``) through
-  the ``OMP/OPENBLAS/MKL_NUM_THREADS`` variables the children inherit.
+* ``"process"``: loky's ``ProcessPoolExecutor`` (shipped with joblib): fresh worker
+  processes that, unlike ``multiprocessing``'s spawn, do not re-import the caller's
+  ``__main__`` (so a plain script without ``if __name__ == "__main__"`` works).  BLAS in each
+  worker is limited to ``threads_per_worker`` threads (default ``cpu_count // n_workers``)
+  through ``OMP/OPENBLAS/MKL_NUM_THREADS``.
 * ``"dask"``: ``distributed.Client(scheduler).get_executor()`` when ``scheduler`` is an address
   such as ``tcp://HOST:PORT``, else an embedded ``LocalCluster`` (``threads_per_worker=1``,
   no dashboard).  Needs the ``dask`` extra.
@@ -17,7 +19,6 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import contextlib
-import multiprocessing
 import os
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -96,10 +97,13 @@ def make_executor(
         yield SerialExecutor()
         return
     if kind == "process":
-        with _env({k: str(tpw) for k in _BLAS_ENV}):
-            ctx = multiprocessing.get_context("spawn")
-            with cf.ProcessPoolExecutor(max_workers=nw, mp_context=ctx) as ex:
-                yield ex
+        from joblib.externals.loky import ProcessPoolExecutor
+
+        ex = ProcessPoolExecutor(max_workers=nw, env={k: str(tpw) for k in _BLAS_ENV})
+        try:
+            yield ex
+        finally:
+            ex.shutdown(wait=True)
         return
     try:
         from distributed import Client, LocalCluster
