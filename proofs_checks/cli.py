@@ -20,6 +20,7 @@ from typing import Any
 
 #: subcommand modules, in the order ``widthlimits --help`` lists them
 COMMAND_MODULES: tuple[str, ...] = (
+    "tour",
     "classify",
     "tables",
     "check",

@@ -88,23 +88,29 @@ def run_checks(ids: Sequence[str] | None = None, mode: str = "quick",
 
 
 def _write_index(out: Path, results: Sequence[CheckResult]) -> Path:
+    return write_index_from_json(out, [r.to_json() for r in results])
+
+
+def write_index_from_json(out: Path, results: Sequence[dict]) -> Path:
+    """The index page (and results.json) from checks' JSON records."""
     lines = ["# Theorem checks", "",
              "| check | paper, source | verdict | headline: predicted | measured [CI] | time |",
              "|---|---|---|---|---|---|"]
     for r in results:
-        h = r.headline
         meas = "n/a"
-        if h is not None and h.measured is not None:
-            meas = f"{h.measured:.3g}"
-            if h.ci_low is not None and h.ci_high is not None:
-                meas += f" [{h.ci_low:.3g}, {h.ci_high:.3g}]"
-        lines.append(f"| [{r.id}]({r.id}/report.md) | {r.paper}, {r.source} | **{r.verdict.value}** "
-                     f"| {h.predicted if h else r.prediction} | {meas} | {r.seconds:.1f} s |")
-    counts = {v.value: sum(r.verdict is v for r in results) for v in Verdict}
-    lines += ["", "Totals: " + ", ".join(f"{k} {v}" for k, v in counts.items())]
+        if r.get("measured") is not None:
+            meas = f"{r['measured']:.3g}"
+            if r.get("ci_low") is not None and r.get("ci_high") is not None:
+                meas += f" [{r['ci_low']:.3g}, {r['ci_high']:.3g}]"
+        lines.append(f"| [{r['id']}]({r['id']}/report.md) | {r['source']} | **{r['verdict']}** "
+                     f"| {r['predicted']} | {meas} | {r['seconds']:.1f} s |")
+    counts: dict[str, int] = {}
+    for r in results:
+        counts[r["verdict"]] = counts.get(r["verdict"], 0) + 1
+    lines += ["", "Totals: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))]
     p = out / "index.md"
     p.write_text("\n".join(lines) + "\n")
-    (out / "results.json").write_text(json.dumps([r.to_json() for r in results], indent=2))
+    (out / "results.json").write_text(json.dumps(list(results), indent=2))
     return p
 
 
