@@ -10,6 +10,7 @@ from widthlimits.proofs_checks.catalogue.base import Check
 PAPER_MODULES: tuple[str, ...] = (
     "tensor_programs",
     "golikov",
+    "chizat",
 )
 
 

@@ -1,0 +1,124 @@
+"""Small helpers shared by the paper modules: evidence from fits, late-rate fits, and figures.
+
+Figures use matplotlib's Agg backend, imported lazily (optional extra ``plots``); without
+matplotlib no figure is written and the returned note says so.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+
+from widthlimits.numerics.limits import OrderFit
+from widthlimits.proofs_checks.catalogue.base import Context, Evidence
+
+NO_MPL = "matplotlib is not installed (optional extra `plots`): no figure was written"
+
+
+def order_evidence(name: str, fit: OrderFit, predicted: float, window: tuple[float, float],
+                   *, decisive: bool = True, note: str = "") -> Evidence:
+    """Evidence from a convergence-order fit (``numerics.limits.fit_order``)."""
+    vals = ", ".join(f"{v:.3g}" for v in fit.values)
+    xs = ", ".join(f"{x:g}" for x in fit.x)
+    extra = f"{fit.axis}s {xs}; rms errors {vals}; {fit.n_seeds} seeds"
+    return Evidence(name=name, predicted=f"{predicted:g}", measured=fit.order,
+                    ci_low=fit.ci_low, ci_high=fit.ci_high, window=window, decisive=decisive,
+                    note=f"{note}; {extra}" if note else extra)
+
+
+@dataclass(frozen=True)
+class RateFit:
+    """Least-squares slope of ``log y`` on ``t`` with a Student-t confidence interval."""
+
+    rate: float
+    ci_low: float
+    ci_high: float
+    r2: float
+
+
+def late_rate(t: np.ndarray, y: np.ndarray, confidence: float = 0.95) -> RateFit:
+    """Exponential decay rate ``-d log y / dt`` fitted on the given window."""
+    t, ly = np.asarray(t, float), np.log(np.asarray(y, float))
+    res = stats.linregress(t, ly)
+    q = stats.t.ppf(0.5 + confidence / 2, len(t) - 2)
+    return RateFit(-res.slope, -res.slope - q * res.stderr, -res.slope + q * res.stderr,
+                   res.rvalue ** 2)
+
+
+def bootstrap_ci(values: np.ndarray, stat, *, rng: np.random.Generator, n: int = 1000,
+                 level: float = 0.95) -> tuple[float, float]:
+    """Percentile bootstrap CI of ``stat`` over the first axis of ``values``."""
+    values = np.asarray(values)
+    idx = rng.integers(0, len(values), size=(n, len(values)))
+    boots = np.array([stat(values[i]) for i in idx])
+    a = (1 - level) / 2
+    lo, hi = np.quantile(boots, [a, 1 - a])
+    return float(lo), float(hi)
+
+
+@contextlib.contextmanager
+def single_thread_blas() -> Iterator[None]:
+    """One BLAS thread (the matrices here are small; threads oversubscribe the 2 cores)."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - optional
+        yield
+        return
+    with threadpool_limits(limits=1, user_api="blas"):
+        yield
+
+
+@dataclass(frozen=True)
+class Series:
+    """One line of a figure: x, y, label, and an optional style ("o-", "--", ...)."""
+
+    x: Sequence[float]
+    y: Sequence[float]
+    label: str
+    style: str = "o-"
+
+
+def save_figure(ctx: Context, fname: str, series: Sequence[Series], *, title: str,
+                xlabel: str, ylabel: str, logx: bool = True, logy: bool = True
+                ) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Write one figure into ``ctx.outdir``; returns (figures, notes)."""
+    try:
+        import matplotlib
+    except ImportError:  # pragma: no cover - optional extra
+        return (), (NO_MPL,)
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(5.2, 4))
+    for s in series:
+        y = np.asarray(s.y, float)
+        ok = np.isfinite(y) & ((y > 0) if logy else True)
+        ax.plot(np.asarray(s.x, float)[ok], y[ok], s.style, label=s.label, ms=4)
+    if logx:
+        ax.set_xscale("log")
+    if logy:
+        ax.set_yscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title, fontsize=9)
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(ctx.outdir / fname, dpi=110)
+    plt.close(fig)
+    return (fname,), ()
+
+
+def power_line(x: Sequence[float], anchor: float, order: float) -> list[float]:
+    """``anchor * (x / x[0]) ** order`` (a reference slope through the first point)."""
+    return [anchor * (xi / x[0]) ** order for xi in x]
+
+
+def fmt_ci(m: float, lo: float, hi: float) -> str:
+    if not math.isfinite(m):
+        return "n/a"
+    return f"{m:.3g} [{lo:.3g}, {hi:.3g}]"

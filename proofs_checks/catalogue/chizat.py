@@ -1,0 +1,305 @@
+r"""Chizat, Colombo, Fernandez-Real, Figalli 2022 (arXiv:2211.16980): infinite-width deep linear nets.
+
+Model (CCFF Sec. 6, eqs. (6.1)-(6.9); concrete normalization of seed_theorems.md Sec. 1.2, as
+implemented by ``widthlimits.numerics.limits.deep_linear``): :math:`f(x) = \frac1m v^\top M U x`,
+:math:`M = m^{-1/2}Z + m^{-1}W`, i.i.d. N(0,1) init, :math:`W(0)=0`, layer-wise gradient flow; the
+limit is the same flow on Hilbert spaces of rooted Gaussian paths (chains truncated at P).
+
+Tolerances are those of seed_theorems.md Sec. 6, rows 1-6.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+
+from widthlimits.numerics.limits import DeepLinearProblem, fit_order
+from widthlimits.numerics.limits.deep_linear import (
+    LinearState,
+    finite_init,
+    integrate,
+    kernel,
+    path_space_init,
+)
+from widthlimits.proofs_checks.catalogue._util import (
+    Series,
+    bootstrap_ci,
+    late_rate,
+    order_evidence,
+    power_line,
+    save_figure,
+    single_thread_blas,
+)
+from widthlimits.proofs_checks.catalogue.base import Check, Context, Evidence, Outcome
+
+PAPER = "Chizat, Colombo, Fernandez-Real, Figalli 2022 (arXiv:2211.16980)"
+ASSUME = ("mu-P deep linear net with one middle square matrix (seed_theorems.md Sec. 1.2)",
+          "data: n = 4 points in d = 8, X_ij ~ N(0, 4/d), y ~ N(0, 1); risk (1/2n)|X beta - y|^2",
+          "gradient flow integrated by RK4 at finite width and in the limit (same grid)")
+
+
+@dataclass(frozen=True)
+class WidthRuns:
+    """Finite-width trajectories against the limit on one grid (CCFF Sec. 6)."""
+
+    widths: tuple[int, ...]
+    sup_err: np.ndarray  # (widths, seeds): sup_t |beta_m(t) - beta_inf(t)|
+    null_norm: np.ndarray  # (widths, seeds): |P_null(X) beta_m(T)|
+    trunc_err: float  # max_t |beta^(P) - beta^(P/2)| of the limit
+    limit_null: float  # max_t |P_null(X) beta_inf(t)|
+    finals: dict  # width -> list of final LinearState
+    limit_final: LinearState
+    t_max: float
+
+
+def _problem(seed: int, t_max: float, dt: float) -> DeepLinearProblem:
+    return DeepLinearProblem.random(n=4, d=8, rng=seed % 2**32, t_max=t_max, dt=dt, P=30)
+
+
+def _null_projector(X: np.ndarray) -> np.ndarray:
+    return np.eye(X.shape[1]) - np.linalg.pinv(X) @ X
+
+
+@functools.lru_cache(maxsize=4)
+def width_runs(mode: str, seed: int) -> WidthRuns:
+    """Finite widths vs the path-space limit (cached: shared by three checks of one run)."""
+    quick = mode == "quick"
+    widths = (32, 64, 128, 256, 512) if quick else (64, 128, 256, 512, 1024)
+    n_seeds = 6 if quick else 8
+    t_max, dt = (4.0, 0.02) if quick else (4.0, 0.01)
+    pr = _problem(seed, t_max, dt)
+    Pn = _null_projector(pr.X)
+    with single_thread_blas():
+        _, b_ref, lim = pr.limit()
+        _, b_half, _ = pr.limit(P=15)
+        errs, nulls, finals = [], [], {}
+        for m in widths:
+            e_m, n_m, f_m = [], [], []
+            for s in range(n_seeds):
+                _, b, st = pr.finite(m, np.random.SeedSequence([seed, s, m]))
+                e_m.append(np.linalg.norm(b - b_ref, axis=1).max())
+                n_m.append(np.linalg.norm(Pn @ b[-1]))
+                f_m.append(st)
+            errs.append(e_m)
+            nulls.append(n_m)
+            finals[m] = f_m
+    return WidthRuns(widths, np.array(errs), np.array(nulls),
+                     float(np.linalg.norm(b_ref - b_half, axis=1).max()),
+                     float(np.linalg.norm(b_ref @ Pn.T, axis=1).max()), finals, lim, t_max)
+
+
+def _width_order(ctx: Context) -> Outcome:
+    r = width_runs(ctx.mode, ctx.seed)
+    fit = fit_order(np.array(r.widths), r.sup_err, rng=ctx.seed)
+    ev = (
+        order_evidence("order of RMS_seeds sup_t |beta_m(t) - beta_inf(t)| in m", fit, 0.5,
+                       (0.35, 0.65), note="tolerance: seed_theorems.md Sec. 6 row 1"),
+        Evidence("limit truncation max_t |beta^(30) - beta^(15)|", "< 1e-10", r.trunc_err,
+                 window=(0.0, 1e-10), note="row 6: the reference itself is converged in P"),
+    )
+    figs, notes = save_figure(ctx, "width_order.png", [
+        Series(r.widths, np.sqrt((r.sup_err ** 2).mean(1)), "RMS over seeds"),
+        Series(r.widths, power_line(r.widths, fit.values[0], -0.5), "slope -1/2", "--")],
+        title="CCFF: deep linear predictor, finite width vs limit", xlabel="width m",
+        ylabel="sup_t |beta_m - beta_inf|")
+    return Outcome(
+        evidence=ev, figures=figs,
+        prediction="|beta_m - beta_inf| = O(m^{-1/2}) (CLT order; CCFF's quantitative theorem "
+                   "bounds it, the order 1/2 is the rate stated in seed_theorems.md Sec. 1.4(1))",
+        notes=notes + (f"widths {r.widths}, {r.sup_err.shape[1]} seeds, t <= {r.t_max}, limit "
+                       f"with chain truncation P = 30 (checked against P = 15)",
+                       "CI: percentile bootstrap over seeds (numerics.limits.fit_order), 95%"),
+    )
+
+
+def _min_norm(ctx: Context) -> Outcome:
+    r = width_runs(ctx.mode, ctx.seed)
+    pr = _problem(ctx.seed, 30.0, 0.01)
+    with single_thread_blas():
+        t, b, _ = pr.limit()
+    dist = float(np.linalg.norm(b[-1] - pr.min_norm_interpolator()))
+    null_lim = float(np.linalg.norm(b @ _null_projector(pr.X).T, axis=1).max())
+    fit = fit_order(np.array(r.widths), r.null_norm, rng=ctx.seed)
+    ev = (
+        Evidence("|beta_inf(30) - X^+ y|", "0 (< 1e-8)", dist, window=(0.0, 1e-8),
+                 note="row 3: the limit converges to the minimum-norm interpolator"),
+        Evidence("max_t |P_null(X) beta_inf(t)|", "0 (< 1e-12)", null_lim, window=(0.0, 1e-12),
+                 note="row 2: the limit never leaves row(X) (equivariance)"),
+        order_evidence("order of RMS |P_null(X) beta_m(T)| in m (finite-width fluctuation)", fit,
+                       0.5, (0.35, 0.7), note="row 2 window"),
+    )
+    figs, notes = save_figure(ctx, "null_space.png", [
+        Series(r.widths, np.sqrt((r.null_norm ** 2).mean(1)), "RMS |P_null beta_m(T)|"),
+        Series(r.widths, power_line(r.widths, fit.values[0], -0.5), "slope -1/2", "--")],
+        title="CCFF: null-space component of the finite-width predictor", xlabel="width m",
+        ylabel="|P_null(X) beta_m(T)|")
+    return Outcome(
+        evidence=ev, figures=figs,
+        prediction="beta_inf(t) in row(X) for all t and beta_inf(t) -> X^+ y; at finite width the "
+                   "null-space part is pure fluctuation, O(m^{-1/2})",
+        notes=notes + (f"limit integrated to t = 30 (RK4 dt = 0.01, P = 30); finite widths "
+                       f"{r.widths} at t = {r.t_max}",),
+    )
+
+
+def _trajectory(s0: LinearState, X: np.ndarray, y: np.ndarray, t_max: float, dt: float
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Loss and |T^T v|^2 on the RK4 grid (one integrate() call per step)."""
+    n = len(y)
+    s, losses, tv2 = s0, [], []
+    for _ in range(round(t_max / dt) + 1):
+        b = s.beta()
+        losses.append(float(np.sum((X @ b - y) ** 2) / (2 * n)))
+        tv = s.T.T @ s.v
+        tv2.append(float(tv @ tv))
+        _, _, s = integrate(s, X, y, t_max=dt, dt=dt)
+    t = np.arange(len(losses)) * dt
+    return t, np.array(losses), np.array(tv2)
+
+
+def _certificate_violation(t: np.ndarray, loss: np.ndarray, tv2: np.ndarray, lam: float) -> float:
+    """max_t (L(t) - L(0) exp(-2 lam int_0^t |T^T v|^2)) / L(0) (trapezoid integral)."""
+    integral = np.concatenate([[0.0], np.cumsum((tv2[1:] + tv2[:-1]) / 2 * np.diff(t))])
+    bound = loss[0] * np.exp(-2 * lam * integral)
+    return float(((loss - bound) / loss[0])[1:].max())  # t > 0 (equality at t = 0)
+
+
+def _exponential_rate(ctx: Context) -> Outcome:
+    pr = _problem(ctx.seed, 30.0, 0.01)
+    X, y = pr.X, pr.y
+    with single_thread_blas():
+        t, b, final = pr.limit()
+        res = np.linalg.norm(b @ X.T - y, axis=1)
+        lam_pred = pr.predicted_late_rate(kernel(final))
+        win = (t >= 15) & (t <= 25)
+        rf = late_rate(t[win], res[win])
+        lam_x = float(np.linalg.eigvalsh(X @ X.T / len(y)).min())
+        m_cert = 128 if ctx.quick else 256
+        t_c = 2.0 if ctx.quick else 4.0
+        viol = {}
+        for name, s0 in (("limit", path_space_init(X.shape[1], 30)),
+                         (f"m={m_cert}", finite_init(X.shape[1], m_cert,
+                                                     np.random.SeedSequence([ctx.seed, 99])))):
+            tt, loss, tv2 = _trajectory(s0, X, y, t_c, 0.01)
+            viol[name] = _certificate_violation(tt, loss, tv2, lam_x)
+    ev = [Evidence("late decay rate of |X beta_inf - y| / lambda_min^+(X K_inf X^T / n)", "1",
+                   rf.rate / lam_pred, rf.ci_low / lam_pred, rf.ci_high / lam_pred,
+                   window=(1 - 1e-3, 1 + 1e-3),
+                   note=f"fitted {rf.rate:.7f} on t in [15, 25] (R^2 = {rf.r2:.8f}), predicted "
+                        f"{lam_pred:.7f}; row 3 tolerance: relative error < 1e-3")]
+    for name, v in viol.items():
+        ev.append(Evidence(f"certificate L(t) <= L(0) exp(-2 lam_min(XX^T/n) int |T*v|^2), {name}: "
+                           "max_{t>0} (L - bound)/L(0)", "<= 0", v, window=(-1.0, 1e-8),
+                           note="row 4: K >= |T*v|^2 I; tolerance 1e-8 (RK4 and trapezoid error)"))
+    figs, notes = save_figure(ctx, "residual_decay.png", [
+        Series(t[::50], res[::50], "|X beta_inf(t) - y|", "-"),
+        Series(t[win][::50], res[win][0] * np.exp(-lam_pred * (t[win][::50] - t[win][0])),
+               "predicted rate lambda_min^+(X K_inf X^T/n)", "--")],
+        title="CCFF: exponential convergence of the limit", xlabel="t", ylabel="residual",
+        logx=False)
+    return Outcome(
+        evidence=tuple(ev), figures=figs,
+        prediction=f"|r(t)| ~ exp(-lambda t), lambda = lambda_min^+(X K_inf X^T/n) = {lam_pred:.6f} "
+                   "(CCFF Thm 2.3 / Prop. 5.5 give exponential convergence; the asymptotic rate is "
+                   "derived in seed_theorems.md Sec. 1.4(3b))",
+        notes=notes + (f"lambda_min(XX^T/n) = {lam_x:.4f}; K_inf eigenvalues "
+                       f"{np.round(np.linalg.eigvalsh(kernel(final)), 3).tolist()}",
+                       f"certificate checked on t <= {t_c} at m = {m_cert} and in the limit"),
+    )
+
+
+def _excess_kurtosis(z: np.ndarray) -> float:
+    return float(stats.kurtosis(z))
+
+
+def _weight_law(ctx: Context) -> Outcome:
+    r = width_runs(ctx.mode, ctx.seed)
+    m = r.widths[-1]
+    finals = r.finals[m][: (2 if ctx.quick else 3)]
+    gamma = r.limit_final.U.T @ r.limit_final.U
+    w, V = np.linalg.eigh(gamma - np.eye(len(gamma)))
+    bhat = V[:, np.argmax(np.abs(w))]
+    var_pred = float(bhat @ gamma @ bhat)
+    # s.U holds u_bar = U / sqrt(m); a neuron's first-layer row is sqrt(m) * u_bar[i, :]
+    z = np.sqrt(m) * np.concatenate([s.U @ bhat for s in finals])
+    gen = np.random.default_rng(ctx.seed)
+    kurt = _excess_kurtosis(z)
+    skew = float(stats.skew(z))
+    ratio = float(z.var() / var_pred)
+    k_ci = bootstrap_ci(z, _excess_kurtosis, rng=gen)
+    s_ci = bootstrap_ci(z, stats.skew, rng=gen)
+    r_ci = bootstrap_ci(z, lambda a: a.var() / var_pred, rng=gen)
+    ev = (
+        Evidence(f"excess kurtosis of sqrt(m) U_i . b (m = {m}, {len(finals)} seeds pooled)", "0",
+                 kurt, *k_ci, window=(-3 * math.sqrt(24 / m), 3 * math.sqrt(24 / m)),
+                 note="row 5: |kurt| <= 3 sqrt(24/m); CI: bootstrap over neurons"),
+        Evidence("skewness of sqrt(m) U_i . b", "0", skew, *s_ci,
+                 window=(-3 * math.sqrt(6 / m), 3 * math.sqrt(6 / m)),
+                 note="row 5: |skew| <= 3 sqrt(6/m)"),
+        Evidence("variance of sqrt(m) U_i . b / (b^T Gamma_U^inf(T) b)", "1", ratio, *r_ci,
+                 window=(0.9, 1.1),
+                 note=f"the limit law N(0, Gamma_U(T)); b = top eigenvector of Gamma_U(T) - I, "
+                      f"b^T Gamma b = {var_pred:.3f} (1 at init): tolerance +-0.1 covers the "
+                      f"O(m^-1/2) finite-width error of the empirical covariance"),
+    )
+    q = np.sort(z) / math.sqrt(var_pred)
+    th = stats.norm.ppf((np.arange(len(q)) + 0.5) / len(q))
+    figs, notes = save_figure(ctx, "weight_law_qq.png", [
+        Series(th[::8], q[::8], "standardized projections", "."),
+        Series([-4, 4], [-4, 4], "N(0, b^T Gamma_U^inf b)", "--")],
+        title=f"CCFF: law of first-layer weights at T = {r.t_max}, m = {m}",
+        xlabel="normal quantile", ylabel="sample quantile", logx=False, logy=False)
+    return Outcome(
+        evidence=ev, figures=figs,
+        prediction="a neuron's first-layer row sqrt(m) U_i(t) is asymptotically N(0, Gamma_U(t)), "
+                   "Gamma_U(t) = [<u_k(t), u_l(t)>] of the limit (CCFF: the weights stay random "
+                   "with a precise law)",
+        notes=notes + ("Gaussianity: kurtosis/skewness within the CLT bounds of row 5; the "
+                       "covariance is compared with the limit's Gamma_U(T) rather than with the "
+                       "exact finite-width identity for Gamma_U (which only tests the code)",),
+    )
+
+
+CHECKS = (
+    Check(
+        id="ccff-width-order",
+        title="Deep linear net: the finite-width predictor converges to the limit at order m^-1/2",
+        paper=PAPER, source="abstract (quantitative convergence of the linear predictor); Sec. 6",
+        statement=r"\sup_{t\le T}\|\beta_m(t) - \beta_\infty(t)\| = O_P(m^{-1/2})",
+        assumptions=ASSUME + ("order 1/2 is the CLT rate; CCFF's bound is not assumed sharp",),
+        run=_width_order, quick_budget_s=30.0,
+    ),
+    Check(
+        id="ccff-min-norm-bias",
+        title="Deep linear limit: implicit bias towards the minimum-l2-norm interpolator",
+        paper=PAPER, source="abstract; Thm 2.3 (seed_theorems.md Sec. 1.4(2))",
+        statement=r"\beta_\infty(t)\in\mathrm{row}(X)\ \forall t,\quad "
+                  r"\beta_\infty(t)\to X^+y,\quad \|P_{\ker X}\beta_m(T)\| = O_P(m^{-1/2})",
+        assumptions=ASSUME + ("n < d (under-determined least squares, many interpolators)",),
+        run=_min_norm, quick_budget_s=30.0,
+    ),
+    Check(
+        id="ccff-exponential-rate",
+        title="Deep linear limit: exponential convergence at rate lambda_min^+(X K_inf X^T / n)",
+        paper=PAPER, source="Thm 2.3, Prop. 5.5 (seed_theorems.md Sec. 1.4(3))",
+        statement=r"\|X\beta_\infty(t) - y\| \sim e^{-\lambda t},\ "
+                  r"\lambda = \lambda^+_{\min}(XK_\infty X^\top/n);\quad "
+                  r"L(t)\le L(0)e^{-2\lambda_{\min}(XX^\top/n)\int_0^t\|T^*v\|^2}",
+        assumptions=ASSUME + ("XX^T full rank (n <= d, generic data)",),
+        run=_exponential_rate, quick_budget_s=30.0,
+    ),
+    Check(
+        id="ccff-weight-law",
+        title="Deep linear net: the trained first-layer weights have the Gaussian law of the limit",
+        paper=PAPER, source="abstract (law of the weights along training); Sec. 6",
+        statement=r"\sqrt m\,U_{i,:}(t) \Rightarrow \mathcal N(0, \Gamma_U(t)),\ "
+                  r"\Gamma_U(t) = [\langle u_k(t), u_l(t)\rangle]_{kl}",
+        assumptions=ASSUME + ("neurons pooled over a few seeds; rows of one network are "
+                              "exchangeable and asymptotically independent",),
+        run=_weight_law, quick_budget_s=30.0,
+    ),
+)
