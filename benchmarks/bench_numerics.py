@@ -1,0 +1,107 @@
+"""Benchmark of the numeric layer on issue 5's standard workload, against a roofline measured
+in the same run.  Figures are printed, not asserted.
+
+Workload: muP MLP, 3 hidden layers, tanh, d_in 32, batch 64, MSE, widths 256..4096, 8 seeds,
+5 steps, once with Adam and once with SGD, recording every layer's activation change per step
+(``dh``, ``dx``).
+
+Roofline bound per width = (matmul FLOPs the workload cannot avoid) / (measured batched GEMM
+rate at that shape) + (unavoidable memory traffic: weights read per pass, optimizer state
+read/written per step, init written once) / (measured memory bandwidth).
+
+Usage: ``python benchmarks/bench_numerics.py [--widths 256,512,1024,2048,4096] [--seeds 8]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import time
+
+import numpy as np
+
+from widthlimits.numerics.config import SimulationConfig
+from widthlimits.numerics.data import DataConfig
+from widthlimits.numerics.linalg import bmm
+from widthlimits.numerics.simulator import simulate
+
+H = 0.5
+
+
+def mup(L: int, entrywise: bool) -> dict:
+    a = [-H] + [0.0] * (L - 1) + [H]
+    c = [H] + [1.0] * (L - 1) + [H] if entrywise else [0.0] * (L + 1)
+    return {"a": a, "b": [H] * (L + 1), "c": c}
+
+
+def gemm_rate(n: int, N: int, S: int) -> float:
+    """GFLOP/s of the workload's GEMM shape (S x (N, n) @ (n, n)), float32."""
+    rng = np.random.default_rng(0)
+    W = rng.standard_normal((S, n, n), dtype=np.float32)
+    x = rng.standard_normal((S, N, n), dtype=np.float32)
+    bmm(x, W.swapaxes(-1, -2))
+    reps = max(1, int(2e10 / (2 * S * N * n * n)))
+    t = time.perf_counter()
+    for _ in range(reps):
+        bmm(x, W.swapaxes(-1, -2))
+    return 2 * S * N * n * n * reps / (time.perf_counter() - t) / 1e9
+
+
+def bandwidth() -> float:
+    """GB/s of ``a += b`` on 256 MiB float32 arrays (3 x size bytes moved)."""
+    a = np.ones(1 << 26, dtype=np.float32)
+    b = np.ones(1 << 26, dtype=np.float32)
+    a += b
+    t = time.perf_counter()
+    for _ in range(5):
+        a += b
+    return 5 * 3 * a.nbytes / (time.perf_counter() - t) / 1e9
+
+
+def bound(n: int, L: int, N: int, S: int, T: int, opt: str, rate: float, bw: float) -> float:
+    hid = L - 1
+    mm = 2.0 * N * n * n * hid * S  # one pass through the hidden layers
+    flops = mm * (T + 1) + mm * T  # forwards at t = 0..T, backward through W at t < T
+    if opt != "sgd":
+        flops += mm * T  # dense weight gradients (SGD keeps them as low-rank factors)
+    w = 4.0 * n * n * hid * S
+    traffic = w * (2 * T + 1) + w  # weights read per pass + init written once
+    if opt == "adam":
+        traffic += w * 8 * T  # read W, m, v, G; write W, m, v, G
+    return flops / (rate * 1e9) + traffic / (bw * 1e9)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--widths", default="256,512,1024,2048,4096")
+    ap.add_argument("--seeds", type=int, default=8)
+    ap.add_argument("--steps", type=int, default=5)
+    ap.add_argument("--depth", type=int, default=3)
+    args = ap.parse_args()
+    widths = [int(w) for w in args.widths.split(",")]
+    L, S, T, N = args.depth, args.seeds, args.steps, 64
+    bw = bandwidth()
+    print(f"memory bandwidth (a += b): {bw:.1f} GB/s")
+    data = DataConfig(kind="sphere", n_samples=N, d_in=32)
+    for opt in ("adam", "sgd"):
+        cfg = SimulationConfig(mup(L, opt == "adam"), optimizer=opt, steps=T, data=data,
+                               quantities=("dh", "dx"))
+        simulate(cfg, 64, seeds=2)  # warm-up
+        print(f"\n{opt}: L={L}, {S} seeds, {T} steps, batch {N}, float32")
+        print(f"{'width':>6} {'GEMM GF/s':>10} {'wall s':>8} {'bound s':>8} {'ratio':>6}")
+        total = 0.0
+        for n in widths:
+            rate = gemm_rate(n, N, S)
+            t = time.perf_counter()
+            simulate(cfg, n, seeds=S)
+            wall = time.perf_counter() - t
+            total += wall
+            b = bound(n, L, N, S, T, opt, rate, bw)
+            print(f"{n:>6} {rate:>10.1f} {wall:>8.2f} {b:>8.2f} {wall / b:>6.2f}")
+        print(f"total {total:.1f} s")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+    print(f"\npeak RSS {peak:.2f} GiB")
+
+
+if __name__ == "__main__":
+    main()
