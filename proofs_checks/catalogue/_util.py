@@ -21,11 +21,11 @@ NO_MPL = "matplotlib is not installed (optional extra `plots`): no figure was wr
 
 
 def order_evidence(name: str, fit: OrderFit, predicted: float, window: tuple[float, float],
-                   *, decisive: bool = True, note: str = "") -> Evidence:
+                   *, decisive: bool = True, note: str = "", xname: str = "") -> Evidence:
     """Evidence from a convergence-order fit (``numerics.limits.fit_order``)."""
     vals = ", ".join(f"{v:.3g}" for v in fit.values)
     xs = ", ".join(f"{x:g}" for x in fit.x)
-    extra = f"{fit.axis}s {xs}; rms errors {vals}; {fit.n_seeds} seeds"
+    extra = f"{xname or fit.axis + 's'} {xs}; {fit.statistic} {vals}; {fit.n_seeds} seeds"
     return Evidence(name=name, predicted=f"{predicted:g}", measured=fit.order,
                     ci_low=fit.ci_low, ci_high=fit.ci_high, window=window, decisive=decisive,
                     note=f"{note}; {extra}" if note else extra)

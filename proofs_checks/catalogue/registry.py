@@ -11,6 +11,7 @@ PAPER_MODULES: tuple[str, ...] = (
     "tensor_programs",
     "golikov",
     "chizat",
+    "mei_montanari",
 )
 
 
