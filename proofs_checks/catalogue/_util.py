@@ -46,8 +46,8 @@ def late_rate(t: np.ndarray, y: np.ndarray, confidence: float = 0.95) -> RateFit
     t, ly = np.asarray(t, float), np.log(np.asarray(y, float))
     res = stats.linregress(t, ly)
     q = stats.t.ppf(0.5 + confidence / 2, len(t) - 2)
-    return RateFit(-res.slope, -res.slope - q * res.stderr, -res.slope + q * res.stderr,
-                   res.rvalue ** 2)
+    slope, se = float(res.slope), float(res.stderr)
+    return RateFit(-slope, -slope - q * se, -slope + q * se, float(res.rvalue) ** 2)
 
 
 def bootstrap_ci(values: np.ndarray, stat, *, rng: np.random.Generator, n: int = 1000,

@@ -12,6 +12,7 @@ PAPER_MODULES: tuple[str, ...] = (
     "golikov",
     "chizat",
     "mei_montanari",
+    "chen_vanden_eijnden_bruna",
 )
 
 
