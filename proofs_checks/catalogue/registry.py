@@ -13,6 +13,7 @@ PAPER_MODULES: tuple[str, ...] = (
     "chizat",
     "mei_montanari",
     "chen_vanden_eijnden_bruna",
+    "nguyen_pham",
 )
 
 
