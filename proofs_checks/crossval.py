@@ -172,8 +172,8 @@ def _depth_of(case: dict[str, Any]) -> int:
     return max((q["layer"] or 0) for q in case["quantities"] if q["name"] == "h")
 
 
-def _one(args: tuple[Parametrization, str, Sequence[int], int, int, str]) -> dict[str, Any]:
-    p, opt, widths, seeds, steps, constants = args
+def _one(args: tuple[Parametrization, str, Sequence[int], int, int, str, str]) -> dict[str, Any]:
+    p, opt, widths, seeds, steps, constants, dtype = args
     try:
         from threadpoolctl import threadpool_limits
 
@@ -185,7 +185,7 @@ def _one(args: tuple[Parametrization, str, Sequence[int], int, int, str]) -> dic
     cl = classify(p, opt)
     rep = coordcheck_against_engine(p, opt, "tanh", widths=widths, seeds=seeds, steps=steps,
                                     quantities=QUANTITIES, executor="serial", progress=False,
-                                    dtype="float64", eta=eta_for(p.depth, constants))
+                                    dtype=dtype, eta=eta_for(p.depth, constants))
     d = rep.to_dict()
     return {"name": p.name, "optimizer": opt, "regime": cl.regime, "r": str(cl.r),
             "first_blowup": cl.violations[0].step if cl.violations else None,
@@ -226,7 +226,30 @@ def cross_validate(n: int = 100, *, widths: Sequence[int] = (128, 256, 512, 1024
                    outdir: str | Path | None = None) -> CrossValidation:
     """Run the study; with ``outdir``, write ``crossval.json`` case by case (resumable) and
     ``crossval.md`` with the agreement rate and every disagreement."""
-    pairs = draw(random.Random(seed), n)
+    return run_cases(draw(random.Random(seed), n), widths=widths, seeds=seeds, steps=steps,
+                     jobs=jobs, constants=constants, outdir=outdir)
+
+
+def named_coordchecks(presets: Sequence[str] = ("mup", "ntp", "sp", "sp:1/2", "up:1/4"),
+                      optimizers: Sequence[str] = ("sgd", "adam"), depth: int = 3, *,
+                      widths: Sequence[int] = (256, 512, 1024, 2048, 4096), seeds: int = 6,
+                      steps: int = 2, constants: str = "input/d", jobs: int = 1,
+                      outdir: str | Path | None = None) -> CrossValidation:
+    """Coord checks of the named parametrizations against the engine (issue 5's must-show)."""
+    from widthlimits.theory.presets import preset
+
+    pairs = []
+    for name in presets:
+        for opt in optimizers:
+            p = preset(name, depth, opt)
+            pairs.append((p.replace(name=f"{name}/{opt}"), opt))
+    return run_cases(pairs, widths=widths, seeds=seeds, steps=steps, jobs=jobs,
+                     constants=constants, outdir=outdir, dtype="float32")
+
+
+def run_cases(pairs: Sequence[tuple[Parametrization, str]], *, widths: Sequence[int], seeds: int,
+              steps: int, jobs: int, constants: str, outdir: str | Path | None,
+              dtype: str = "float64") -> CrossValidation:
     done: dict[str, dict[str, Any]] = {}
     path = Path(outdir) / "crossval.json" if outdir is not None else None
     if path is not None and path.exists():
@@ -236,10 +259,11 @@ def cross_validate(n: int = 100, *, widths: Sequence[int] = (128, 256, 512, 1024
         if p.name in done and "first_blowup" not in done[p.name]:
             cl = classify(p, o)
             done[p.name]["first_blowup"] = cl.violations[0].step if cl.violations else None
-    todo = [(p, o, tuple(widths), seeds, steps, constants) for p, o in pairs if p.name not in done]
+    todo = [(p, o, tuple(widths), seeds, steps, constants, dtype) for p, o in pairs
+            if p.name not in done]
     if todo:
         with ProcessPoolExecutor(jobs) as ex:
-            for res in ex.map(_one, todo):
+            for res in (ex.map(_one, todo) if jobs > 1 else map(_one, todo)):
                 done[res["name"]] = res
                 if path is not None:
                     path.parent.mkdir(parents=True, exist_ok=True)
@@ -248,20 +272,20 @@ def cross_validate(n: int = 100, *, widths: Sequence[int] = (128, 256, 512, 1024
                     tmp.replace(path)
     cv = CrossValidation(tuple(done[p.name] for p, _ in pairs))
     if outdir is not None:
-        (Path(outdir) / "crossval.md").write_text(render(cv, widths, seeds, steps, constants))
+        (Path(outdir) / "crossval.md").write_text(render(cv, widths, seeds, steps, constants, dtype))
     return cv
 
 
 def render(cv: CrossValidation, widths: Sequence[int], seeds: int, steps: int,
-           constants: str = "unit") -> str:
+           constants: str = "unit", dtype: str = "float64") -> str:
     c = cv.counts()
     regimes: dict[str, int] = {}
     for case in cv.cases:
         regimes[case["regime"]] = regimes.get(case["regime"], 0) + 1
-    lines = ["# Cross-validation: engine vs measured exponents on random parametrizations", "",
-             f"{len(cv.cases)} random abc-parametrizations (depth 2-3, SGD or Adam, tanh, MSE), "
+    lines = ["# Engine vs measured exponents", "",
+             f"{len(cv.cases)} abc-parametrizations (tanh, MSE), "
              f"regimes by the engine: {regimes}. Widths {list(widths)}, {seeds} seeds, {steps} steps, "
-             f"float64, learning-rate constants '{constants}' (see `eta_for`); every quantity the "
+             f"{dtype}, learning-rate constants '{constants}' (see `eta_for`); every quantity the "
              "engine derives (h, x, dh, dx, dWx, W0dx, f, df, g, dW) at every layer and step.", "",
              f"Scored quantity verdicts: {c}. **Agreement rate (agree / (agree + disagree)): "
              f"{cv.agreement_rate:.1%}** (all quantities, including unstable runs after their first "
