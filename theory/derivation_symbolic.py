@@ -1,0 +1,446 @@
+"""Symbolic conditions from the engine's piecewise-linear exponents.
+
+With sympy symbols for the exponents, every exponent the engine derives is a max-plus expression:
+sums, :class:`sympy.Max` and :class:`sympy.Min` of linear forms.  This module brings such an
+expression to the normal form
+
+.. math::
+    E = \\max_{i} \\min_{j} \\ell_{ij}, \\qquad \\ell_{ij} \\text{ linear},
+
+(distributing sums and minima over maxima) and turns the statements the classification needs into
+linear inequalities:
+
+.. math::
+    E \\le 0 \\iff \\bigwedge_i \\bigvee_j \\ell_{ij} \\le 0, \\qquad
+    E \\ge 0 \\iff \\bigvee_i \\bigwedge_j \\ell_{ij} \\ge 0 .
+
+Systems of such clauses are simplified exactly: dominated pieces are dropped (two linear forms
+that differ by a constant compare the same way everywhere), clauses subsumed by others are
+dropped, and linear programs (:func:`sympy.solvers.simplex.lpmax`, exact rational arithmetic)
+remove literals and clauses implied by, or inconsistent with, the single-inequality clauses.
+Every step is an equivalence, so the simplified system has the same solution set.
+
+References
+----------
+G. Yang and E. J. Hu, Tensor Programs IV, arXiv:2011.14522 (Sec. 3: the conditions are linear
+inequalities in a, b, c).  E. Golikov, arXiv:2003.05884 (the same in his exponents).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import sympy
+from sympy.solvers.simplex import InfeasibleLPError, UnboundedLPError, lpmax
+
+from widthlimits.theory.activations import Activation, get_activation
+from widthlimits.theory.engine import EngineResult, _Engine, _Ops
+from widthlimits.theory.exponents import Exponent
+from widthlimits.theory.optimizers import Optimizer, get_optimizer
+from widthlimits.theory.parametrization import Parametrization
+
+#: max over the outer tuple of min over the inner tuple; () is -oo, ((),) is +oo
+NormalForm = tuple[tuple[sympy.Expr, ...], ...]
+
+_MAX_PIECES = 20000
+
+# internal representation: a linear form is (coefficients, constant) with coefficients a sorted
+# tuple of (symbol, Rational); a clause (a min) maps coefficients -> smallest constant; a normal
+# form (a max) is a list of clauses.  Two forms with equal coefficients differ by a constant, so
+# they compare the same way everywhere: that is all the pruning below uses (exact).
+_Coeffs = tuple[tuple[sympy.Symbol, sympy.Rational], ...]
+_Clause = dict[_Coeffs, sympy.Rational]
+
+
+def _lin(e: sympy.Expr) -> tuple[_Coeffs, sympy.Rational]:
+    d = sympy.expand(e).as_coefficients_dict()
+    const = sympy.Rational(0)
+    co: list[tuple[sympy.Symbol, sympy.Rational]] = []
+    for k, v in d.items():
+        if k == 1:
+            const += v
+        elif isinstance(k, sympy.Symbol) and v.is_Rational:
+            co.append((k, v))
+        else:
+            raise ValueError(f"not a max-plus expression: {e}")
+    return tuple(sorted(co, key=lambda kv: kv[0].name)), const
+
+
+def _clause_dominates(big: _Clause, small: _Clause) -> bool:
+    """min(big) >= min(small) everywhere."""
+    return all(k in small and c >= small[k] for k, c in big.items())
+
+
+def _prune(clauses: list[_Clause]) -> list[_Clause]:
+    if any(not c for c in clauses):
+        return [{}]  # +oo
+    out: list[_Clause] = []
+    for c in sorted(clauses, key=len):
+        if any(_clause_dominates(o, c) for o in out):
+            continue
+        out = [o for o in out if not _clause_dominates(c, o)]
+        out.append(c)
+    if len(out) > _MAX_PIECES:
+        raise ValueError(f"symbolic exponent too large to normalise ({len(out)} pieces)")
+    return out
+
+
+def _min_merge(a: _Clause, b: _Clause) -> _Clause:
+    out = dict(a)
+    for k, c in b.items():
+        if k not in out or c < out[k]:
+            out[k] = c
+    return out
+
+
+def _add_clauses(a: _Clause, b: _Clause) -> _Clause:
+    out: _Clause = {}
+    for ka, ca in a.items():
+        for kb, cb in b.items():
+            d: dict[sympy.Symbol, sympy.Rational] = dict(ka)
+            for s, v in kb:
+                d[s] = d.get(s, 0) + v
+            k = tuple(sorted(((s, v) for s, v in d.items() if v != 0), key=lambda kv: kv[0].name))
+            c = ca + cb
+            if k not in out or c < out[k]:
+                out[k] = c
+    return out
+
+
+def _nf(e: sympy.Expr) -> list[_Clause]:
+    if e == -sympy.oo:
+        return []
+    if e == sympy.oo:
+        return [{}]
+    if isinstance(e, sympy.Max):
+        parts: list[_Clause] = []
+        for arg in e.args:
+            parts.extend(_nf(arg))
+        return _prune(parts)
+    if isinstance(e, sympy.Min):
+        acc: list[_Clause] = [{}]
+        for arg in e.args:
+            nf = _nf(arg)
+            acc = _prune([_min_merge(a, b) for a in acc for b in nf])
+        return acc
+    if isinstance(e, sympy.Add) and e.has(sympy.Max, sympy.Min, sympy.oo):
+        acc = [{(): sympy.Rational(0)}]
+        for arg in e.args:
+            nf = _nf(arg)
+            if not nf:
+                return []
+            acc = _prune([_add_clauses(a, b) for a in acc for b in nf])
+        return acc
+    if isinstance(e, sympy.Mul) and e.has(sympy.Max, sympy.Min):
+        coeff, rest = e.as_coeff_Mul()
+        if not coeff.is_Rational or isinstance(rest, sympy.Mul):
+            raise ValueError(f"not a max-plus expression: {e}")
+        inner = _nf(rest)
+        if coeff > 0:
+            return _prune([{tuple((s, coeff * v) for s, v in k): coeff * c for k, c in cl.items()}
+                           for cl in inner])
+        # -max_i min_j l_ij = min_i max_j (-l_ij)
+        neg = sympy.Min(*[sympy.Max(*[-_to_expr(k, c) for k, c in cl.items()]) if cl else -sympy.oo
+                          for cl in inner]) if inner else sympy.oo
+        return _nf((-coeff) * neg)
+    k, c = _lin(e)
+    return [{k: c}]
+
+
+def _to_expr(k: _Coeffs, c: sympy.Rational) -> sympy.Expr:
+    return sympy.Add(*[v * s for s, v in k], c)
+
+
+def normal_form(e: object) -> NormalForm:
+    """Max-of-min normal form of a max-plus expression (see the module docstring).
+
+    >>> x, y = sympy.symbols("x y", real=True)
+    >>> normal_form(sympy.Max(x, y + 1) + sympy.Min(0, y))
+    ((x, x + y), (y + 1, 2*y + 1))
+    """
+    nf = _nf(sympy.sympify(e))
+    out = [tuple(sorted((_to_expr(k, c) for k, c in cl.items()), key=sympy.default_sort_key))
+           for cl in nf]
+    return tuple(sorted(out, key=lambda cl: [sympy.default_sort_key(x) for x in cl]))
+
+
+def from_normal_form(nf: NormalForm) -> sympy.Expr:
+    """Back to a sympy expression, built without sympy's own (slow) Max/Min evaluation."""
+    if nf == ():
+        return -sympy.oo
+    mins = [(sympy.Min(*c, evaluate=False) if len(c) > 1 else c[0]) if c else sympy.oo for c in nf]
+    return sympy.Max(*mins, evaluate=False) if len(mins) > 1 else mins[0]
+
+
+def simplify_exponent(e: object) -> sympy.Expr:
+    """An equivalent, usually much shorter, max-plus expression (exact)."""
+    return from_normal_form(normal_form(e))
+
+
+# ------------------------------------------------------------------------------ linear systems
+def _canon(l: sympy.Expr, symbols: Sequence[sympy.Symbol]) -> sympy.Expr:
+    """Scale a linear form by a positive number so the first non-zero coefficient is +-1."""
+    l = sympy.expand(l)
+    for s in symbols:
+        k = l.coeff(s)
+        if k != 0:
+            return sympy.expand(l / abs(k))
+    return l
+
+
+@dataclass(frozen=True)
+class LinearSystem:
+    """A conjunction of clauses; each clause is a disjunction of ``l <= 0`` literals.
+
+    Attributes
+    ----------
+    clauses : tuple of tuple of sympy.Expr
+        ``((l11, l12), (l21,))`` means :math:`(\\ell_{11}\\le0 \\lor \\ell_{12}\\le0) \\land
+        \\ell_{21}\\le 0`.  An empty system is ``True``; ``((),)`` is ``False``.
+    """
+
+    clauses: tuple[tuple[sympy.Expr, ...], ...]
+
+    @property
+    def is_false(self) -> bool:
+        return any(len(c) == 0 for c in self.clauses)
+
+    @property
+    def units(self) -> tuple[sympy.Expr, ...]:
+        return tuple(c[0] for c in self.clauses if len(c) == 1)
+
+    def relationals(self) -> tuple[tuple[sympy.Rel, ...], ...]:
+        """Each literal as a readable relational (symbols on the left, positive leading term)."""
+        return tuple(tuple(nice_le(x) for x in c) for c in self.clauses)
+
+
+def nice_le(l: sympy.Expr) -> sympy.Rel:
+    """``l <= 0`` written with the variables on the left and a positive leading coefficient."""
+    l = sympy.expand(l)
+    const = l.as_independent(*l.free_symbols, as_Add=True)[0] if l.free_symbols else l
+    var = sympy.expand(l - const)
+    if var == 0:
+        return sympy.Le(const, 0, evaluate=False)
+    first = sorted(var.free_symbols, key=str)[0]
+    if var.coeff(first) < 0:
+        return sympy.Ge(-var, const, evaluate=False)
+    return sympy.Le(var, -const, evaluate=False)
+
+
+def nice_ge(l: sympy.Expr) -> sympy.Rel:
+    """``l >= 0`` in the same readable form."""
+    r = nice_le(-l)
+    return sympy.Ge(r.lhs, r.rhs, evaluate=False) if isinstance(r, sympy.Le) else \
+        sympy.Le(r.lhs, r.rhs, evaluate=False)
+
+
+def le_zero(e: object) -> LinearSystem:
+    """``E <= 0`` as a conjunction of disjunctions of linear inequalities."""
+    nf = normal_form(e)
+    return LinearSystem(tuple(tuple(c) for c in nf))
+
+
+def ge_zero_alternatives(e: object) -> tuple[tuple[sympy.Expr, ...], ...]:
+    """``E >= 0`` as a disjunction of conjunctions: alternatives ``(l1, l2)`` meaning
+    :math:`\\ell_1 \\ge 0 \\land \\ell_2 \\ge 0`."""
+    return tuple(tuple(c) for c in normal_form(e))
+
+
+def _lp_max(obj: sympy.Expr, units: Sequence[sympy.Expr]) -> sympy.Expr | None:
+    """max of obj subject to every unit <= 0; None if unbounded; -oo if infeasible."""
+    if not obj.free_symbols:
+        return obj
+    try:
+        val, _ = lpmax(obj, [u <= 0 for u in units if u.free_symbols])
+    except UnboundedLPError:
+        return None
+    except InfeasibleLPError:
+        return -sympy.oo
+    return val
+
+
+def implied(l: sympy.Expr, units: Sequence[sympy.Expr]) -> bool:
+    """``units <= 0`` implies ``l <= 0``."""
+    m = _lp_max(l, units)
+    return m is not None and m <= 0
+
+
+def consistent(extra: Sequence[sympy.Expr], units: Sequence[sympy.Expr]) -> bool:
+    """Is ``{units <= 0, extra <= 0}`` feasible?"""
+    cons = [u for u in (*units, *extra) if u.free_symbols]
+    consts = [u for u in (*units, *extra) if not u.free_symbols]
+    if any(c > 0 for c in consts):
+        return False
+    return _feasible(cons) if cons else True
+
+
+def _feasible(cons: Sequence[sympy.Expr]) -> bool:
+    x = sorted(set().union(*[c.free_symbols for c in cons]), key=str)[0]
+    try:
+        lpmax(x, [c <= 0 for c in cons])
+    except InfeasibleLPError:
+        return False
+    except UnboundedLPError:
+        return True
+    return True
+
+
+def simplify_system(clauses: Iterable[Sequence[sympy.Expr]],
+                    symbols: Sequence[sympy.Symbol]) -> LinearSystem:
+    """Exact simplification of a conjunction of disjunctive clauses (see module docstring)."""
+    work: list[tuple[sympy.Expr, ...]] = []
+    seen: set[frozenset] = set()
+    for c in clauses:
+        lits: list[sympy.Expr] = []
+        true_clause = False
+        for l in c:
+            l = _canon(l, symbols)
+            if not l.free_symbols:
+                if l <= 0:
+                    true_clause = True
+                    break
+                continue  # false literal
+            if l not in lits:
+                lits.append(l)
+        if true_clause:
+            continue
+        key = frozenset(lits)
+        if key in seen:
+            continue
+        seen.add(key)
+        work.append(tuple(lits))
+    if any(len(c) == 0 for c in work):
+        return LinearSystem(((),))
+    changed = True
+    while changed:
+        changed = False
+        units = [c[0] for c in work if len(c) == 1]
+        new: list[tuple[sympy.Expr, ...]] = []
+        for c in work:
+            if len(c) == 1:
+                new.append(c)
+                continue
+            if any(implied(l, units) for l in c):
+                changed = True
+                continue
+            kept = tuple(l for l in c if consistent([l], units))
+            if len(kept) != len(c):
+                changed = True
+            if not kept:
+                return LinearSystem(((),))
+            new.append(kept)
+        # clause subsumption: a clause whose literals are a subset of another's makes it redundant
+        sets = [frozenset(c) for c in new]
+        work = [c for i, c in enumerate(new)
+                if not any(j != i and sets[j] < sets[i] for j in range(len(new)))]
+    # drop units implied by the other units
+    units = [c[0] for c in work if len(c) == 1]
+    keep_units: list[sympy.Expr] = []
+    for i, u in enumerate(units):
+        others = keep_units + units[i + 1:]
+        if not implied(u, others):
+            keep_units.append(u)
+    rest = [c for c in work if len(c) > 1]
+    out = [(u,) for u in keep_units] + rest
+    return LinearSystem(tuple(sorted(out, key=lambda c: (len(c), [sympy.default_sort_key(x) for x in c]))))
+
+
+def simplify_alternatives(alts: Iterable[Sequence[sympy.Expr]], system: LinearSystem,
+                          symbols: Sequence[sympy.Symbol]) -> tuple[tuple[sympy.Expr, ...], ...]:
+    """Simplify a disjunction of conjunctions ``l >= 0`` under the constraints ``system``.
+
+    Alternatives inconsistent with the system's unit clauses are dropped, literals implied by
+    them are dropped, and an alternative that implies another one (under the units) is dropped.
+    """
+    units = list(system.units)
+    out: list[tuple[sympy.Expr, ...]] = []
+    for alt in alts:
+        lits = []
+        for l in alt:
+            l = _canon(l, symbols)
+            if not l.free_symbols:
+                if l >= 0:
+                    continue
+                lits = None
+                break
+            if implied(-l, units):
+                continue
+            lits.append(l)
+        if lits is None:
+            continue
+        if not consistent([-x for x in lits], units):
+            continue
+        if not lits:
+            return ((),)  # always true under the system
+        t = tuple(lits)
+        if t not in out:
+            out.append(t)
+    # drop an alternative that implies another one (a or b == b when a => b)
+    def implies(a: tuple[sympy.Expr, ...], b: tuple[sympy.Expr, ...]) -> bool:
+        cons = units + [-x for x in a]
+        return all(implied(-y, cons) for y in b)
+
+    res: list[tuple[sympy.Expr, ...]] = []
+    for a in out:
+        if any(implies(a, b) for b in res):
+            continue
+        res = [b for b in res if not implies(b, a)]
+        res.append(a)
+    return tuple(res)
+
+
+# ------------------------------------------------------------------------------ engine run
+class _NormalFormOps(_Ops):
+    """The engine's max-plus arithmetic with every max/min kept in normal form.
+
+    Same values as :class:`widthlimits.theory.engine._Ops` in symbolic mode (each result is an
+    exactly equal expression); sympy's own ``Max`` evaluation compares arguments pairwise with
+    ``factor_terms`` and becomes very slow on the nested expressions of depth >= 2.
+    """
+
+    def _norm(self, e: sympy.Expr) -> sympy.Expr:
+        if not isinstance(e, sympy.Basic) or not e.free_symbols:
+            return sympy.sympify(e)
+        return simplify_exponent(e)
+
+    def mx(self, *xs: Exponent) -> Exponent:
+        if not xs:
+            return self.ninf
+        vals = [sympy.sympify(x) for x in xs]
+        if all(not v.free_symbols for v in vals):
+            return max(vals)
+        return simplify_exponent(sympy.Max(*vals, evaluate=False))
+
+    def mn(self, *xs: Exponent) -> Exponent:
+        vals = [sympy.sympify(x) for x in xs]
+        if all(not v.free_symbols for v in vals):
+            return min(vals)
+        return simplify_exponent(sympy.Min(*vals, evaluate=False))
+
+
+def derive_symbolic(parametrization: Parametrization, optimizer: str | Optimizer = "sgd",
+                    activation: str | Activation = "tanh", *, loss: str = "logistic",
+                    steps: int | None = None) -> EngineResult:
+    """:func:`widthlimits.theory.engine.derive` for symbolic exponents, with max/min in normal form.
+
+    The engine's rules, driver and trace are used unchanged; only the representation of the
+    symbolic maxima differs (see :class:`_NormalFormOps`).  ``tests/latex`` checks that the
+    exponents agree with :func:`~widthlimits.theory.engine.derive` at depth 1.
+    """
+    if not parametrization.is_symbolic():
+        raise ValueError("derive_symbolic needs sympy symbols in the parametrization")
+    opt = get_optimizer(optimizer)
+    act = get_activation(activation)
+    if loss not in ("mse", "logistic"):
+        raise ValueError(f"unknown loss {loss!r}; choose 'mse' or 'logistic'")
+    eng = _Engine(parametrization, opt, act, loss, True)
+    eng.ops = _NormalFormOps(True)
+    L = parametrization.depth
+    steps = L + 3 if steps is None else steps
+    last, stationary = eng.run(steps, 2 * (L + 1) + 6, lambda: False)
+    return EngineResult(
+        parametrization=parametrization, optimizer=opt, activation=act, loss=loss, depth=L,
+        steps=last, stationary_from=stationary, exponents=dict(eng.ex), trace=tuple(eng.trace),
+        normalizer={i: e for i, e in enumerate(eng.norm)},
+    )

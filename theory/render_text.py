@@ -1,0 +1,286 @@
+"""Plain-text and Markdown rendering of a :class:`~widthlimits.theory.derivation.Derivation`.
+
+Plain text uses the engine's own notation (``h^2_1``, ``dx^1_1``, exponents as ``1/2`` and
+``-inf``); every derivation line has the machine-readable form
+
+``<quantity>^<layer>_<step>: e = <arithmetic> = <result>``
+
+with each input written ``<exponent> [<rule>: <what>]``, so tests can parse the exponents back.
+Markdown uses ``$...$`` math with the LaTeX renderer's symbols and exponents.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import sympy
+
+from widthlimits.theory.exponents import Exponent, fmt, is_neg_inf, is_symbolic
+from widthlimits.theory.render_latex import (
+    REFERENCES,
+    _opt_coeff,
+    _shown,
+    exp_tex,
+    qty_tex,
+    size_tex,
+    what_tex,
+)
+
+if TYPE_CHECKING:
+    from widthlimits.theory.derivation import Condition, Derivation, Line
+
+
+def _clean(s: str) -> str:
+    """User text on one line (no control characters)."""
+    return " ".join("".join(ch if ch.isprintable() else " " for ch in str(s)).split())
+
+
+def qty_text(q: str, layer: int | None, step: int | str) -> str:
+    return f"{q}^{layer}_{step}" if layer is not None else f"{q}_{step}"
+
+
+def _e(e: Exponent) -> str:
+    if is_symbolic(e):
+        return sympy.sstr(e)
+    return str(fmt(e))
+
+
+def _inp(i) -> str:  # type: ignore[no-untyped-def]
+    return f"{_e(i.exponent)} [{i.rule}: {_clean(i.what)}]"
+
+
+def arithmetic_text(d: Derivation, line: Line) -> str:
+    res = _e(line.result)
+    if d.symbolic is not None:
+        return f"e = {res}"
+    if line.combine == "max":
+        shown = _shown(line)
+        if len(shown) == 1:
+            return f"e = {_inp(shown[0])} = {res}"
+        return "e = max(" + ", ".join(_inp(i) for i in shown) + f") = {res}"
+    if line.combine == "sum":
+        return "e = " + " + ".join(_inp(i) for i in line.inputs) + f" = {res}"
+    if line.combine == "nonlinearity":
+        ins = [i for i in line.inputs if i.what.startswith(("h", "dh"))]
+        return (f"e = {d.activation.name}(" + ", ".join(_inp(i) for i in ins) + f") = {res}")
+    if line.combine == "optimizer":
+        k = _opt_coeff(d, line)
+        if is_neg_inf(k) or is_neg_inf(line.result):
+            return f"e = {res}"
+        rest = line.result - k  # type: ignore[operator]
+        label = "-a-c" if d.optimizer.entrywise else ("-a-c+d" if d.parametrization.d is not None
+                                                        else "-a-c")
+        inner = "e(Q)" if d.optimizer.entrywise else "e(grad)"
+        return f"e = {_e(k)} [optimizer: {label}] + {_e(rest)} [optimizer: {inner}] = {res}"
+    return f"e = {res}"
+
+
+def _cond_text(c: Condition) -> str:
+    step = "t" if c.step is None else str(c.step)
+    lhs = (f"max_t e({qty_text(c.quantity, c.layer, step)})" if c.step is None
+           else f"e({qty_text(c.quantity, c.layer, step)})")
+    verdict = "" if c.holds is None else ("  [holds]" if c.holds else "  [VIOLATED]")
+    return f"  {lhs} = {_e(c.exponent)} {c.relation} 0  ({c.meaning}){verdict}"
+
+
+def _steps_text(d: Derivation, md: bool) -> list[str]:
+    from widthlimits.theory.derivation import PHASES
+
+    out: list[str] = []
+    if d.stationary_from is not None:
+        out.append(f"Steps 0..{d.steps} computed; from step {d.stationary_from} on the exponents "
+                   "repeat (induction over steps: the update adds nothing larger to W_t - W_0).")
+    else:
+        out.append(f"Steps 0..{d.steps} computed ({d.stop_reason}).")
+    for b in d.blocks:
+        out.append("")
+        out.append(f"### Step t = {b.step}" if md else f"Step t = {b.step}")
+        if b.same_as_previous:
+            out.append(f"Every exponent is as at step {b.step - 1}.")
+            continue
+        if b.zero:
+            if md:
+                out.append("Identically zero at t = 0 (nothing updated yet): "
+                           + ", ".join(f"${qty_tex(x.quantity, x.layer, x.step)}$" for x in b.zero))
+            else:
+                out.append("  identically zero at t = 0: "
+                           + ", ".join(qty_text(x.quantity, x.layer, x.step) for x in b.zero))
+        for key, heading in PHASES:
+            lines = b.phase(key)
+            if not lines:
+                continue
+            out.append(f"**{heading}**" if md else f"  {heading}")
+            for x in lines:
+                out.append(_md_line(d, x) if md else
+                           f"    {qty_text(x.quantity, x.layer, x.step)}: {arithmetic_text(d, x)}")
+        if d.stationary_from is not None and b.step == d.stationary_from:
+            out.append(f"From step {b.step} on the exponents repeat.")
+    return out
+
+
+def _md_line(d: Derivation, line: Line) -> str:
+    q = qty_tex(line.quantity, line.layer, line.step)
+    if d.symbolic is not None:
+        return f"- ${q}$: $e = {exp_tex(line.result)}$"
+    if line.combine == "max":
+        shown = _shown(line)
+        nums = [exp_tex(i.exponent) for i in shown]
+        body = (nums[0] if len(nums) == 1 else r"\max(" + ", ".join(nums) + ")")
+        rules = ", ".join(f"{i.rule} ${what_tex(i.what)}$" if r"\text" not in what_tex(i.what)
+                          else f"{i.rule}: {_clean(i.what)}" for i in shown)
+    elif line.combine == "sum":
+        body = " + ".join(_p(i.exponent) for i in line.inputs)
+        rules = ", ".join(f"{i.rule}: {_clean(i.what)}" for i in line.inputs)
+    elif line.combine == "nonlinearity":
+        ins = [i for i in line.inputs if i.what.startswith(("h", "dh"))]
+        body = r"\phi(" + ", ".join(exp_tex(i.exponent) for i in ins) + ")"
+        rules = f"nonlinearity {d.activation.name} of " + ", ".join(
+            f"${what_tex(i.what)}$" for i in ins)
+    else:
+        k = _opt_coeff(d, line)
+        if is_neg_inf(k) or is_neg_inf(line.result):
+            body, rules = exp_tex(line.result), "optimizer"
+        else:
+            body = f"{_p(k)} + {_p(line.result - k)}"  # type: ignore[operator]
+            rules = "optimizer: " + ("-a-c plus e(Q)" if d.optimizer.entrywise else
+                                     "-a-c+d plus e(grad)")
+    return f"- ${q}$: $e = {body} = {exp_tex(line.result)}$ ({rules})"
+
+
+def _p(e: Exponent) -> str:
+    s = exp_tex(e)
+    return f"({s})" if s.startswith("-") else s
+
+
+def _conclusion_lines(d: Derivation, md: bool) -> list[str]:
+    c = d.conclusion
+    out: list[str] = []
+    if c is None:
+        sc = d.symbolic
+        assert sc is not None
+        out.append("Symbols: " + ", ".join(str(s) for s in sc.symbols))
+        for s, v in sc.substitutions:
+            out.append(f"Assumed (TP4 Thm 3.3(1), non-degenerate init): {s} = {v}")
+        out.append("Stability holds iff all of:")
+        for cl in sc.stability.relationals():
+            out.append("  " + " or ".join(_rel(r, md) for r in cl))
+        from widthlimits.theory.derivation_symbolic import nice_ge
+
+        for name, alts in (("Nontrivial", sc.nontrivial), ("Feature learning", sc.feature_learning),
+                           ("Discrete time", sc.discrete_time)):
+            if not alts:
+                out.append(f"{name} (given stability): never")
+            elif alts == ((),):
+                out.append(f"{name} (given stability): always")
+            else:
+                out.append(f"{name} (given stability) iff one of:")
+                for a in alts:
+                    out.append("  " + " and ".join(_rel(nice_ge(x), md) for x in a))
+        return out
+    out.append(f"Regime: {c.regime.replace('_', ' ')} (stable: {c.stable}, nontrivial: "
+               f"{c.nontrivial})")
+    for v in c.violations:
+        where = f"layer {v.layer}" if v.layer is not None else "output"
+        out.append(f"Violated: e({qty_text(v.quantity, v.layer, v.step)}) = {fmt(v.exponent)} > 0 "
+                   f"at step {v.step}, {where} ({v.meaning})")
+    if c.r is not None:
+        out.append(f"r = {fmt(c.r)} (x^L_t - x^L_0 = Theta(n^-r))")
+    if c.feature_learning_layers:
+        out.append("Feature learning in layers " + ", ".join(map(str, c.feature_learning_layers)))
+    if c.step_change_exponent is not None:
+        kind = ("discrete time" if c.discrete_time else
+                ("continuous time, t = n^" + str(fmt(c.time_rescaling)) + " tau steps"
+                 if c.time_rescaling is not None else "n/a (unstable)"))
+        out.append(f"Per-step output change f_(t+1) - f_t: e = {fmt(c.step_change_exponent)} ({kind})")
+    for g in c.degenerate:
+        if g.lifted_at is not None:
+            out.append(f"Layer {g.layer} degenerate at init (e(h^{g.layer}_0) = "
+                       f"{fmt(g.init_exponent)}), lifted at step {g.lifted_at}")
+        else:
+            out.append(f"Layer {g.layer} degenerate at init (e(h^{g.layer}_0) = "
+                       f"{fmt(g.init_exponent)}), never lifted: step-0 update entries e = "
+                       f"{fmt(g.update_exponent)}, action at step 1 e = {fmt(g.action_exponent)}, "
+                       f"e(h^{g.layer}_t) = {fmt(g.final_exponent)} at every step")
+    if c.fails_to_move_at is not None:
+        out.append(f"The degenerate network fails to move at step {c.fails_to_move_at}: the update "
+                   "is too small to lift the degenerate layers and f_t - f_0 -> 0 at every step "
+                   "(Golikov 2020).")
+    out.extend(f"Binding: {b}" for b in c.binding)
+    out.extend(f"Note: {n}" for n in c.notes)
+    return out
+
+
+def _rel(r: sympy.Rel, md: bool) -> str:
+    if md:
+        from widthlimits.theory.render_latex import _rel_tex
+
+        return f"${_rel_tex(r)}$"
+    op = "<=" if isinstance(r, sympy.Le) else ">="
+    return f"{sympy.sstr(r.lhs)} {op} {sympy.sstr(r.rhs)}"
+
+
+def _param_rows(d: Derivation, md: bool) -> list[str]:
+    p = d.parametrization
+    cols = ["a", "b", "c"] + (["d"] if p.d is not None else [])
+    vecs = [p.a, p.b, p.c] + ([p.d] if p.d is not None else [])
+    if md:
+        out = ["| layer | " + " | ".join(cols) + " |", "|---" * (len(cols) + 1) + "|"]
+        for i in range(d.depth + 1):
+            out.append(f"| {i + 1} | " + " | ".join(f"${exp_tex(v[i])}$" for v in vecs) + " |")
+        return out
+    return [f"  {c} = (" + ", ".join(_e(x) for x in v) + ")" for c, v in zip(cols, vecs, strict=True)]
+
+
+def render_text(d: Derivation) -> str:
+    """Plain text: the same derivation in the engine's notation."""
+    out = [_clean(d.title), "=" * min(80, max(3, len(_clean(d.title)))), "",
+           f"Setup: MLP with L = {d.depth} hidden layers of width n, activation {d.activation.name}, "
+           f"{d.loss} loss, optimizer {d.optimizer.name}; W^l = n^-a_l w^l, "
+           "w^l ~ N(0, n^-2b_l), learning rate n^-c_l.",
+           f"Parametrization {_clean(d.parametrization.name or 'custom')}:",
+           *_param_rows(d, False),
+           "Exponents e: size Theta(n^e) of the typical coordinate; -inf = identically zero.",
+           "Assumptions:", *[f"  - {a}" for a in d.assumptions], "", "Derivation", "----------"]
+    out += _steps_text(d, md=False)
+    if d.symbolic is None:
+        out += ["", "Conditions", "----------"]
+        out += [_cond_text(c) for c in d.conditions]
+    out += ["", "Conclusion", "----------"]
+    out += _conclusion_lines(d, md=False)
+    out += ["", "References"] + [f"  [{k}] {v}" for k, v in REFERENCES]
+    return "\n".join(out) + "\n"
+
+
+def _md_escape(s: str) -> str:
+    out = []
+    for ch in _clean(s):
+        out.append("\\" + ch if ch in "\\`*_{}[]()#+-.!|<>$~" else ch)
+    return "".join(out)
+
+
+def render_markdown(d: Derivation) -> str:
+    """Markdown with ``$...$`` math (GitHub, Jupyter)."""
+    out = [f"# {_md_escape(d.title)}", "",
+           f"MLP with $L = {d.depth}$ hidden layers of width $n$, activation "
+           f"{_md_escape(d.activation.name)}, {d.loss} loss, optimizer {_md_escape(d.optimizer.name)}; "
+           r"$W^l = n^{-a_l} w^l$, $w^l_{\alpha\beta} \sim \mathcal N(0, n^{-2b_l})$, learning rate "
+           r"$\eta n^{-c_l}$. A size $\Theta(n^{e})$ is written $e$; $e = -\infty$ is identically "
+           "zero.", "",
+           f"Parametrization {_md_escape(d.parametrization.name or 'custom')}:", "",
+           *_param_rows(d, True), "", "**Assumptions**", "",
+           *[f"- {_md_escape(a)}" for a in d.assumptions], "", "## Derivation", ""]
+    out += _steps_text(d, md=True)
+    if d.symbolic is None:
+        out += ["", "## Conditions", ""]
+        for c in d.conditions:
+            step = "t" if c.step is None else str(c.step)
+            rel = {"<=": r"\le", "=": "="}[c.relation]
+            verdict = "" if c.holds is None else (" ✓" if c.holds else " **violated**")
+            out.append(f"- $e({qty_tex(c.quantity, c.layer, step)}) = {exp_tex(c.exponent)} "
+                       f"{rel} 0$ ({c.meaning}){verdict}")
+    out += ["", "## Conclusion", ""]
+    out += [f"- {x}" for x in _conclusion_lines(d, md=True)]
+    if d.conclusion is not None and d.conclusion.step_change_exponent is not None:
+        out.append(f"- $f_{{t+1}} - f_t = {size_tex(d.conclusion.step_change_exponent)}$")
+    out += ["", "## References", ""] + [f"- {v}" for _, v in REFERENCES]
+    return "\n".join(out) + "\n"
