@@ -62,7 +62,7 @@ class Evidence:
         return {"name": self.name, "predicted": self.predicted, "measured": _num(self.measured),
                 "ci_low": _num(self.ci_low), "ci_high": _num(self.ci_high),
                 "window": list(self.window) if self.window else None, "passed": self.passed,
-                "note": self.note}
+                "decisive": self.decisive, "note": self.note}
 
 
 def _num(x: float | None) -> float | None:
