@@ -26,6 +26,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "check",
     "coordcheck",
     "convergence",
+    "max_lr",
 )
 
 

@@ -267,10 +267,13 @@ class _Engine:
         activation: Activation,
         loss: str,
         trace: bool,
+        ops: Any = None,
+        on_record: Callable[[str, int | None, int, Exponent], None] | None = None,
     ) -> None:
         self.p, self.opt, self.act, self.loss = p, optimizer, activation, loss
         self.L = p.depth
-        self.ops = o = _Ops(p.is_symbolic(), _common_denominator(p))
+        self.ops = o = ops if ops is not None else _Ops(p.is_symbolic(), _common_denominator(p))
+        self.on_record = on_record
         self.tracing = trace
         self.trace: list[Step] = []
         self.ex: dict[tuple[str, int | None, int], Exponent] = {}
@@ -292,6 +295,8 @@ class _Engine:
     def record(self, q: str, layer: int | None, t: int, terms: list[Term], value: Exponent,
                comps: Vec | None = None) -> None:
         self.ex[(q, layer, t)] = value
+        if self.on_record is not None:
+            self.on_record(q, layer, t, value)
         if (q in ("h", "x", "f") and self.first_blowup is None and not self.ops.symbolic
                 and value > 0):
             self.first_blowup = t
@@ -639,6 +644,8 @@ def derive(
     loss: str = "mse",
     steps: int | None = None,
     trace: bool = True,
+    ops: Any = None,
+    on_record: Callable[[str, int | None, int, Exponent], None] | None = None,
 ) -> EngineResult:
     """Run the power counting for ``parametrization`` (depth = ``len(a) - 1``).
 
@@ -649,6 +656,13 @@ def derive(
         accumulated update stops growing; then every later step repeats), stopping early once an
         exponent blows up, with a cap of ``2 (L + 1) + 6`` steps (a degenerate initialization can
         need about one step per layer to lift).  Symbolic exponents default to ``L + 3`` steps.
+    ops, on_record : optional
+        Hooks for exact region computation (:mod:`widthlimits.theory.regions`): ``ops`` replaces
+        the max-plus arithmetic (an object with the interface of ``_Ops``: ``symbolic, ninf,
+        zero, half, one, conv, out, mx, mn, is_ninf, add, sub, eq``) and
+        ``on_record(quantity, layer, step, exponent)`` is called for every recorded exponent (in
+        the ops' internal representation).
+        Both default to ``None``: the ordinary numeric or sympy arithmetic, no callback.
 
     Examples
     --------
@@ -663,7 +677,7 @@ def derive(
         raise ValueError(f"unknown loss {loss!r}; choose 'mse' or 'logistic'")
     if steps is not None and (isinstance(steps, bool) or not isinstance(steps, int) or steps < 0):
         raise ValueError(f"`steps` must be an int >= 0, got {steps!r}")
-    eng = _Engine(parametrization, opt, act, loss, trace)
+    eng = _Engine(parametrization, opt, act, loss, trace, ops=ops, on_record=on_record)
     L = parametrization.depth
     if eng.ops.symbolic and steps is None:
         steps = L + 3

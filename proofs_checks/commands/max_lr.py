@@ -1,0 +1,55 @@
+"""``widthlimits max-lr``: maximal stable learning-rate exponent per layer for a given init."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from widthlimits.proofs_checks.commands._params import add_activation_argument, add_parametrization_arguments
+from widthlimits.proofs_checks.format import table
+from widthlimits.theory.max_lr import max_lr
+from widthlimits.theory.parametrization import check_depth, parse_layer_list
+from widthlimits.theory.presets import preset
+
+NAME = "max-lr"
+HELP = ("maximal stable learning-rate exponents (least c_l) given the initialization (a, b): "
+        "Tensor Programs' readout rule by the engine (default) or Everett et al.'s alignment rule")
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    add_parametrization_arguments(p, need_c=False)
+    add_activation_argument(p)
+    p.add_argument("--alignment", choices=["full", "none"], default=None,
+                   help="use Everett et al.'s alignment constraints (default: the TP rule, engine)")
+    p.add_argument("--loss", default="mse", choices=["mse", "logistic"])
+    p.add_argument("--json", action="store_true", help="print JSON (key `c`: one exact string per layer)")
+
+
+def run(args: argparse.Namespace) -> int:
+    L = check_depth(args.depth)
+    if args.preset is not None:
+        if args.a is not None or args.b is not None:
+            raise ValueError("give either --preset or --a/--b, not both")
+        p = preset(args.preset, L, args.optimizer)
+        a, b, name = p.a, p.b, args.preset.split(":")[0].lower()
+    else:
+        if args.a is None or args.b is None:
+            raise ValueError("give --preset NAME, or both --a and --b")
+        a, b, name = parse_layer_list(args.a, L, "a"), parse_layer_list(args.b, L, "b"), None
+    res = max_lr(a, b, args.optimizer, alignment=args.alignment, activation=args.activation,
+                 loss=args.loss, preset_name=name)
+    out = res.to_json()
+    if args.json:
+        print(json.dumps(out, indent=2))
+        return 0
+    rows = [["layer"] + [str(i + 1) for i in range(L + 1)],
+            [f"c ({res.rule})"] + [str(x) for x in out["c"]],
+            ["TP rule (engine)"] + [str(x) for x in out["tp"]]]
+    for key, lab in (("everett_full", "Everett, full alignment"), ("everett_none", "Everett, no alignment")):
+        if out[key] is not None:
+            rows.append([lab] + [str(x) for x in out[key]])
+    print(table(rows[0], rows[1:]))
+    print(f"engine at the answer: {out['engine_check'].get('regime')}")
+    for line in out["disagreements"] + out["notes"]:
+        print("- " + line)
+    return 0

@@ -1,0 +1,336 @@
+"""Maximal stable learning-rate exponents per layer (the minimal ``c_l``) for a given
+initialization ``(a, b)``, solved exactly.
+
+Two rules:
+
+``rule="tp"`` (default; Tensor Programs' readout rule, answered by the engine)
+    1. the readout first: the least :math:`c_{L+1}` for which the engine says *stable* with the
+       hidden layers frozen; 2. then, with that :math:`c_{L+1}`, for each layer :math:`l \\le L`
+       the least :math:`c_l` that is stable with the other layers frozen; 3. the joint vector is
+       checked with :func:`widthlimits.theory.classify.classify`.  Each least value is computed
+       exactly as the boundary of the engine's one-dimensional stable region
+       (:func:`widthlimits.theory.regions.region` with one free coordinate), not by sampling.
+       For nonlinear activations this reproduces TP4 Thm 3.3 / TP IVb Thm 2.8.12
+       (:math:`2a_{L+1}+c_{L+1}\\ge1` resp. :math:`a_{L+1}+c_{L+1}\\ge1`, then :math:`r_l\\ge0` and
+       :math:`a_{L+1}+b_{L+1}+r\\ge1`).
+
+``rule="everett-full"`` / ``"everett-none"``
+    Everett et al. (2024, arXiv 2407.05872) alignment constraints as encoded in maxP
+    (background tensor_programs.md Sec. 4.3), with :math:`(\\alpha,\\omega,u)=(1,\\tfrac12,1)`
+    (full alignment) or all :math:`\\tfrac12` (none): residuals
+
+    .. math::
+        r_1 = g_1 + a_1 + c_1,\\quad
+        r_l = \\min(g_l + a_l + c_l - \\alpha,\\; g_l + a_l + c_l + r_{l-1} - u,\\;
+                   a_l + b_l + r_{l-1} - \\omega),\\\\
+        r_{L+1} = \\min(a_{L+1}+b_{L+1}+r_L-\\omega,\\; k a_{L+1}+c_{L+1}-\\alpha,\\;
+                   k a_{L+1}+c_{L+1}+r_L-u) ,
+
+    with :math:`g_l = \\min(a_{L+1}+b_{L+1}, 2a_{L+1}+c_{L+1}) + a_l`, :math:`k = 2` for SGD and
+    :math:`g_l = 0`, :math:`k = 1` for Adam; all :math:`r \\ge 0`; maxP's objective
+    :math:`\\min \\sum_l c_l` (an exact LP: every ``min`` under ``>= 0`` splits into linear
+    inequalities).  maxP writes ``1/2`` for the hidden :math:`a_l+b_l`; we keep
+    :math:`a_l + b_l` (equal when the init is stable).
+
+The two rules differ in the readout: Everett's :math:`\\omega_{L+1} = \\tfrac12` accepts
+:math:`a_{L+1}+b_{L+1}+r \\ge \\tfrac12`, TP4/TP IVb require :math:`\\ge 1` (tensor_programs.md
+Sec. 4.4, 7.1).  Every result lists the layers where they disagree.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+from widthlimits.theory.classify import classify
+from widthlimits.theory.exponents import INF, Exponent, as_exponent, fmt, is_pos_inf
+from widthlimits.theory.optimizers import Optimizer, get_optimizer
+from widthlimits.theory.parametrization import Parametrization, check_depth
+from widthlimits.theory.polyhedra import Constraint, lp_max
+
+HALF = Fraction(1, 2)
+RULES = ("tp", "everett-full", "everett-none")
+
+#: Everett et al. Table 1 as transcribed in maxP (tensor_programs.md Sec. 4.2; embedding /
+#: hidden / readout), used only to flag differences; (opt, alignment, preset) -> c
+EVERETT_TABLE: dict[tuple[str, str, str], tuple[Fraction, Fraction, Fraction]] = {
+    (o, al, p): tuple(Fraction(x) for x in v)  # type: ignore[misc]
+    for (o, al, p), v in {
+        ("sgd", "full", "sp"): ("-1/2", "1/2", "1"), ("sgd", "none", "sp"): ("-1/2", "0", "1/2"),
+        ("adam", "full", "sp"): ("0", "1", "1"), ("adam", "none", "sp"): ("0", "1/2", "1/2"),
+        ("sgd", "full", "ntp"): ("-1/2", "-1/2", "0"), ("sgd", "none", "ntp"): ("-1/2", "-1", "-1/2"),
+        ("adam", "full", "ntp"): ("0", "1/2", "1/2"), ("adam", "none", "ntp"): ("0", "0", "0"),
+        ("sgd", "full", "mup"): ("0", "0", "0"), ("sgd", "none", "mup"): ("0", "-1/2", "0"),
+        ("adam", "full", "mup"): ("1/2", "1", "1/2"), ("adam", "none", "mup"): ("1/2", "1/2", "0"),
+        ("sgd", "full", "mfp"): ("-1", "-1", "-1"), ("sgd", "none", "mfp"): ("-1", "-3/2", "-1"),
+        ("adam", "full", "mfp"): ("0", "1/2", "0"), ("adam", "none", "mfp"): ("0", "0", "1/2"),
+    }.items()
+}
+#: the cell the background flags as a probable transcription error (maxP +1/2, symmetry -1/2)
+SUSPECT_CELL = ("adam", "none", "mfp")
+
+
+@dataclass(frozen=True)
+class MaxLR:
+    """Maximal stable learning-rate exponents (least ``c_l``) for one initialization.
+
+    Attributes
+    ----------
+    c : tuple of Fraction
+        The answer of ``rule``, one per weight layer (``None`` where no least value exists).
+    rule : str
+        ``"tp"``, ``"everett-full"`` or ``"everett-none"``.
+    tp, everett_full, everett_none : tuple or None
+        The three rules side by side (always computed, for comparison).
+    disagreements : tuple of str
+        Layers where the TP rule and Everett's full-alignment rule differ, with the reason.
+    engine_check : dict
+        ``classify`` at the answer: regime and whether it is stable.
+    notes : tuple of str
+    """
+
+    depth: int
+    optimizer: str
+    a: tuple[Fraction, ...]
+    b: tuple[Exponent, ...]
+    rule: str
+    c: tuple[Fraction | None, ...]
+    tp: tuple[Fraction | None, ...] | None
+    everett_full: tuple[Fraction, ...] | None
+    everett_none: tuple[Fraction, ...] | None
+    disagreements: tuple[str, ...]
+    engine_check: dict[str, Any]
+    notes: tuple[str, ...] = field(default=())
+
+    def to_json(self) -> dict[str, Any]:
+        def row(v: tuple | None) -> list[str | None] | None:
+            return None if v is None else [fmt(x) if x is not None else None for x in v]
+
+        return {
+            "schema": "widthlimits.max_lr/1",
+            "depth": self.depth,
+            "optimizer": self.optimizer,
+            "a": [fmt(x) for x in self.a],
+            "b": [fmt(x) for x in self.b],
+            "rule": self.rule,
+            "c": row(self.c),
+            "tp": row(self.tp),
+            "everett_full": row(self.everett_full),
+            "everett_none": row(self.everett_none),
+            "disagreements": list(self.disagreements),
+            "engine_check": self.engine_check,
+            "notes": list(self.notes),
+        }
+
+
+# ------------------------------------------------------------------------------ Everett's LP
+def everett_max_lr(a: tuple[Fraction, ...], b: tuple[Fraction, ...], optimizer: str | Optimizer,
+                   alignment: str) -> tuple[Fraction, ...] | None:
+    """Everett et al.'s maximal stable ``c`` (maxP objective ``min sum c``), exactly.
+
+    Returns None if the constraints are infeasible (or unbounded).
+    """
+    opt = get_optimizer(optimizer)
+    if alignment not in ("full", "none"):
+        raise ValueError(f"unknown alignment {alignment!r}; choose 'full' or 'none'")
+    al, om, u = (Fraction(1), HALF, Fraction(1)) if alignment == "full" else (HALF, HALF, HALF)
+    n = len(a)
+    L = n - 1
+    d = n
+
+    def var(l: int) -> tuple[Fraction, ...]:  # c_l as an affine form (1-based l)
+        return tuple(Fraction(int(i == l - 1)) for i in range(d)) + (Fraction(0),)
+
+    def const(k: Fraction) -> tuple[Fraction, ...]:
+        return (Fraction(0),) * d + (Fraction(k),)
+
+    def plus(*fs: tuple[Fraction, ...]) -> tuple[Fraction, ...]:
+        return tuple(sum(x) for x in zip(*fs, strict=True))  # type: ignore[misc]
+
+    ab_out = a[L] + b[L]
+    # g_l: list of alternatives (a min)
+    if opt.entrywise:
+        g = [[const(Fraction(0))] for _ in range(n)]
+        k_out = 1
+    else:
+        m = [const(ab_out), plus(const(2 * a[L]), var(n))]
+        g = [[plus(x, const(a[l])) for x in m] for l in range(n)]
+        k_out = 2
+    r_prev: list[tuple[Fraction, ...]] = [plus(x, const(a[0]), var(1)) for x in g[0]]
+    cons: list[Constraint] = []
+
+    def nonneg(alts: list[tuple[Fraction, ...]]) -> None:
+        for f in alts:
+            cons.append((tuple(-x for x in f), "<="))
+
+    nonneg(r_prev)
+    for l in range(2, L + 1):
+        i = l - 1
+        alts = [plus(x, const(a[i] - al), var(l)) for x in g[i]]
+        alts += [plus(x, y, const(a[i] - u), var(l)) for x, y in itertools.product(g[i], r_prev)]
+        alts += [plus(y, const(a[i] + b[i] - om)) for y in r_prev]
+        nonneg(alts)
+        r_prev = alts
+    out = [plus(y, const(ab_out - om)) for y in r_prev]
+    out += [plus(const(k_out * a[L] - al), var(n))]
+    out += [plus(y, const(k_out * a[L] - u), var(n)) for y in r_prev]
+    nonneg(out)
+    obj = tuple(Fraction(-1) for _ in range(d)) + (Fraction(0),)
+    st, _, x = lp_max(obj, cons, d)
+    if st != "optimal" or x is None:
+        return None
+    return tuple(x)
+
+
+# ------------------------------------------------------------------------------ the TP rule
+def _least_c(a: tuple, b: tuple, c: list[Exponent], layer: int, optimizer: Optimizer,
+             activation: str, loss: str) -> tuple[Fraction | None, bool, str]:
+    """Least c_layer (others as in ``c``) with a stable engine verdict, exactly.
+
+    Returns (value, attained, note)."""
+    from widthlimits.theory.polyhedra import lp_max as _lp
+    from widthlimits.theory.regions import _frame, _search, get_activation
+
+    L = len(a) - 1
+    chosen: dict[tuple[str, int], Any] = {}
+    for l in range(1, L + 2):
+        chosen[("a", l)] = a[l - 1]
+        chosen[("b", l)] = b[l - 1]
+        if l != layer:
+            chosen[("c", l)] = c[l - 1]
+    fr = _frame(L, optimizer, "sp", chosen)
+    raw, _, _, _ = _search(fr, ("stable",), get_activation(activation), loss)
+    if not raw:
+        return None, False, f"no stable c_{layer} (unstable for every learning rate)"
+    best: Fraction | None = None
+    attained = False
+    for cons, _pt in raw:
+        st, val, _x = _lp((Fraction(-1), Fraction(0)), cons, 1)
+        if st == "unbounded":
+            return None, False, f"c_{layer} unbounded below: every learning rate is stable"
+        if st != "optimal" or val is None:
+            continue
+        v = -val
+        closed_ok = all(rel != "<" or (f[0] * v + f[1]) < 0 for f, rel in cons)
+        if best is None or v < best or (v == best and closed_ok):
+            best, attained = v, closed_ok
+    return best, attained, ""
+
+
+def tp_max_lr(a: tuple, b: tuple, optimizer: str | Optimizer, *, activation: str = "tanh",
+              loss: str = "mse") -> tuple[tuple[Fraction | None, ...], list[str]]:
+    """The readout-first rule answered by the engine (see the module docstring)."""
+    opt = get_optimizer(optimizer)
+    L = len(a) - 1
+    notes: list[str] = []
+    c: list[Exponent] = [INF] * (L + 1)
+    out: list[Fraction | None] = [None] * (L + 1)
+    v, att, note = _least_c(a, b, c, L + 1, opt, activation, loss)
+    if note:
+        notes.append(f"readout: {note}")
+    if v is not None and not att:
+        notes.append(f"readout: c_{L + 1} > {v} (the bound itself is unstable)")
+    out[L] = v
+    if v is None:
+        return tuple(out), notes
+    c[L] = v
+    for l in range(1, L + 1):
+        v, att, note = _least_c(a, b, c, l, opt, activation, loss)
+        if note:
+            notes.append(f"layer {l}: {note}")
+        if v is not None and not att:
+            notes.append(f"layer {l}: c_{l} > {v} (the bound itself is unstable)")
+        out[l - 1] = v
+    return tuple(out), notes
+
+
+def max_lr(
+    a: Any,
+    b: Any,
+    optimizer: str | Optimizer = "sgd",
+    *,
+    alignment: str | None = None,
+    activation: str = "tanh",
+    loss: str = "mse",
+    preset_name: str | None = None,
+) -> MaxLR:
+    """Maximal stable learning-rate exponent per layer for the initialization ``(a, b)``.
+
+    Parameters
+    ----------
+    a, b : sequence of exact exponents, one per weight layer (``b`` may contain ``inf``)
+    alignment : {None, "full", "none"}
+        None: Tensor Programs' readout rule answered by the engine (default).  "full"/"none":
+        Everett et al.'s alignment constraints (module docstring).
+    preset_name : str, optional
+        Used only to compare with Everett's published table (sp, ntp, mup, mfp).
+
+    Examples
+    --------
+    >>> from widthlimits.theory.presets import preset
+    >>> p = preset("mup", 1, "sgd")
+    >>> [str(x) for x in max_lr(p.a, p.b, "sgd").c]
+    ['0', '0']
+    """
+    opt = get_optimizer(optimizer)
+    a_ = tuple(as_exponent(x, name="a") for x in a)
+    b_ = tuple(as_exponent(x, name="b") for x in b)
+    L = check_depth(len(a_) - 1)
+    if len(b_) != L + 1:
+        raise ValueError(f"`b` has {len(b_)} values but `a` has {len(a_)}")
+    for i, x in enumerate(a_):
+        if not isinstance(x, Fraction):
+            raise ValueError(f"`a[{i + 1}]` = {fmt(x)}: must be a finite exact number")
+    if alignment not in (None, "full", "none"):
+        raise ValueError(f"unknown alignment {alignment!r}; choose 'full' or 'none'")
+    notes: list[str] = []
+    tp, tp_notes = tp_max_lr(a_, b_, opt, activation=activation, loss=loss)
+    notes += tp_notes
+    finite_b = all(not is_pos_inf(x) for x in b_)
+    ev_full = everett_max_lr(a_, b_, opt, "full") if finite_b else None  # type: ignore[arg-type]
+    ev_none = everett_max_lr(a_, b_, opt, "none") if finite_b else None  # type: ignore[arg-type]
+    rule = "tp" if alignment is None else f"everett-{alignment}"
+    c = tp if alignment is None else (ev_full if alignment == "full" else ev_none)
+    if c is None:
+        c = tuple([None] * (L + 1))
+        notes.append(f"{rule}: no feasible learning rates")
+    dis: list[str] = []
+    if ev_full is not None:
+        for l in range(L + 1):
+            if tp[l] != ev_full[l]:
+                dis.append(f"layer {l + 1}: TP rule (engine) c = {fmt(tp[l])}, Everett full alignment "
+                           f"c = {fmt(ev_full[l])}")
+        if dis:
+            dis.append("reason: Everett's readout omega = 1/2 accepts a_{L+1} + b_{L+1} + r >= 1/2; "
+                       "TP4/TP IVb need >= 1 (W^{L+1}_0 is LLN-correlated with dx^L through "
+                       "backprop; tensor_programs.md Sec. 4.4)")
+    if preset_name is not None and L == 1 or (preset_name is not None and L >= 1):
+        key_opt = "adam" if opt.entrywise else "sgd"
+        for al, mine in (("full", ev_full), ("none", ev_none)):
+            ref = EVERETT_TABLE.get((key_opt, al, str(preset_name)))
+            if ref is None or mine is None:
+                continue
+            mine3 = (mine[0], mine[1] if L >= 2 else None, mine[-1])
+            for idx, nm in ((0, "embedding"), (1, "hidden"), (2, "readout")):
+                if mine3[idx] is None or mine3[idx] == ref[idx]:
+                    continue
+                tag = (" -- the suspect cell of tensor_programs.md Sec. 4.2 (maxP +1/2; the "
+                       "symmetry from muP and this LP give -1/2)"
+                       if (key_opt, al, preset_name) == SUSPECT_CELL and idx == 2 else "")
+                notes.append(f"Everett {al} alignment, {nm}: LP gives {fmt(mine3[idx])}, the maxP "
+                             f"transcription of Everett's table has {fmt(ref[idx])}{tag}")
+    check: dict[str, Any] = {}
+    if all(x is not None for x in c):
+        p = Parametrization(a_, b_, tuple(c))  # type: ignore[arg-type]
+        cl = classify(p, opt, activation, loss=loss)
+        check = {"regime": cl.regime, "stable": cl.stable,
+                 "violations": [str(v) for v in cl.violations]}
+        if not cl.stable:
+            notes.append(f"{rule}: the engine says this c is unstable ({cl.violations[0]})")
+    return MaxLR(L, opt.name, a_, b_, rule, tuple(c), tp, ev_full, ev_none, tuple(dis), check,
+                 tuple(notes))
+
+
+__all__ = ["EVERETT_TABLE", "MaxLR", "RULES", "SUSPECT_CELL", "everett_max_lr", "max_lr", "tp_max_lr"]

@@ -1,0 +1,424 @@
+"""Exact rational polyhedra: linear constraints, an exact LP, redundancy, vertices and rays.
+
+Everything is over :class:`fractions.Fraction`; no floating point is used anywhere.
+
+A *constraint* is ``(form, rel)`` where ``form = (k_1, ..., k_d, k_0)`` is the affine function
+:math:`k \\cdot x + k_0` and ``rel`` is one of ``"<="``, ``"<"``, ``"=="`` (meaning
+:math:`k\\cdot x + k_0 \\le 0`, :math:`< 0`, :math:`= 0`).  A *polyhedron* here is a finite
+conjunction of constraints; with strict inequalities it is a relatively open face-like set.
+
+The LP is a dictionary simplex (Chvatal, *Linear Programming*, 1983, ch. 2-3) with Bland's rule
+(no cycling), free variables pivoted into the basis first, and Chvatal's one-variable
+auxiliary problem for Phase I.  Its answers are cross-checked against
+:func:`sympy.solvers.simplex.linprog` in the tests.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Sequence
+from fractions import Fraction
+
+Form = tuple[Fraction, ...]
+Constraint = tuple[Form, str]
+
+ZERO = Fraction(0)
+ONE = Fraction(1)
+RELS = ("<=", "<", "==")
+
+
+class Unbounded(Exception):
+    """The LP objective is unbounded above."""
+
+
+# ------------------------------------------------------------------------ constraint helpers
+def normalize(form: Sequence[Fraction], rel: str) -> Constraint | bool:
+    """Canonical form of a constraint (scaled so the first non-zero coefficient is +-1, and
+    for equalities +1).  Returns ``True``/``False`` for a constraint without variables."""
+    f = tuple(Fraction(x) for x in form)
+    lin = f[:-1]
+    piv = next((x for x in lin if x != 0), None)
+    if piv is None:
+        k = f[-1]
+        return {"<=": k <= 0, "<": k < 0, "==": k == 0}[rel]
+    s = abs(piv) if rel != "==" else piv
+    return tuple(x / s for x in f), rel
+
+
+def evaluate(form: Form, x: Sequence[Fraction]) -> Fraction:
+    return sum((k * v for k, v in zip(form, x, strict=False)), form[-1])
+
+
+def satisfies(x: Sequence[Fraction], constraints: Iterable[Constraint]) -> bool:
+    for form, rel in constraints:
+        v = evaluate(form, x)
+        if (rel == "<=" and v > 0) or (rel == "<" and v >= 0) or (rel == "==" and v != 0):
+            return False
+    return True
+
+
+def negate(c: Constraint) -> list[Constraint]:
+    """The complement of one inequality as a list of alternatives (``==`` gives two)."""
+    form, rel = c
+    neg = tuple(-x for x in form)
+    if rel == "<=":
+        return [(neg, "<")]
+    if rel == "<":
+        return [(neg, "<=")]
+    return [(form, "<"), (neg, "<")]
+
+
+# ------------------------------------------------------------------------ linear algebra
+def _solve_equalities(eqs: list[Form], d: int) -> tuple[list[Fraction], list[list[Fraction]]] | None:
+    """Parametrize {x : eqs} as x = x0 + N y.  Returns (x0, N columns) or None if empty."""
+    rows = [list(e) for e in eqs]
+    pivots: list[int] = []
+    r = 0
+    for col in range(d):
+        p = next((i for i in range(r, len(rows)) if rows[i][col] != 0), None)
+        if p is None:
+            continue
+        rows[r], rows[p] = rows[p], rows[r]
+        pv = rows[r][col]
+        rows[r] = [v / pv for v in rows[r]]
+        for i in range(len(rows)):
+            if i != r and rows[i][col] != 0:
+                k = rows[i][col]
+                rows[i] = [a - k * b for a, b in zip(rows[i], rows[r], strict=True)]
+        pivots.append(col)
+        r += 1
+    for i in range(r, len(rows)):
+        if rows[i][-1] != 0:  # 0 = const != 0
+            return None
+    free = [c for c in range(d) if c not in pivots]
+    x0 = [ZERO] * d
+    for i, col in enumerate(pivots):
+        x0[col] = -rows[i][-1]  # row: x_col + sum k x_free + k0 = 0
+    cols: list[list[Fraction]] = []
+    for fcol in free:
+        v = [ZERO] * d
+        v[fcol] = ONE
+        for i, col in enumerate(pivots):
+            v[col] = -rows[i][fcol]
+        cols.append(v)
+    return x0, cols
+
+
+# ------------------------------------------------------------------------ the simplex
+def _lp_ineq(c: list[Fraction], A: list[list[Fraction]], b: list[Fraction]
+             ) -> tuple[Fraction, list[Fraction]] | None:
+    """max c.y s.t. A y <= b, y free.  Returns (value, y) or None if infeasible; raises
+    :class:`Unbounded`."""
+    m, n = len(A), len(c)
+    # dictionary: basic var -> (const, {nonbasic: coef}); slacks are ("s", i), free vars ("y", j)
+    rows: dict[tuple[str, int], tuple[Fraction, dict[tuple[str, int], Fraction]]] = {}
+    for i in range(m):
+        rows[("s", i)] = (b[i], {("y", j): -A[i][j] for j in range(n) if A[i][j] != 0})
+    obj: tuple[Fraction, dict[tuple[str, int], Fraction]] = (
+        ZERO, {("y", j): c[j] for j in range(n) if c[j] != 0})
+    free_rows: dict[tuple[str, int], tuple[Fraction, dict]] = {}
+
+    def pivot(leave: tuple[str, int], enter: tuple[str, int]) -> None:
+        nonlocal obj
+        k0, coefs = rows.pop(leave)
+        a = coefs[enter]
+        # enter = (leave - k0 - sum_{j != enter} coefs_j x_j) / a
+        new = {leave: ONE / a}
+        for j, v in coefs.items():
+            if j != enter:
+                new[j] = -v / a
+        newk = -k0 / a
+
+        def subst(expr: tuple[Fraction, dict]) -> tuple[Fraction, dict]:
+            k, cf = expr
+            t = cf.get(enter)
+            if t is None:
+                return expr
+            cf = dict(cf)
+            del cf[enter]
+            for j, v in new.items():
+                w = cf.get(j, ZERO) + t * v
+                if w == 0:
+                    cf.pop(j, None)
+                else:
+                    cf[j] = w
+            return k + t * newk, cf
+
+        for key in list(rows):
+            rows[key] = subst(rows[key])
+        for key in list(free_rows):
+            free_rows[key] = subst(free_rows[key])
+        obj = subst(obj)
+        rows[enter] = (newk, new)
+
+    # 1. pivot free variables into the basis (they never leave)
+    for j in range(n):
+        yj = ("y", j)
+        leave = next((key for key, (_, cf) in rows.items() if key[0] == "s" and cf.get(yj, 0) != 0), None)
+        if leave is None:
+            if obj[1].get(yj, 0) != 0:  # y_j in no constraint but in the objective
+                raise Unbounded()
+            continue
+        pivot(leave, yj)
+        free_rows[yj] = rows.pop(yj)
+    # now rows: slack_basic = k + sum coef * slack_nonbasic, all nonbasic >= 0
+    if any(k < 0 for k, _ in rows.values()):
+        # Phase I: auxiliary x0: maximize -x0 with every row + x0
+        x0 = ("x0", 0)
+        for key in list(rows):
+            k, cf = rows[key]
+            cf = dict(cf)
+            cf[x0] = ONE
+            rows[key] = (k, cf)
+        saved_obj = obj
+        obj = (ZERO, {x0: -ONE})
+        leave = min(rows, key=lambda kk: (rows[kk][0], kk))
+        pivot(leave, x0)
+        _run_simplex(rows, lambda: obj, pivot)
+        if obj[0] < 0:
+            return None
+        if x0 in rows:  # degenerate: x0 basic at 0; pivot it out
+            k, cf = rows[x0]
+            if cf:
+                pivot(x0, min(cf))
+            else:
+                rows.pop(x0)
+        # drop x0 from everything
+        for key in list(rows):
+            k, cf = rows[key]
+            cf.pop(x0, None)
+        for key in list(free_rows):
+            free_rows[key][1].pop(x0, None)
+        obj = saved_obj
+        # re-express the objective in the current nonbasic variables
+        k, cf = obj
+        k2, cf2 = k, {}
+        for j, v in cf.items():
+            if j in rows:
+                rk, rcf = rows[j]
+                k2 += v * rk
+                for jj, vv in rcf.items():
+                    cf2[jj] = cf2.get(jj, ZERO) + v * vv
+            elif j in free_rows:
+                rk, rcf = free_rows[j]
+                k2 += v * rk
+                for jj, vv in rcf.items():
+                    cf2[jj] = cf2.get(jj, ZERO) + v * vv
+            else:
+                cf2[j] = cf2.get(j, ZERO) + v
+        obj = (k2, {j: v for j, v in cf2.items() if v != 0})
+    # the objective may still mention free variables (if they had no row): handled above
+    k, cf = obj
+    if any(key[0] == "y" for key in cf):  # substitute free rows
+        k2, cf2 = k, {}
+        for j, v in cf.items():
+            if j in free_rows:
+                rk, rcf = free_rows[j]
+                k2 += v * rk
+                for jj, vv in rcf.items():
+                    cf2[jj] = cf2.get(jj, ZERO) + v * vv
+            else:
+                cf2[j] = cf2.get(j, ZERO) + v
+        obj = (k2, {j: v for j, v in cf2.items() if v != 0})
+    _run_simplex(rows, lambda: obj, pivot, phase2=True)
+    # read off the solution: nonbasic = 0
+    y = [ZERO] * n
+    for j in range(n):
+        key = ("y", j)
+        if key in free_rows:
+            y[j] = free_rows[key][0]
+    return obj[0], y
+
+
+def _run_simplex(rows: dict, get_obj, pivot, phase2: bool = False) -> None:
+    while True:
+        k, cf = get_obj()
+        enter = min((j for j, v in cf.items() if v > 0), default=None)  # Bland: smallest index
+        if enter is None:
+            return
+        best = None
+        for key, (rk, rcf) in rows.items():
+            a = rcf.get(enter, ZERO)
+            if a < 0:
+                ratio = rk / -a
+                cand = (ratio, key)
+                if best is None or cand < best:
+                    best = cand
+        if best is None:
+            raise Unbounded()
+        pivot(best[1], enter)
+
+
+# ------------------------------------------------------------------------ public LP
+def lp_max(objective: Form, constraints: Sequence[Constraint], d: int
+           ) -> tuple[str, Fraction | None, list[Fraction] | None]:
+    """Maximise the affine ``objective`` over the closure of ``constraints`` (strict treated as
+    non-strict).  Returns ``(status, value, point)`` with status ``"optimal"``,
+    ``"infeasible"`` or ``"unbounded"``."""
+    eqs = [f for f, r in constraints if r == "=="]
+    par = _solve_equalities(eqs, d)
+    if par is None:
+        return "infeasible", None, None
+    x0, N = par
+    k = len(N)
+    A: list[list[Fraction]] = []
+    b: list[Fraction] = []
+    for f, r in constraints:
+        if r == "==":
+            continue
+        # f.(x0 + N y) + f0 <= 0  ->  (f.N) y <= -(f.x0 + f0)
+        A.append([sum((f[i] * N[j][i] for i in range(d)), ZERO) for j in range(k)])
+        b.append(-evaluate(f, x0))
+    c = [sum((objective[i] * N[j][i] for i in range(d)), ZERO) for j in range(k)]
+    # constraints with zero rows
+    keepA, keepb = [], []
+    for row, bi in zip(A, b, strict=True):
+        if any(row):
+            keepA.append(row)
+            keepb.append(bi)
+        elif bi < 0:
+            return "infeasible", None, None
+    try:
+        res = _lp_ineq(c, keepA, keepb)
+    except Unbounded:
+        # still need a feasibility verdict: solve with zero objective
+        res0 = _lp_ineq([ZERO] * k, keepA, keepb)
+        if res0 is None:
+            return "infeasible", None, None
+        return "unbounded", None, None
+    if res is None:
+        return "infeasible", None, None
+    val, y = res
+    x = [x0[i] + sum((N[j][i] * y[j] for j in range(k)), ZERO) for i in range(d)]
+    return "optimal", evaluate(objective, x), x
+
+
+def find_point(constraints: Sequence[Constraint], d: int) -> list[Fraction] | None:
+    """A point satisfying every constraint (strict ones strictly), or None if there is none.
+
+    Strict inequalities are handled with one extra variable s: maximise s subject to
+    ``form + s <= 0`` for the strict ones (and s <= 1); the set is non-empty iff the optimum is
+    positive.  The point returned then has slack in every strict inequality.
+    """
+    strict = [f for f, r in constraints if r == "<"]
+    if not strict:
+        st, _, x = lp_max((ZERO,) * (d + 1), constraints, d)
+        return x if st != "infeasible" else None
+    ext: list[Constraint] = []
+    for f, r in constraints:
+        g = f[:-1] + (ONE if r == "<" else ZERO,) + f[-1:]
+        ext.append((g, "<=" if r == "<" else r))
+    ext.append(((ZERO,) * d + (ONE, -ONE), "<="))  # s <= 1
+    obj = (ZERO,) * d + (ONE, ZERO)
+    st, val, x = lp_max(obj, ext, d + 1)
+    if st != "optimal" or val is None or val <= 0:
+        return None
+    pt = x[:d]  # type: ignore[index]
+    return pt if satisfies(pt, constraints) else None
+
+
+def implied(c: Constraint, constraints: Sequence[Constraint], d: int) -> bool:
+    """True iff every point of ``constraints`` satisfies ``c``."""
+    for alt in negate(c):
+        if find_point(list(constraints) + [alt], d) is not None:
+            return False
+    return True
+
+
+def simplify(constraints: Sequence[Constraint], d: int) -> list[Constraint]:
+    """Drop duplicates and redundant inequalities; turn implicit equalities into ``==``.
+
+    Assumes the set is non-empty.
+    """
+    cs: list[Constraint] = []
+    seen = set()
+    for c in constraints:
+        n = normalize(*c)
+        if n is True:
+            continue
+        if n is False:
+            return [((ZERO,) * d + (ONE,), "<=")]
+        if n not in seen:
+            seen.add(n)
+            cs.append(n)  # type: ignore[arg-type]
+    # implicit equalities: a non-strict inequality that cannot be strict
+    out: list[Constraint] = []
+    for i, (f, r) in enumerate(cs):
+        if r == "<=" and find_point(cs[:i] + [(f, "<")] + cs[i + 1:], d) is None:
+            n = normalize(f, "==")
+            cs[i] = n  # type: ignore[assignment,call-overload]
+    # dedupe again and drop redundant
+    uniq: list[Constraint] = []
+    for c in cs:
+        if c not in uniq:
+            uniq.append(c)
+    out = list(uniq)
+    i = 0
+    while i < len(out):
+        others = out[:i] + out[i + 1:]
+        if implied(out[i], others, d):
+            out = others
+        else:
+            i += 1
+    return out
+
+
+def _nullspace_point(rows: list[Form], d: int) -> list[Fraction] | None:
+    par = _solve_equalities(rows, d)
+    if par is None:
+        return None
+    x0, N = par
+    if N:
+        return None  # not a single point
+    return x0
+
+
+def vertices_and_rays(constraints: Sequence[Constraint], d: int, limit: int = 20000
+                      ) -> tuple[list[list[Fraction]], list[list[Fraction]], list[list[Fraction]]] | None:
+    """Vertices, extreme rays and a basis of the lineality space of the *closure*.
+
+    Brute force over subsets of the inequalities (fine for the small, simplified systems
+    produced here).  Returns None when more than ``limit`` subsets would be needed.
+    """
+    eqs = [f for f, r in constraints if r == "=="]
+    ineqs = [f for f, r in constraints if r != "=="]
+    closed = [(f, "==" if r == "==" else "<=") for f, r in constraints]
+    par = _solve_equalities(eqs, d)
+    if par is None:
+        return [], [], []
+    x0, N = par
+    k = len(N)
+    # lineality space: directions v in span(N) with ineq.v = 0 for all ineqs
+    hom = [tuple(f[:-1]) + (ZERO,) for f in ineqs] + [tuple(f[:-1]) + (ZERO,) for f in eqs]
+    lin_par = _solve_equalities(hom, d)
+    lineality = lin_par[1] if lin_par else []
+    ld = len(lineality)
+    # work modulo lineality: add constraints lineality . x = lineality . x0 (orthogonal slice)
+    slice_rows: list[Form] = [tuple(v) + (-sum((a * b for a, b in zip(v, x0, strict=True)), ZERO),)
+                              for v in lineality]
+    need = k - ld  # tight inequalities per vertex
+    from math import comb
+
+    if comb(len(ineqs), max(need, 0)) > limit or comb(len(ineqs), max(need - 1, 0)) > limit:
+        return None
+    verts: list[list[Fraction]] = []
+    for sub in itertools.combinations(range(len(ineqs)), need):
+        p = _nullspace_point(eqs + slice_rows + [ineqs[i] for i in sub], d)
+        if p is not None and satisfies(p, closed) and p not in verts:
+            verts.append(p)
+    rays: list[list[Fraction]] = []
+    hom_eq = [tuple(f[:-1]) + (ZERO,) for f in eqs] + [tuple(v) + (ZERO,) for v in lineality]
+    cone = [(tuple(f[:-1]) + (ZERO,), "<=") for f in ineqs]
+    if need >= 1:
+        for sub in itertools.combinations(range(len(ineqs)), need - 1):
+            par2 = _solve_equalities(hom_eq + [tuple(ineqs[i][:-1]) + (ZERO,) for i in sub], d)
+            if par2 is None or len(par2[1]) != 1:
+                continue
+            v = par2[1][0]
+            for s in (v, [-x for x in v]):
+                if any(s) and satisfies(s, cone):
+                    g = max(abs(x) for x in s)
+                    s = [x / g for x in s]
+                    if s not in rays:
+                        rays.append(s)
+    return verts, rays, [list(v) for v in lineality]
