@@ -27,6 +27,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "coordcheck",
     "convergence",
     "max_lr",
+    "derive",
 )
 
 
