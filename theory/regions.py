@@ -32,10 +32,11 @@ ms to a few s per query up to depth 4).  With two or more free coordinates the t
 polynomials grow quickly: redundant terms are only pruned exactly in one dimension (upper
 convex hull of (slope, constant)); in higher dimension this needs a Newton-polytope pruning
 (an LP per term) that is not implemented yet, so full-space queries do not finish in useful
-time.  Requests implying stability use the logistic loss internally: on the stable set
-:math:`f_t = O(1)`, so the MSE derivative :math:`\max(1, |f|)` is :math:`\Theta(1)` as for the
+time (depth 1 with two free coordinates: about 1 s; three: did not finish in 90 s).
+Requests implying stability use the logistic loss internally: on the stable set
+:math:`f_t = O(1)`, so the MSE derivative :math:`\\max(1, |f|)` is :math:`\\Theta(1)` as for the
 logistic loss and every exponent coincides, while the MSE feedback terms
-:math:`k(1 - c)`, :math:`k = 1, 2, \dots` (a blow-up) disappear from the expressions.
+:math:`k(1 - c)`, :math:`k = 1, 2, \\dots` (a blow-up) disappear from the expressions.
 
 Regions are reported modulo the width symmetry (TP4 Eq. 5; TP IVb Prop. 2.2.3) in a gauge:
 ``"sp"`` (every ``a_l = 0``; coordinates ``b_l, c_l``) or ``"tp4"`` (every ``b_l = 1/2``;
