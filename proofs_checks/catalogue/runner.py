@@ -34,7 +34,10 @@ class CheckRun:
         return [r.to_json() for r in self.results]
 
 
-def run_check(check: Check, mode: str = "quick", outdir: Path | str = "widthlimits-checks") -> CheckResult:
+def run_check(check: Check, mode: str = "quick", outdir: Path | str = "widthlimits-checks",
+              *, latex: bool = True) -> CheckResult:
+    """Run one check; write ``result.json``, ``report.md`` and ``report.tex`` (``report.pdf`` when
+    TeX is installed) into ``outdir/<id>``."""
     if mode not in ("quick", "full"):
         raise ValueError(f"`mode` must be 'quick' or 'full', got {mode!r}")
     folder = Path(outdir) / check.id
@@ -64,6 +67,10 @@ def run_check(check: Check, mode: str = "quick", outdir: Path | str = "widthlimi
     )
     (folder / "result.json").write_text(json.dumps(res.to_json(), indent=2))
     (folder / "report.md").write_text(render_markdown(res))
+    if latex:
+        from widthlimits.proofs_checks.catalogue.latex_report import write_latex_report
+
+        write_latex_report(res, folder)
     return res
 
 

@@ -7,6 +7,7 @@ import pytest
 from widthlimits.proofs_checks.catalogue.base import Evidence, Verdict, decide
 from widthlimits.proofs_checks.catalogue.registry import catalogue
 from widthlimits.proofs_checks.cli import main
+from widthlimits.theory.latex_compile import tex_tool
 
 
 def ev(m, lo, hi, window=(-0.1, 0.1), decisive=True):
@@ -49,5 +50,8 @@ def test_every_check_ends_with_a_verdict_quick(check_id, tmp_path, capsys):
         assert key in res
     page = (tmp_path / check_id / "report.md").read_text()
     assert res["verdict"] in page and "## Evidence" in page
+    assert (tmp_path / check_id / "report.tex").exists()
+    if tex_tool() is not None:  # CI installs texlive-latex-base: the PDF report must compile
+        assert (tmp_path / check_id / "report.pdf").exists()
     if res["verdict"] != "confirmed":
         assert res["explanation"]
