@@ -61,8 +61,11 @@ def _velocity(a: np.ndarray, W: np.ndarray, X: np.ndarray, y: np.ndarray, loss: 
 
 def run_particles(a: np.ndarray, W: np.ndarray, X: np.ndarray, y: np.ndarray, *, dt: float,
                   n_steps: int, scheme: str = "rk4", loss: str = "mse",
-                  offset: np.ndarray | None = None, record_every: int = 1) -> np.ndarray:
-    r"""Evolve the particle system; returns the mean-field outputs at recorded steps.
+                  offset: np.ndarray | None = None, record_every: int = 1,
+                  return_particles: bool = False) -> np.ndarray | tuple[np.ndarray, np.ndarray,
+                                                                       np.ndarray]:
+    r"""Evolve the particle system; returns the mean-field outputs at recorded steps (and, with
+    ``return_particles``, the final particles ``a, W``).
 
     Parameters
     ----------
@@ -100,6 +103,8 @@ def run_particles(a: np.ndarray, W: np.ndarray, X: np.ndarray, y: np.ndarray, *,
         da4, dW4, _ = _velocity(a + dt * da3, W + dt * dW3, X, y, loss, off)
         a = a + dt / 6 * (da1 + 2 * da2 + 2 * da3 + da4)
         W = W + dt / 6 * (dW1 + 2 * dW2 + 2 * dW3 + dW4)
+    if return_particles:
+        return np.array(out), a, W
     return np.array(out)
 
 
@@ -210,6 +215,31 @@ class TwoLayerMF:
                 runs.append(self._run(a, W, offset, self.ref_dt or self.dt))
             self._cache[key] = np.array(runs)
         return self._cache[key]
+
+    def final_particles(self, N: int, rng: np.random.Generator | int | None) -> np.ndarray:
+        """The N neurons (a_i, w_i) of a finite net at ``t_max`` (no initialization
+        correction), shape (N, 1 + d): an empirical measure to compare with the limit's."""
+        a, W = self.init_particles(N, rng)
+        n_steps = round(self.t_max / self.dt)
+        _, a, W = run_particles(a, W, self.X, self.y, dt=self.dt, n_steps=n_steps,
+                                scheme=self.scheme, loss=self.loss, record_every=n_steps,
+                                return_particles=True)
+        return np.column_stack([a, W])
+
+    def limit_particles(self) -> list[np.ndarray]:
+        """The reference populations (one per Sobol scrambling) evolved to ``t_max``."""
+        if "particles" not in self._cache:
+            pops = []
+            dt = self.ref_dt or self.dt
+            n_steps = round(self.t_max / dt)
+            for k in range(self.n_scramblings):
+                pts = sobol_gaussian(self.n_ref, self.X.shape[1] + 1, [12345, k])
+                _, a, W = run_particles(pts[:, 0], pts[:, 1:], self.X, self.y, dt=dt,
+                                        n_steps=n_steps, scheme=self.scheme, loss=self.loss,
+                                        record_every=n_steps, return_particles=True)
+                pops.append(np.column_stack([a, W]))
+            self._cache["particles"] = pops  # type: ignore[assignment]
+        return self._cache["particles"]  # type: ignore[return-value]
 
     def limit(self, offset: np.ndarray | None = None) -> np.ndarray:
         """QMC large-population reference outputs (recorded steps, n); ``offset`` for IC-MF.
