@@ -47,6 +47,7 @@ from widthlimits.theory.classify import Classification, Violation, classify_resu
 from widthlimits.theory.closed_forms import ClosedFormResult
 from widthlimits.theory.derivation_symbolic import (
     LinearSystem,
+    derive_symbolic,
     ge_zero_alternatives,
     le_zero,
     simplify_alternatives,
@@ -348,7 +349,8 @@ def _line(s: Step, res: EngineResult) -> Line:
         return Line(q, l, t, "max", (h0, dh), s.result, ph)
     if q == "f" and t > 0:
         f0 = Input("f_0", "induction", ex[("f", None, 0)])
-        return Line(q, l, t, "max", (f0,) + terms[1:], s.result, ph)
+        df = Input(f"f_{t} - f_0", "induction", ex[("df", None, t)])
+        return Line(q, l, t, "max", (f0, df), s.result, ph)
     return Line(q, l, t, "max", terms, s.result, ph)
 
 
@@ -596,6 +598,7 @@ def symbolic_derivation(
     activation: str | Activation = "tanh",
     *,
     loss: str = "logistic",
+    steps: int = 2,
     title: str | None = None,
 ) -> Derivation:
     """The derivation with symbols for the exponents, ending in simplified conditions.
@@ -607,6 +610,11 @@ def symbolic_derivation(
     loss : {"logistic", "mse"}
         The default ``"logistic"`` keeps the loss derivative :math:`\\Theta(1)`, which keeps the
         engine's expressions small (stated in the document's assumptions).
+    steps : int
+        Steps 0..steps are derived (default 2: initialization, the first update and the action
+        of the accumulated update on moved features).  Unstable regions never become stationary
+        (their exponents grow with t), so a symbolic run cannot stop by stationarity; the
+        conditions are exact for the computed steps, as stated in the document.
 
     Notes
     -----
@@ -624,12 +632,15 @@ def symbolic_derivation(
     opt = get_optimizer(optimizer)
     act = get_activation(activation)
     p, subs = symbolic_parametrization(family, depth, opt)
-    return _symbolic(p, opt, act, loss=loss, steps=None, title=title, family=family, substitutions=subs)
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
+        raise ValueError(f"`steps` must be an int >= 1, got {steps!r}")
+    return _symbolic(p, opt, act, loss=loss, steps=steps, title=title, family=family,
+                     substitutions=subs)
 
 
 def _symbolic(p: Parametrization, opt: Optimizer, act: Activation, *, loss: str, steps: int | None,
               title: str, family: str, substitutions: tuple) -> Derivation:
-    res = derive(p, opt, act, loss=loss, steps=steps)
+    res = derive_symbolic(p, opt, act, loss=loss, steps=steps if steps is not None else 2)
     L = res.depth
     ex = res.exponents
     T = res.steps

@@ -28,6 +28,7 @@ inequalities in a, b, c).  E. Golikov, arXiv:2003.05884 (the same in his exponen
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -109,6 +110,15 @@ def _add_clauses(a: _Clause, b: _Clause) -> _Clause:
 
 
 def _nf(e: sympy.Expr) -> list[_Clause]:
+    return [dict(c) for c in _nf_cached(e)]
+
+
+@functools.lru_cache(maxsize=200_000)
+def _nf_cached(e: sympy.Expr) -> tuple[tuple[tuple[_Coeffs, sympy.Rational], ...], ...]:
+    return tuple(tuple(c.items()) for c in _nf_raw(e))
+
+
+def _nf_raw(e: sympy.Expr) -> list[_Clause]:
     if e == -sympy.oo:
         return []
     if e == sympy.oo:
@@ -419,6 +429,12 @@ class _NormalFormOps(_Ops):
         return simplify_exponent(sympy.Min(*vals, evaluate=False))
 
 
+def _snapshot(eng: _Engine) -> tuple:
+    acc = tuple(tuple(sorted(((k, normal_form(v)) for k, v in blocks.items()), key=str))
+                for blocks in eng.acc)
+    return acc, tuple(normal_form(v) for v in eng.norm)
+
+
 def derive_symbolic(parametrization: Parametrization, optimizer: str | Optimizer = "sgd",
                     activation: str | Activation = "tanh", *, loss: str = "logistic",
                     steps: int | None = None) -> EngineResult:
@@ -437,8 +453,29 @@ def derive_symbolic(parametrization: Parametrization, optimizer: str | Optimizer
     eng = _Engine(parametrization, opt, act, loss, True)
     eng.ops = _NormalFormOps(True)
     L = parametrization.depth
-    steps = L + 3 if steps is None else steps
-    last, stationary = eng.run(steps, 2 * (L + 1) + 6, lambda: False)
+    max_steps = (2 * (L + 1) + 6) if steps is None else steps
+    # the engine's driver (engine._Engine.run), with the stationarity test done on normal forms:
+    # if the step-t update leaves the accumulated update blocks and the normalizers unchanged,
+    # every later step repeats step t (induction over steps), exactly as in the numeric case
+    h0 = None
+    t = 0
+    stationary: int | None = None
+    while True:
+        eng.t_now = t
+        hs, xs, f = eng.forward(t, h0)
+        if h0 is None:
+            h0 = hs
+        gs = eng.backward(t, xs)
+        before = _snapshot(eng)
+        sb = eng.update(t, xs, gs, f)
+        eng.step_change(t, xs, hs, sb)
+        if steps is None and _snapshot(eng) == before:
+            stationary = t
+            break
+        if t >= max_steps:
+            break
+        t += 1
+    last = t
     return EngineResult(
         parametrization=parametrization, optimizer=opt, activation=act, loss=loss, depth=L,
         steps=last, stationary_from=stationary, exponents=dict(eng.ex), trace=tuple(eng.trace),

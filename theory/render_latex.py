@@ -102,10 +102,21 @@ def exp_tex(e: Exponent) -> str:
     return sympy.latex(e, symbol_names=sym_names(e))
 
 
+#: symbolic exponents longer than this (LaTeX characters) are summarized in step lines
+MAX_SHOWN = 1200
+
+
 def long_exp_tex(e: Exponent, per_line: int = 3) -> str:
-    """Like :func:`exp_tex`, breaking a long top-level max over several lines."""
+    """Like :func:`exp_tex`, breaking a long top-level max over several lines; a very long
+    expression is summarized by its number of linear pieces (the text output has it in full)."""
     if not is_symbolic(e) or not isinstance(e, sympy.Max) or len(e.args) <= per_line:
-        return exp_tex(e)
+        s = exp_tex(e)
+        if len(s) > MAX_SHOWN:
+            return r"	ext{(a max-plus expression, " + str(len(s)) + r" characters; see the text output)}"
+        return s
+    if len(exp_tex(e)) > MAX_SHOWN:
+        return (r"\max\{	ext{" + str(len(e.args)) + r" pieces of min-of-linear forms; "
+                r"see the text output}\}")
     args = [exp_tex(a) for a in e.args]
     rows = [", ".join(args[i:i + per_line]) for i in range(0, len(args), per_line)]
     return (r"\max\Bigl\{\begin{aligned}[t]&" + r",\\&".join(rows) + r"\Bigr\}\end{aligned}")
@@ -452,7 +463,7 @@ def _cond_line(c: Condition) -> str:
     lhs = (rf"\max_{{t \ge 1}} e({q})" if c.step is None else rf"e({q})")
     holds = "" if c.holds is None else (r"\quad\checkmark" if c.holds else r"\quad\text{violated}")
     val = long_exp_tex(c.exponent) if is_symbolic(c.exponent) else exp_tex(c.exponent)
-    return rf"{lhs} &= {val} \ {rel}\ 0 && \text{{{escape_tex(c.meaning)}}}{holds}"
+    return rf"{lhs} &= {val} \ {rel}\ 0 && \text{{{_meaning(c.meaning)}}}{holds}"
 
 
 def _conditions(d: Derivation) -> list[str]:
@@ -608,7 +619,7 @@ def _conclusion(d: Derivation) -> list[str]:
                      rf"${t_stop}$ on, and $f_t - f_0$ stays $o(1)$ at every step "
                      r"(Golikov's depth obstruction for gradient descent \cite{golikov2020}).")
     for b in c.binding:
-        items.append(r"Binding: " + escape_tex(b) + ".")
+        items.append(r"Binding: " + _binding_tex(b) + ".")
     for nte in c.notes:
         items.append(r"Note: " + escape_tex(nte) + ".")
     cf = c.closed_form
@@ -625,6 +636,23 @@ def _conclusion(d: Derivation) -> list[str]:
                 for n, lhs, rel, rhs, h in cf.conditions]
         out += [r"\begin{align*}", " \\\\\n".join(rows), r"\end{align*}"]
     return out
+
+
+_SAFE_FORMULA = re.compile(r"[A-Za-z0-9_^{}()+\-=, ]+")
+
+
+def _binding_tex(b: str) -> str:
+    """A classifier binding note (``"prose: formula"``, the formula in TeX-like ASCII)."""
+    prose, sep, formula = b.partition(": ")
+    if sep and _SAFE_FORMULA.fullmatch(formula):
+        f = formula.replace("Theta", r"\Theta").replace("dx", r"\Delta x")
+        return escape_tex(prose) + ": $" + f + "$"
+    return _meaning(b)
+
+
+def _meaning(s: str) -> str:
+    """Escaped prose with ``Theta(1)`` / ``O(1)`` typeset as math."""
+    return escape_tex(s).replace("Theta(1)", r"$\Theta(1)$").replace("O(1)", r"$O(1)$")
 
 
 def _rel(rel: str) -> str:
