@@ -54,7 +54,7 @@ from widthlimits.theory.derivation_symbolic import (
     simplify_exponent,
     simplify_system,
 )
-from widthlimits.theory.engine import EngineResult, Step, derive
+from widthlimits.theory.engine import EngineResult, Step, Term, derive
 from widthlimits.theory.exponents import Exponent, is_neg_inf, is_symbolic
 from widthlimits.theory.optimizers import Optimizer, get_optimizer
 from widthlimits.theory.parametrization import Parametrization, check_depth
@@ -86,13 +86,8 @@ _SYMBOLIC_FAMILIES = ("tp4", "golikov")
 
 
 # ------------------------------------------------------------------------------ data
-@dataclass(frozen=True, slots=True)
-class Input:
-    """One input of a derivation line: the engine's description, rule and exponent."""
-
-    what: str
-    rule: str
-    exponent: Exponent
+#: one input of a derivation line: the engine's own term record (description, rule, exponent)
+Input = Term
 
 
 @dataclass(frozen=True, slots=True)
