@@ -579,10 +579,11 @@ class _Run:
         for l in Gs_needed:
             x = xs[l]
             if l == L:
-                G = bmm(chi[:, None, :], xs[L])
+                G = bmm(chi[:, None, :], xs[L], out=self._buffer("G", l, (self.S, 1, x.shape[-1])))
             else:
                 cg = gs[l] * chi[..., None]
-                G = bmm(cg.swapaxes(-1, -2), x)
+                G = bmm(cg.swapaxes(-1, -2), x,
+                        out=self._buffer("G", l, (self.S, cg.shape[-1], x.shape[-1])))
             if self.want("grad"):
                 self.put("grad", l + 1, t, self.am[l] * _rms(G))
             if self.frozen[l] or self.lr[l] == 0.0:
@@ -594,6 +595,19 @@ class _Run:
                 self.put("dW", l + 1, t, _rms(upd))
             self.W[l] += upd
 
+    def _buffer(self, kind: str, l: int, shape: tuple[int, ...]) -> Array:
+        """A per-layer scratch array, allocated once and reused at every step.
+
+        Touching freshly allocated memory is expensive (page faults: about 0.5 s per 64 MiB
+        on the reference VM, docs/benchmarks.md), so the n x n gradient and optimizer scratch
+        arrays are kept across steps instead of being reallocated."""
+        bufs = self.__dict__.setdefault("_bufs", {})
+        buf = bufs.get((kind, l))
+        if buf is None or buf.shape != shape:
+            buf = np.empty(shape, dtype=self.dt)
+            bufs[(kind, l)] = buf
+        return buf
+
     def _direction(self, l: int, G: Array, t: int) -> Array:
         """Update direction such that ``dW = -lr_l * direction`` (may reuse ``G``'s memory)."""
         cfg = self.cfg
@@ -604,7 +618,9 @@ class _Run:
             buf = self.state["buf"][l]
             buf *= self.dt.type(cfg.momentum)
             buf += G
-            return buf.copy()
+            out = self._buffer("dir", l, buf.shape)
+            np.copyto(out, buf)
+            return out
         # entrywise: Q(n^d n^{-a} G)
         if cfg.param.d is not None:
             G *= self.dt.type(self.dpow[l] * self.am[l])
@@ -628,7 +644,7 @@ class _Run:
             b1, b2 = 0.0, cfg.rmsprop_beta
         v = self.state["v"][l]
         v *= self.dt.type(b2)
-        sq = np.square(G)
+        sq = np.square(G, out=self._buffer("dir", l, G.shape))
         sq *= self.dt.type(1 - b2)
         v += sq
         bc2 = 1 - b2 ** (t + 1)
