@@ -1,0 +1,83 @@
+"""Exact cells ("evaluate and collapse"): the cover of a box agrees with the point classifier."""
+
+import random
+from fractions import Fraction as F
+
+import pytest
+
+from widthlimits.theory.cells import (
+    Verdict,
+    cell_frame,
+    cover,
+    has_property,
+    query,
+)
+from widthlimits.theory.classify import classify
+from widthlimits.theory.presets import preset
+
+
+def _rand_point(rng, d, lo=-4, hi=4):
+    # quarter-integers hit the cells' boundaries (most boundaries have small denominators)
+    return [F(rng.randint(lo * 4, hi * 4), 4) if rng.random() < 0.7 else
+            F(rng.randint(lo * 60, hi * 60), 60) for _ in range(d)]
+
+
+@pytest.fixture(scope="module", params=[("sgd", 2), ("adam", 1)])
+def mup_cover(request):
+    opt, L = request.param
+    p = preset("mup", L, opt)
+    fr = cell_frame(L, opt, fix={"a": list(p.a), "b": list(p.b)})
+    return opt, L, fr, cover(fr)
+
+
+def test_cover_is_a_partition_and_matches_classify(mup_cover):
+    opt, L, fr, cv = mup_cover
+    rng = random.Random(1234)
+    d = len(fr.variables)
+    n = 600 if opt == "sgd" else 400
+    for _ in range(n):
+        z = _rand_point(rng, d)
+        inside = [pc for pc in cv.pieces if _contains(pc.constraints, z)]
+        assert len(inside) == 1, (z, len(inside))
+        want = Verdict.of(classify(fr.parametrization_at(z), opt))
+        assert inside[0].verdict == want, (z, inside[0].verdict, want)
+
+
+def _contains(cons, z):
+    from widthlimits.theory.polyhedra import satisfies
+    return satisfies(z, cons)
+
+
+@pytest.mark.parametrize("want", ["nontrivial", "feature_learning,fl_all", "kernel", "discrete_time"])
+def test_query_regions_match_classify(want):
+    p = preset("mup", 1, "sgd")
+    r = query(1, "sgd", want, fix={"a": list(p.a), "b": list(p.b)})
+    rng = random.Random(7)
+    ins = outs = 0
+    for _ in range(150):
+        z = _rand_point(rng, 2)
+        cl = Verdict.of(classify(r.frame.parametrization_at(z), "sgd"))
+        ok = all(has_property(cl, w, 1, False) for w in want.split(","))
+        assert r.contains(z) == ok, (z, want)
+        ins += ok
+        outs += not ok
+    # points inside the pieces (their witnesses and vertex averages) are in the set too
+    for pc in r.pieces:
+        cl = Verdict.of(classify(r.frame.parametrization_at(pc.point), "sgd"))
+        assert all(has_property(cl, w, 1, False) for w in want.split(","))
+    assert outs > 0
+
+
+def test_named_points_in_regions():
+    p = preset("mup", 2, "sgd")
+    r = query(2, "sgd", "feature_learning,fl_all", fix={"a": list(p.a), "b": list(p.b)},
+              describe=False)
+    assert "mup" in r.named_points and "ntp" not in r.named_points
+    j = r.to_json()
+    assert j["empty"] is False and j["regions"] and "mup" in j["named_points"]
+    assert all(isinstance(s, str) for pc in j["regions"] for s in pc["inequalities"] + pc["equalities"])
+
+
+def test_too_many_free_coordinates_is_refused():
+    with pytest.raises(ValueError, match="free coordinates"):
+        query(3, "sgd", "nontrivial")

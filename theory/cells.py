@@ -1,0 +1,1086 @@
+"""Exact regions by active patterns ("evaluate and collapse"): cells, a cover of a box, queries.
+
+Method
+------
+Fix some exponents and let the others be free coordinates :math:`z \\in \\mathbb Q^k`.  Every
+exponent the engine (:mod:`widthlimits.theory.engine`) computes is built from the free
+coordinates by ``+``, ``max``, ``min`` and ``-``, so it is a piecewise-affine function of
+:math:`z`.  Instead of carrying the whole ``Max`` expression (which explodes, see
+:mod:`widthlimits.theory.regions`), we run the engine *at a rational point* :math:`z_0` with
+values that are pairs (affine form in :math:`z`, its value at :math:`z_0`) (the ``ops=`` hook of
+:func:`~widthlimits.theory.engine.derive`):
+
+* ``add`` adds forms; ``-inf`` (identically zero) stays ``-inf``;
+* ``max``/``min`` return the argument that is largest/smallest *at* :math:`z_0` and record the
+  inequalities "chosen >= (<=) each other argument"; ties are broken by a fixed symbolic
+  perturbation :math:`z_0 + \\epsilon u` (``u`` a fixed generic direction, then the coordinate
+  directions), so the choices are consistent and the cell is full-dimensional unless an
+  equality is recorded;
+* ``eq`` (the saturation test of entrywise optimizers) compares the values at :math:`z_0`
+  exactly and records the equality or the strict inequality that keeps its answer.
+
+On the *cell* :math:`C(z_0) = \\{z : \\text{all recorded (in)equalities hold}\\}` (a convex rational
+polyhedron containing :math:`z_0`) every exponent equals its recorded affine form: the choices
+made at :math:`z_0` stay valid on the whole cell (at a tie the chosen form equals the maximum).
+The classification is then evaluated by the unmodified
+:func:`widthlimits.theory.classify.classify_result` on these affine values; each comparison it
+makes (with 0 or between exponents) records the *sign* (``<``, ``==``, ``>``) of the affine
+difference at :math:`z_0`, which keeps the outcome of that comparison.  Adding those sign
+conditions to the cell gives a convex polyhedron on which every verdict of the classifier is
+constant (the classifier's control flow only depends on the outcomes of its comparisons).
+
+Cover.  The box :math:`[lo, hi]^k` is partitioned exactly: take a region :math:`R` (initially the
+box) and an exact rational point of it (:func:`widthlimits.theory.polyhedra.find_point`), its cell
+:math:`C`; report :math:`R \\cap C` with the cell's verdict and push the rest
+:math:`R \\setminus C = \\bigcup_j R \\cap c_1 \\cap \\dots \\cap c_{j-1} \\cap \\neg c_j` (the
+complement of each constraint of :math:`C` is one or two strict inequalities; empty parts are
+pruned by the exact LP).  This is the "reverse search" across each facet of the current cell,
+done so that the pieces are disjoint and their union is exactly the box (no point is missed,
+whatever the cells' shapes).  Pieces are then grouped by verdict.
+
+Horizon.  The engine is run for a fixed number of steps ``T = 2 (L + 1) + 6``, the cap of its own
+default run.  Its default stops earlier only when the exponents are stationary (later steps then
+repeat, so every verdict over 0..T is the same) or one step after a blow-up (then the verdict is
+"unstable" either way), so the verdicts agree with :func:`~widthlimits.theory.classify.classify`
+(tested on random points; for unstable points the per-layer lists, which the classifier
+reports regardless of stability, can differ, and are not used: every property except
+``unstable``/``moves``/``stable_at_init``/``degenerate_at_init`` requires stability).
+
+Gauge.  Regions are reported modulo the width symmetry (TP4 Eq. 5; TP IVb Prop. 2.2.3) in the
+frame of :func:`widthlimits.theory.regions.make_frame`: gauge ``sp`` (every ``a_l = 0``) or
+``tp4`` (``b_l = 1/2`` for finite ``b_l``); a coordinate fixed by the user replaces the gauge
+for its layer.  Optionally the hidden layers share their free coordinates (``shared_hidden``:
+one ``c`` for every hidden layer, as in Golikov's families).
+
+References: Yang & Hu 2021 (TP4) Sec. 3, 5 and Eq. 5; Yang & Littwin 2023 (TP IVb) Sec. 2.8;
+Golikov 2020 (arXiv:2003.05884) Sec. 4; the deletion filter of Chinneck & Dravnieks 1991.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+import sympy
+
+from widthlimits.theory.activations import Activation, get_activation
+from widthlimits.theory.classify import Classification, classify_result
+from widthlimits.theory.engine import derive
+from widthlimits.theory.exponents import NEG_INF, fmt
+from widthlimits.theory.golikov import is_mf_limit
+from widthlimits.theory.optimizers import Optimizer
+from widthlimits.theory.parametrization import Parametrization
+from widthlimits.theory.polyhedra import (
+    Constraint,
+    find_point,
+    negate,
+    normalize,
+    satisfies,
+    simplify,
+    vertices_and_rays,
+)
+from widthlimits.theory.presets import NAMED_POINTS, preset
+from widthlimits.theory.regions import PROPERTIES as _BASE_PROPERTIES
+from widthlimits.theory.regions import Frame, constraint_text, make_frame
+
+ZERO = Fraction(0)
+ONE = Fraction(1)
+HALF = Fraction(1, 2)
+
+#: properties accepted in ``want`` (conjunction; prefix ``not-`` negates; ``fl<l>``, ``mu<l>``)
+PROPERTIES = _BASE_PROPERTIES + ("mf_limit",)
+#: default bound on the number of free coordinates
+MAX_FREE = 5
+#: default box: every free coordinate in [-BOX, BOX]
+BOX = Fraction(4)
+
+
+# ------------------------------------------------------------------------------ affine values
+class _Aff:
+    """An exponent on a cell: affine form ``f = (k_1..k_d, k_0)`` and its value ``v`` at z0.
+
+    Comparisons (used by the classifier) return the outcome at z0 and record, in ``rec``, the
+    sign condition of the difference that keeps the outcome on the cell.
+    """
+
+    __slots__ = ("f", "v", "rec")
+
+    def __init__(self, f: tuple[Fraction, ...], v: Fraction, rec: _Recorder) -> None:
+        self.f, self.v, self.rec = f, v, rec
+
+    def __neg__(self) -> _Aff:
+        return _Aff(tuple(-x for x in self.f), -self.v, self.rec)
+
+    def __add__(self, other: Any) -> _Aff:
+        o = self.rec.lift(other)
+        return _Aff(tuple(x + y for x, y in zip(self.f, o.f, strict=True)), self.v + o.v, self.rec)
+
+    __radd__ = __add__
+
+    def __sub__(self, other: Any) -> _Aff:
+        return self + (-self.rec.lift(other))
+
+    def __rsub__(self, other: Any) -> _Aff:
+        return (-self) + other
+
+    def _cmp(self, other: Any, op: str) -> bool:
+        """Outcome of ``self op other`` at z0; records the condition on the affine difference
+        that keeps this outcome on the cell (``<``/``<=`` keep ``<``, ``>=``...; a false
+        equality keeps the side it is on)."""
+        if isinstance(other, float):  # +-inf
+            return {"<": other > 0, "<=": other > 0, ">": other < 0, ">=": other < 0,
+                    "==": False}[op]
+        o = self.rec.lift(other)
+        diff = tuple(x - y for x, y in zip(self.f, o.f, strict=True))
+        dv = self.v - o.v
+        neg = tuple(-x for x in diff)
+        rec = self.rec
+        if op == "==":
+            rec.sign(diff, dv)
+            return dv == 0
+        if op in (">", "<="):  # outcome of diff > 0
+            out = dv > 0
+            rec.add_cons(neg, "<") if out else rec.add_cons(diff, "<=")
+            return out if op == ">" else not out
+        out = dv < 0  # "<", ">=": outcome of diff < 0
+        rec.add_cons(diff, "<") if out else rec.add_cons(neg, "<=")
+        return out if op == "<" else not out
+
+    def __lt__(self, other: Any) -> bool:
+        return self._cmp(other, "<")
+
+    def __le__(self, other: Any) -> bool:
+        return self._cmp(other, "<=")
+
+    def __gt__(self, other: Any) -> bool:
+        return self._cmp(other, ">")
+
+    def __ge__(self, other: Any) -> bool:
+        return self._cmp(other, ">=")
+
+    def __eq__(self, other: Any) -> bool:  # type: ignore[override]
+        if isinstance(other, (_Aff, int, Fraction, float)):
+            return self._cmp(other, "==")
+        return False
+
+    def __ne__(self, other: Any) -> bool:  # type: ignore[override]
+        return not self.__eq__(other)
+
+    __hash__ = object.__hash__
+
+    def __float__(self) -> float:
+        return float(self.v)
+
+    def __repr__(self) -> str:
+        return f"_Aff({[str(x) for x in self.f]} = {self.v})"
+
+
+class _Recorder:
+    """The constraints of the current cell and the arithmetic of the engine on it (``ops``).
+
+    Implements the interface of ``widthlimits.theory.engine._Ops``.  ``symbolic`` is True so that
+    the engine's numeric-only shortcuts (blow-up detection, stationarity test) are skipped; the
+    number of steps is always given explicitly.
+    """
+
+    symbolic = True
+
+    def __init__(self, d: int, z0: Sequence[Fraction], conv_cache: dict[Any, tuple[Fraction, ...]],
+                 symbols: Sequence[sympy.Symbol]) -> None:
+        self.d = d
+        self.z0 = tuple(z0)
+        self.cons: dict[Constraint, None] = {}
+        self.cache = conv_cache
+        self.symbols = list(symbols)
+        # generic tie-break direction (fixed): z0 + eps u + eps^2 e_1 + ...
+        self.u = tuple(Fraction(p) for p in (101, 103, 107, 109, 113, 127, 131, 137, 139, 149)[:d])
+        self.ninf = NEG_INF
+        self.zero = self.const(ZERO)
+        self.half = self.const(HALF)
+        self.one = self.const(ONE)
+
+    # -- constraint recording
+    def add_cons(self, form: tuple[Fraction, ...], rel: str) -> None:
+        n = normalize(form, rel)
+        if n is True:
+            return
+        if n is False:  # cannot happen for constraints true at z0
+            raise AssertionError("internal: a recorded constraint fails at its own point")
+        self.cons[n] = None  # type: ignore[index]
+
+    def sign(self, diff: tuple[Fraction, ...], dv: Fraction) -> None:
+        if dv < 0:
+            self.add_cons(diff, "<")
+        elif dv > 0:
+            self.add_cons(tuple(-x for x in diff), "<")
+        else:
+            self.add_cons(diff, "==")
+
+    # -- values
+    def const(self, k: Fraction) -> _Aff:
+        return _Aff((ZERO,) * self.d + (Fraction(k),), Fraction(k), self)
+
+    def lift(self, x: Any) -> _Aff:
+        if isinstance(x, _Aff):
+            return x
+        if isinstance(x, (int, Fraction)):
+            return self.const(Fraction(x))
+        raise TypeError(f"internal: cannot lift {x!r}")
+
+    def conv(self, e: Any) -> Any:
+        if isinstance(e, float):
+            return NEG_INF if e < 0 else e
+        if isinstance(e, (int, Fraction)):
+            return self.const(Fraction(e))
+        f = self.cache.get(e)
+        if f is None:
+            f = _linear_form(e, self.symbols)
+            self.cache[e] = f
+        v = f[-1] + sum((k * z for k, z in zip(f, self.z0, strict=False)), ZERO)
+        return _Aff(f, v, self)
+
+    def out(self, e: Any) -> Any:
+        return e
+
+    def is_ninf(self, e: Any) -> bool:
+        return isinstance(e, float) and e == NEG_INF
+
+    def _key(self, x: _Aff) -> tuple:
+        lin = x.f[:-1]
+        return (x.v, sum((k * u for k, u in zip(lin, self.u, strict=True)), ZERO), lin)
+
+    def _pick(self, xs: Sequence[Any], largest: bool) -> Any:
+        vals = [x for x in xs if not self.is_ninf(x)]
+        if not vals:
+            return NEG_INF
+        if len(vals) != len(xs) and not largest:
+            return NEG_INF  # min with an identically zero quantity
+        best = vals[0]
+        for x in vals[1:]:
+            if x.f == best.f:
+                continue
+            if x.v != best.v:
+                better = (x.v > best.v) if largest else (x.v < best.v)
+            else:
+                kx, kb = self._key(x), self._key(best)
+                better = (kx > kb) if largest else (kx < kb)
+            if better:
+                best = x
+        for x in vals:
+            if x is best or x.f == best.f:
+                continue
+            diff = tuple(a - b for a, b in zip(x.f, best.f, strict=True))
+            # largest: x - best <= 0 ; smallest: best - x <= 0
+            self.add_cons(diff if largest else tuple(-y for y in diff), "<=")
+        return best
+
+    def mx(self, *xs: Any) -> Any:
+        return self._pick(xs, True)
+
+    def mn(self, *xs: Any) -> Any:
+        return self._pick(xs, False)
+
+    def add(self, *xs: Any) -> Any:
+        if any(self.is_ninf(x) for x in xs):
+            return NEG_INF
+        f = [ZERO] * (self.d + 1)
+        v = ZERO
+        for x in xs:
+            x = self.lift(x)
+            for i, k in enumerate(x.f):
+                f[i] += k
+            v += x.v
+        return _Aff(tuple(f), v, self)
+
+    def sub(self, x: Any, y: Any) -> Any:
+        if self.is_ninf(x):
+            return NEG_INF
+        return self.lift(x) - self.lift(y)
+
+    def eq(self, x: Any, y: Any) -> bool:
+        if self.is_ninf(x) or self.is_ninf(y):
+            return self.is_ninf(x) and self.is_ninf(y)
+        x, y = self.lift(x), self.lift(y)
+        if x.f == y.f:
+            return True
+        diff = tuple(a - b for a, b in zip(x.f, y.f, strict=True))
+        self.sign(diff, x.v - y.v)
+        return x.v == y.v
+
+
+def _linear_form(e: Any, symbols: Sequence[sympy.Symbol]) -> tuple[Fraction, ...]:
+    """sympy affine expression -> ``(k_1..k_d, k_0)`` (exact)."""
+    e = sympy.expand(sympy.sympify(e))
+    coeffs = e.as_coefficients_dict()
+    out = [ZERO] * (len(symbols) + 1)
+    index = {s: i for i, s in enumerate(symbols)}
+    for term, k in coeffs.items():
+        kk = Fraction(int(sympy.Rational(k).p), int(sympy.Rational(k).q))
+        if term == 1:
+            out[-1] += kk
+        elif term in index:
+            out[index[term]] += kk
+        else:
+            raise ValueError(f"internal: exponent {e} is not affine in the free coordinates")
+    return tuple(out)
+
+
+# ------------------------------------------------------------------------------ the frame
+@dataclass(frozen=True)
+class CellFrame:
+    """Free coordinates: those of a :class:`~widthlimits.theory.regions.Frame`, optionally with
+    the hidden layers 2..L sharing their free a, b, c (``shared_hidden``)."""
+
+    base: Frame
+    shared_hidden: bool = False
+
+    @property
+    def depth(self) -> int:
+        return self.base.depth
+
+    @property
+    def optimizer(self) -> Optimizer:
+        return self.base.optimizer
+
+    @property
+    def gauge(self) -> str:
+        return self.base.gauge
+
+    @property
+    def variables(self) -> tuple[str, ...]:
+        if not self.shared_hidden or self.depth < 2:
+            return self.base.variables
+        out: list[str] = []
+        for v in self.base.variables:
+            k, l = v[0], int(v[1:])
+            if 2 <= l <= self.depth:
+                name = f"{k}_hidden"
+                if name not in out:
+                    out.append(name)
+            else:
+                out.append(v)
+        return tuple(out)
+
+    def _index(self) -> dict[str, int]:
+        """base variable -> index of the frame variable."""
+        names = self.variables
+        idx = {}
+        for v in self.base.variables:
+            k, l = v[0], int(v[1:])
+            key = f"{k}_hidden" if (self.shared_hidden and self.depth >= 2
+                                    and 2 <= l <= self.depth) else v
+            idx[v] = names.index(key)
+        return idx
+
+    def symbols(self) -> list[sympy.Symbol]:
+        return [sympy.Symbol(v) for v in self.variables]
+
+    def parametrization(self) -> Parametrization:
+        syms = self.symbols()
+        idx = self._index()
+        return self._build({v: syms[i] for v, i in idx.items()})
+
+    def parametrization_at(self, z: Sequence[Fraction]) -> Parametrization:
+        idx = self._index()
+        return self._build({v: Fraction(z[i]) for v, i in idx.items()})
+
+    def _build(self, vals_free: dict[str, Any]) -> Parametrization:
+        vals = dict(self.base.values)
+        for name, v in vals_free.items():
+            vals[(name[0], int(name[1:]))] = v
+        n = self.depth + 1
+        return Parametrization(tuple(vals[("a", l)] for l in range(1, n + 1)),
+                               tuple(vals[("b", l)] for l in range(1, n + 1)),
+                               tuple(vals[("c", l)] for l in range(1, n + 1)))
+
+    def point_of(self, p: Parametrization) -> list[Fraction] | None:
+        """Coordinates of ``p`` moved by the symmetry into this frame (None if it does not
+        match the fixed coordinates or the sharing)."""
+        x = self.base.point_of(p)
+        if x is None:
+            return None
+        idx = self._index()
+        out: list[Fraction | None] = [None] * len(self.variables)
+        for v, xv in zip(self.base.variables, x, strict=True):
+            i = idx[v]
+            if out[i] is not None and out[i] != xv:
+                return None
+            out[i] = xv
+        return [Fraction(v) for v in out]  # type: ignore[arg-type]
+
+
+def cell_frame(depth: int, optimizer: str | Optimizer, *, gauge: str = "sp",
+               fix: dict[str, Sequence[Any]] | None = None, shared_hidden: bool = False,
+               max_free: int = MAX_FREE) -> CellFrame:
+    """The free coordinates for a query (fixed lists as in ``classify``: ``L+1`` values each)."""
+    fr = CellFrame(make_frame(depth, optimizer, gauge=gauge, fix=fix), shared_hidden)
+    k = len(fr.variables)
+    if k > max_free:
+        raise ValueError(
+            f"{k} free coordinates ({', '.join(fr.variables)}) exceed the limit of {max_free}: "
+            "fix more exponents (e.g. --fix b=... or --fix a=...), share the hidden layers, or "
+            "raise the limit")
+    return fr
+
+
+# ------------------------------------------------------------------------------ verdicts
+@dataclass(frozen=True)
+class Verdict:
+    """The classifier's verdict on a cell (all fields constant on it)."""
+
+    regime: str
+    stable: bool
+    stable_at_init: bool
+    degenerate_at_init: bool
+    nontrivial: bool
+    moves: bool
+    feature_learning_layers: tuple[int, ...]
+    maximal_update_layers: tuple[int, ...]
+    discrete_time: bool
+    mf_limit: bool
+
+    @classmethod
+    def of(cls, c: Classification) -> Verdict:
+        st = c.stable
+        return cls(c.regime, st, c.stable_at_init, c.degenerate_at_init, c.nontrivial,
+                   st and c.first_nontrivial_step is not None,
+                   tuple(c.feature_learning_layers) if st else (),
+                   tuple(c.maximal_update_layers) if st else (),
+                   bool(c.discrete_time) if st else False, bool(is_mf_limit(c)))
+
+    def label(self) -> str:
+        """Short text: regime, feature-learning layers and discrete/continuous time."""
+        s = self.regime
+        if self.regime == "feature_learning":
+            s += " (FL layers " + ",".join(str(x) for x in self.feature_learning_layers) + ")"
+        if self.stable and self.nontrivial:
+            s += ", discrete-time" if self.discrete_time else ", continuous-time"
+        return s
+
+    def as_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self) | {"label": self.label()}
+
+
+def has_property(v: Verdict, name: str, depth: int, entrywise: bool) -> bool:
+    """Evaluate one property (see :mod:`widthlimits.theory.regions`) on a verdict."""
+    if name.startswith("not-"):
+        return not has_property(v, name[4:], depth, entrywise)
+    L = depth
+    if name == "stable":
+        return v.stable
+    if name == "unstable":
+        return not v.stable
+    if name == "stable_at_init":
+        return v.stable_at_init
+    if name == "degenerate_at_init":
+        return v.degenerate_at_init
+    if name == "moves":
+        return v.moves
+    if name == "nontrivial":
+        return v.nontrivial
+    if name == "trivial":
+        return v.stable and not v.nontrivial
+    if name == "feature_learning":
+        return v.regime == "feature_learning"
+    if name in ("kernel", "operator"):
+        return v.regime == name
+    if name == "fl_all":
+        return v.stable and set(range(1, L + 1)) <= set(v.feature_learning_layers)
+    if name == "maximal_update":
+        return v.stable and set(range(1, L + 2)) <= set(v.maximal_update_layers)
+    if name == "discrete_time":
+        return v.stable and v.discrete_time
+    if name == "mf_limit":
+        return v.mf_limit
+    for pre, lst, hi in (("fl", v.feature_learning_layers, L), ("mu", v.maximal_update_layers, L + 1)):
+        if name.startswith(pre) and name[len(pre):].isdigit():
+            l = int(name[len(pre):])
+            if not 1 <= l <= hi:
+                raise ValueError(f"`want` {name!r}: layer must be in 1..{hi}")
+            return v.stable and l in lst
+    raise ValueError(f"unknown property {name!r} in `want`; choose from {', '.join(PROPERTIES)}, "
+                     "fl<l>, mu<l> (or not-<property>)")
+
+
+def parse_want(want: str | Sequence[str], depth: int) -> tuple[str, ...]:
+    """``"nontrivial,fl_all"`` -> ``("nontrivial", "fl_all")``, validated."""
+    items = [w.strip() for w in (want.split(",") if isinstance(want, str) else want)]
+    if not items or any(not w for w in items):
+        raise ValueError(f"`want` has an empty entry: {want!r}")
+    dummy = Verdict("trivial", True, True, False, False, False, (), (), False, False)
+    for w in items:
+        has_property(dummy, w, depth, False)  # raises on unknown names / bad layers
+    return tuple(items)
+
+
+# ------------------------------------------------------------------------------ one cell
+@dataclass(frozen=True)
+class Cell:
+    """A convex polyhedron (``constraints``, containing ``point``) on which every exponent is
+    affine and the verdict is constant."""
+
+    constraints: tuple[Constraint, ...]
+    point: tuple[Fraction, ...]
+    verdict: Verdict
+    exponents: dict = field(repr=False, compare=False, default_factory=dict)
+    engine_constraints: tuple[Constraint, ...] = field(repr=False, compare=False, default=())
+
+    def contains(self, z: Sequence[Fraction]) -> bool:
+        return satisfies(z, self.constraints)
+
+
+class _Engine:
+    """Runs the engine + classifier on cells of one frame (caches the sympy conversions)."""
+
+    def __init__(self, frame: CellFrame, activation: Activation, loss: str,
+                 steps: int | None = None) -> None:
+        self.frame = frame
+        self.act = activation
+        self.loss = loss
+        self.p_sym = frame.parametrization()
+        self.symbols = frame.symbols()
+        self.d = len(self.symbols)
+        self.T = steps if steps is not None else 2 * (frame.depth + 1) + 6
+        self.cache: dict[Any, tuple[Fraction, ...]] = {}
+        self.runs = 0
+        self.seconds = 0.0
+
+    def cell(self, z0: Sequence[Fraction], keep_exponents: bool = False) -> Cell:
+        t0 = time.perf_counter()
+        z0 = tuple(Fraction(x) for x in z0)
+        rec = _Recorder(self.d, z0, self.cache, self.symbols)
+        # MSE: on the stable set f_t = O(1) at every step, so the loss derivative max(1, |f|) is
+        # Theta(1) as for the logistic loss and the two runs coincide step by step; a run is
+        # stable for one loss iff it is for the other.  The logistic run avoids the feedback
+        # terms k (1 - c) that cut the unstable region into many cells.
+        eff_loss = "logistic" if self.loss == "mse" else self.loss
+        pos: dict[tuple, int] = {}
+
+        def on_record(q: str, layer: int | None, t: int, value: Any) -> None:
+            pos[(q, layer, t)] = len(rec.cons)
+
+        res = derive(self.p_sym, self.frame.optimizer, self.act, loss=eff_loss, steps=self.T,
+                     trace=False, ops=rec, on_record=on_record)
+        res = dataclasses.replace(res, parametrization=self.frame.parametrization_at(z0))
+        engine_cons = tuple(_tightest(rec.cons))
+        c = classify_result(res)
+        v = Verdict.of(c)
+        if not c.stable:
+            # collapse: an unstable verdict only needs the step-0 facts it reports and one
+            # violation e > 0, i.e. the constraints recorded up to that exponent (the engine
+            # computes every exponent from earlier ones only) and its sign
+            # the earliest-computed blown-up exponent (a violation of the classifier's test)
+            ex = res.exponents
+            cands = [(pos[k], k) for k in pos if k[0] in ("h", "x", "f")
+                     and isinstance(ex[k], _Aff) and ex[k].v > 0]
+            if cands:
+                cut_v, vkey = min(cands)
+                vexp = ex[vkey]
+            else:
+                viol = c.violations[0]
+                cut_v = pos[(viol.quantity, viol.layer, viol.step)]
+                vexp = viol.exponent
+            cut = max(cut_v, pos[("f", None, 0)])
+            kept = list(rec.cons)[:cut]
+            rec.cons = dict.fromkeys(kept)
+            for l in range(1, self.frame.depth + 1):
+                for q in ("h", "x"):
+                    _keep_sign(rec, ex[(q, l, 0)], positive=True)
+                _keep_sign(rec, ex[("h", l, 0)], positive=False)
+            _keep_sign(rec, ex[("f", None, 0)], positive=True)
+            _keep_sign(rec, vexp, positive=True)
+        self.runs += 1
+        self.seconds += time.perf_counter() - t0
+        ex = {k: e for k, e in res.exponents.items()}
+        return Cell(tuple(_tightest(rec.cons)), z0, v, ex, engine_cons)
+
+
+def _keep_sign(rec: _Recorder, e: Any, positive: bool) -> None:
+    """Record the condition that keeps the outcome of ``e > 0`` (``positive``) or ``e < 0``."""
+    if not isinstance(e, _Aff):
+        return
+    neg = tuple(-x for x in e.f)
+    if positive:
+        rec.add_cons(neg, "<") if e.v > 0 else rec.add_cons(e.f, "<=")
+    else:
+        rec.add_cons(e.f, "<") if e.v < 0 else rec.add_cons(neg, "<=")
+
+
+def _tightest(cons: Sequence[Constraint]) -> list[Constraint]:
+    """Among inequalities with the same (normalized) linear part keep the tightest one."""
+    best: dict[tuple[Fraction, ...], Constraint] = {}
+    eqs: list[Constraint] = []
+    for f, r in cons:
+        if r == "==":
+            if (f, r) not in eqs:
+                eqs.append((f, r))
+            continue
+        lin = f[:-1]
+        old = best.get(lin)
+        if old is None or f[-1] > old[0][-1] or (f[-1] == old[0][-1] and r == "<"):
+            best[lin] = (f, r)
+    return eqs + list(best.values())
+
+
+# ------------------------------------------------------------------------------ the cover
+def box_constraints(d: int, lo: Fraction, hi: Fraction) -> list[Constraint]:
+    out: list[Constraint] = []
+    for i in range(d):
+        e = [ZERO] * (d + 1)
+        e[i] = ONE
+        out.append((tuple(e[:-1]) + (-hi,), "<="))  # z_i - hi <= 0
+        out.append((tuple(-x for x in e[:-1]) + (lo,), "<="))  # lo - z_i <= 0
+    return out
+
+
+@dataclass(frozen=True)
+class CoverPiece:
+    """One piece of the partition of the box: a convex polyhedron with a constant verdict."""
+
+    constraints: tuple[Constraint, ...]
+    point: tuple[Fraction, ...]
+    verdict: Verdict
+
+
+@dataclass(frozen=True)
+class Cover:
+    """An exact partition of the box into convex pieces with constant verdicts."""
+
+    frame: CellFrame
+    activation: str
+    loss: str
+    box: tuple[Fraction, Fraction]
+    pieces: tuple[CoverPiece, ...]
+    cells: int
+    engine_runs: int
+    lp_calls: int
+    seconds: float
+    horizon: int
+    cell_list: tuple[Cell, ...] = field(repr=False, default=())
+
+
+def cover(frame: CellFrame, activation: str | Activation = "tanh", loss: str = "mse", *,
+          box: tuple[Any, Any] = (-BOX, BOX), steps: int | None = None) -> Cover:
+    """Partition the box ``[lo, hi]^k`` of the free coordinates into convex pieces with constant
+    verdicts (see the module docstring)."""
+    t0 = time.perf_counter()
+    act = get_activation(activation)
+    if loss not in ("mse", "logistic"):
+        raise ValueError(f"unknown loss {loss!r}; choose 'mse' or 'logistic'")
+    lo, hi = Fraction(box[0]), Fraction(box[1])
+    if not lo < hi:
+        raise ValueError(f"box needs lo < hi, got [{lo}, {hi}]")
+    eng = _Engine(frame, act, loss, steps)
+    d = eng.d
+    lp = [0]
+
+    known: list[tuple[Fraction, ...]] = []
+
+    def fp(cons: list[Constraint]) -> list[Fraction] | None:
+        for q in known[-12:]:
+            if satisfies(q, cons):
+                return list(q)
+        lp[0] += 1
+        pt = find_point(cons, d)
+        if pt is not None:
+            known.append(tuple(pt))
+        return pt
+
+    B = box_constraints(d, lo, hi)
+    cells: list[Cell] = []
+    pieces: list[CoverPiece] = []
+    if d == 0:
+        c = eng.cell(())
+        pieces.append(CoverPiece((), (), c.verdict))
+        return Cover(frame, act.name, loss, (lo, hi), tuple(pieces), 1, eng.runs, 0,
+                     time.perf_counter() - t0, eng.T, (c,))
+    start = fp(B)
+    work: list[tuple[list[Constraint], list[Fraction]]] = [(B, start)]  # type: ignore[list-item]
+    while work:
+        R, z = work.pop()
+        cell = next((c for c in cells if c.contains(z)), None)
+        if cell is None:
+            cell = eng.cell(z)
+            cells.append(cell)
+        pieces.append(CoverPiece(tuple(R) + cell.constraints, tuple(z), cell.verdict))
+        prefix: list[Constraint] = []
+        for c in cell.constraints:
+            # R inter prefix inter (not c)
+            feasible_any = False
+            for alt in negate(c):
+                sub = R + prefix + [alt]
+                pt = fp(sub)
+                if pt is not None:
+                    feasible_any = True
+                    work.append((sub, pt))
+            if feasible_any:
+                prefix.append(c)
+    return Cover(frame, act.name, loss, (lo, hi), tuple(pieces), len(cells), eng.runs, lp[0],
+                 time.perf_counter() - t0, eng.T, tuple(cells))
+
+
+# ------------------------------------------------------------------------------ queries
+@dataclass(frozen=True)
+class RegionPiece:
+    """One convex piece of a query's answer (closure described by its vertices; in the box there
+    are no rays)."""
+
+    constraints: tuple[Constraint, ...]
+    point: tuple[Fraction, ...]
+    variables: tuple[str, ...]
+    verdict: Verdict
+    vertices: tuple[tuple[Fraction, ...], ...] | None = None
+
+    def contains(self, z: Sequence[Fraction]) -> bool:
+        return satisfies(z, self.constraints)
+
+    @property
+    def dimension(self) -> int:
+        eqs = [f[:-1] for f, r in self.constraints if r == "=="]
+        return len(self.variables) - _rank(eqs)
+
+    def to_json(self) -> dict[str, Any]:
+        def pt(v: Sequence[Fraction]) -> dict[str, str]:
+            return {n: str(x) for n, x in zip(self.variables, v, strict=True)}
+
+        txt = [constraint_text(c, self.variables) for c in self.constraints]
+        return {
+            "equalities": [t for t, c in zip(txt, self.constraints, strict=True) if c[1] == "=="],
+            "inequalities": [t for t, c in zip(txt, self.constraints, strict=True) if c[1] != "=="],
+            "vertices": None if self.vertices is None else [pt(v) for v in self.vertices],
+            "rays": [],
+            "dimension": self.dimension,
+            "point": pt(self.point),
+            "verdict": self.verdict.label(),
+        }
+
+
+def _rank(rows: list[tuple[Fraction, ...]]) -> int:
+    m = [list(r) for r in rows]
+    rank, col = 0, 0
+    ncol = len(m[0]) if m else 0
+    while rank < len(m) and col < ncol:
+        piv = next((i for i in range(rank, len(m)) if m[i][col] != 0), None)
+        if piv is None:
+            col += 1
+            continue
+        m[rank], m[piv] = m[piv], m[rank]
+        for i in range(len(m)):
+            if i != rank and m[i][col] != 0:
+                fct = m[i][col] / m[rank][col]
+                m[i] = [x - fct * y for x, y in zip(m[i], m[rank], strict=True)]
+        rank += 1
+        col += 1
+    return rank
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """A minimal set of conditions that cannot hold together on one cell (deletion filter)."""
+
+    conditions: tuple[str, ...]
+    cell_point: tuple[str, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"conditions": list(self.conditions), "cell_point": list(self.cell_point)}
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    """Answer of :func:`query`: the set of free coordinates (in the box) with every property in
+    ``want``, as a union of convex rational polyhedra."""
+
+    frame: CellFrame
+    want: tuple[str, ...]
+    activation: str
+    loss: str
+    box: tuple[Fraction, Fraction]
+    pieces: tuple[RegionPiece, ...]
+    named_points: tuple[str, ...]
+    why_not: tuple[Conflict, ...]
+    stats: dict[str, Any]
+    notes: tuple[str, ...] = ()
+
+    @property
+    def empty(self) -> bool:
+        return not self.pieces
+
+    def contains(self, z: Sequence[Fraction]) -> bool:
+        return any(p.contains(z) for p in self.pieces)
+
+    def to_json(self) -> dict[str, Any]:
+        fr = self.frame
+        return {
+            "schema": "widthlimits.query/2",
+            "depth": fr.depth,
+            "optimizer": fr.optimizer.name,
+            "activation": self.activation,
+            "loss": self.loss,
+            "gauge": fr.gauge,
+            "want": list(self.want),
+            "fixed": {f"{k}{l}": fmt(v) for (k, l), v in sorted(fr.base.values.items())},
+            "variables": list(fr.variables),
+            "shared_hidden": fr.shared_hidden,
+            "box": [str(self.box[0]), str(self.box[1])],
+            "empty": self.empty,
+            "regions": [p.to_json() for p in self.pieces],
+            "named_points": list(self.named_points),
+            "why_not": [c.to_json() for c in self.why_not],
+            "stats": self.stats,
+            "notes": list(self.notes),
+        }
+
+
+def wanted(v: Verdict, want: Sequence[str], depth: int, entrywise: bool) -> bool:
+    return all(has_property(v, w, depth, entrywise) for w in want)
+
+
+def query(
+    depth: int,
+    optimizer: str | Optimizer = "sgd",
+    want: str | Sequence[str] = "nontrivial",
+    *,
+    activation: str | Activation = "tanh",
+    loss: str = "mse",
+    gauge: str = "sp",
+    fix: dict[str, Sequence[Any]] | None = None,
+    shared_hidden: bool = False,
+    box: tuple[Any, Any] = (-BOX, BOX),
+    max_free: int = MAX_FREE,
+    describe: bool = True,
+    explain: bool = True,
+) -> QueryResult:
+    """The exact set of free exponents (in the box) whose limit has every property in ``want``.
+
+    Parameters
+    ----------
+    depth, optimizer, activation, loss
+        The network and training (as in :func:`widthlimits.theory.classify.classify`).
+    want : str or sequence of str
+        Conjunction of properties: ``stable``, ``unstable``, ``stable_at_init``,
+        ``degenerate_at_init``, ``moves``, ``nontrivial``, ``trivial``, ``feature_learning``,
+        ``kernel``, ``operator``, ``fl_all``, ``maximal_update``, ``discrete_time``,
+        ``mf_limit`` (Golikov's criterion, :func:`widthlimits.theory.golikov.is_mf_limit`),
+        ``fl<l>``, ``mu<l>``; prefix ``not-`` negates.
+    gauge, fix, shared_hidden
+        The frame (:func:`cell_frame`): fixed exponent lists, gauge for the symmetry, and
+        whether hidden layers share their free coordinates.
+    box : (lo, hi)
+        Every free coordinate is restricted to ``[lo, hi]`` (default ``[-4, 4]``).
+    describe, explain
+        Compute vertices of each piece / a "why not" for an empty answer.
+
+    Returns
+    -------
+    QueryResult
+        ``pieces`` (disjoint convex polyhedra, simplified, with vertices), ``named_points``,
+        ``why_not`` (for an empty answer) and statistics.
+
+    Examples
+    --------
+    >>> r = query(1, "sgd", "feature_learning", fix={"a": [0, 0, 0], "b": [0, "1/2", "1/2"]})
+    >>> r.empty
+    False
+    """
+    t0 = time.perf_counter()
+    frame = cell_frame(depth, optimizer, gauge=gauge, fix=fix, shared_hidden=shared_hidden,
+                       max_free=max_free)
+    wants = parse_want(want, frame.depth)
+    cv = cover(frame, activation, loss, box=box)
+    d = len(frame.variables)
+    ent = frame.optimizer.entrywise
+    lp0 = cv.lp_calls
+    pieces: list[RegionPiece] = []
+    for pc in cv.pieces:
+        if not wanted(pc.verdict, wants, frame.depth, ent):
+            continue
+        cs = tuple(simplify(pc.constraints, d)) if d else ()
+        verts = None
+        if describe and d:
+            vr = vertices_and_rays(cs, d)
+            if vr is not None:
+                verts = tuple(tuple(v) for v in vr[0])
+        pieces.append(RegionPiece(cs, pc.point, frame.variables, pc.verdict, verts))
+    named = tuple(n for n in named_points_in(frame, wants, activation, loss))
+    conflicts: tuple[Conflict, ...] = ()
+    if not pieces and explain:
+        conflicts = why_not(cv, wants)
+    stats = {"cells": cv.cells, "cover_pieces": len(cv.pieces), "engine_runs": cv.engine_runs,
+             "lp_calls_cover": lp0, "seconds": round(time.perf_counter() - t0, 3),
+             "horizon_steps": cv.horizon}
+    notes = (f"free coordinates restricted to the box [{cv.box[0]}, {cv.box[1]}]^{d}",
+             f"verdicts over steps 0..{cv.horizon} (the engine's horizon for depth {frame.depth})",
+             "pieces are disjoint; their union is the answer within the box")
+    return QueryResult(frame, wants, cv.activation, loss, cv.box, tuple(pieces), named, conflicts,
+                       stats, notes)
+
+
+def named_points_in(frame: CellFrame, want: Sequence[str], activation: str | Activation = "tanh",
+                    loss: str = "mse") -> list[str]:
+    """Names from NAMED_POINTS whose parametrization (moved into the frame) has every property
+    in ``want`` (exact: one cell computation at the point; not restricted to the box)."""
+    eng = _Engine(frame, get_activation(activation), loss)
+    out = []
+    for name in NAMED_POINTS:
+        try:
+            pp = preset(name, frame.depth, frame.optimizer)
+        except ValueError:
+            continue
+        x = frame.point_of(pp)
+        if x is None:
+            continue
+        if wanted(eng.cell(x).verdict, want, frame.depth, frame.optimizer.entrywise):
+            out.append(name)
+    return out
+
+
+def verdict_at(frame: CellFrame, z: Sequence[Any], activation: str | Activation = "tanh",
+               loss: str = "mse") -> Verdict:
+    """The verdict at one point of the frame (exact)."""
+    return _Engine(frame, get_activation(activation), loss).cell([Fraction(x) for x in z]).verdict
+
+
+# ------------------------------------------------------------------------------ why not
+_QTEXT = {"h": "pre-activation h", "x": "activation x", "f": "output f", "df": "output change f_t - f_0",
+          "dx": "feature change x_t - x_0", "dWx": "effective update (W_t - W_0) x",
+          "df_step": "per-step change f_{t+1} - f_t"}
+
+
+def _want_conditions(want: Sequence[str], ex: dict, L: int, T: int
+                     ) -> tuple[list[tuple[str, Any, str]], list[list[tuple[str, Any, str]]]]:
+    """Conjunctive conditions (label, exponent, rel) and existential groups (choose one) that
+    the wanted properties impose on the exponents of one cell."""
+    conj: list[tuple[str, Any, str]] = []
+    groups: list[list[tuple[str, Any, str]]] = []
+
+    def key(q: str, l: int | None, t: int) -> str:
+        return f"{q}" + (f"^{l}" if l is not None else "") + f"_{t}"
+
+    need_stable = any(w in ("stable", "nontrivial", "trivial", "feature_learning", "kernel", "operator",
+                            "fl_all", "maximal_update", "discrete_time", "mf_limit")
+                      or (w[:2] in ("fl", "mu") and w[2:].isdigit()) for w in want)
+    if need_stable:
+        for t in range(T + 1):
+            for l in range(1, L + 1):
+                for q in ("h", "x"):
+                    conj.append((f"stability: {_QTEXT[q]} {key(q, l, t)} = O(1)", ex[(q, l, t)], "<="))
+            conj.append((f"stability: output {key('f', None, t)} = O(1)", ex[("f", None, t)], "<="))
+        conj.append((f"stability: per-step change {key('df_step', None, T)} = O(1)",
+                     ex[("df_step", None, T)], "<="))
+
+    def exists(q: str, l: int | None, what: str) -> list[tuple[str, Any, str]]:
+        return [(f"{what}: {_QTEXT[q]} {key(q, l, t)} = Theta(1)", ex[(q, l, t)], "==")
+                for t in range(1, T + 1)]
+
+    for w in want:
+        if w in ("nontrivial", "moves", "mf_limit", "feature_learning", "kernel", "operator"):
+            groups.append(exists("df", None, "non-trivial"))
+        if w in ("fl_all", "mf_limit"):
+            for l in range(1, L + 1):
+                groups.append(exists("dx", l, f"feature learning in layer {l}"))
+        if w in ("discrete_time", "mf_limit"):
+            conj.append((f"discrete time: per-step change {key('df_step', None, T)} = Theta(1)",
+                         ex[("df_step", None, T)], "=="))
+        if w == "maximal_update":
+            for l in range(1, L + 2):
+                groups.append(exists("dWx", l, f"maximal update of layer {l}"))
+        for pre, q, what in (("fl", "dx", "feature learning in layer"),
+                             ("mu", "dWx", "maximal update of layer")):
+            if w.startswith(pre) and w[2:].isdigit():
+                groups.append(exists(q, int(w[2:]), f"{what} {int(w[2:])}"))
+    return conj, groups
+
+
+def _as_constraint(e: Any, rel: str) -> Constraint | bool:
+    """``e rel 0`` with ``e`` an affine value (or -inf)."""
+    if isinstance(e, float):
+        return rel == "<="  # -inf <= 0 holds, -inf == 0 does not
+    return normalize(e.f, rel)
+
+
+def why_not(cv: Cover, want: Sequence[str], max_cells: int = 12) -> tuple[Conflict, ...]:
+    """For an empty answer: on each engine cell (where every exponent is affine) the wanted
+    conditions conflict; a minimal conflicting subset is found by the deletion filter
+    (Chinneck & Dravnieks 1991) with the exact LP, trying to drop the cell's own constraints first.
+    Returns the distinct conflicts found, smallest first (at most a few)."""
+    fr = cv.frame
+    d = len(fr.variables)
+    L, T = fr.depth, cv.horizon
+    B = box_constraints(d, *cv.box)
+    seen_cells: set = set()
+    found: dict[tuple[str, ...], Conflict] = {}
+    for cell in cv.cell_list:
+        key = frozenset(cell.engine_constraints)
+        if key in seen_cells:
+            continue
+        seen_cells.add(key)
+        if len(seen_cells) > max_cells:
+            break
+        conj, groups = _want_conditions(want, cell.exponents, L, T)
+        labelled: list[tuple[str, Constraint]] = []
+        bad = False
+        for lab, e, rel in conj:
+            c = _as_constraint(e, rel)
+            if c is False:
+                labelled = [(lab + " (impossible)", ((ZERO,) * d + (ONE,), "<="))]
+                bad = True
+                break
+            if c is not True and all(c != x for _, x in labelled):
+                labelled.append((lab, c))  # type: ignore[arg-type]
+        choices: list[tuple[str, Constraint] | None] = []
+        for g in groups:
+            opts = []
+            for lab, e, rel in g:
+                c = _as_constraint(e, rel)
+                if c is True:
+                    opts = [None]
+                    break
+                if c is not False and all(c != o[1] for o in opts if o):
+                    opts.append((lab, c))
+            if not opts:
+                labelled = [(g[0][0].split(":")[0] + ": impossible on this cell (the exponent is "
+                             "-inf or a non-zero constant at every step)",
+                             ((ZERO,) * d + (ONE,), "<="))]
+                bad = True
+                break
+            choices.append(opts[0] if len(opts) == 1 else None)
+            if len(opts) > 1:
+                # several steps could do: keep the most permissive single choice found feasible
+                base = [c for _, c in labelled] + list(cell.engine_constraints) + B
+                pick = next((o for o in opts if o and find_point(base + [o[1]], d) is not None), opts[0])
+                choices[-1] = pick
+        if not bad:
+            labelled += [c for c in choices if c is not None]
+        cellc = [("cell", c) for c in cell.engine_constraints] + [("box", c) for c in B]
+        allc = cellc + labelled
+        if find_point([c for _, c in allc], d) is not None:
+            continue  # the simple choice of steps is feasible here; skip (conservative)
+        keep = list(allc)
+        i = 0
+        while i < len(keep):
+            trial = keep[:i] + keep[i + 1:]
+            if find_point([c for _, c in trial], d) is None:
+                keep = trial
+            else:
+                i += 1
+        texts = []
+        for lab, c in keep:
+            if lab in ("cell", "box"):
+                texts.append(f"{lab}: {constraint_text(c, fr.variables)}")
+            else:
+                texts.append(f"{lab}, i.e. {constraint_text(c, fr.variables)}")
+        k = tuple(texts)
+        if k not in found:
+            found[k] = Conflict(k, tuple(str(x) for x in cell.point))
+    out = sorted(found.values(), key=lambda c: (sum(t.startswith(("cell", "box")) for t in c.conditions),
+                                                len(c.conditions)))
+    return tuple(out[:3])
+
+
+__all__ = ["BOX", "MAX_FREE", "PROPERTIES", "Cell", "CellFrame", "Conflict", "Cover", "CoverPiece",
+           "QueryResult", "RegionPiece", "Verdict", "cell_frame", "cover", "has_property",
+           "named_points_in", "parse_want", "query", "verdict_at", "why_not"]
