@@ -28,6 +28,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "convergence",
     "max_lr",
     "derive",
+    "query",
 )
 
 

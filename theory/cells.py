@@ -804,6 +804,7 @@ class QueryResult:
     why_not: tuple[Conflict, ...]
     stats: dict[str, Any]
     notes: tuple[str, ...] = ()
+    conflicting_properties: tuple[str, ...] = ()
 
     @property
     def empty(self) -> bool:
@@ -830,6 +831,7 @@ class QueryResult:
             "regions": [p.to_json() for p in self.pieces],
             "named_points": list(self.named_points),
             "why_not": [c.to_json() for c in self.why_not],
+            "conflicting_properties": list(self.conflicting_properties),
             "stats": self.stats,
             "notes": list(self.notes),
         }
@@ -907,8 +909,19 @@ def query(
         pieces.append(RegionPiece(cs, pc.point, frame.variables, pc.verdict, verts))
     named = tuple(n for n in named_points_in(frame, wants, activation, loss))
     conflicts: tuple[Conflict, ...] = ()
+    props: tuple[str, ...] = ()
     if not pieces and explain:
         conflicts = why_not(cv, wants)
+        # deletion filter over the wanted properties (on the verdicts of the cover: no LP)
+        keep = list(wants)
+        i = 0
+        while i < len(keep):
+            trial = keep[:i] + keep[i + 1:]
+            if not any(wanted(pc.verdict, trial, frame.depth, ent) for pc in cv.pieces):
+                keep = trial
+            else:
+                i += 1
+        props = tuple(keep)
     stats = {"cells": cv.cells, "cover_pieces": len(cv.pieces), "engine_runs": cv.engine_runs,
              "lp_calls_cover": lp0, "seconds": round(time.perf_counter() - t0, 3),
              "horizon_steps": cv.horizon}
@@ -916,7 +929,7 @@ def query(
              f"verdicts over steps 0..{cv.horizon} (the engine's horizon for depth {frame.depth})",
              "pieces are disjoint; their union is the answer within the box")
     return QueryResult(frame, wants, cv.activation, loss, cv.box, tuple(pieces), named, conflicts,
-                       stats, notes)
+                       stats, notes, props)
 
 
 def named_points_in(frame: CellFrame, want: Sequence[str], activation: str | Activation = "tanh",

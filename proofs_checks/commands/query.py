@@ -1,0 +1,97 @@
+"""``widthlimits query``: the exact set of exponents with given properties (union of polyhedra)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from widthlimits.proofs_checks.commands._params import add_activation_argument
+from widthlimits.theory.cells import MAX_FREE, query
+from widthlimits.theory.exponents import as_exponent
+from widthlimits.theory.optimizers import OPTIMIZERS
+from widthlimits.theory.parametrization import check_depth, parse_layer_list
+from widthlimits.theory.presets import preset
+
+NAME = "query"
+HELP = ("exact set of exponents (union of rational polyhedra, modulo the width symmetry) whose "
+        "limit has the wanted properties; named points inside; 'why not' if empty")
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--depth", type=int, required=True, metavar="L", help="number of hidden layers")
+    p.add_argument("--optimizer", default="sgd", choices=sorted(OPTIMIZERS), help="default sgd")
+    p.add_argument("--want", default="nontrivial", metavar="PROPS",
+                   help="comma-separated conjunction: stable, unstable, stable_at_init, "
+                        "degenerate_at_init, moves, nontrivial, trivial, feature_learning, kernel, "
+                        "operator, fl_all, fl<l>, mu<l>, maximal_update, discrete_time, mf_limit "
+                        "(Golikov's criterion); prefix not- negates")
+    p.add_argument("--fix", action="append", default=[], metavar="K=LIST",
+                   help="fix a, b or c: e.g. --fix b=0,1/2,1/2 (L+1 values or input,hidden,readout)")
+    p.add_argument("--init", metavar="PRESET",
+                   help="fix a and b to those of a preset (e.g. golikov-mf)")
+    p.add_argument("--gauge", default="sp", choices=["sp", "tp4"],
+                   help="symmetry gauge: sp (a_l = 0) or tp4 (b_l = 1/2); default sp")
+    p.add_argument("--shared-hidden", action="store_true",
+                   help="hidden layers 2..L share their free coordinates (e.g. one c for all)")
+    p.add_argument("--box", default="-4,4", metavar="LO,HI",
+                   help="bound every free coordinate to [LO, HI] (default -4,4)")
+    p.add_argument("--max-free", type=int, default=MAX_FREE,
+                   help=f"refuse more free coordinates than this (default {MAX_FREE})")
+    add_activation_argument(p)
+    p.add_argument("--loss", default="mse", choices=["mse", "logistic"])
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+
+def _fixes(args: argparse.Namespace, L: int) -> dict[str, list]:
+    fix: dict[str, list] = {}
+    if args.init is not None:
+        pp = preset(args.init, L, args.optimizer)
+        fix["a"], fix["b"] = list(pp.a), list(pp.b)
+    for item in args.fix:
+        key, sep, val = item.partition("=")
+        key = key.strip()
+        if not sep or key not in ("a", "b", "c"):
+            raise ValueError(f"`--fix` wants a=LIST, b=LIST or c=LIST, got {item!r}")
+        fix[key] = list(parse_layer_list(val, L, key))
+    return fix
+
+
+def run(args: argparse.Namespace) -> int:
+    L = check_depth(args.depth)
+    parts = [x.strip() for x in args.box.split(",")]
+    if len(parts) != 2:
+        raise ValueError(f"`--box` wants LO,HI, got {args.box!r}")
+    box = (as_exponent(parts[0], name="box"), as_exponent(parts[1], name="box"))
+    r = query(L, args.optimizer, args.want, activation=args.activation, loss=args.loss,
+              gauge=args.gauge, fix=_fixes(args, L), shared_hidden=args.shared_hidden, box=box,
+              max_free=args.max_free)
+    out = r.to_json()
+    if args.json:
+        print(json.dumps(out, indent=2))
+        return 0
+    fixed = ", ".join(f"{k}={v}" for k, v in out["fixed"].items())
+    print(f"depth {L}, {out['optimizer']}, want {', '.join(r.want)}; free: "
+          f"{', '.join(out['variables'])} in [{out['box'][0]}, {out['box'][1]}]; fixed: {fixed}")
+    if r.empty:
+        print("EMPTY: no exponents in the box have these properties.")
+        if r.conflicting_properties:
+            print("minimal conflicting properties: " + ", ".join(r.conflicting_properties)
+                  + (" (never true in the box)" if len(r.conflicting_properties) == 1 else
+                     " (each holds somewhere, never all together)"))
+        for i, c in enumerate(r.why_not, 1):
+            print(f"why not ({i}): these conditions cannot hold together on the cell around "
+                  f"({', '.join(c.cell_point)}):")
+            for t in c.conditions:
+                print(f"  - {t}")
+    else:
+        print(f"{len(r.pieces)} convex piece(s):")
+        for i, pc in enumerate(out["regions"], 1):
+            conds = pc["equalities"] + pc["inequalities"]
+            print(f"  [{i}] dim {pc['dimension']}: " + " and ".join(conds) + f"   ({pc['verdict']})")
+            if pc["vertices"]:
+                vs = "; ".join("(" + ", ".join(v.values()) + ")" for v in pc["vertices"])
+                print(f"      vertices: {vs}")
+    print("named points inside: " + (", ".join(r.named_points) or "none"))
+    st = out["stats"]
+    print(f"({st['cells']} cells, {st['cover_pieces']} pieces, {st['seconds']} s)")
+    return 0
