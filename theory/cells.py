@@ -59,6 +59,7 @@ Golikov 2020 (arXiv:2003.05884) Sec. 4; the deletion filter of Chinneck & Dravni
 from __future__ import annotations
 
 import dataclasses
+import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -70,10 +71,10 @@ import sympy
 from widthlimits.theory.activations import Activation, get_activation
 from widthlimits.theory.classify import Classification, classify_result
 from widthlimits.theory.engine import derive
-from widthlimits.theory.exponents import NEG_INF, fmt
+from widthlimits.theory.exponents import NEG_INF, fmt, is_pos_inf
 from widthlimits.theory.golikov import is_mf_limit
-from widthlimits.theory.optimizers import Optimizer
-from widthlimits.theory.parametrization import Parametrization
+from widthlimits.theory.optimizers import Optimizer, get_optimizer
+from widthlimits.theory.parametrization import Parametrization, check_depth, equivalent
 from widthlimits.theory.polyhedra import (
     Constraint,
     find_point,
@@ -107,17 +108,19 @@ class _Aff:
     sign condition of the difference that keeps the outcome on the cell.
     """
 
-    __slots__ = ("f", "v", "rec")
+    __slots__ = ("f", "v", "rec", "p")
 
-    def __init__(self, f: tuple[Fraction, ...], v: Fraction, rec: _Recorder) -> None:
-        self.f, self.v, self.rec = f, v, rec
+    def __init__(self, f: tuple[Fraction, ...], v: Fraction, rec: _Recorder, p: int = 0) -> None:
+        # p: provenance, a bit mask of the recorded constraints this form is valid under
+        self.f, self.v, self.rec, self.p = f, v, rec, p
 
     def __neg__(self) -> _Aff:
-        return _Aff(tuple(-x for x in self.f), -self.v, self.rec)
+        return _Aff(tuple(-x for x in self.f), -self.v, self.rec, self.p)
 
     def __add__(self, other: Any) -> _Aff:
         o = self.rec.lift(other)
-        return _Aff(tuple(x + y for x, y in zip(self.f, o.f, strict=True)), self.v + o.v, self.rec)
+        return _Aff(tuple(x + y for x, y in zip(self.f, o.f, strict=True)), self.v + o.v, self.rec,
+                    self.p | o.p)
 
     __radd__ = __add__
 
@@ -139,15 +142,16 @@ class _Aff:
         dv = self.v - o.v
         neg = tuple(-x for x in diff)
         rec = self.rec
+        rec.verdict_mask |= self.p | o.p
         if op == "==":
-            rec.sign(diff, dv)
+            rec.verdict_mask |= rec.sign(diff, dv)
             return dv == 0
         if op in (">", "<="):  # outcome of diff > 0
             out = dv > 0
-            rec.add_cons(neg, "<") if out else rec.add_cons(diff, "<=")
+            rec.verdict_mask |= rec.add_cons(neg, "<") if out else rec.add_cons(diff, "<=")
             return out if op == ">" else not out
         out = dv < 0  # "<", ">=": outcome of diff < 0
-        rec.add_cons(diff, "<") if out else rec.add_cons(neg, "<=")
+        rec.verdict_mask |= rec.add_cons(diff, "<") if out else rec.add_cons(neg, "<=")
         return out if op == "<" else not out
 
     def __lt__(self, other: Any) -> bool:
@@ -193,7 +197,9 @@ class _Recorder:
                  symbols: Sequence[sympy.Symbol]) -> None:
         self.d = d
         self.z0 = tuple(z0)
-        self.cons: dict[Constraint, None] = {}
+        self.cons: dict[Constraint, int] = {}
+        self.verdict_mask = 0  # constraints the classifier's outcomes depend on
+        self.global_mask = 0  # control-flow decisions of the engine (eq)
         self.cache = conv_cache
         self.symbols = list(symbols)
         # generic tie-break direction (fixed): z0 + eps u + eps^2 e_1 + ...
@@ -204,21 +210,28 @@ class _Recorder:
         self.one = self.const(ONE)
 
     # -- constraint recording
-    def add_cons(self, form: tuple[Fraction, ...], rel: str) -> None:
+    def add_cons(self, form: tuple[Fraction, ...], rel: str) -> int:
+        """Record ``form rel 0``; returns its bit (0 for a constraint without variables)."""
         n = normalize(form, rel)
         if n is True:
-            return
+            return 0
         if n is False:  # cannot happen for constraints true at z0
             raise AssertionError("internal: a recorded constraint fails at its own point")
-        self.cons[n] = None  # type: ignore[index]
+        i = self.cons.get(n)  # type: ignore[call-overload]
+        if i is None:
+            i = self.cons[n] = len(self.cons)  # type: ignore[index]
+        return 1 << i
 
-    def sign(self, diff: tuple[Fraction, ...], dv: Fraction) -> None:
+    def sign(self, diff: tuple[Fraction, ...], dv: Fraction) -> int:
         if dv < 0:
-            self.add_cons(diff, "<")
-        elif dv > 0:
-            self.add_cons(tuple(-x for x in diff), "<")
-        else:
-            self.add_cons(diff, "==")
+            return self.add_cons(diff, "<")
+        if dv > 0:
+            return self.add_cons(tuple(-x for x in diff), "<")
+        return self.add_cons(diff, "==")
+
+    def select(self, mask: int) -> list[Constraint]:
+        """The recorded constraints whose bits are in ``mask``."""
+        return [c for c, i in self.cons.items() if mask >> i & 1]
 
     # -- values
     def const(self, k: Fraction) -> _Aff:
@@ -270,13 +283,17 @@ class _Recorder:
                 better = (kx > kb) if largest else (kx < kb)
             if better:
                 best = x
+        p = 0
         for x in vals:
+            p |= x.p
             if x is best or x.f == best.f:
                 continue
             diff = tuple(a - b for a, b in zip(x.f, best.f, strict=True))
             # largest: x - best <= 0 ; smallest: best - x <= 0
-            self.add_cons(diff if largest else tuple(-y for y in diff), "<=")
-        return best
+            p |= self.add_cons(diff if largest else tuple(-y for y in diff), "<=")
+        if p == best.p:
+            return best
+        return _Aff(best.f, best.v, self, p)
 
     def mx(self, *xs: Any) -> Any:
         return self._pick(xs, True)
@@ -289,12 +306,14 @@ class _Recorder:
             return NEG_INF
         f = [ZERO] * (self.d + 1)
         v = ZERO
+        p = 0
         for x in xs:
             x = self.lift(x)
             for i, k in enumerate(x.f):
                 f[i] += k
             v += x.v
-        return _Aff(tuple(f), v, self)
+            p |= x.p
+        return _Aff(tuple(f), v, self, p)
 
     def sub(self, x: Any, y: Any) -> Any:
         if self.is_ninf(x):
@@ -308,7 +327,7 @@ class _Recorder:
         if x.f == y.f:
             return True
         diff = tuple(a - b for a, b in zip(x.f, y.f, strict=True))
-        self.sign(diff, x.v - y.v)
+        self.global_mask |= self.sign(diff, x.v - y.v) | x.p | y.p
         return x.v == y.v
 
 
@@ -566,48 +585,42 @@ class _Engine:
         res = derive(self.p_sym, self.frame.optimizer, self.act, loss=eff_loss, steps=self.T,
                      trace=False, ops=rec, on_record=on_record)
         res = dataclasses.replace(res, parametrization=self.frame.parametrization_at(z0))
-        engine_cons = tuple(_tightest(rec.cons))
+        engine_cons = tuple(_tightest(list(rec.cons)))
         c = classify_result(res)
         v = Verdict.of(c)
-        if not c.stable:
+        ex = res.exponents
+        if c.stable:
+            # the classifier's outcomes hold on the constraints their operands depend on
+            mask = rec.verdict_mask | rec.global_mask
+        else:
             # collapse: an unstable verdict only needs the step-0 facts it reports and one
-            # violation e > 0, i.e. the constraints recorded up to that exponent (the engine
-            # computes every exponent from earlier ones only) and its sign
-            # the earliest-computed blown-up exponent (a violation of the classifier's test)
-            ex = res.exponents
-            cands = [(pos[k], k) for k in pos if k[0] in ("h", "x", "f")
+            # blown-up exponent e > 0 (a violation of the classifier's stability test), valid
+            # under its own provenance; take the one with the fewest constraints
+            cands = [(ex[k].p.bit_count(), pos[k], k) for k in pos if k[0] in ("h", "x", "f")
                      and isinstance(ex[k], _Aff) and ex[k].v > 0]
-            if cands:
-                cut_v, vkey = min(cands)
-                vexp = ex[vkey]
-            else:
-                viol = c.violations[0]
-                cut_v = pos[(viol.quantity, viol.layer, viol.step)]
-                vexp = viol.exponent
-            cut = max(cut_v, pos[("f", None, 0)])
-            kept = list(rec.cons)[:cut]
-            rec.cons = dict.fromkeys(kept)
+            vexp = ex[min(cands)[2]] if cands else c.violations[0].exponent
+            mask = rec.global_mask | _keep_sign(rec, vexp, positive=True)
             for l in range(1, self.frame.depth + 1):
                 for q in ("h", "x"):
-                    _keep_sign(rec, ex[(q, l, 0)], positive=True)
-                _keep_sign(rec, ex[("h", l, 0)], positive=False)
-            _keep_sign(rec, ex[("f", None, 0)], positive=True)
-            _keep_sign(rec, vexp, positive=True)
+                    mask |= _keep_sign(rec, ex[(q, l, 0)], positive=True)
+                mask |= _keep_sign(rec, ex[("h", l, 0)], positive=False)
+            mask |= _keep_sign(rec, ex[("f", None, 0)], positive=True)
         self.runs += 1
         self.seconds += time.perf_counter() - t0
-        ex = {k: e for k, e in res.exponents.items()}
-        return Cell(tuple(_tightest(rec.cons)), z0, v, ex, engine_cons)
+        return Cell(tuple(_tightest(rec.select(mask))), z0, v, dict(ex), engine_cons)
 
 
-def _keep_sign(rec: _Recorder, e: Any, positive: bool) -> None:
-    """Record the condition that keeps the outcome of ``e > 0`` (``positive``) or ``e < 0``."""
+def _keep_sign(rec: _Recorder, e: Any, positive: bool) -> int:
+    """Record the condition that keeps the outcome of ``e > 0`` (``positive``) or ``e < 0``;
+    returns its bit together with the provenance of ``e``."""
     if not isinstance(e, _Aff):
-        return
+        return 0
     neg = tuple(-x for x in e.f)
     if positive:
-        rec.add_cons(neg, "<") if e.v > 0 else rec.add_cons(e.f, "<=")
+        bit = rec.add_cons(neg, "<") if e.v > 0 else rec.add_cons(e.f, "<=")
     else:
-        rec.add_cons(e.f, "<") if e.v < 0 else rec.add_cons(neg, "<=")
+        bit = rec.add_cons(e.f, "<") if e.v < 0 else rec.add_cons(neg, "<=")
+    return bit | e.p
 
 
 def _tightest(cons: Sequence[Constraint]) -> list[Constraint]:
@@ -1097,3 +1110,131 @@ def why_not(cv: Cover, want: Sequence[str], max_cells: int = 12) -> tuple[Confli
 __all__ = ["BOX", "MAX_FREE", "PROPERTIES", "Cell", "CellFrame", "Conflict", "Cover", "CoverPiece",
            "QueryResult", "RegionPiece", "Verdict", "cell_frame", "cover", "has_property",
            "named_points_in", "parse_want", "query", "verdict_at", "why_not"]
+
+
+# ------------------------------------------------------------------------------ planes
+@dataclass(frozen=True)
+class PlaneFrame:
+    """A 2-D affine slice of the exponent space: ``a, b, c`` are affine in ``variables``.
+
+    ``kind="golikov"``: Golikov's one-hidden-layer family (golikov.md Sec. 1) with one
+    learning-rate exponent for both layers, :math:`\\tilde q_w = \\tilde q_a = \\tilde q`:
+    ``a = 0, b = (0, -q_sigma), c = (-q~, -(q~ + 2 q_sigma))``; horizontal ``q_sigma`` (init
+    std of the readout :math:`\\propto n^{q_\\sigma}`), vertical ``q~`` (learning rates
+    :math:`\\eta_w \\propto n^{\\tilde q}`, :math:`\\eta_a \\propto n^{\\tilde q + 2 q_\\sigma}`).
+    Golikov's modes on it: mean field (-1, 1), NTK (-1/2, 0), intermediate q: (-q, 2q - 1).
+
+    ``kind="tp4"``: TP4's plane (Yang & Hu 2021, Sec. 3 and Fig. 1) in the TP4 gauge
+    ``b_l = 1/2``: input and hidden layers as in muP/NTK (``a_1 + b_1 = 0``,
+    ``a_l + b_l = 1/2``), horizontal ``s = a_{L+1} + b_{L+1}``, vertical one learning-rate
+    exponent ``c`` for every layer.  muP is (1, 0); NTK (1/2, 1).
+    """
+
+    kind: str
+    depth: int
+    optimizer: Optimizer
+    variables: tuple[str, ...]
+    shared_hidden: bool = False
+
+    def symbols(self) -> list[sympy.Symbol]:
+        return [sympy.Symbol(v) for v in self.variables]
+
+    def _abc(self, x: Any, y: Any) -> tuple[tuple, tuple, tuple]:
+        L = self.depth
+        if self.kind == "golikov":
+            return ((0,) * (L + 1), (0,) + (-x,) * L,
+                    (-y,) + (-(y + x),) * (L - 1) + (-(y + 2 * x),))
+        return ((-HALF,) + (ZERO,) * (L - 1) + (x - HALF,), (HALF,) * (L + 1), (y,) * (L + 1))
+
+    def parametrization(self) -> Parametrization:
+        x, y = self.symbols()
+        return Parametrization(*self._abc(x, y))
+
+    def parametrization_at(self, z: Sequence[Fraction]) -> Parametrization:
+        return Parametrization(*self._abc(Fraction(z[0]), Fraction(z[1])))
+
+    def point_of(self, p: Parametrization) -> list[Fraction] | None:
+        """Coordinates of ``p`` (moved by the symmetry) in the plane, or None if off the plane."""
+        for x, y in [self._guess(p)]:
+            if x is None:
+                return None
+            q = self.parametrization_at([x, y])
+
+            if equivalent(p, q, self.optimizer):
+                return [x, y]
+        return None
+
+    def _guess(self, p: Parametrization) -> tuple[Any, Any]:
+        if any(is_pos_inf(v) for v in (*p.b, *p.c)):
+            return None, None
+        if self.kind == "golikov":
+            sp = p.canonical(self.optimizer, "sp")
+            return -sp.b[-1], -sp.c[0]
+        tp = p.canonical(self.optimizer, "tp4")
+        return tp.a[-1] + HALF, tp.c[0]
+
+
+def plane_frame(kind: str, depth: int = 1, optimizer: str | Optimizer = "sgd") -> PlaneFrame:
+    """The 2-D planes of the phase diagrams: ``"golikov"`` (q_sigma, q~) or ``"tp4"`` (s, c)."""
+    L = check_depth(depth)
+    if kind == "golikov":
+        return PlaneFrame(kind, L, get_optimizer(optimizer), ("q_sigma", "q_lr"))
+    if kind == "tp4":
+        return PlaneFrame(kind, L, get_optimizer(optimizer), ("s", "c"))
+    raise ValueError(f"unknown plane {kind!r}; choose 'golikov' or 'tp4'")
+
+
+def phase_diagram(kind: str, depth: int = 1, optimizer: str | Optimizer = "sgd", *,
+                  activation: str | Activation = "tanh", loss: str = "mse",
+                  box: tuple[Any, Any] = (-2, 2)) -> dict[str, Any]:
+    """Exact 2-D phase diagram: the box cut into convex pieces (polygons, segments, points),
+    each labelled by its verdict, plus the named points that lie on the plane.
+
+    Returns JSON-ready data: ``pieces`` (label, regime, dimension, vertices in counter-clockwise
+    order for polygons, exact strings) and ``named_points`` (name, coordinates, label)."""
+    fr = plane_frame(kind, depth, optimizer)
+    cv = cover(fr, activation, loss, box=box)  # type: ignore[arg-type]
+    out_pieces = []
+    for pc in cv.pieces:
+        cs = simplify(pc.constraints, 2)
+        vr = vertices_and_rays(cs, 2)
+        verts = [tuple(v) for v in vr[0]] if vr is not None else []
+        eqs = [f[:-1] for f, r in cs if r == "=="]
+        dim = 2 - _rank(eqs)
+        if dim == 2 and len(verts) >= 3:
+            cx = sum(v[0] for v in verts) / len(verts)
+            cy = sum(v[1] for v in verts) / len(verts)
+
+            verts.sort(key=lambda v: math.atan2(float(v[1] - cy), float(v[0] - cx)))
+        out_pieces.append({"label": pc.verdict.label(), "regime": pc.verdict.regime,
+                           "verdict": pc.verdict.as_dict(), "dimension": dim,
+                           "vertices": [[str(a), str(b)] for a, b in verts],
+                           "point": [str(x) for x in pc.point]})
+    eng = _Engine(fr, get_activation(activation), loss)  # type: ignore[arg-type]
+    named = []
+    names = list(NAMED_POINTS) + ["golikov-intermediate:1/2", "golikov-intermediate:1"]
+    for name in names:
+        try:
+            pp = preset(name, fr.depth, fr.optimizer)
+        except ValueError:
+            continue
+        x = fr.point_of(pp)
+        if x is None:
+            continue
+        named.append({"name": name, "point": [str(v) for v in x],
+                      "label": eng.cell(x).verdict.label()})
+    return {"schema": "widthlimits.phase-diagram/1", "plane": kind, "depth": fr.depth,
+            "optimizer": fr.optimizer.name, "activation": cv.activation, "loss": loss,
+            "axes": list(fr.variables), "box": [str(cv.box[0]), str(cv.box[1])],
+            "axes_meaning": PLANE_AXES[kind], "pieces": out_pieces, "named_points": named,
+            "stats": {"cells": cv.cells, "pieces": len(cv.pieces), "seconds": round(cv.seconds, 3)}}
+
+
+PLANE_AXES = {
+    "golikov": ["q_sigma: readout (and hidden) init std ~ n^{q_sigma} (SP form, a = 0)",
+                "q~: learning rates eta_input ~ n^{q~}, eta_hidden ~ n^{q~ + q_sigma}, "
+                "eta_readout ~ n^{q~ + 2 q_sigma} (Golikov's q~_w = q~_v = q~_a = q~)"],
+    "tp4": ["s = a_{L+1} + b_{L+1} (readout scale; TP4 gauge b = 1/2, input a_1 + b_1 = 0, "
+            "hidden a_l + b_l = 1/2)",
+            "c: one learning-rate exponent for every layer (lr ~ n^{-c})"],
+}
