@@ -29,6 +29,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "max_lr",
     "derive",
     "query",
+    "phase_diagram",
 )
 
 

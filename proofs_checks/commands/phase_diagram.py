@@ -1,0 +1,43 @@
+"""``widthlimits phase-diagram``: exact 2-D phase diagrams (Golikov's and TP4's planes)."""
+
+from __future__ import annotations
+
+import argparse
+
+from widthlimits.proofs_checks.commands._params import add_activation_argument
+from widthlimits.theory.cells import phase_diagram
+from widthlimits.theory.exponents import as_exponent
+from widthlimits.theory.optimizers import OPTIMIZERS
+
+NAME = "phase-diagram"
+HELP = ("exact 2-D phase diagram (regions labelled by limit, named points marked) as PNG/PDF/SVG "
+        "plus JSON data beside it: Golikov's (q_sigma, q~) plane or TP4's (a_{L+1}+b_{L+1}, c) plane")
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--plane", required=True, choices=["golikov", "tp4"])
+    p.add_argument("--depth", type=int, default=1, metavar="L", help="hidden layers (default 1)")
+    p.add_argument("--optimizer", default="sgd", choices=sorted(OPTIMIZERS), help="default sgd")
+    add_activation_argument(p)
+    p.add_argument("--box", default="-2,2", metavar="LO,HI", help="both axes range (default -2,2)")
+    p.add_argument("-o", "--output", required=True, metavar="FILE",
+                   help="image file (.png, .pdf or .svg); the data goes to FILE with .json")
+
+
+def run(args: argparse.Namespace) -> int:
+    from widthlimits.proofs_checks.phase_plot import plot_phase_diagram
+
+    if not args.output.lower().endswith((".png", ".pdf", ".svg")):
+        raise ValueError(f"`-o` must end in .png, .pdf or .svg, got {args.output!r}")
+    parts = [x.strip() for x in args.box.split(",")]
+    if len(parts) != 2:
+        raise ValueError(f"`--box` wants LO,HI, got {args.box!r}")
+    box = (as_exponent(parts[0], name="box"), as_exponent(parts[1], name="box"))
+    data = phase_diagram(args.plane, args.depth, args.optimizer, activation=args.activation,
+                         box=box)
+    path = plot_phase_diagram(data, args.output)
+    print(f"wrote {path} and {path.with_suffix('.json')} ({len(data['pieces'])} pieces, "
+          f"{data['stats']['cells']} cells)")
+    for npt in data["named_points"]:
+        print(f"  {npt['name']}: ({', '.join(npt['point'])}) {npt['label']}")
+    return 0
