@@ -547,6 +547,7 @@ class Cell:
     verdict: Verdict
     exponents: dict = field(repr=False, compare=False, default_factory=dict)
     engine_constraints: tuple[Constraint, ...] = field(repr=False, compare=False, default=())
+    partial: bool = False
 
     def contains(self, z: Sequence[Fraction]) -> bool:
         return satisfies(z, self.constraints)
@@ -568,7 +569,10 @@ class _Engine:
         self.runs = 0
         self.seconds = 0.0
 
-    def cell(self, z0: Sequence[Fraction], keep_exponents: bool = False) -> Cell:
+    def cell(self, z0: Sequence[Fraction], want: Sequence[str] | None = None) -> Cell:
+        """The cell of ``z0``.  With ``want``: if the verdict at z0 lacks a wanted property, the
+        cell only certifies that (``Cell.partial``): its constraints are those of one failing
+        condition (the smallest), so it can be much larger than the full-verdict cell."""
         t0 = time.perf_counter()
         z0 = tuple(Fraction(x) for x in z0)
         rec = _Recorder(self.d, z0, self.cache, self.symbols)
@@ -589,9 +593,16 @@ class _Engine:
         c = classify_result(res)
         v = Verdict.of(c)
         ex = res.exponents
+        partial = False
         if c.stable:
             # the classifier's outcomes hold on the constraints their operands depend on
             mask = rec.verdict_mask | rec.global_mask
+            if want is not None and not wanted(v, want, self.frame.depth,
+                                               self.frame.optimizer.entrywise):
+                alt = self._failing_masks(rec, res.exponents, v, want)
+                if alt:
+                    mask = min(alt, key=int.bit_count) | rec.global_mask
+                    partial = True
         else:
             # collapse: an unstable verdict only needs the step-0 facts it reports and one
             # blown-up exponent e > 0 (a violation of the classifier's stability test), valid
@@ -607,7 +618,45 @@ class _Engine:
             mask |= _keep_sign(rec, ex[("f", None, 0)], positive=True)
         self.runs += 1
         self.seconds += time.perf_counter() - t0
-        return Cell(tuple(_tightest(rec.select(mask))), z0, v, dict(ex), engine_cons)
+        return Cell(tuple(_tightest(rec.select(mask))), z0, v, dict(ex), engine_cons, partial)
+
+    def _failing_masks(self, rec: _Recorder, ex: dict, v: Verdict, want: Sequence[str]) -> list[int]:
+        """Certificates (constraint masks) of wanted conditions that fail at z0 on a stable
+        cell: "f_t - f_0 != Theta(1) at every step", "x^l_t - x^l_0 != Theta(1) at every step",
+        "f_{t+1} - f_t != Theta(1)" -- each the signs of those exponents and their provenance."""
+        L, T = self.frame.depth, self.T
+
+        def never_zero(keys: list[tuple]) -> int | None:
+            m = 0
+            for k in keys:
+                e = ex[k]
+                if not isinstance(e, _Aff):
+                    continue
+                if e.v == 0:
+                    return None
+                m |= rec.sign(e.f, e.v) | e.p
+            return m
+
+        ws = set(want)
+        out: list[int] = []
+        needs_moves = ws & {"nontrivial", "moves", "mf_limit", "feature_learning", "kernel", "operator"}
+        if needs_moves and not v.moves:
+            m = never_zero([("df", None, t) for t in range(1, T + 1)])
+            if m is not None:
+                out.append(m)
+        fl_layers = set()
+        if ws & {"fl_all", "mf_limit"}:
+            fl_layers |= set(range(1, L + 1))
+        fl_layers |= {int(w[2:]) for w in ws if w.startswith("fl") and w[2:].isdigit()}
+        for l in sorted(fl_layers - set(v.feature_learning_layers)):
+            m = never_zero([("dx", l, t) for t in range(1, T + 1)])
+            if m is not None:
+                out.append(m)
+        if ws & {"discrete_time", "mf_limit"} and not v.discrete_time:
+            m = never_zero([("df_step", None, T)])
+            if m is not None:
+                out.append(m)
+        return out
 
 
 def _keep_sign(rec: _Recorder, e: Any, positive: bool) -> int:
@@ -657,6 +706,7 @@ class CoverPiece:
     constraints: tuple[Constraint, ...]
     point: tuple[Fraction, ...]
     verdict: Verdict
+    partial: bool = False
 
 
 @dataclass(frozen=True)
@@ -677,9 +727,11 @@ class Cover:
 
 
 def cover(frame: CellFrame, activation: str | Activation = "tanh", loss: str = "mse", *,
-          box: tuple[Any, Any] = (-BOX, BOX), steps: int | None = None) -> Cover:
+          box: tuple[Any, Any] = (-BOX, BOX), steps: int | None = None,
+          want: Sequence[str] | None = None) -> Cover:
     """Partition the box ``[lo, hi]^k`` of the free coordinates into convex pieces with constant
-    verdicts (see the module docstring)."""
+    verdicts (see the module docstring).  With ``want``, pieces lacking a wanted property only
+    certify that (``CoverPiece.partial``; their verdict is the one at their point)."""
     t0 = time.perf_counter()
     act = get_activation(activation)
     if loss not in ("mse", "logistic"):
@@ -717,9 +769,9 @@ def cover(frame: CellFrame, activation: str | Activation = "tanh", loss: str = "
         R, z = work.pop()
         cell = next((c for c in cells if c.contains(z)), None)
         if cell is None:
-            cell = eng.cell(z)
+            cell = eng.cell(z, want)
             cells.append(cell)
-        pieces.append(CoverPiece(tuple(R) + cell.constraints, tuple(z), cell.verdict))
+        pieces.append(CoverPiece(tuple(R) + cell.constraints, tuple(z), cell.verdict, cell.partial))
         prefix: list[Constraint] = []
         for c in cell.constraints:
             # R inter prefix inter (not c)
@@ -905,7 +957,7 @@ def query(
     frame = cell_frame(depth, optimizer, gauge=gauge, fix=fix, shared_hidden=shared_hidden,
                        max_free=max_free)
     wants = parse_want(want, frame.depth)
-    cv = cover(frame, activation, loss, box=box)
+    cv = cover(frame, activation, loss, box=box, want=wants)
     d = len(frame.variables)
     ent = frame.optimizer.entrywise
     lp0 = cv.lp_calls
@@ -930,7 +982,8 @@ def query(
         i = 0
         while i < len(keep):
             trial = keep[:i] + keep[i + 1:]
-            if not any(wanted(pc.verdict, trial, frame.depth, ent) for pc in cv.pieces):
+            if not any(wanted(pc.verdict, trial, frame.depth, ent) for pc in cv.pieces
+                       if not pc.partial):
                 keep = trial
             else:
                 i += 1
