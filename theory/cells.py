@@ -977,13 +977,13 @@ def query(
     props: tuple[str, ...] = ()
     if not pieces and explain:
         conflicts = why_not(cv, wants)
-        # deletion filter over the wanted properties (on the verdicts of the cover: no LP)
+        # deletion filter over the wanted properties (on the verdicts of a full cover: no LP)
+        full = cv if len(wants) == 1 else cover(frame, activation, loss, box=box)
         keep = list(wants)
         i = 0
         while i < len(keep):
             trial = keep[:i] + keep[i + 1:]
-            if not any(wanted(pc.verdict, trial, frame.depth, ent) for pc in cv.pieces
-                       if not pc.partial):
+            if not any(wanted(pc.verdict, trial, frame.depth, ent) for pc in full.pieces):
                 keep = trial
             else:
                 i += 1
