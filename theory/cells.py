@@ -193,17 +193,23 @@ class _Recorder:
 
     symbolic = True
 
-    def __init__(self, d: int, z0: Sequence[Fraction], conv_cache: dict[Any, tuple[Fraction, ...]],
-                 symbols: Sequence[sympy.Symbol]) -> None:
+    def __init__(self, d: int, z0: Sequence[Fraction], conv_cache: dict[Any, tuple[int, ...]],
+                 symbols: Sequence[sympy.Symbol], D: int = 2) -> None:
+        # integer arithmetic: forms are scaled by D (a common denominator of every coefficient
+        # of the parametrization, even), values at z0 by D * Dz (Dz: denominator of z0); the
+        # engine only adds, negates and compares, and constraints are scale invariant
         self.d = d
         self.z0 = tuple(z0)
+        self.D = D
+        self.Dz = math.lcm(1, *(Fraction(x).denominator for x in z0))
+        self.zs = tuple(int(Fraction(x) * self.Dz) for x in z0)
         self.cons: dict[Constraint, int] = {}
         self.verdict_mask = 0  # constraints the classifier's outcomes depend on
         self.global_mask = 0  # control-flow decisions of the engine (eq)
         self.cache = conv_cache
         self.symbols = list(symbols)
         # generic tie-break direction (fixed): z0 + eps u + eps^2 e_1 + ...
-        self.u = tuple(Fraction(p) for p in (101, 103, 107, 109, 113, 127, 131, 137, 139, 149)[:d])
+        self.u = (101, 103, 107, 109, 113, 127, 131, 137, 139, 149)[:d]
         self.ninf = NEG_INF
         self.zero = self.const(ZERO)
         self.half = self.const(HALF)
@@ -235,7 +241,11 @@ class _Recorder:
 
     # -- values
     def const(self, k: Fraction) -> _Aff:
-        return _Aff((ZERO,) * self.d + (Fraction(k),), Fraction(k), self)
+        kk = Fraction(k) * self.D
+        if kk.denominator != 1:
+            raise ValueError(f"internal: constant {k} not a multiple of 1/{self.D}")
+        ki = int(kk)
+        return _Aff((0,) * self.d + (ki,), ki * self.Dz, self)
 
     def lift(self, x: Any) -> _Aff:
         if isinstance(x, _Aff):
@@ -251,9 +261,9 @@ class _Recorder:
             return self.const(Fraction(e))
         f = self.cache.get(e)
         if f is None:
-            f = _linear_form(e, self.symbols)
+            f = tuple(int(x * self.D) for x in _linear_form(e, self.symbols))
             self.cache[e] = f
-        v = f[-1] + sum((k * z for k, z in zip(f, self.z0, strict=False)), ZERO)
+        v = f[-1] * self.Dz + sum(k * z for k, z in zip(f, self.zs, strict=False))
         return _Aff(f, v, self)
 
     def out(self, e: Any) -> Any:
@@ -264,7 +274,7 @@ class _Recorder:
 
     def _key(self, x: _Aff) -> tuple:
         lin = x.f[:-1]
-        return (x.v, sum((k * u for k, u in zip(lin, self.u, strict=True)), ZERO), lin)
+        return (x.v, sum(k * u for k, u in zip(lin, self.u, strict=True)), lin)
 
     def _pick(self, xs: Sequence[Any], largest: bool) -> Any:
         vals = [x for x in xs if not self.is_ninf(x)]
@@ -304,8 +314,8 @@ class _Recorder:
     def add(self, *xs: Any) -> Any:
         if any(self.is_ninf(x) for x in xs):
             return NEG_INF
-        f = [ZERO] * (self.d + 1)
-        v = ZERO
+        f = [0] * (self.d + 1)
+        v = 0
         p = 0
         for x in xs:
             x = self.lift(x)
@@ -565,7 +575,14 @@ class _Engine:
         self.symbols = frame.symbols()
         self.d = len(self.symbols)
         self.T = steps if steps is not None else 2 * (frame.depth + 1) + 6
-        self.cache: dict[Any, tuple[Fraction, ...]] = {}
+        self.cache: dict[Any, tuple[int, ...]] = {}
+        D = 2
+        for v in (*self.p_sym.a, *self.p_sym.b, *self.p_sym.c):
+            if is_pos_inf(v):
+                continue
+            for k in _linear_form(v, self.symbols):
+                D = math.lcm(D, k.denominator)
+        self.D = D
         self.runs = 0
         self.seconds = 0.0
 
@@ -575,7 +592,7 @@ class _Engine:
         condition (the smallest), so it can be much larger than the full-verdict cell."""
         t0 = time.perf_counter()
         z0 = tuple(Fraction(x) for x in z0)
-        rec = _Recorder(self.d, z0, self.cache, self.symbols)
+        rec = _Recorder(self.d, z0, self.cache, self.symbols, self.D)
         # MSE: on the stable set f_t = O(1) at every step, so the loss derivative max(1, |f|) is
         # Theta(1) as for the logistic loss and the two runs coincide step by step; a run is
         # stable for one loss iff it is for the other.  The logistic run avoids the feedback
