@@ -207,6 +207,7 @@ class _Recorder:
         self.verdict_mask = 0  # constraints the classifier's outcomes depend on
         self.global_mask = 0  # control-flow decisions of the engine (eq)
         self.cache = conv_cache
+        self.norm_cache: dict[Any, Any] = conv_cache.setdefault("__normalized__", {})  # type: ignore[arg-type]
         self.symbols = list(symbols)
         # generic tie-break direction (fixed): z0 + eps u + eps^2 e_1 + ...
         self.u = (101, 103, 107, 109, 113, 127, 131, 137, 139, 149)[:d]
@@ -218,7 +219,10 @@ class _Recorder:
     # -- constraint recording
     def add_cons(self, form: tuple[Fraction, ...], rel: str) -> int:
         """Record ``form rel 0``; returns its bit (0 for a constraint without variables)."""
-        n = normalize(form, rel)
+        key = (form, rel)
+        n = self.norm_cache.get(key)
+        if n is None:
+            n = self.norm_cache[key] = normalize(form, rel)
         if n is True:
             return 0
         if n is False:  # cannot happen for constraints true at z0
