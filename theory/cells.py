@@ -764,17 +764,9 @@ def cover(frame: CellFrame, activation: str | Activation = "tanh", loss: str = "
     d = eng.d
     lp = [0]
 
-    known: list[tuple[Fraction, ...]] = []
-
     def fp(cons: list[Constraint]) -> list[Fraction] | None:
-        for q in known[-12:]:
-            if satisfies(q, cons):
-                return list(q)
         lp[0] += 1
-        pt = find_point(cons, d)
-        if pt is not None:
-            known.append(tuple(pt))
-        return pt
+        return find_point(cons, d)
 
     B = box_constraints(d, lo, hi)
     cells: list[Cell] = []
@@ -798,7 +790,7 @@ def cover(frame: CellFrame, activation: str | Activation = "tanh", loss: str = "
             # R inter prefix inter (not c)
             feasible_any = False
             for alt in negate(c):
-                sub = R + prefix + [alt]
+                sub = _tightest(R + prefix + [alt])
                 pt = fp(sub)
                 if pt is not None:
                     feasible_any = True
