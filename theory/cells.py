@@ -693,6 +693,31 @@ def _keep_sign(rec: _Recorder, e: Any, positive: bool) -> int:
     return bit | e.p
 
 
+def _quick_infeasible(cons: Sequence[Constraint], lo: Fraction, hi: Fraction) -> bool:
+    """Cheap sufficient tests of emptiness (no LP): one constraint against the box, or two
+    opposite parallel constraints (``l.z + k rel 0`` and ``-l.z + k' rel' 0`` with
+    ``k + k' > 0``, or ``= 0`` with a strict one)."""
+    best: dict[tuple, tuple[Fraction, bool]] = {}
+    for f, r in cons:
+        lin, k = f[:-1], f[-1]
+        parts = [(lin, k, r == "<")]
+        if r == "==":
+            parts = [(lin, k, False), (tuple(-x for x in lin), -k, False)]
+        for ln, kk, strict in parts:
+            # minimum of ln.z over the box
+            m = sum((x * (lo if x > 0 else hi) for x in ln), Fraction(0)) + kk
+            if m > 0 or (m == 0 and strict):
+                return True
+            old = best.get(ln)
+            if old is None or kk > old[0] or (kk == old[0] and strict):
+                best[ln] = (kk, strict)
+    for ln, (kk, st) in best.items():
+        opp = best.get(tuple(-x for x in ln))
+        if opp is not None and (kk + opp[0] > 0 or (kk + opp[0] == 0 and (st or opp[1]))):
+            return True
+    return False
+
+
 def _tightest(cons: Sequence[Constraint]) -> list[Constraint]:
     """Among inequalities with the same (normalized) linear part keep the tightest one."""
     best: dict[tuple[Fraction, ...], Constraint] = {}
@@ -765,6 +790,8 @@ def cover(frame: CellFrame, activation: str | Activation = "tanh", loss: str = "
     lp = [0]
 
     def fp(cons: list[Constraint]) -> list[Fraction] | None:
+        if _quick_infeasible(cons, lo, hi):
+            return None
         lp[0] += 1
         return find_point(cons, d)
 
