@@ -48,8 +48,19 @@ def test_corrupt_array_is_recomputed(tmp_path) -> None:
     assert store.verify() == []
 
 
+# The child pauses after its third stored run, so the kill lands with some runs finished and
+# most not, however fast the machine is (CI once finished all 24 runs, ~30 ms each, before
+# the parent's poll saw the third).
 _CHILD = textwrap.dedent("""
     import sys
+    import time
+    from widthlimits.numerics import store as _store
+    _put = _store.ResultStore.put
+    def _put_then_pause(self, *args, **kwargs):
+        _put(self, *args, **kwargs)
+        if len(self) >= 3:
+            time.sleep(600)
+    _store.ResultStore.put = _put_then_pause
     from widthlimits.numerics.config import SimulationConfig
     from widthlimits.numerics.data import DataConfig
     from widthlimits.numerics.sweeps import sweep
