@@ -724,29 +724,48 @@ def _keep_sign(rec: _Recorder, e: Any, positive: bool) -> int:
     return bit | e.cert(positive == holds)
 
 
-def _quick_infeasible(cons: Sequence[Constraint], lo: Fraction, hi: Fraction) -> bool:
-    """Cheap sufficient tests of emptiness (no LP): one constraint against the box, or two
-    opposite parallel constraints (``l.z + k rel 0`` and ``-l.z + k' rel' 0`` with
-    ``k + k' > 0``, or ``= 0`` with a strict one)."""
-    best: dict[tuple, tuple[Fraction, bool]] = {}
-    for f, r in cons:
+class _QuickTest:
+    """Cheap sufficient tests of emptiness (no LP), incremental: a constraint against the box,
+    or against an opposite parallel constraint already added (``l.z + k rel 0`` and
+    ``-l.z + k' rel' 0`` with ``k + k' > 0``, or ``= 0`` with a strict one)."""
+
+    def __init__(self, lo: Fraction, hi: Fraction, cons: Sequence[Constraint] = ()) -> None:
+        self.lo, self.hi = lo, hi
+        self.best: dict[tuple, tuple[Fraction, bool]] = {}
+        for c in cons:
+            self.add(c)
+
+    def copy(self) -> _QuickTest:
+        q = _QuickTest.__new__(_QuickTest)
+        q.lo, q.hi, q.best = self.lo, self.hi, dict(self.best)
+        return q
+
+    @staticmethod
+    def _parts(c: Constraint) -> list[tuple[tuple, Fraction, bool]]:
+        f, r = c
         lin, k = f[:-1], f[-1]
-        parts = [(lin, k, r == "<")]
         if r == "==":
-            parts = [(lin, k, False), (tuple(-x for x in lin), -k, False)]
-        for ln, kk, strict in parts:
-            # minimum of ln.z over the box
-            m = sum((x * (lo if x > 0 else hi) for x in ln), Fraction(0)) + kk
-            if m > 0 or (m == 0 and strict):
-                return True
-            old = best.get(ln)
+            return [(lin, k, False), (tuple(-x for x in lin), -k, False)]
+        return [(lin, k, r == "<")]
+
+    def add(self, c: Constraint) -> None:
+        for ln, kk, strict in self._parts(c):
+            old = self.best.get(ln)
             if old is None or kk > old[0] or (kk == old[0] and strict):
-                best[ln] = (kk, strict)
-    for ln, (kk, st) in best.items():
-        opp = best.get(tuple(-x for x in ln))
-        if opp is not None and (kk + opp[0] > 0 or (kk + opp[0] == 0 and (st or opp[1]))):
-            return True
-    return False
+                self.best[ln] = (kk, strict)
+
+    def empty_with(self, c: Constraint) -> bool:
+        """True if the constraints added so far and ``c`` certainly have no common point."""
+        lo, hi = self.lo, self.hi
+        for ln, kk, st in self._parts(c):
+            # minimum of ln.z over the box
+            m = sum((x * (lo if x > 0 else hi) for x in ln), kk)
+            if m > 0 or (m == 0 and st):
+                return True
+            opp = self.best.get(tuple(-x for x in ln))
+            if opp is not None and (kk + opp[0] > 0 or (kk + opp[0] == 0 and (st or opp[1]))):
+                return True
+        return False
 
 
 def _tightest(cons: Sequence[Constraint]) -> list[Constraint]:
@@ -821,8 +840,6 @@ def cover(frame: CellFrame, activation: str | Activation = "tanh", loss: str = "
     lp = [0]
 
     def fp(cons: list[Constraint]) -> list[Fraction] | None:
-        if _quick_infeasible(cons, lo, hi):
-            return None
         lp[0] += 1
         return find_point(cons, d)
 
@@ -844,10 +861,13 @@ def cover(frame: CellFrame, activation: str | Activation = "tanh", loss: str = "
             cells.append(cell)
         pieces.append(CoverPiece(tuple(R) + cell.constraints, tuple(z), cell.verdict, cell.partial))
         prefix: list[Constraint] = []
+        quick = _QuickTest(lo, hi, R)  # R inter prefix, for cheap emptiness tests
         for c in cell.constraints:
             # R inter prefix inter (not c)
             feasible_any = False
             for alt in negate(c):
+                if quick.empty_with(alt):
+                    continue
                 sub = _tightest(R + prefix + [alt])
                 pt = fp(sub)
                 if pt is not None:
@@ -855,6 +875,7 @@ def cover(frame: CellFrame, activation: str | Activation = "tanh", loss: str = "
                     work.append((sub, pt))
             if feasible_any:
                 prefix.append(c)
+                quick.add(c)
     return Cover(frame, act.name, loss, (lo, hi), tuple(pieces), len(cells), eng.runs, lp[0],
                  time.perf_counter() - t0, eng.T, tuple(cells))
 
