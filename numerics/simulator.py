@@ -179,15 +179,18 @@ class Measurements:
 
 # ---------------------------------------------------------------------------- helpers
 def _rms(a: Array) -> Array:
-    """Per-seed RMS over all but the leading axis, accumulated in float64."""
+    """Per-seed RMS over all but the leading axis, accumulated in float64.
+
+    One reduction per seed: a batched ``einsum("si,si->s")`` sums in a different order than
+    the same row alone, which would make a seed's numbers depend on how seeds are grouped."""
     flat = a.reshape(a.shape[0], -1)
-    if flat.shape[1] == 0:
+    m = flat.shape[1]
+    if m == 0:
         return np.zeros(a.shape[0])
-    if flat.dtype == np.float64 or flat.shape[1] <= 1 << 16:
-        sq = np.einsum("si,si->s", flat, flat, dtype=np.float64)
-    else:  # large matrices: float32 accumulation (SIMD), precise enough for an RMS
-        sq = np.einsum("si,si->s", flat, flat).astype(np.float64)
-    return np.sqrt(sq / flat.shape[1])
+    # large float32 arrays: float32 accumulation (SIMD), precise enough for an RMS
+    acc = np.float64 if flat.dtype == np.float64 or m <= 1 << 16 else None
+    sq = np.array([np.einsum("i,i->", r, r, dtype=acc) for r in flat], dtype=np.float64)
+    return np.sqrt(sq / m)
 
 
 def _gram_fro2(U: Array, V: Array, w: Array | None = None) -> Array:
@@ -213,18 +216,26 @@ def minibatch_rows(config: SimulationConfig, t: int) -> Array:
     return order[(t * B + np.arange(B)) % N]
 
 
-def init_weights(config: SimulationConfig, width: int, seeds: Sequence[int]) -> list[Array]:
+def init_weights(config: SimulationConfig, width: int, seeds: Sequence[int],
+                 out: Sequence[Array] | None = None) -> list[Array]:
     """Initial effective weights :math:`W^l_0 = n^{-a_l} w^l_0`, stacked over seeds.
 
     Shapes ``(S, n, d_in)``, ``(S, n, n)`` (``L - 1`` times), ``(S, 1, n)``.  Seed ``s`` draws
     from ``default_rng(SeedSequence([init_seed, width, s]))`` layer by layer, so a seed's
-    weights do not depend on the other seeds in the batch.
+    weights do not depend on the other seeds in the batch.  ``out``, if given, holds arrays of
+    these shapes and dtype that are overwritten (drawn into in place) and returned.
     """
     p, n, d = config.param, width, config.data.d_in
     dt = np.dtype(config.dtype)
     L = p.depth
     shapes = [(n, d)] + [(n, n)] * (L - 1) + [(1, n)]
-    Ws = [np.empty((len(seeds), *sh), dtype=dt) for sh in shapes]
+    if out is None:
+        Ws = [np.empty((len(seeds), *sh), dtype=dt) for sh in shapes]
+    else:
+        Ws = list(out)
+        if [W.shape for W in Ws] != [(len(seeds), *sh) for sh in shapes] or any(
+                W.dtype != dt for W in Ws):
+            raise ValueError("`out` does not match the weight shapes/dtype")
     for i, s in enumerate(seeds):
         rng = np.random.default_rng(np.random.SeedSequence([config.init_seed, n, s]))
         for l, W in enumerate(Ws):
@@ -275,11 +286,75 @@ def weight_gradients(gs: Sequence[Array], xs: Sequence[Array], chi: Array) -> li
     return out
 
 
+# ---------------------------------------------------------------------------- memory
+#: elements per block of the blocked optimizer update (a few such blocks stay in L2 cache)
+_BLOCK = 1 << 16
+#: size of the n x n state (weights, optimizer moments) of one automatic seed group
+_GROUP_BYTES = 32 << 20
+
+
+class _Pool:
+    """Arrays shared by the seed groups of one :func:`simulate` call.
+
+    On the reference VM the first write to freshly allocated memory costs about 0.16-0.5 s per
+    64 MiB (page faults, docs/benchmarks.md), far more than the arithmetic done on it.  Seed
+    groups therefore run one after another in the same memory: every array is allocated for
+    ``S_max`` seeds once and later groups get (views of) the same arrays back."""
+
+    def __init__(self, s_max: int) -> None:
+        self.s_max = s_max
+        self.arrays: dict[tuple[Any, ...], Array] = {}
+
+    def get(self, key: Any, S: int | None, shape: tuple[int, ...], dtype: Any,
+            zero: bool = False) -> Array:
+        """Array of shape ``(S, *shape)`` (or ``shape`` if ``S`` is None) for ``key``; zeroed
+        if ``zero`` (``np.zeros`` on first use: lazily zeroed pages, no explicit fill)."""
+        dt = np.dtype(dtype)
+        full = shape if S is None else (self.s_max, *shape)
+        k = (key, full, dt.str)
+        a = self.arrays.get(k)
+        if a is None:
+            a = np.zeros(full, dtype=dt) if zero else np.empty(full, dtype=dt)
+            self.arrays[k] = a
+        elif zero:
+            a.fill(0)
+        return a if S is None else a[:S]
+
+
+def _use_lowrank(config: SimulationConfig, width: int) -> bool:
+    L = config.param.depth
+    B = config.effective_batch_size
+    auto = (not config.entrywise) and L >= 2 and B * max(config.steps, 1) * 4 <= width
+    return (config.lowrank if config.lowrank is not None else auto) and (
+        not config.entrywise) and L >= 2
+
+
+def auto_seed_batch(config: SimulationConfig, width: int, n_seeds: int) -> int:
+    """Seeds processed at once by :func:`simulate` when ``seed_batch`` is not given.
+
+    The hidden ``n x n`` state of one group (weights, optimizer moments) is kept near
+    ``_GROUP_BYTES``: groups reuse each other's memory, so fresh memory (expensive to touch
+    on the reference VM) is touched for one group only, while small widths still batch all
+    seeds (per-call overhead).  The numbers do not depend on it."""
+    L = config.param.depth
+    if L < 2:
+        return n_seeds
+    lowrank = _use_lowrank(config, width)
+    per = 1  # W (W_0 in low-rank mode)
+    if config.quantities is None or {"dWx", "W0dx"} & set(config.quantities):
+        per += 0 if lowrank else 1
+    per += {"adam": 2, "rmsprop": 1, "momentum": 0 if lowrank else 1}.get(config.optimizer, 0)
+    nbytes = per * (L - 1) * width * width * np.dtype(config.dtype).itemsize
+    return max(1, min(n_seeds, _GROUP_BYTES // max(nbytes, 1)))
+
+
 # ---------------------------------------------------------------------------- the run
 class _Run:
     """State of one batched simulation (private; use :func:`simulate`)."""
 
-    def __init__(self, config: SimulationConfig, width: int, seeds: tuple[int, ...]) -> None:
+    def __init__(self, config: SimulationConfig, width: int, seeds: tuple[int, ...],
+                 pool: _Pool | None = None) -> None:
+        self.pool = pool if pool is not None else _Pool(len(seeds))
         self.cfg = config
         self.n = n = width
         self.seeds = seeds
@@ -319,35 +394,42 @@ class _Run:
         self.ntk_w = [e * width_factor(n, c) * (1.0 if config.entrywise else dp) * am * am
                       for e, c, dp, am in zip(config.eta, p.c, self.dpow, self.am, strict=True)]
 
-        auto = (not config.entrywise) and L >= 2 and self.B * max(self.T, 1) * 4 <= n
-        self.lowrank = (config.lowrank if config.lowrank is not None else auto) and (
-            not config.entrywise) and L >= 2
+        self.lowrank = _use_lowrank(config, n)
 
-        self.W = init_weights(config, width, seeds)
+        S, pool = self.S, self.pool
+        shapes = [(n, config.data.d_in)] + [(n, n)] * (L - 1) + [(1, n)]
+        self.W = init_weights(config, width, seeds,
+                              out=[pool.get(("W", l), S, sh, dt) for l, sh in enumerate(shapes)])
         need_w0_dense = bool(self.q & {"dWx", "W0dx"})
         self.W0 = [None] * (L + 1)
         for l in range(L + 1):
             hidden = 0 < l < L
-            if not hidden or self.lowrank or need_w0_dense:
-                self.W0[l] = self.W[l] if (hidden and self.lowrank) else self.W[l].copy()
-        # optimizer state
+            if hidden and self.lowrank:
+                self.W0[l] = self.W[l]
+            elif not hidden or need_w0_dense:
+                self.W0[l] = pool.get(("W0", l), S, shapes[l], dt)
+                np.copyto(self.W0[l], self.W[l])
+        # optimizer state (np.zeros on first use: lazily zeroed pages, no explicit fill)
         self.state: dict[str, list[Any]] = {}
         if self.lowrank:
             K = self.B * max(self.T, 1)
             self.Ut = [None] * (L + 1)
             self.Vt = [None] * (L + 1)
             for l in range(1, L):
-                self.Ut[l] = np.zeros((self.S, K, n), dtype=dt)
-                self.Vt[l] = np.zeros((self.S, K, n), dtype=dt)
+                self.Ut[l] = pool.get(("Ut", l), S, (K, n), dt, zero=True)
+                self.Vt[l] = pool.get(("Vt", l), S, (K, n), dt, zero=True)
             self.K = 0
             self.block_coef = np.zeros(max(self.T, 1))  # coefficient of each step's block in W_t
         if config.optimizer == "momentum":
-            self.state["buf"] = [None if (self.lowrank and 0 < l < L) else np.zeros_like(W)
-                                 for l, W in enumerate(self.W)]
+            self.state["buf"] = [None if (self.lowrank and 0 < l < L) else
+                                 pool.get(("buf", l), S, shapes[l], dt, zero=True)
+                                 for l in range(L + 1)]
         if config.optimizer in ("adam",):
-            self.state["m"] = [np.zeros_like(W) for W in self.W]
+            self.state["m"] = [pool.get(("m", l), S, shapes[l], dt, zero=True)
+                               for l in range(L + 1)]
         if config.optimizer in ("adam", "rmsprop"):
-            self.state["v"] = [np.zeros_like(W) for W in self.W]
+            self.state["v"] = [pool.get(("v", l), S, shapes[l], dt, zero=True)
+                               for l in range(L + 1)]
         if config.entrywise and config.param.d is None:
             self.qscale = [np.zeros(self.S) for _ in self.W]
         self.alive = np.ones(self.S, dtype=bool)
@@ -574,94 +656,129 @@ class _Run:
                     self.put("dW", l + 1, t, np.sqrt(np.maximum(fro, 0.0) / self.n**2))
             # W_{t+1} = W_0 - lr_l * sum_s block_coef[s] U_s^T V_s  (per-layer lr in _coef_cols)
             self.block_coef[:nblk] += step_w
-        dense_layers = [l for l in range(L + 1) if not (self.lowrank and 0 < l < L)]
-        Gs_needed = dense_layers
-        for l in Gs_needed:
-            x = xs[l]
+        for l in range(L + 1):
+            if not (self.lowrank and 0 < l < L):
+                self._update_dense(l, t, gs, xs, chi)
+
+    def _update_dense(self, l: int, t: int, gs: list[Array], xs: list[Array],
+                      chi: Array) -> None:
+        """Gradient and optimizer step of the dense layer ``l``, seed by seed, in row blocks.
+
+        Each seed's gradient goes into one scratch matrix shared by all seeds and layers, and
+        the elementwise optimizer update runs over blocks of ``_BLOCK`` entries, so that its
+        ~15 elementwise operations work in cache instead of streaming whole ``n x n`` arrays
+        through memory once each.  Every entry goes through the same floating-point operations
+        as in an unblocked update; each block of gradient rows is its own GEMM (BLAS may round
+        it differently from the whole product, by float rounding), but the blocks depend only
+        on the layer shape, so the numbers do not depend on how seeds are grouped."""
+        cfg = self.cfg
+        S, L, dt = self.S, self.L, self.dt
+        x = xs[l]
+        W = self.W[l]
+        m_out, m_in = W.shape[1:]
+        G = self.pool.get("G", None, (m_out, m_in), dt)
+        rb = max(1, _BLOCK // m_in)
+        blocks = [slice(r, min(r + rb, m_out)) for r in range(0, m_out, rb)]
+        sq = self.pool.get("sq", None, (rb, m_in), dt)
+        cg = None if l == L else gs[l] * chi[..., None]
+        lr = self.lr[l]
+        frozen = self.frozen[l] or lr == 0.0
+        qscale = cfg.entrywise and cfg.param.d is None
+        grad = np.zeros(S)
+        dW = np.zeros(S)
+        for i in range(S):
+            xi = x if x.ndim == 2 else x[i]
             if l == L:
-                G = bmm(chi[:, None, :], xs[L], out=self._buffer("G", l, (self.S, 1, x.shape[-1])))
+                def gemm(sl: slice, i: int = i, xi: Array = xi) -> None:
+                    np.matmul(chi[i, None, :], xi, out=G)
             else:
-                cg = gs[l] * chi[..., None]
-                G = bmm(cg.swapaxes(-1, -2), x,
-                        out=self._buffer("G", l, (self.S, cg.shape[-1], x.shape[-1])))
-            if self.want("grad"):
-                self.put("grad", l + 1, t, self.am[l] * _rms(G))
-            if self.frozen[l] or self.lr[l] == 0.0:
-                self.put("dW", l + 1, t, np.zeros(self.S))
+                def gemm(sl: slice, i: int = i, xi: Array = xi) -> None:
+                    np.matmul(cg[i, :, sl].T, xi, out=G[sl])  # type: ignore[index]
+            if frozen and not self.want("grad"):
                 continue
-            upd = self._direction(l, G, t)  # dW = -lr * upd
-            upd *= self.dt.type(-self.lr[l])
+            sc = self.qscale[l] if qscale else None
+            new_sc = sc is not None and sc[i] == 0 and self.alive[i]
+            need_full = self.want("grad") or frozen or new_sc
+            if need_full:  # the whole gradient first (its RMS is needed before the update)
+                for sl in blocks:
+                    gemm(sl)
+                if self.want("grad"):
+                    grad[i] = self.am[l] * _rms(G[None])[0]
+                if frozen:
+                    continue
+                if new_sc:
+                    r = _rms(G[None])[0]
+                    if r > 0 and np.isfinite(r):
+                        sc[i] = 1.0 / r
+            if cfg.entrywise:
+                scale = dt.type(self.dpow[l] * self.am[l]) if sc is None else dt.type(sc[i])
+            else:
+                scale = None
+            for sl in blocks:
+                if not need_full:
+                    gemm(sl)
+                Gb = G[sl]
+                upd = self._step_block(l, i, t, Gb, sl, sq[: sl.stop - sl.start], scale)
+                if upd is not Gb and self.want("dW"):
+                    np.copyto(Gb, upd)  # G collects the update for its RMS
             if self.want("dW"):
-                self.put("dW", l + 1, t, _rms(upd))
-            self.W[l] += upd
+                dW[i] = _rms(G[None])[0]
+        self.put("grad", l + 1, t, grad)
+        self.put("dW", l + 1, t, dW)
 
-    def _buffer(self, kind: str, l: int, shape: tuple[int, ...]) -> Array:
-        """A per-layer scratch array, allocated once and reused at every step.
-
-        Touching freshly allocated memory is expensive (page faults: about 0.5 s per 64 MiB
-        on the reference VM, docs/benchmarks.md), so the n x n gradient and optimizer scratch
-        arrays are kept across steps instead of being reallocated."""
-        bufs = self.__dict__.setdefault("_bufs", {})
-        buf = bufs.get((kind, l))
-        if buf is None or buf.shape != shape:
-            buf = np.empty(shape, dtype=self.dt)
-            bufs[(kind, l)] = buf
-        return buf
-
-    def _direction(self, l: int, G: Array, t: int) -> Array:
-        """Update direction such that ``dW = -lr_l * direction`` (may reuse ``G``'s memory)."""
+    def _step_block(self, l: int, i: int, t: int, Gb: Array, sl: slice, sq: Array,
+                    scale: Any) -> Array:
+        """``W -= lr_l * direction`` on rows ``sl`` of seed ``i``'s layer ``l``, given those
+        rows ``Gb`` of the gradient (overwritten; ``sq`` is scratch of the same shape).
+        Returns the array holding the update ``-lr_l * direction`` of these rows."""
         cfg = self.cfg
         opt = cfg.optimizer
+        dt = self.dt.type
         if opt == "sgd":
-            return G
-        if opt == "momentum":
-            buf = self.state["buf"][l]
-            buf *= self.dt.type(cfg.momentum)
-            buf += G
-            out = self._buffer("dir", l, buf.shape)
-            np.copyto(out, buf)
-            return out
-        # entrywise: Q(n^d n^{-a} G)
-        if cfg.param.d is not None:
-            G *= self.dt.type(self.dpow[l] * self.am[l])
+            upd = Gb
+        elif opt == "momentum":
+            buf = self.state["buf"][l][i, sl]
+            buf *= dt(cfg.momentum)
+            buf += Gb
+            upd = sq
+            np.copyto(upd, buf)
         else:
-            sc = self.qscale[l]
-            new = (sc == 0) & self.alive
-            if new.any():
-                r = _rms(G)
-                ok = new & (r > 0) & np.isfinite(r)
-                sc[ok] = 1.0 / r[ok]
-            G *= sc.astype(self.dt)[:, None, None]
-        eps = self.dt.type(cfg.effective_eps)
-        if opt == "signsgd":
-            den = np.abs(G)
-            den += eps
-            G /= den
-            return G
-        if opt == "adam":
-            b1, b2 = cfg.adam_betas
-        else:
-            b1, b2 = 0.0, cfg.rmsprop_beta
-        v = self.state["v"][l]
-        v *= self.dt.type(b2)
-        sq = np.square(G, out=self._buffer("dir", l, G.shape))
-        sq *= self.dt.type(1 - b2)
-        v += sq
-        bc2 = 1 - b2 ** (t + 1)
-        np.sqrt(v, out=sq)
-        sq *= self.dt.type(1 / math.sqrt(bc2))
-        sq += eps
-        if opt == "adam":
-            m = self.state["m"][l]
-            m *= self.dt.type(b1)
-            G *= self.dt.type(1 - b1)
-            m += G
-            bc1 = 1 - b1 ** (t + 1)
-            np.divide(m, sq, out=sq)
-            sq *= self.dt.type(1 / bc1)
-            return sq
-        np.divide(G, sq, out=sq)
-        return sq
+            # entrywise: Q(n^d n^{-a} G)
+            Gb *= scale
+            eps = dt(cfg.effective_eps)
+            if opt == "signsgd":
+                den = np.abs(Gb, out=sq)
+                den += eps
+                Gb /= den
+                upd = Gb
+            else:
+                if opt == "adam":
+                    b1, b2 = cfg.adam_betas
+                else:
+                    b1, b2 = 0.0, cfg.rmsprop_beta
+                v = self.state["v"][l][i, sl]
+                v *= dt(b2)
+                np.square(Gb, out=sq)
+                sq *= dt(1 - b2)
+                v += sq
+                bc2 = 1 - b2 ** (t + 1)
+                np.sqrt(v, out=sq)
+                sq *= dt(1 / math.sqrt(bc2))
+                sq += eps
+                if opt == "adam":
+                    m = self.state["m"][l][i, sl]
+                    m *= dt(b1)
+                    Gb *= dt(1 - b1)
+                    m += Gb
+                    bc1 = 1 - b1 ** (t + 1)
+                    np.divide(m, sq, out=sq)
+                    sq *= dt(1 / bc1)
+                else:
+                    np.divide(Gb, sq, out=sq)
+                upd = sq
+        upd *= dt(-self.lr[l])
+        self.W[l][i, sl] += upd
+        return upd
 
     def _check(self, t: int, f: Array) -> None:
         """Mark seeds with a non-finite value recorded during step ``t`` as diverged."""
@@ -716,7 +833,8 @@ def simulate(config: SimulationConfig, width: int, seeds: Any = (0,), *,
     seeds : int or sequence of int
         Weight seeds (an int ``k`` means ``0..k-1``).
     seed_batch : int, optional
-        Process at most this many seeds at once (bounds memory at large widths).  The result
+        Process at most this many seeds at once (bounds memory at large widths); default
+        :func:`auto_seed_batch`.  Groups run one after another in the same memory.  The result
         does not depend on it.
 
     Returns
@@ -738,12 +856,15 @@ def simulate(config: SimulationConfig, width: int, seeds: Any = (0,), *,
     seeds_t = check_seeds(seeds)
     if seed_batch is not None:
         check_int(seed_batch, "seed_batch", minimum=1)
-        if seed_batch < len(seeds_t):
-            parts = [simulate(config, n, seeds_t[i:i + seed_batch])
-                     for i in range(0, len(seeds_t), seed_batch)]
-            return Measurements.concatenate(parts)
-    t0 = time.perf_counter()
-    with np.errstate(all="ignore"):
-        run = _Run(config, n, seeds_t)
-        run.run()
-    return run.result(time.perf_counter() - t0)
+    else:
+        seed_batch = auto_seed_batch(config, n, len(seeds_t))
+    sb = min(seed_batch, len(seeds_t))
+    pool = _Pool(sb)
+    parts = []
+    for i in range(0, len(seeds_t), sb):
+        t0 = time.perf_counter()
+        with np.errstate(all="ignore"):
+            run = _Run(config, n, seeds_t[i:i + sb], pool)
+            run.run()
+        parts.append(run.result(time.perf_counter() - t0))
+    return parts[0] if len(parts) == 1 else Measurements.concatenate(parts)
