@@ -69,6 +69,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import operator
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -228,6 +229,7 @@ class _Recorder:
         self.Dz = math.lcm(1, *(Fraction(x).denominator for x in z0))
         self.zs = tuple(int(Fraction(x) * self.Dz) for x in z0)
         self.cons: dict[Constraint, int] = {}
+        self.bits: dict[tuple, int] = {}  # (form, rel) as given -> its bit, skips normalizing
         self.verdict_mask = 0  # constraints the classifier's outcomes depend on
         self.global_mask = 0  # control-flow decisions of the engine (eq)
         self.cache = conv_cache
@@ -244,6 +246,9 @@ class _Recorder:
     def add_cons(self, form: tuple[Fraction, ...], rel: str) -> int:
         """Record ``form rel 0``; returns its bit (0 for a constraint without variables)."""
         key = (form, rel)
+        b = self.bits.get(key)
+        if b is not None:
+            return b
         n = self.norm_cache.get(key)
         if n is None:
             n = self.norm_cache[key] = normalize(form, rel)
@@ -254,7 +259,8 @@ class _Recorder:
         i = self.cons.get(n)  # type: ignore[call-overload]
         if i is None:
             i = self.cons[n] = len(self.cons)  # type: ignore[index]
-        return 1 << i
+        b = self.bits[key] = 1 << i
+        return b
 
     def sign(self, diff: tuple[Fraction, ...], dv: Fraction) -> int:
         if dv < 0:
@@ -310,6 +316,8 @@ class _Recorder:
             return NEG_INF
         if len(vals) != len(xs) and not largest:
             return NEG_INF  # min with an identically zero quantity
+        if len(vals) == 1:
+            return vals[0]
         best = vals[0]
         for x in vals[1:]:
             if x.f == best.f:
@@ -328,9 +336,9 @@ class _Recorder:
             tight |= x.hi if largest else x.lo
             if x is best or x.f == best.f:
                 continue
-            diff = tuple(a - b for a, b in zip(x.f, best.f, strict=True))
             # largest: x - best <= 0 ; smallest: best - x <= 0
-            tight |= self.add_cons(diff if largest else tuple(-y for y in diff), "<=")
+            diff = tuple(map(operator.sub, x.f, best.f) if largest else map(operator.sub, best.f, x.f))
+            tight |= self.add_cons(diff, "<=")
         lo, hi = (best.lo, tight) if largest else (tight, best.hi)
         if lo == best.lo and hi == best.hi:
             return best
@@ -343,19 +351,35 @@ class _Recorder:
         return self._pick(xs, False)
 
     def add(self, *xs: Any) -> Any:
-        if any(self.is_ninf(x) for x in xs):
-            return NEG_INF
-        f = [0] * (self.d + 1)
-        v = 0
-        lo = hi = 0
+        fs = []
+        v = lo = hi = 0
         for x in xs:
-            x = self.lift(x)
-            for i, k in enumerate(x.f):
-                f[i] += k
+            if type(x) is not _Aff:
+                if self.is_ninf(x):
+                    return NEG_INF
+                x = self.lift(x)
+            fs.append(x.f)
             v += x.v
             lo |= x.lo
             hi |= x.hi
-        return _Aff(tuple(f), v, self, lo, hi)
+        if len(fs) == 2:
+            f = tuple(map(operator.add, fs[0], fs[1]))
+        else:
+            f = tuple(map(sum, zip(*fs, strict=True)))
+        return _Aff(f, v, self, lo, hi)
+
+    def same_state(self, a: Any, b: Any) -> bool:
+        """Identical engine state (lists/dicts of exponents): same keys, same affine forms.
+        Records nothing: identical forms are equal on the whole cell."""
+        if isinstance(a, _Aff) or isinstance(b, _Aff):
+            return isinstance(a, _Aff) and isinstance(b, _Aff) and a.f == b.f
+        if isinstance(a, dict):
+            return (isinstance(b, dict) and a.keys() == b.keys()
+                    and all(self.same_state(v, b[k]) for k, v in a.items()))
+        if isinstance(a, list | tuple):
+            return (isinstance(b, list | tuple) and len(a) == len(b)
+                    and all(self.same_state(x, y) for x, y in zip(a, b, strict=True)))
+        return a == b  # -inf / +inf / None
 
     def sub(self, x: Any, y: Any) -> Any:
         if self.is_ninf(x):
@@ -594,6 +618,28 @@ class Cell:
     def contains(self, z: Sequence[Fraction]) -> bool:
         return satisfies(z, self.constraints)
 
+    def contains_scaled(self, zs: Sequence[int], dz: int) -> bool:
+        """``contains(z)`` for ``z = zs / dz`` (integers; fast path of the cover)."""
+        ints = self.__dict__.get("_ints")
+        if ints is None:
+            ints = []
+            for f, r in self.constraints:
+                m = math.lcm(*(x.denominator for x in f))
+                ints.append((tuple(int(x * m) for x in f[:-1]), int(f[-1] * m), r))
+            object.__setattr__(self, "_ints", ints)
+        for lin, k0, r in ints:
+            v = k0 * dz
+            for k, z in zip(lin, zs, strict=True):
+                v += k * z
+            if (v > 0) if r == "<=" else (v >= 0) if r == "<" else (v != 0):
+                return False
+        return True
+
+
+def _scaled(z: Sequence[Fraction]) -> tuple[tuple[int, ...], int]:
+    dz = math.lcm(1, *(x.denominator for x in z))
+    return tuple(int(x * dz) for x in z), dz
+
 
 class _Engine:
     """Runs the engine + classifier on cells of one frame (caches the sympy conversions)."""
@@ -768,6 +814,40 @@ class _QuickTest:
         return False
 
 
+class _Tight:
+    """Incremental :func:`_tightest`: add constraints one by one, read the list at any time."""
+
+    def __init__(self, cons: Sequence[Constraint] = ()) -> None:
+        self.best: dict[tuple[Fraction, ...], Constraint] = {}
+        self.eqs: list[Constraint] = []
+        for c in cons:
+            self.add(c)
+
+    def add(self, c: Constraint) -> None:
+        f, r = c
+        if r == "==":
+            if c not in self.eqs:
+                self.eqs.append(c)
+            return
+        lin = f[:-1]
+        old = self.best.get(lin)
+        if old is None or f[-1] > old[0][-1] or (f[-1] == old[0][-1] and r == "<"):
+            self.best[lin] = c
+
+    def with_(self, c: Constraint) -> list[Constraint]:
+        """The tightest list of the constraints added so far and ``c`` (not added)."""
+        f, r = c
+        if r == "==":
+            return self.eqs + ([] if c in self.eqs else [c]) + list(self.best.values())
+        lin = f[:-1]
+        old = self.best.get(lin)
+        if old is None or f[-1] > old[0][-1] or (f[-1] == old[0][-1] and r == "<"):
+            b = dict(self.best)
+            b[lin] = c
+            return self.eqs + list(b.values())
+        return self.eqs + list(self.best.values())
+
+
 def _tightest(cons: Sequence[Constraint]) -> list[Constraint]:
     """Among inequalities with the same (normalized) linear part keep the tightest one."""
     best: dict[tuple[Fraction, ...], Constraint] = {}
@@ -855,20 +935,22 @@ def cover(frame: CellFrame, activation: str | Activation = "tanh", loss: str = "
     work: list[tuple[list[Constraint], list[Fraction]]] = [(B, start)]  # type: ignore[list-item]
     while work:
         R, z = work.pop()
-        cell = next((c for c in cells if c.contains(z)), None)
+        zs, dz = _scaled(z)
+        cell = next((c for c in reversed(cells) if c.contains_scaled(zs, dz)), None)
         if cell is None:
             cell = eng.cell(z, want)
             cells.append(cell)
         pieces.append(CoverPiece(tuple(R) + cell.constraints, tuple(z), cell.verdict, cell.partial))
         prefix: list[Constraint] = []
         quick = _QuickTest(lo, hi, R)  # R inter prefix, for cheap emptiness tests
+        tight = _Tight(R)  # R inter prefix, deduplicated
         for c in cell.constraints:
             # R inter prefix inter (not c)
             feasible_any = False
             for alt in negate(c):
                 if quick.empty_with(alt):
                     continue
-                sub = _tightest(R + prefix + [alt])
+                sub = tight.with_(alt)
                 pt = fp(sub)
                 if pt is not None:
                     feasible_any = True
@@ -876,6 +958,7 @@ def cover(frame: CellFrame, activation: str | Activation = "tanh", loss: str = "
             if feasible_any:
                 prefix.append(c)
                 quick.add(c)
+                tight.add(c)
     return Cover(frame, act.name, loss, (lo, hi), tuple(pieces), len(cells), eng.runs, lp[0],
                  time.perf_counter() - t0, eng.T, tuple(cells))
 

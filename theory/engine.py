@@ -354,13 +354,16 @@ class _Engine:
         """
         o = self.ops
         out: Vec = {}
+        ips: dict[str, Exponent] = {}  # inner product of v with each source label, once
         for (ll, rl), be in blocks.items():
             src, dst = (ll, rl) if transpose else (rl, ll)
             if v is None:
                 ie = o.zero
+            elif src in ips:
+                ie = ips[src]
             else:
-                ie = o.mx(*[o.add(ev, o.one if _correlated(src, lv) else o.half)
-                            for lv, ev in v.items()]) if v else o.ninf
+                ie = ips[src] = o.mx(*[o.add(ev, o.one if _correlated(src, lv) else o.half)
+                                       for lv, ev in v.items()]) if v else o.ninf
             e = o.add(be, ie)
             if o.is_ninf(e):
                 continue
@@ -622,8 +625,15 @@ class _Engine:
             norm_before = list(self.norm)
             sb = self.update(t, xs, gs, f)
             self.step_change(t, xs, hs, sb)
-            unchanged = (not self.ops.symbolic and before == self.acc and norm_before == self.norm)
+            same = getattr(self.ops, "same_state", None)
+            if same is not None:  # ops that can test "identical" without recording anything
+                unchanged = same(before, self.acc) and same(norm_before, self.norm)
+            else:
+                unchanged = (not self.ops.symbolic and before == self.acc and norm_before == self.norm)
             if steps is not None:
+                if same is not None and unchanged and t < steps:
+                    stationary = t  # later steps repeat this one; derive() copies them
+                    break
                 if t >= steps:
                     break
             else:
@@ -659,7 +669,10 @@ def derive(
     ops, on_record : optional
         Hooks for exact region computation (:mod:`widthlimits.theory.regions`): ``ops`` replaces
         the max-plus arithmetic (an object with the interface of ``_Ops``: ``symbolic, ninf,
-        zero, half, one, conv, out, mx, mn, is_ninf, add, sub, eq``) and
+        zero, half, one, conv, out, mx, mn, is_ninf, add, sub, eq``; optionally
+        ``same_state(a, b)``, an exact "identical" test that records nothing: then the run stops
+        at the first stationary step even with ``steps`` given, and the exponents of the later
+        steps are copied from it) and
         ``on_record(quantity, layer, step, exponent)`` is called for every recorded exponent (in
         the ops' internal representation).
         Both default to ``None``: the ordinary numeric or sympy arithmetic, no callback.
@@ -688,6 +701,14 @@ def derive(
         return eng.first_blowup is not None and eng.t_now >= eng.first_blowup + 1
 
     last, stationary = eng.run(steps, max_steps, stop)
+    if steps is not None and last < steps and stationary is not None:
+        # stopped at a stationary step although more were asked for (ops with ``same_state``):
+        # every later step repeats step ``stationary`` exactly (induction over steps)
+        for (q, layer, t), e in list(eng.ex.items()):
+            if t == stationary:
+                for t2 in range(stationary + 1, steps + 1):
+                    eng.ex[(q, layer, t2)] = e
+        last = steps
     out = eng.ops.out
     return EngineResult(
         parametrization=parametrization,

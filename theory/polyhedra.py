@@ -279,13 +279,19 @@ def lp_max(objective: Form, constraints: Sequence[Constraint], d: int
     k = len(N)
     A: list[list[Fraction]] = []
     b: list[Fraction] = []
-    for f, r in constraints:
-        if r == "==":
-            continue
-        # f.(x0 + N y) + f0 <= 0  ->  (f.N) y <= -(f.x0 + f0)
-        A.append([sum((f[i] * N[j][i] for i in range(d)), Q0) for j in range(k)])
-        b.append(-evaluate(f, x0))
-    c = [sum((objective[i] * N[j][i] for i in range(d)), Q0) for j in range(k)]
+    if not eqs:  # x = y: no change of variables
+        for f, _ in constraints:
+            A.append(list(f[:-1]))
+            b.append(-f[-1])
+        c = list(objective[:-1])
+    else:
+        for f, r in constraints:
+            if r == "==":
+                continue
+            # f.(x0 + N y) + f0 <= 0  ->  (f.N) y <= -(f.x0 + f0)
+            A.append([sum((f[i] * N[j][i] for i in range(d)), Q0) for j in range(k)])
+            b.append(-evaluate(f, x0))
+        c = [sum((objective[i] * N[j][i] for i in range(d)), Q0) for j in range(k)]
     # constraints with zero rows
     keepA, keepb = [], []
     for row, bi in zip(A, b, strict=True):
@@ -305,7 +311,10 @@ def lp_max(objective: Form, constraints: Sequence[Constraint], d: int
     if res is None:
         return "infeasible", None, None
     val, y = res
-    xq = [x0[i] + sum((N[j][i] * y[j] for j in range(k)), Q0) for i in range(d)]
+    if not eqs:
+        xq = list(y)
+    else:
+        xq = [x0[i] + sum((N[j][i] * y[j] for j in range(k)), Q0) for i in range(d)]
     return "optimal", _fr(evaluate(objective, xq)), [_fr(v) for v in xq]
 
 
