@@ -35,8 +35,12 @@ is >= ``x``'s form wherever ``x`` is (no comparison needed) and <= it where ``y 
 upper masks hold; ``min`` mirrored; sums add masks; negation swaps them.  A sign outcome only
 needs one side ("e > 0" the lower mask, "e < 0" the upper one; "e == 0" both), so a verdict
 that rests on signs (unstable: some exponent > 0; trivial: f_t - f_0 < 0 at every step) keeps
-far fewer constraints.  Golikov's GD query at depth 3 (below): 449 cells, where the plain
-"every choice recorded" provenance had not finished after 21 minutes.
+far fewer constraints.  (Golikov's GD query at depth 3, docs/queries.md: the plain "every
+choice recorded" provenance had not finished after 21 minutes; now 343 cells in about 30 s.)
+
+Stationarity.  The engine stops at the first step after which its state (accumulated update
+blocks, normalizers) is identical *as affine forms* (``_Recorder.same_state``): equal forms are
+equal on the whole cell and every later choice repeats, so the later steps are copies.
 
 Cover.  The box :math:`[lo, hi]^k` is partitioned exactly: take a region :math:`R` (initially the
 box) and an exact rational point of it (:func:`widthlimits.theory.polyhedra.find_point`), its cell

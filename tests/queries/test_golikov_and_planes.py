@@ -60,6 +60,13 @@ def test_golikov_depth3_gd_empty_with_why_not():
         assert not is_mf_limit(classify(r.frame.parametrization_at(z), "sgd"))
 
 
+@pytest.mark.slow
+def test_golikov_depth4_gd_empty():
+    """The same at L = 4 (about 100 s: 433 cells, 86k exact LPs)."""
+    r = _golikov_query(4, "sgd")
+    assert r.empty and r.why_not
+
+
 @pytest.mark.parametrize("L", [1, 2, 3, 4])
 def test_golikov_rmsprop_nonempty(L):
     r = _golikov_query(L, "rmsprop")
