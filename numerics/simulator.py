@@ -290,7 +290,7 @@ def weight_gradients(gs: Sequence[Array], xs: Sequence[Array], chi: Array) -> li
 #: elements per block of the blocked optimizer update (a few such blocks stay in L2 cache)
 _BLOCK = 1 << 16
 #: size of the n x n state (weights, optimizer moments) of one automatic seed group
-_GROUP_BYTES = 32 << 20
+_GROUP_BYTES = 8 << 20
 
 
 class _Pool:
@@ -521,13 +521,18 @@ class _Run:
             f64 = f.astype(np.float64)
             self.loss[:, t] = loss_value(cfg.loss, f64, self.y)
             # --- forward quantities
+            # (only what is recorded: put() ignores other quantities, so computing them is waste)
             for l in range(L):
-                self.put("h", l + 1, t, _rms(hs[l]))
-                self.put("x", l + 1, t, _rms(xs[l + 1]))
-                if self.want("dh"):
-                    self.put("dh", l + 1, t, _rms(hs[l] - h0[l]), _rms(hs[l]))
-                if self.want("dx"):
-                    self.put("dx", l + 1, t, _rms(xs[l + 1] - x0[l + 1]), _rms(xs[l + 1]))
+                if self.want("h") or self.want("dh"):
+                    rh = _rms(hs[l])
+                    self.put("h", l + 1, t, rh)
+                    if self.want("dh"):
+                        self.put("dh", l + 1, t, _rms(hs[l] - h0[l]), rh)
+                if self.want("x") or self.want("dx"):
+                    rx = _rms(xs[l + 1])
+                    self.put("x", l + 1, t, rx)
+                    if self.want("dx"):
+                        self.put("dx", l + 1, t, _rms(xs[l + 1] - x0[l + 1]), rx)
             self.put("f", None, t, np.sqrt(np.mean(f64**2, axis=1)))
             self.put("df", None, t, np.sqrt(np.mean((f64 - f0) ** 2, axis=1)),
                      np.sqrt(np.mean(f64**2, axis=1)))
@@ -547,8 +552,9 @@ class _Run:
                 self._check(t, f)
                 break
             gs = self.backward(hs)
-            for l in range(L):
-                self.put("g", l + 1, t, _rms(gs[l]))
+            if self.want("g"):
+                for l in range(L):
+                    self.put("g", l + 1, t, _rms(gs[l]))
             if self.want("tangent_kernel_change"):
                 ntk = self._ntk(gs, xs)
                 if t == 0:
