@@ -90,7 +90,7 @@ class SimulationConfig:
         Which quantities to measure (``None`` = all; see ``widthlimits.numerics.quantities``).
     lowrank : bool or None
         Keep SGD/momentum updates of hidden layers as low-rank factors instead of forming
-        :math:`W_t` (``None``: automatic, when ``B * steps <= width / 4``).
+        :math:`W_t` (``None``: automatic, when ``B * steps <= width / 3``).
 
     Notes
     -----

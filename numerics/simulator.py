@@ -6,7 +6,7 @@ its weights from its own ``SeedSequence([init_seed, width, seed])``, so the numb
 depend on how seeds are grouped or scheduled (tested).
 
 SGD and momentum updates of the hidden ``n x n`` layers are rank ``B`` per step; in low-rank
-mode (automatic when ``B * steps <= width / 4``) the simulator never forms :math:`W_t` and
+mode (automatic when ``B * steps <= width / 3``) the simulator never forms :math:`W_t` and
 computes :math:`W_t x = W_0 x + \\sum_s c_s U_s (V_s^\\top x)` instead, which also gives
 :math:`(W_t - W_0)x` and :math:`W_0 x` for free.
 
@@ -324,7 +324,9 @@ class _Pool:
 def _use_lowrank(config: SimulationConfig, width: int) -> bool:
     L = config.param.depth
     B = config.effective_batch_size
-    auto = (not config.entrywise) and L >= 2 and B * max(config.steps, 1) * 4 <= width
+    # measured crossover (docs/benchmarks.md): dense is faster at B T / n = 0.63 (n = 512),
+    # low rank at 0.31 (n = 1024, 9% faster) and below
+    auto = (not config.entrywise) and L >= 2 and B * max(config.steps, 1) * 3 <= width
     return (config.lowrank if config.lowrank is not None else auto) and (
         not config.entrywise) and L >= 2
 
