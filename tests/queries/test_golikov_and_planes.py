@@ -60,6 +60,14 @@ def test_golikov_depth3_gd_empty_with_why_not():
         assert not is_mf_limit(classify(r.frame.parametrization_at(z), "sgd"))
 
 
+def test_golikov_depth3_gd_empty_with_per_layer_rates():
+    """Not an artefact of one shared hidden rate: with c1, c2, c3, c4 all free it is empty too."""
+    p = preset("golikov-mf", 3, "sgd")
+    r = query(3, "sgd", "mf_limit", fix={"a": list(p.a), "b": list(p.b)}, box=(-2, 2))
+    assert r.frame.variables == ("c1", "c2", "c3", "c4")
+    assert r.empty and r.why_not
+
+
 @pytest.mark.slow
 def test_golikov_depth4_gd_empty():
     """The same at L = 4 (about 100 s: 433 cells, 86k exact LPs)."""
