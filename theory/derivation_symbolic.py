@@ -35,10 +35,10 @@ from dataclasses import dataclass
 import sympy
 from sympy.solvers.simplex import InfeasibleLPError, UnboundedLPError, lpmax
 
-from widthlimits.theory.activations import Activation, get_activation
-from widthlimits.theory.engine import EngineResult, _Engine, _Ops
+from widthlimits.theory.activations import Activation
+from widthlimits.theory.engine import EngineResult, _Ops, derive
 from widthlimits.theory.exponents import Exponent
-from widthlimits.theory.optimizers import Optimizer, get_optimizer
+from widthlimits.theory.optimizers import Optimizer
 from widthlimits.theory.parametrization import Parametrization
 
 #: max over the outer tuple of min over the inner tuple; () is -oo, ((),) is +oo
@@ -429,10 +429,20 @@ class _NormalFormOps(_Ops):
         return simplify_exponent(sympy.Min(*vals, evaluate=False))
 
 
-def _snapshot(eng: _Engine) -> tuple:
-    acc = tuple(tuple(sorted(((k, normal_form(v)) for k, v in blocks.items()), key=str))
-                for blocks in eng.acc)
-    return acc, tuple(normal_form(v) for v in eng.norm)
+class _StationaryNormalFormOps(_NormalFormOps):
+    """:class:`_NormalFormOps` with the engine's stationarity test done on normal forms
+    (``same_state``): if the step-t update leaves the accumulated update blocks and the
+    normalizers unchanged, every later step repeats step t (induction over steps), exactly as in
+    the numeric case, so :func:`~widthlimits.theory.engine.derive` stops there."""
+
+    def same_state(self, a: object, b: object) -> bool:
+        if isinstance(a, dict):
+            return (isinstance(b, dict) and a.keys() == b.keys()
+                    and all(self.same_state(v, b[k]) for k, v in a.items()))
+        if isinstance(a, list | tuple):
+            return (isinstance(b, list | tuple) and len(a) == len(b)
+                    and all(self.same_state(x, y) for x, y in zip(a, b, strict=True)))
+        return bool(normal_form(a) == normal_form(b))
 
 
 def derive_symbolic(parametrization: Parametrization, optimizer: str | Optimizer = "sgd",
@@ -440,44 +450,14 @@ def derive_symbolic(parametrization: Parametrization, optimizer: str | Optimizer
                     steps: int | None = None) -> EngineResult:
     """:func:`widthlimits.theory.engine.derive` for symbolic exponents, with max/min in normal form.
 
-    The engine's rules, driver and trace are used unchanged; only the representation of the
-    symbolic maxima differs (see :class:`_NormalFormOps`).  ``tests/latex`` checks that the
-    exponents agree with :func:`~widthlimits.theory.engine.derive` at depth 1.
+    The engine's rules, driver and trace are used unchanged (``derive(ops=...)``); only the
+    representation of the symbolic maxima differs (see :class:`_NormalFormOps`).  With ``steps``
+    the run covers steps 0..steps; without, it stops at the first stationary step (normal forms
+    compared), at most ``2 (L + 1) + 6``.  ``tests/latex`` checks that the exponents agree with
+    :func:`~widthlimits.theory.engine.derive` at depth 1.
     """
     if not parametrization.is_symbolic():
         raise ValueError("derive_symbolic needs sympy symbols in the parametrization")
-    opt = get_optimizer(optimizer)
-    act = get_activation(activation)
-    if loss not in ("mse", "logistic"):
-        raise ValueError(f"unknown loss {loss!r}; choose 'mse' or 'logistic'")
-    eng = _Engine(parametrization, opt, act, loss, True)
-    eng.ops = _NormalFormOps(True)
-    L = parametrization.depth
-    max_steps = (2 * (L + 1) + 6) if steps is None else steps
-    # the engine's driver (engine._Engine.run), with the stationarity test done on normal forms:
-    # if the step-t update leaves the accumulated update blocks and the normalizers unchanged,
-    # every later step repeats step t (induction over steps), exactly as in the numeric case
-    h0 = None
-    t = 0
-    stationary: int | None = None
-    while True:
-        eng.t_now = t
-        hs, xs, f = eng.forward(t, h0)
-        if h0 is None:
-            h0 = hs
-        gs = eng.backward(t, xs)
-        before = _snapshot(eng)
-        sb = eng.update(t, xs, gs, f)
-        eng.step_change(t, xs, hs, sb)
-        if steps is None and _snapshot(eng) == before:
-            stationary = t
-            break
-        if t >= max_steps:
-            break
-        t += 1
-    last = t
-    return EngineResult(
-        parametrization=parametrization, optimizer=opt, activation=act, loss=loss, depth=L,
-        steps=last, stationary_from=stationary, exponents=dict(eng.ex), trace=tuple(eng.trace),
-        normalizer={i: e for i, e in enumerate(eng.norm)},
-    )
+    ops = _NormalFormOps(True) if steps is not None else _StationaryNormalFormOps(True)
+    return derive(parametrization, optimizer, activation, loss=loss, steps=steps, trace=True,
+                  ops=ops)

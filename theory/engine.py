@@ -692,8 +692,8 @@ def derive(
         raise ValueError(f"`steps` must be an int >= 0, got {steps!r}")
     eng = _Engine(parametrization, opt, act, loss, trace, ops=ops, on_record=on_record)
     L = parametrization.depth
-    if eng.ops.symbolic and steps is None:
-        steps = L + 3
+    if eng.ops.symbolic and steps is None and getattr(eng.ops, "same_state", None) is None:
+        steps = L + 3  # without an exact "identical" test a symbolic run cannot detect stationarity
     max_steps = 2 * (L + 1) + 6
 
     def stop() -> bool:
