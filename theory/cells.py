@@ -5,10 +5,9 @@ Method
 Fix some exponents and let the others be free coordinates :math:`z \\in \\mathbb Q^k`.  Every
 exponent the engine (:mod:`widthlimits.theory.engine`) computes is built from the free
 coordinates by ``+``, ``max``, ``min`` and ``-``, so it is a piecewise-affine function of
-:math:`z`.  Instead of carrying the whole ``Max`` expression (which explodes, see
-:mod:`widthlimits.theory.regions`), we run the engine *at a rational point* :math:`z_0` with
-values that are pairs (affine form in :math:`z`, its value at :math:`z_0`) (the ``ops=`` hook of
-:func:`~widthlimits.theory.engine.derive`):
+:math:`z`.  Instead of carrying the whole ``Max`` expression (which explodes), we run the
+engine *at a rational point* :math:`z_0` with values that are pairs (affine form in :math:`z`,
+its value at :math:`z_0`) (the ``ops=`` hook of :func:`~widthlimits.theory.engine.derive`):
 
 * ``add`` adds forms; ``-inf`` (identically zero) stays ``-inf``;
 * ``max``/``min`` return the argument that is largest/smallest *at* :math:`z_0` and record the
@@ -60,7 +59,7 @@ reports regardless of stability, can differ, and are not used: every property ex
 ``unstable``/``moves``/``stable_at_init``/``degenerate_at_init`` requires stability).
 
 Gauge.  Regions are reported modulo the width symmetry (TP4 Eq. 5; TP IVb Prop. 2.2.3) in the
-frame of :func:`widthlimits.theory.regions.make_frame`: gauge ``sp`` (every ``a_l = 0``) or
+frame of :func:`widthlimits.theory.frames.make_frame`: gauge ``sp`` (every ``a_l = 0``) or
 ``tp4`` (``b_l = 1/2`` for finite ``b_l``); a coordinate fixed by the user replaces the gauge
 for its layer.  Optionally the hidden layers share their free coordinates (``shared_hidden``:
 one ``c`` for every hidden layer, as in Golikov's families).
@@ -86,6 +85,7 @@ from widthlimits.theory.activations import Activation, get_activation
 from widthlimits.theory.classify import Classification, classify_result
 from widthlimits.theory.engine import derive
 from widthlimits.theory.exponents import NEG_INF, fmt, is_pos_inf
+from widthlimits.theory.frames import Frame, constraint_text, make_frame
 from widthlimits.theory.golikov import is_mf_limit
 from widthlimits.theory.optimizers import Optimizer, get_optimizer
 from widthlimits.theory.parametrization import Parametrization, check_depth, equivalent
@@ -99,15 +99,16 @@ from widthlimits.theory.polyhedra import (
     vertices_and_rays,
 )
 from widthlimits.theory.presets import NAMED_POINTS, preset
-from widthlimits.theory.regions import PROPERTIES as _BASE_PROPERTIES
-from widthlimits.theory.regions import Frame, constraint_text, make_frame
 
 ZERO = Fraction(0)
 ONE = Fraction(1)
 HALF = Fraction(1, 2)
 
-#: properties accepted in ``want`` (conjunction; prefix ``not-`` negates; ``fl<l>``, ``mu<l>``)
-PROPERTIES = _BASE_PROPERTIES + ("mf_limit",)
+#: properties accepted in ``want`` (conjunction; prefix ``not-`` negates; ``fl<l>``, ``mu<l>``);
+#: evaluated on a verdict by :func:`has_property`
+PROPERTIES = ("stable", "unstable", "stable_at_init", "degenerate_at_init", "moves", "nontrivial",
+              "trivial", "feature_learning", "kernel", "operator", "fl_all", "maximal_update",
+              "discrete_time", "mf_limit")
 #: default bound on the number of free coordinates
 MAX_FREE = 5
 #: default box: every free coordinate in [-BOX, BOX]
@@ -421,7 +422,7 @@ def _linear_form(e: Any, symbols: Sequence[sympy.Symbol]) -> tuple[Fraction, ...
 # ------------------------------------------------------------------------------ the frame
 @dataclass(frozen=True)
 class CellFrame:
-    """Free coordinates: those of a :class:`~widthlimits.theory.regions.Frame`, optionally with
+    """Free coordinates: those of a :class:`~widthlimits.theory.frames.Frame`, optionally with
     the hidden layers 2..L sharing their free a, b, c (``shared_hidden``)."""
 
     base: Frame
@@ -555,7 +556,15 @@ class Verdict:
 
 
 def has_property(v: Verdict, name: str, depth: int, entrywise: bool) -> bool:
-    """Evaluate one property (see :mod:`widthlimits.theory.regions`) on a verdict."""
+    """Evaluate one property on a verdict (definitions as in :mod:`widthlimits.theory.classify`).
+
+    ``moves``: f_t - f_0 = Theta(1) at some step (stability not required); ``feature_learning``:
+    the regime (non-trivial and some layer learns features); ``fl<l>``: stable and
+    x^l_t - x^l_0 = Theta(1) at some step; ``fl_all``: stable and every hidden layer learns
+    features; ``mu<l>``: stable and layer l updated maximally; ``maximal_update``: stable and
+    every layer updated maximally; ``discrete_time``: stable and f_{t+1} - f_t = Theta(1) in the
+    stationary regime; ``mf_limit``: Golikov's criterion; prefix ``not-`` negates.
+    """
     if name.startswith("not-"):
         return not has_property(v, name[4:], depth, entrywise)
     L = depth
