@@ -372,9 +372,10 @@ def simplify(constraints: Sequence[Constraint], d: int) -> list[Constraint]:
         if r == "<=" and find_point(cs[:i] + [(f, "<")] + cs[i + 1:], d) is None:
             n = normalize(f, "==")
             cs[i] = n  # type: ignore[assignment,call-overload]
-    # dedupe again and drop redundant
+    # dedupe again, write the equalities in reduced row echelon form and the inequalities in the
+    # remaining (non-pivot) variables, then drop redundant ones
     uniq: list[Constraint] = []
-    for c in cs:
+    for c in _echelon(cs, d):
         if c not in uniq:
             uniq.append(c)
     out = list(uniq)
@@ -385,6 +386,47 @@ def simplify(constraints: Sequence[Constraint], d: int) -> list[Constraint]:
             out = others
         else:
             i += 1
+    return out
+
+
+def _echelon(cs: Sequence[Constraint], d: int) -> list[Constraint]:
+    """Equalities in reduced row echelon form (each solved for its own pivot variable:
+    ``x_p + sum_{free j} k_j x_j + k_0 = 0``), inequalities with the pivot variables eliminated
+    (equivalent on the affine subspace of the equalities).  ``c1 - c5 = 0, c1 + c5 = 1`` becomes
+    ``c1 = 1/2, c5 = 1/2``."""
+    rows = [list(f) for f, r in cs if r == "=="]
+    pivots: list[int] = []
+    r = 0
+    for col in range(d):
+        p = next((i for i in range(r, len(rows)) if rows[i][col] != 0), None)
+        if p is None:
+            continue
+        rows[r], rows[p] = rows[p], rows[r]
+        pv = rows[r][col]
+        rows[r] = [v / pv for v in rows[r]]
+        for i in range(len(rows)):
+            if i != r and rows[i][col] != 0:
+                k = rows[i][col]
+                rows[i] = [a - k * b for a, b in zip(rows[i], rows[r], strict=True)]
+        pivots.append(col)
+        r += 1
+    out: list[Constraint] = []
+    for row in rows[:r]:
+        n = normalize(tuple(row), "==")
+        if n is not True:
+            out.append(n)  # type: ignore[arg-type]
+    for f, rel in cs:
+        if rel == "==":
+            continue
+        g = list(f)
+        for row, col in zip(rows[:r], pivots, strict=True):
+            if g[col] != 0:
+                k = g[col]
+                g = [a - k * b for a, b in zip(g, row, strict=True)]
+        n = normalize(tuple(g), rel)
+        if n is True:
+            continue
+        out.append(n if n is not False else (f, rel))  # type: ignore[arg-type]
     return out
 
 

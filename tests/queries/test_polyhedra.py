@@ -47,3 +47,21 @@ def test_unbounded_and_strict():
     s = simplify([((F(-1), F(0), F(0)), "<="), ((F(1), F(0), F(0)), "<="), ((F(0), F(1), F(-1)), "<="),
                   ((F(0), F(1), F(-2)), "<=")], 2)
     assert ((F(1), F(0), F(0)), "==") in s and ((F(0), F(1), F(-1)), "<=") in s and len(s) == 2
+
+
+def test_simplify_writes_equalities_in_echelon_form():
+    """c1 - c5 = 0, c1 + c5 = 1 (with c2 + c1 = 3/2) is the point c1 = c5 = 1/2, c2 = 1: the
+    equalities come out solved for one variable each, the inequalities free of pivot variables."""
+    d = 3
+    cs = [((F(1), F(0), F(-1), F(0)), "=="), ((F(1), F(0), F(1), F(-1)), "=="),
+          ((F(1), F(1), F(0), F(-3, 2)), "=="), ((F(1), F(1), F(1), F(-5)), "<=")]
+    out = simplify(cs, d)
+    assert sorted(out) == sorted([((F(1), F(0), F(0), F(-1, 2)), "=="),
+                                  ((F(0), F(1), F(0), F(-1)), "=="),
+                                  ((F(0), F(0), F(1), F(-1, 2)), "==")])
+    # an inequality in a pivot variable is rewritten in the free ones
+    cs2 = [((F(1), F(-1), F(0), F(0)), "=="), ((F(1), F(1), F(0), F(-4)), "<="),
+           ((F(0), F(0), F(1), F(0)), "<=")]
+    out2 = simplify(cs2, d)
+    assert ((F(1), F(-1), F(0), F(0)), "==") in out2
+    assert all(f[0] == 0 for f, r in out2 if r != "==")
