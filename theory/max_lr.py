@@ -8,8 +8,8 @@ Two rules:
        hidden layers frozen; 2. then, with that :math:`c_{L+1}`, for each layer :math:`l \\le L`
        the least :math:`c_l` that is stable with the other layers frozen; 3. the joint vector is
        checked with :func:`widthlimits.theory.classify.classify`.  Each least value is computed
-       exactly as the boundary of the engine's one-dimensional stable region
-       (:func:`widthlimits.theory.regions.region` with one free coordinate), not by sampling.
+       exactly as the boundary of the engine's one-dimensional stable region (the exact cells
+       of :func:`widthlimits.theory.cells.cover` along the one free coordinate), not by sampling.
        For nonlinear activations this reproduces TP4 Thm 3.3 / TP IVb Thm 2.8.12
        (:math:`2a_{L+1}+c_{L+1}\\ge1` resp. :math:`a_{L+1}+c_{L+1}\\ge1`, then :math:`r_l\\ge0` and
        :math:`a_{L+1}+b_{L+1}+r\\ge1`).
@@ -40,15 +40,18 @@ Sec. 4.4, 7.1).  Every result lists the layers where they disagree.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
+from widthlimits.theory.cells import Cell, CellFrame, Cover, cover
 from widthlimits.theory.classify import classify
 from widthlimits.theory.exponents import INF, Exponent, as_exponent, fmt, is_pos_inf
+from widthlimits.theory.frames import _frame
 from widthlimits.theory.optimizers import Optimizer, get_optimizer
 from widthlimits.theory.parametrization import Parametrization, check_depth
-from widthlimits.theory.polyhedra import Constraint, lp_max
+from widthlimits.theory.polyhedra import Constraint, lp_max, satisfies
 
 HALF = Fraction(1, 2)
 RULES = ("tp", "everett-full", "everett-none")
@@ -185,14 +188,42 @@ def everett_max_lr(a: tuple[Fraction, ...], b: tuple[Fraction, ...], optimizer: 
 
 
 # ------------------------------------------------------------------------------ the TP rule
+#: half-width of the first box ``[-B, B]`` of the free ``c_l`` in :func:`_least_c`.  The answer
+#: does not depend on it: the box is only where the cover starts (every cell certifies its verdict
+#: on the whole cell, also outside the box), and it is widened while the cell at an end of the box
+#: leaves the answer open.  64 is far beyond any least c seen (|c| <= 3 for the presets up to depth
+#: 4), so no widening happens in practice, and a 1-D cover costs the same for a larger box (the
+#: cells beyond the last breakpoint are unbounded).
+LEAST_C_BOX = Fraction(64)
+#: widenings of the box before giving up (each one moves past a cell not seen before; there are
+#: finitely many, so this is a guard against an internal error, not a limit of the method)
+_MAX_WIDEN = 64
+
+
+def _extent(cons: Sequence[Constraint]) -> tuple[Fraction | None, Fraction | None]:
+    """Lower and upper end of the closure of a 1-D polyhedron (None: unbounded that way)."""
+    ends: list[Fraction | None] = []
+    for sgn in (-1, 1):
+        st, val, _x = lp_max((Fraction(sgn), Fraction(0)), cons, 1)
+        ends.append(None if st == "unbounded" or val is None else sgn * val)
+    return ends[0], ends[1]
+
+
 def _least_c(a: tuple, b: tuple, c: list[Exponent], layer: int, optimizer: Optimizer,
              activation: str, loss: str) -> tuple[Fraction | None, bool, str]:
     """Least c_layer (others as in ``c``) with a stable engine verdict, exactly.
 
-    Returns (value, attained, note)."""
-    from widthlimits.theory.polyhedra import lp_max as _lp
-    from widthlimits.theory.regions import _frame, _search, get_activation
+    The frame has one free coordinate, ``c_layer`` (every a, b and the other c fixed, gauge
+    ``sp``); :func:`widthlimits.theory.cells.cover` cuts the box ``[lo, hi]`` (initially
+    ``[-LEAST_C_BOX, LEAST_C_BOX]``) into intervals with constant exact verdicts, and the answer
+    is the least end of the closures of the stable ones; ``attained`` says whether that end is
+    itself stable.  Outside the box: a cell certifies its verdict on all of it, so if the cell at
+    ``lo`` is stable and unbounded below, every smaller c is stable ("unbounded below"); if it is
+    unstable and unbounded below, no smaller c is stable; if the box has no stable c and the cell
+    at ``hi`` is unbounded above, no c at all is stable.  Otherwise the end cell is bounded and
+    the box is widened past it.
 
+    Returns (value, attained, note)."""
     L = len(a) - 1
     chosen: dict[tuple[str, int], Any] = {}
     for l in range(1, L + 2):
@@ -200,23 +231,34 @@ def _least_c(a: tuple, b: tuple, c: list[Exponent], layer: int, optimizer: Optim
         chosen[("b", l)] = b[l - 1]
         if l != layer:
             chosen[("c", l)] = c[l - 1]
-    fr = _frame(L, optimizer, "sp", chosen)
-    raw, _, _, _ = _search(fr, ("stable",), get_activation(activation), loss)
-    if not raw:
-        return None, False, f"no stable c_{layer} (unstable for every learning rate)"
-    best: Fraction | None = None
-    attained = False
-    for cons, _pt in raw:
-        st, val, _x = _lp((Fraction(-1), Fraction(0)), cons, 1)
-        if st == "unbounded":
+    frame = CellFrame(_frame(L, optimizer, "sp", chosen))
+    lo, hi = -LEAST_C_BOX, LEAST_C_BOX
+    for _ in range(_MAX_WIDEN):
+        cv = cover(frame, activation, loss, box=(lo, hi), want=("stable",))
+
+        def end_cell(z: Fraction, cv: Cover = cv) -> Cell:
+            return next(cl for cl in cv.cell_list if cl.contains((z,)))
+
+        first = end_cell(lo)
+        below, _ = _extent(first.constraints)
+        if below is None and first.verdict.stable:
             return None, False, f"c_{layer} unbounded below: every learning rate is stable"
-        if st != "optimal" or val is None:
+        if below is not None:  # the verdict below the cell is not known yet
+            lo = below - LEAST_C_BOX
             continue
-        v = -val
-        closed_ok = all(rel != "<" or (f[0] * v + f[1]) < 0 for f, rel in cons)
-        if best is None or v < best or (v == best and closed_ok):
-            best, attained = v, closed_ok
-    return best, attained, ""
+        stable = [pc for pc in cv.pieces if pc.verdict.stable]
+        if not stable:
+            _, above = _extent(end_cell(hi).constraints)
+            if above is None:
+                return None, False, f"no stable c_{layer} (unstable for every learning rate)"
+            hi = above + LEAST_C_BOX
+            continue
+        best = min(_extent(pc.constraints)[0] for pc in stable)  # type: ignore[type-var]
+        # the pieces partition the box exactly, each with its certified verdict
+        at_best = next(pc for pc in cv.pieces if satisfies((best,), pc.constraints))
+        return best, at_best.verdict.stable, ""
+    raise RuntimeError(f"internal: the least c_{layer} was not isolated after {_MAX_WIDEN} "
+                       f"widenings of the box (now [{lo}, {hi}])")
 
 
 def tp_max_lr(a: tuple, b: tuple, optimizer: str | Optimizer, *, activation: str = "tanh",

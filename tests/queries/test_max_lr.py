@@ -93,3 +93,22 @@ def test_cli_json_and_bad_input(capsys):
 def test_bad_alignment_in_api():
     with pytest.raises(ValueError, match="alignment"):
         max_lr((0, 0), (0, H), "sgd", alignment="half")
+
+
+def test_least_c_is_exact_beyond_the_box(monkeypatch):
+    # the box only starts the 1-D cover: with a tiny one (least c outside it, e.g. mfp's -1 and
+    # sp-Adam's 3/2) the cells at its ends widen it, and the answers are the same
+    import widthlimits.theory.max_lr as m
+
+    want = {(name, opt): max_lr(preset(name, 2, opt).a, preset(name, 2, opt).b, opt).c
+            for name in ("sp", "mfp") for opt in ("sgd", "adam")}
+    monkeypatch.setattr(m, "LEAST_C_BOX", F(1, 8))
+    for (name, opt), c in want.items():
+        p = preset(name, 2, opt)
+        assert max_lr(p.a, p.b, opt).c == c
+    # a frozen zero-initialized input layer: f = 0 for every readout learning rate (a cell
+    # unbounded below, not an artefact of the box); an exploding init: no c is stable
+    r = max_lr((0, H), ("inf", 0), "sgd")
+    assert r.c == (None, None) and r.notes == ("readout: c_2 unbounded below: every learning rate is stable",)
+    r = max_lr((0, 0), (0, -1), "sgd")
+    assert r.notes == ("readout: no stable c_2 (unstable for every learning rate)",)
