@@ -667,7 +667,7 @@ def derive(
         exponent blows up, with a cap of ``2 (L + 1) + 6`` steps (a degenerate initialization can
         need about one step per layer to lift).  Symbolic exponents default to ``L + 3`` steps.
     ops, on_record : optional
-        Hooks for exact region computation (:mod:`widthlimits.theory.regions`): ``ops`` replaces
+        Hooks for exact regions (the cells of :mod:`widthlimits.theory.cells`): ``ops`` replaces
         the max-plus arithmetic (an object with the interface of ``_Ops``: ``symbolic, ninf,
         zero, half, one, conv, out, mx, mn, is_ninf, add, sub, eq``; optionally
         ``same_state(a, b)``, an exact "identical" test that records nothing: then the run stops
