@@ -83,7 +83,7 @@ import sympy
 
 from widthlimits.theory.activations import Activation, get_activation
 from widthlimits.theory.classify import Classification, classify_result
-from widthlimits.theory.engine import derive
+from widthlimits.theory.engine import derive, same_structure
 from widthlimits.theory.exponents import NEG_INF, fmt, is_pos_inf
 from widthlimits.theory.frames import Frame, constraint_text, make_frame
 from widthlimits.theory.golikov import is_mf_limit
@@ -376,15 +376,12 @@ class _Recorder:
     def same_state(self, a: Any, b: Any) -> bool:
         """Identical engine state (lists/dicts of exponents): same keys, same affine forms.
         Records nothing: identical forms are equal on the whole cell."""
-        if isinstance(a, _Aff) or isinstance(b, _Aff):
-            return isinstance(a, _Aff) and isinstance(b, _Aff) and a.f == b.f
-        if isinstance(a, dict):
-            return (isinstance(b, dict) and a.keys() == b.keys()
-                    and all(self.same_state(v, b[k]) for k, v in a.items()))
-        if isinstance(a, list | tuple):
-            return (isinstance(b, list | tuple) and len(a) == len(b)
-                    and all(self.same_state(x, y) for x, y in zip(a, b, strict=True)))
-        return a == b  # -inf / +inf / None
+        def leaf(x: Any, y: Any) -> bool:
+            if isinstance(x, _Aff) or isinstance(y, _Aff):
+                return isinstance(x, _Aff) and isinstance(y, _Aff) and x.f == y.f
+            return bool(x == y)  # -inf / +inf / None
+
+        return same_structure(a, b, leaf)
 
     def sub(self, x: Any, y: Any) -> Any:
         if self.is_ninf(x):
@@ -1137,9 +1134,13 @@ def query(
 
     Examples
     --------
-    >>> r = query(1, "sgd", "feature_learning", fix={"a": [0, 0, 0], "b": [0, "1/2", "1/2"]})
-    >>> r.empty
+    muP's initialization in SP form (a = 0, b = (0, 1)) admits feature learning; SP's (b = (0, 1/2))
+    does not, whatever the learning rates:
+
+    >>> query(1, "sgd", "feature_learning", fix={"a": [0, 0], "b": [0, 1]}).empty
     False
+    >>> query(1, "sgd", "feature_learning", fix={"a": [0, 0], "b": [0, "1/2"]}).empty
+    True
     """
     t0 = time.perf_counter()
     frame = cell_frame(depth, optimizer, gauge=gauge, fix=fix, shared_hidden=shared_hidden,

@@ -36,7 +36,7 @@ import sympy
 from sympy.solvers.simplex import InfeasibleLPError, UnboundedLPError, lpmax
 
 from widthlimits.theory.activations import Activation
-from widthlimits.theory.engine import EngineResult, _Ops, derive
+from widthlimits.theory.engine import EngineResult, _Ops, derive, same_structure
 from widthlimits.theory.exponents import Exponent
 from widthlimits.theory.optimizers import Optimizer
 from widthlimits.theory.parametrization import Parametrization
@@ -436,13 +436,7 @@ class _StationaryNormalFormOps(_NormalFormOps):
     the numeric case, so :func:`~widthlimits.theory.engine.derive` stops there."""
 
     def same_state(self, a: object, b: object) -> bool:
-        if isinstance(a, dict):
-            return (isinstance(b, dict) and a.keys() == b.keys()
-                    and all(self.same_state(v, b[k]) for k, v in a.items()))
-        if isinstance(a, list | tuple):
-            return (isinstance(b, list | tuple) and len(a) == len(b)
-                    and all(self.same_state(x, y) for x, y in zip(a, b, strict=True)))
-        return bool(normal_form(a) == normal_form(b))
+        return same_structure(a, b, lambda x, y: bool(normal_form(x) == normal_form(y)))
 
 
 def derive_symbolic(parametrization: Parametrization, optimizer: str | Optimizer = "sgd",

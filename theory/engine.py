@@ -646,6 +646,18 @@ class _Engine:
         return t, stationary
 
 
+def same_structure(a: Any, b: Any, same_leaf: Callable[[Any, Any], bool]) -> bool:
+    """Equality of two engine states (nested dicts/lists/tuples of exponents) with the leaves
+    compared by ``same_leaf``: the building block of an ops object's ``same_state``."""
+    if isinstance(a, dict):
+        return (isinstance(b, dict) and a.keys() == b.keys()
+                and all(same_structure(v, b[k], same_leaf) for k, v in a.items()))
+    if isinstance(a, list | tuple):
+        return (isinstance(b, list | tuple) and len(a) == len(b)
+                and all(same_structure(x, y, same_leaf) for x, y in zip(a, b, strict=True)))
+    return same_leaf(a, b)
+
+
 def derive(
     parametrization: Parametrization,
     optimizer: str | Optimizer = "sgd",

@@ -83,9 +83,10 @@ def negate(c: Constraint) -> list[Constraint]:
 
 
 # ------------------------------------------------------------------------ linear algebra
-def _solve_equalities(eqs: list[Form], d: int) -> tuple[list[Fraction], list[list[Fraction]]] | None:
-    """Parametrize {x : eqs} as x = x0 + N y.  Returns (x0, N columns) or None if empty."""
-    rows = [[Q(x) for x in e] for e in eqs]
+def _rref(rows: list[list], d: int) -> tuple[list[list], list[int]]:
+    """Reduced row echelon form (Gauss-Jordan, pivots left to right, pivot entries 1) of the
+    affine rows ``(k_1..k_d, k_0)``, in place; returns the rows (the first ``len(pivots)`` are the
+    pivot rows) and the pivot columns."""
     pivots: list[int] = []
     r = 0
     for col in range(d):
@@ -101,6 +102,13 @@ def _solve_equalities(eqs: list[Form], d: int) -> tuple[list[Fraction], list[lis
                 rows[i] = [a - k * b for a, b in zip(rows[i], rows[r], strict=True)]
         pivots.append(col)
         r += 1
+    return rows, pivots
+
+
+def _solve_equalities(eqs: list[Form], d: int) -> tuple[list[Fraction], list[list[Fraction]]] | None:
+    """Parametrize {x : eqs} as x = x0 + N y.  Returns (x0, N columns) or None if empty."""
+    rows, pivots = _rref([[Q(x) for x in e] for e in eqs], d)
+    r = len(pivots)
     for i in range(r, len(rows)):
         if rows[i][-1] != 0:  # 0 = const != 0
             return None
@@ -394,22 +402,8 @@ def _echelon(cs: Sequence[Constraint], d: int) -> list[Constraint]:
     ``x_p + sum_{free j} k_j x_j + k_0 = 0``), inequalities with the pivot variables eliminated
     (equivalent on the affine subspace of the equalities).  ``c1 - c5 = 0, c1 + c5 = 1`` becomes
     ``c1 = 1/2, c5 = 1/2``."""
-    rows = [list(f) for f, r in cs if r == "=="]
-    pivots: list[int] = []
-    r = 0
-    for col in range(d):
-        p = next((i for i in range(r, len(rows)) if rows[i][col] != 0), None)
-        if p is None:
-            continue
-        rows[r], rows[p] = rows[p], rows[r]
-        pv = rows[r][col]
-        rows[r] = [v / pv for v in rows[r]]
-        for i in range(len(rows)):
-            if i != r and rows[i][col] != 0:
-                k = rows[i][col]
-                rows[i] = [a - k * b for a, b in zip(rows[i], rows[r], strict=True)]
-        pivots.append(col)
-        r += 1
+    rows, pivots = _rref([list(f) for f, rel in cs if rel == "=="], d)
+    r = len(pivots)
     out: list[Constraint] = []
     for row in rows[:r]:
         n = normalize(tuple(row), "==")
