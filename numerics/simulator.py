@@ -43,6 +43,16 @@ Array = np.ndarray
 _NAN_OK = frozenset({"feature_kernel_change", "tangent_kernel_change"})
 
 
+def _decay_add(acc: Array, x: Array, decay: Any, first: bool) -> None:
+    """``acc = decay * acc + x`` in place (``acc = x`` at the first step: the state needs no zero
+    fill) -- the momentum buffer and Adam/RMSProp's moments."""
+    if first:
+        np.copyto(acc, x)
+    else:
+        acc *= decay
+        acc += x
+
+
 @dataclass(frozen=True)
 class Divergence:
     """A seed whose run overflowed or produced NaN.
@@ -758,11 +768,7 @@ class _Run:
 
             def step(sl: slice, Gb: Array, sq: Array) -> Array:
                 buf = bufi[sl]
-                if first:
-                    np.copyto(buf, Gb)
-                else:
-                    buf *= mom
-                    buf += Gb
+                _decay_add(buf, Gb, mom, first)
                 np.multiply(buf, neg_lr, out=sq)
                 Wi[sl] += sq
                 return sq
@@ -792,19 +798,11 @@ class _Run:
                 Gb *= cp
                 np.square(Gb, out=sq)
                 v = vi[sl]
-                if first:
-                    np.copyto(v, sq)
-                else:
-                    v *= db2
-                    v += sq
+                _decay_add(v, sq, db2, first)
                 num = Gb
                 if mi is not None:
                     num = mi[sl]
-                    if first:
-                        np.copyto(num, Gb)
-                    else:
-                        num *= db1
-                        num += Gb
+                    _decay_add(num, Gb, db1, first)
                 np.sqrt(v, out=sq)
                 sq += eps
                 np.divide(num, sq, out=sq)
