@@ -162,8 +162,14 @@ def _frame(L: int, optimizer: str | Optimizer, gauge: str, chosen: dict[tuple[st
 
 
 def constraint_text(c: Constraint, names: Sequence[str]) -> str:
-    """``(form, rel)`` as ``"b2 + c3 <= 1/2"`` (variables left, constant right)."""
+    """``(form, rel)`` as ``"b2 + c3 <= 1/2"`` (variables left, constant right; an inequality
+    whose first variable has a negative coefficient is turned around: ``c1 >= 1``, not
+    ``-c1 <= -1``)."""
     form, rel = c
+    lead = next((k for k in form[:-1] if k != 0), 0)
+    if rel != "==" and lead < 0:
+        form = tuple(-k for k in form)
+        rel = {"<=": ">=", "<": ">"}[rel]
     parts = []
     for k, n in zip(form[:-1], names, strict=True):
         if k == 0:
