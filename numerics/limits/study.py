@@ -400,7 +400,7 @@ def convergence_study(
         When the reference's own error exceeds a quarter of the smallest measured error.
     """
     model, w, n_seeds = _study_iv(model_id, widths, seeds)
-    with _single_thread_blas():
+    with single_thread_blas():
         deviation, ref_err = model.factory()
         devs = []
         for x in w:
@@ -433,8 +433,9 @@ def convergence_study(
 
 
 @contextlib.contextmanager
-def _single_thread_blas():  # type: ignore[no-untyped-def]
-    """Limit BLAS to one thread if threadpoolctl is present (tiny matmuls oversubscribe badly)."""
+def single_thread_blas():  # type: ignore[no-untyped-def]
+    """Limit BLAS to one thread if threadpoolctl is present (tiny matmuls oversubscribe badly;
+    also used by the theorem checks)."""
     try:
         from threadpoolctl import threadpool_limits
     except ImportError:  # pragma: no cover - optional

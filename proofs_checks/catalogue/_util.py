@@ -6,15 +6,15 @@ matplotlib no figure is written and the returned note says so.
 
 from __future__ import annotations
 
-import contextlib
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from scipy import stats
 
 from widthlimits.numerics.limits import OrderFit
+from widthlimits.numerics.limits.study import single_thread_blas as single_thread_blas  # re-export
 from widthlimits.proofs_checks.catalogue.base import Context, Evidence
 
 NO_MPL = "matplotlib is not installed (optional extra `plots`): no figure was written"
@@ -59,18 +59,6 @@ def bootstrap_ci(values: np.ndarray, stat, *, rng: np.random.Generator, n: int =
     a = (1 - level) / 2
     lo, hi = np.quantile(boots, [a, 1 - a])
     return float(lo), float(hi)
-
-
-@contextlib.contextmanager
-def single_thread_blas() -> Iterator[None]:
-    """One BLAS thread (the matrices here are small; threads oversubscribe the 2 cores)."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - optional
-        yield
-        return
-    with threadpool_limits(limits=1, user_api="blas"):
-        yield
 
 
 @dataclass(frozen=True)
