@@ -92,6 +92,7 @@ from widthlimits.theory.parametrization import Parametrization, check_depth, equ
 from widthlimits.theory.polyhedra import (
     Constraint,
     find_point,
+    merge_convex,
     negate,
     normalize,
     satisfies,
@@ -1151,16 +1152,22 @@ def query(
     ent = frame.optimizer.entrywise
     lp0 = cv.lp_calls
     pieces: list[RegionPiece] = []
-    for pc in cv.pieces:
-        if not wanted(pc.verdict, wants, frame.depth, ent):
-            continue
-        cs = tuple(simplify(pc.constraints, d)) if d else ()
-        verts = None
-        if describe and d:
-            vr = vertices_and_rays(cs, d)
-            if vr is not None:
-                verts = tuple(tuple(v) for v in vr[0])
-        pieces.append(RegionPiece(cs, pc.point, frame.variables, pc.verdict, verts))
+    found = [pc for pc in cv.pieces if wanted(pc.verdict, wants, frame.depth, ent)]
+    groups: dict[Verdict, list[list[Constraint]]] = {}
+    for pc in found:
+        groups.setdefault(pc.verdict, []).append(simplify(pc.constraints, d) if d else [])
+    for verdict, css in groups.items():
+        if describe and d and len(css) > 1:
+            css = merge_convex(css, d)  # same verdict, convex union: one piece
+        for cs_list in css:
+            cs = tuple(cs_list)
+            point = find_point(list(cs), d) if d else []
+            verts = None
+            if describe and d:
+                vr = vertices_and_rays(cs, d)
+                if vr is not None:
+                    verts = tuple(tuple(v) for v in vr[0])
+            pieces.append(RegionPiece(cs, tuple(point or ()), frame.variables, verdict, verts))
     named = tuple(n for n in named_points_in(frame, wants, activation, loss))
     conflicts: tuple[Conflict, ...] = ()
     props: tuple[str, ...] = ()
@@ -1177,7 +1184,8 @@ def query(
             else:
                 i += 1
         props = tuple(keep)
-    stats = {"cells": cv.cells, "cover_pieces": len(cv.pieces), "engine_runs": cv.engine_runs,
+    stats = {"cells": cv.cells, "cover_pieces": len(cv.pieces), "answer_pieces_before_merge":
+             len(found), "engine_runs": cv.engine_runs,
              "lp_calls_cover": lp0, "seconds": round(time.perf_counter() - t0, 3),
              "horizon_steps": cv.horizon}
     notes = (f"free coordinates restricted to the box [{cv.box[0]}, {cv.box[1]}]^{d}",

@@ -424,6 +424,67 @@ def _echelon(cs: Sequence[Constraint], d: int) -> list[Constraint]:
     return out
 
 
+def convex_union(p: Sequence[Constraint], q: Sequence[Constraint], d: int
+                 ) -> list[Constraint] | None:
+    """The union of two non-empty convex pieces when it is convex (as a constraint list), else
+    None -- exactly.
+
+    Envelope test (Bemporad, Fukuda & Torrisi 2001, "Convexity recognition of the union of
+    polyhedra"): the envelope ``E`` keeps the half-spaces among the pieces' constraints (and
+    their closures and equality halves) that contain both pieces, so ``P u Q`` is in ``E``; if
+    every part ``E n not c`` (``c`` a constraint of ``P``) lies in ``Q``, then ``E = P u Q`` is
+    convex.  A merge is made only when this is verified, so merging is sound whatever the
+    pieces' shapes; pieces of different dimension (an open face and its boundary) merge when
+    the result is convex.
+    """
+    if find_point([(f, "==" if r == "==" else "<=") for f, r in list(p) + list(q)], d) is None:
+        return None  # closures apart: the union of two separated pieces is not convex
+    # candidate half-spaces: each constraint, the closure of a strict one, the two halves of an
+    # equality (the pieces are relatively open: an open square and its edge share no constraint,
+    # but the edge's half-space x >= 0 contains both)
+    cands: list[Constraint] = []
+    for f, r in list(p) + list(q):
+        alts = [(f, r)]
+        if r == "<":
+            alts.append((f, "<="))
+        elif r == "==":
+            alts += [(f, "<="), (tuple(-x for x in f), "<=")]
+        for c in alts:
+            if c not in cands:
+                cands.append(c)
+    env = [c for c in cands if implied(c, p, d) and implied(c, q, d)]
+    for c in p:  # E \ P must lie in Q (then E = P u Q)
+        if c in env:
+            continue
+        for alt in negate(c):
+            part = env + [alt]
+            if find_point(part, d) is None:
+                continue
+            if not all(implied(k, part, d) for k in q):
+                return None
+    return env
+
+
+def merge_convex(pieces: Sequence[Sequence[Constraint]], d: int) -> list[list[Constraint]]:
+    """Greedily merge pieces whose union is convex (:func:`convex_union`) until no pair merges.
+    The pieces must be disjoint and share one label; the union of the result is the same set."""
+    out = [list(x) for x in pieces]
+    merged = True
+    while merged:
+        merged = False
+        for i in range(len(out)):
+            for j in range(i + 1, len(out)):
+                u = convex_union(out[i], out[j], d)
+                if u is not None:
+                    out[i] = simplify(u, d)
+                    del out[j]
+                    merged = True
+                    break
+            if merged:
+                break
+    return out
+
+
 def _nullspace_point(rows: list[Form], d: int) -> list[Fraction] | None:
     par = _solve_equalities(rows, d)
     if par is None:

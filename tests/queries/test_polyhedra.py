@@ -65,3 +65,37 @@ def test_simplify_writes_equalities_in_echelon_form():
     out2 = simplify(cs2, d)
     assert ((F(1), F(-1), F(0), F(0)), "==") in out2
     assert all(f[0] == 0 for f, r in out2 if r != "==")
+
+
+def _box(x0, x1, y0, y1, rx=("<=", "<="), ry=("<=", "<=")):
+    """x0 rel x <= x1, y0 rel y <= y1 as constraints in (x, y)."""
+    one, zero = F(1), F(0)
+    return [((-one, zero, F(x0)), rx[0]), ((one, zero, -F(x1)), rx[1]),
+            ((zero, -one, F(y0)), ry[0]), ((zero, one, -F(y1)), ry[1])]
+
+
+def test_convex_union_merges_exactly_when_the_union_is_convex():
+    from widthlimits.theory.polyhedra import convex_union, merge_convex
+
+    left = _box(0, 1, 0, 1)
+    right = _box(1, 2, 0, 1, rx=("<", "<="))  # 1 < x <= 2: disjoint from left
+    u = convex_union(left, right, 2)
+    assert u is not None
+    assert satisfies([F(3, 2), F(1, 2)], u) and satisfies([F(1, 2), F(1, 2)], u)
+    assert not satisfies([F(5, 2), F(1, 2)], u)
+    # an L shape is not convex; separated boxes are not either
+    assert convex_union(left, _box(1, 2, 1, 2, rx=("<", "<="), ry=("<", "<=")), 2) is None
+    assert convex_union(left, _box(3, 4, 0, 1), 2) is None
+    # an open square and one of its edges (a lower-dimensional piece) merge
+    open_sq = _box(0, 1, 0, 1, rx=("<", "<"), ry=("<", "<"))
+    edge = [((F(1), F(0), F(0)), "==")] + _box(0, 0, 0, 1, ry=("<", "<"))[2:]
+    assert convex_union(open_sq, edge, 2) is not None
+    # greedy merging of a 2 x 2 grid of disjoint squares gives one square
+    q = [_box(0, 1, 0, 1), _box(1, 2, 0, 1, rx=("<", "<=")),
+         _box(0, 1, 1, 2, ry=("<", "<=")), _box(1, 2, 1, 2, rx=("<", "<="), ry=("<", "<="))]
+    m = merge_convex(q, 2)
+    assert len(m) == 1
+    rng = random.Random(0)
+    for _ in range(200):
+        z = [F(rng.randint(-4, 12), 4), F(rng.randint(-4, 12), 4)]
+        assert satisfies(z, m[0]) == any(satisfies(z, p) for p in q)
