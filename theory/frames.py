@@ -120,7 +120,8 @@ class Frame:
 
 def make_frame(depth: int, optimizer: str | Optimizer, *, gauge: str = "sp",
                fix: dict[str, Sequence[Any]] | None = None) -> Frame:
-    """Free coordinates for ``depth`` given fixed exponent lists (``fix={"b": [...]}``)."""
+    """Free coordinates for ``depth`` given fixed exponent lists (``fix={"b": [...]}``; an entry
+    ``None`` or ``"*"`` leaves that layer's exponent free, e.g. ``fix={"c": [None, 1, 1]}``)."""
     L = check_depth(depth)
     values: dict[tuple[str, int], Any] = {}
     for key, vals in dict(fix or {}).items():
@@ -129,6 +130,8 @@ def make_frame(depth: int, optimizer: str | Optimizer, *, gauge: str = "sp",
         if len(vals) != L + 1:
             raise ValueError(f"`fix` {key}: {len(vals)} values but depth {L} needs {L + 1}")
         for l, v in enumerate(vals, start=1):
+            if v is None or (isinstance(v, str) and v.strip() == "*"):
+                continue
             values[(key, l)] = v
     return _frame(L, optimizer, gauge, values)
 

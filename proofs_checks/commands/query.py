@@ -26,7 +26,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "operator, fl_all, fl<l>, mu<l>, maximal_update, discrete_time, mf_limit "
                         "(Golikov's criterion); prefix not- negates")
     p.add_argument("--fix", action="append", default=[], metavar="K=LIST",
-                   help="fix a, b or c: e.g. --fix b=0,1/2,1/2 (L+1 values or input,hidden,readout)")
+                   help="fix a, b or c: e.g. --fix b=0,1/2,1/2 (L+1 values or input,hidden,readout; "
+                        "* leaves a layer free: --fix c=*,1,1)")
     p.add_argument("--init", metavar="PRESET",
                    help="fix a and b to those of a preset (e.g. golikov-mf)")
     p.add_argument("--gauge", default="sp", choices=["sp", "tp4"],
@@ -52,7 +53,16 @@ def _fixes(args: argparse.Namespace, L: int) -> dict[str, list]:
         key = key.strip()
         if not sep or key not in ("a", "b", "c"):
             raise ValueError(f"`--fix` wants a=LIST, b=LIST or c=LIST, got {item!r}")
-        fix[key] = list(parse_layer_list(val, L, key))
+        # "*" leaves a layer free (e.g. c=*,1,1); the rest parses as in `classify`
+        parts = [x.strip() for x in val.split(",")]
+        stars = [x == "*" for x in parts]
+        filled = parse_layer_list(",".join("0" if st else x for x, st in zip(parts, stars, strict=True)),
+                                  L, key)
+        if len(parts) == L + 1:
+            free = stars
+        else:  # input,hidden,readout
+            free = [stars[0]] + [stars[1]] * (L - 1) + [stars[2]]
+        fix[key] = [None if f else v for v, f in zip(filled, free, strict=True)]
     return fix
 
 

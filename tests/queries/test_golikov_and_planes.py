@@ -137,6 +137,15 @@ def test_query_cli_json(capsys):
     assert all({"equalities", "inequalities", "vertices"} <= set(pc) for pc in j["regions"])
 
 
+def test_query_cli_star_leaves_a_layer_free(capsys):
+    """`--fix c=*,0,*`: muP's init and hidden rate fixed, input and readout rates free."""
+    assert main(["query", "--depth", "2", "--init", "mup", "--fix", "c=*,0,*", "--want",
+                 "feature_learning", "--json"]) == 0
+    j = json.loads(capsys.readouterr().out)
+    assert j["variables"] == ["c1", "c3"] and j["empty"] is False
+    assert main(["query", "--depth", "2", "--init", "mup", "--fix", "c=*,x,*"]) == 2
+
+
 @pytest.mark.parametrize("argv", [
     ["query", "--depth", "1", "--want", "nonsense"],
     ["query", "--depth", "0"],
