@@ -826,7 +826,8 @@ class _QuickTest:
 
 
 class _Tight:
-    """Incremental :func:`_tightest`: add constraints one by one, read the list at any time."""
+    """Constraints with, among inequalities of the same (normalized) linear part, only the
+    tightest kept; incremental (``add``) with a one-off extension (``with_``)."""
 
     def __init__(self, cons: Sequence[Constraint] = ()) -> None:
         self.best: dict[tuple[Fraction, ...], Constraint] = {}
@@ -834,45 +835,36 @@ class _Tight:
         for c in cons:
             self.add(c)
 
-    def add(self, c: Constraint) -> None:
+    def _beats(self, c: Constraint) -> bool:
+        """``c`` is tighter than the kept inequality with its linear part (or there is none)."""
         f, r = c
-        if r == "==":
+        old = self.best.get(f[:-1])
+        return old is None or f[-1] > old[0][-1] or (f[-1] == old[0][-1] and r == "<")
+
+    def add(self, c: Constraint) -> None:
+        if c[1] == "==":
             if c not in self.eqs:
                 self.eqs.append(c)
-            return
-        lin = f[:-1]
-        old = self.best.get(lin)
-        if old is None or f[-1] > old[0][-1] or (f[-1] == old[0][-1] and r == "<"):
-            self.best[lin] = c
+        elif self._beats(c):
+            self.best[c[0][:-1]] = c
+
+    def constraints(self) -> list[Constraint]:
+        return self.eqs + list(self.best.values())
 
     def with_(self, c: Constraint) -> list[Constraint]:
         """The tightest list of the constraints added so far and ``c`` (not added)."""
-        f, r = c
-        if r == "==":
+        if c[1] == "==":
             return self.eqs + ([] if c in self.eqs else [c]) + list(self.best.values())
-        lin = f[:-1]
-        old = self.best.get(lin)
-        if old is None or f[-1] > old[0][-1] or (f[-1] == old[0][-1] and r == "<"):
+        if self._beats(c):
             b = dict(self.best)
-            b[lin] = c
+            b[c[0][:-1]] = c
             return self.eqs + list(b.values())
-        return self.eqs + list(self.best.values())
+        return self.constraints()
 
 
 def _tightest(cons: Sequence[Constraint]) -> list[Constraint]:
     """Among inequalities with the same (normalized) linear part keep the tightest one."""
-    best: dict[tuple[Fraction, ...], Constraint] = {}
-    eqs: list[Constraint] = []
-    for f, r in cons:
-        if r == "==":
-            if (f, r) not in eqs:
-                eqs.append((f, r))
-            continue
-        lin = f[:-1]
-        old = best.get(lin)
-        if old is None or f[-1] > old[0][-1] or (f[-1] == old[0][-1] and r == "<"):
-            best[lin] = (f, r)
-    return eqs + list(best.values())
+    return _Tight(cons).constraints()
 
 
 # ------------------------------------------------------------------------------ the cover
@@ -952,7 +944,6 @@ def cover(frame: CellFrame, activation: str | Activation = "tanh", loss: str = "
             cell = eng.cell(z, want)
             cells.append(cell)
         pieces.append(CoverPiece(tuple(R) + cell.constraints, tuple(z), cell.verdict, cell.partial))
-        prefix: list[Constraint] = []
         quick = _QuickTest(lo, hi, R)  # R inter prefix, for cheap emptiness tests
         tight = _Tight(R)  # R inter prefix, deduplicated
         for c in cell.constraints:
@@ -967,7 +958,6 @@ def cover(frame: CellFrame, activation: str | Activation = "tanh", loss: str = "
                     feasible_any = True
                     work.append((sub, pt))
             if feasible_any:
-                prefix.append(c)
                 quick.add(c)
                 tight.add(c)
     return Cover(frame, act.name, loss, (lo, hi), tuple(pieces), len(cells), eng.runs, lp[0],
