@@ -1185,20 +1185,28 @@ def query(
                        stats, notes, props)
 
 
+def _named_points_of(frame: Any, names: Sequence[str]) -> list[tuple[str, list[Fraction]]]:
+    """``(name, coordinates)`` of the presets that exist at the frame's depth and optimizer and
+    lie in the frame (moved there by the width symmetry)."""
+    out = []
+    for name in names:
+        try:
+            pp = preset(name, frame.depth, frame.optimizer)
+        except ValueError:
+            continue
+        x = frame.point_of(pp)
+        if x is not None:
+            out.append((name, x))
+    return out
+
+
 def named_points_in(frame: CellFrame, want: Sequence[str], activation: str | Activation = "tanh",
                     loss: str = "mse") -> list[str]:
     """Names from NAMED_POINTS whose parametrization (moved into the frame) has every property
     in ``want`` (exact: one cell computation at the point; not restricted to the box)."""
     eng = _Engine(frame, get_activation(activation), loss)
     out = []
-    for name in NAMED_POINTS:
-        try:
-            pp = preset(name, frame.depth, frame.optimizer)
-        except ValueError:
-            continue
-        x = frame.point_of(pp)
-        if x is None:
-            continue
+    for name, x in _named_points_of(frame, NAMED_POINTS):
         if wanted(eng.cell(x).verdict, want, frame.depth, frame.optimizer.entrywise):
             out.append(name)
     return out
@@ -1453,14 +1461,7 @@ def phase_diagram(kind: str, depth: int = 1, optimizer: str | Optimizer = "sgd",
     eng = _Engine(fr, get_activation(activation), loss)  # type: ignore[arg-type]
     named = []
     names = list(NAMED_POINTS) + ["golikov-intermediate:1/2", "golikov-intermediate:1"]
-    for name in names:
-        try:
-            pp = preset(name, fr.depth, fr.optimizer)
-        except ValueError:
-            continue
-        x = fr.point_of(pp)
-        if x is None:
-            continue
+    for name, x in _named_points_of(fr, names):
         named.append({"name": name, "point": [str(v) for v in x],
                       "label": eng.cell(x).verdict.label()})
     return {"schema": "widthlimits.phase-diagram/1", "plane": kind, "depth": fr.depth,

@@ -211,37 +211,11 @@ def _lp_ineq(c: list[Fraction], A: list[list[Fraction]], b: list[Fraction]
             cf.pop(x0, None)
         for key in list(free_rows):
             free_rows[key][1].pop(x0, None)
-        obj = saved_obj
         # re-express the objective in the current nonbasic variables
-        k, cf = obj
-        k2, cf2 = k, {}
-        for j, v in cf.items():
-            if j in rows:
-                rk, rcf = rows[j]
-                k2 += v * rk
-                for jj, vv in rcf.items():
-                    cf2[jj] = cf2.get(jj, Q0) + v * vv
-            elif j in free_rows:
-                rk, rcf = free_rows[j]
-                k2 += v * rk
-                for jj, vv in rcf.items():
-                    cf2[jj] = cf2.get(jj, Q0) + v * vv
-            else:
-                cf2[j] = cf2.get(j, Q0) + v
-        obj = (k2, {j: v for j, v in cf2.items() if v != 0})
+        obj = _substitute(saved_obj, rows, free_rows)
     # the objective may still mention free variables (if they had no row): handled above
-    k, cf = obj
-    if any(key[0] == "y" for key in cf):  # substitute free rows
-        k2, cf2 = k, {}
-        for j, v in cf.items():
-            if j in free_rows:
-                rk, rcf = free_rows[j]
-                k2 += v * rk
-                for jj, vv in rcf.items():
-                    cf2[jj] = cf2.get(jj, Q0) + v * vv
-            else:
-                cf2[j] = cf2.get(j, Q0) + v
-        obj = (k2, {j: v for j, v in cf2.items() if v != 0})
+    if any(key[0] == "y" for key in obj[1]):  # substitute free rows
+        obj = _substitute(obj, free_rows)
     _run_simplex(rows, lambda: obj, pivot, phase2=True)
     # read off the solution: nonbasic = 0
     y = [Q0] * n
@@ -250,6 +224,23 @@ def _lp_ineq(c: list[Fraction], A: list[list[Fraction]], b: list[Fraction]
         if key in free_rows:
             y[j] = free_rows[key][0]
     return obj[0], y
+
+
+def _substitute(expr: tuple, *tables: dict) -> tuple:
+    """``k + sum_j v_j x_j`` with every ``x_j`` that is basic in one of ``tables`` (dictionary
+    rows ``x_j = rk + sum rcf x``) replaced by its row."""
+    k, cf = expr
+    k2, cf2 = k, {}
+    for j, v in cf.items():
+        row = next((t[j] for t in tables if j in t), None)
+        if row is None:
+            cf2[j] = cf2.get(j, Q0) + v
+            continue
+        rk, rcf = row
+        k2 += v * rk
+        for jj, vv in rcf.items():
+            cf2[jj] = cf2.get(jj, Q0) + v * vv
+    return k2, {j: v for j, v in cf2.items() if v != 0}
 
 
 def _run_simplex(rows: dict, get_obj, pivot, phase2: bool = False) -> None:
