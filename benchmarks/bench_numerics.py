@@ -71,13 +71,18 @@ def bound(n: int, L: int, N: int, S: int, T: int, opt: str, rate: float, bw: flo
     return flops / (rate * 1e9) + traffic / (bw * 1e9)
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser()
+def workload_arguments(ap: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """The standard workload's knobs (widths, seeds, steps, depth), shared by the benchmarks
+    that import widthlimits (the torch baseline stays standalone and repeats them)."""
     ap.add_argument("--widths", default="256,512,1024,2048,4096")
     ap.add_argument("--seeds", type=int, default=8)
     ap.add_argument("--steps", type=int, default=5)
     ap.add_argument("--depth", type=int, default=3)
-    args = ap.parse_args()
+    return ap
+
+
+def main() -> None:
+    args = workload_arguments(argparse.ArgumentParser()).parse_args()
     widths = [int(w) for w in args.widths.split(",")]
     L, S, T, N = args.depth, args.seeds, args.steps, 64
     bw = bandwidth()

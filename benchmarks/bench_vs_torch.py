@@ -36,7 +36,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from bench_numerics import mup
+from bench_numerics import mup, workload_arguments
 
 from widthlimits.numerics.config import SimulationConfig
 from widthlimits.numerics.data import DataConfig
@@ -91,11 +91,7 @@ def slope(widths: list[int], y: np.ndarray) -> float:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--widths", default="256,512,1024,2048,4096")
-    ap.add_argument("--seeds", type=int, default=8)
-    ap.add_argument("--steps", type=int, default=5)
-    ap.add_argument("--depth", type=int, default=3)
+    ap = workload_arguments(argparse.ArgumentParser())
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--check-width", type=int, default=256)
     ap.add_argument("--torch-python", default="/tmp/torchenv/bin/python")
