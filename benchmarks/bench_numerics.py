@@ -23,6 +23,7 @@ import numpy as np
 from widthlimits.numerics.config import SimulationConfig
 from widthlimits.numerics.data import DataConfig
 from widthlimits.numerics.linalg import bmm
+from widthlimits.numerics.normals import fill_normal, normal_stream
 from widthlimits.numerics.simulator import simulate
 
 H = 0.5
@@ -58,6 +59,21 @@ def bandwidth() -> float:
     return 5 * 3 * a.nbytes / (time.perf_counter() - t) / 1e9
 
 
+def normal_rates(size: int = 1 << 24, reps: int = 5) -> tuple[float, float]:
+    """ns per float32 sample (medians of ``reps``): widthlimits' initializer (Box-Muller,
+    ``normals.fill_normal``) and numpy's ``Generator.standard_normal`` (ziggurat)."""
+    out = np.empty(size, dtype=np.float32)
+    ours, zig = [], []
+    for r in range(reps):
+        t = time.perf_counter()
+        fill_normal(normal_stream((r,)), out)
+        ours.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        np.random.default_rng(r).standard_normal(dtype=np.float32, out=out)
+        zig.append(time.perf_counter() - t)
+    return float(np.median(ours)) / size * 1e9, float(np.median(zig)) / size * 1e9
+
+
 def bound(n: int, L: int, N: int, S: int, T: int, opt: str, rate: float, bw: float) -> float:
     hid = L - 1
     mm = 2.0 * N * n * n * hid * S  # one pass through the hidden layers
@@ -87,6 +103,9 @@ def main() -> None:
     L, S, T, N = args.depth, args.seeds, args.steps, 64
     bw = bandwidth()
     print(f"memory bandwidth (a += b): {bw:.1f} GB/s")
+    ours, zig = normal_rates()
+    print(f"normal samples (float32): widthlimits {ours:.2f} ns, numpy ziggurat {zig:.2f} ns "
+          f"(ratio {zig / ours:.2f})")
     data = DataConfig(kind="sphere", n_samples=N, d_in=32)
     for opt in ("adam", "sgd"):
         cfg = SimulationConfig(mup(L, opt == "adam"), optimizer=opt, steps=T, data=data,

@@ -17,10 +17,10 @@ The data (inputs on the sphere of radius sqrt(d_in), targets from a fixed width-
 teacher, unit RMS) are drawn with numpy exactly as ``widthlimits.numerics.data.make_data``
 draws them (data seed 0).
 
-``--init numpy`` replaces torch's initializer by widthlimits' own draws (one
-``numpy.random.SeedSequence([0, width, seed])`` per model, layer by layer), so that the recorded
-changes can be compared with widthlimits' ``dh``/``dx`` number for number
-(``bench_vs_torch.py`` does that).  ``--json FILE`` writes times and measurements.
+``--init FILE.npz`` replaces torch's initializer by given effective initial weights (arrays
+``w{width}_{seed}_{layer}``, ``W = n^{-a} w``; ``bench_vs_torch.py`` writes widthlimits' own
+draws there), so that the recorded changes can be compared with widthlimits' ``dh``/``dx``
+number for number.  ``--json FILE`` writes times and measurements.
 """
 
 from __future__ import annotations
@@ -84,26 +84,21 @@ def init_torch(model: MLP, n: int, d_in: int, p: dict, gen: torch.Generator) -> 
         nn.init.normal_(lin.weight, 0.0, std, generator=gen)
 
 
-def init_numpy(model: MLP, n: int, d_in: int, p: dict, seed: int) -> None:
-    """widthlimits' draws: effective weights ``W = n^{-a} w`` from SeedSequence([0, n, seed])."""
-    rng = np.random.default_rng(np.random.SeedSequence([0, n, seed]))
+def init_file(model: MLP, n: int, seed: int, weights: dict) -> None:
+    """Effective initial weights ``W = n^{-a} w`` from ``weights["w{n}_{seed}_{l}"]``."""
     with torch.no_grad():
         for l, lin in enumerate(model.linears):
-            std = float(n) ** (-p["a"][l]) * float(n) ** (-p["b"][l])
-            if l == 0:
-                std /= math.sqrt(d_in)
-            W = rng.standard_normal(tuple(lin.weight.shape), dtype=np.float32)
-            W *= np.float32(std)
+            W = np.asarray(weights[f"w{n}_{seed}_{l}"], dtype=np.float32)
             lin.weight.copy_(torch.from_numpy(W) / model.mults[l])
 
 
 def run_one(n: int, seed: int, opt: str, p: dict, L: int, T: int, X: torch.Tensor,
-            y: torch.Tensor, init: str) -> np.ndarray:
+            y: torch.Tensor, init: dict | None) -> np.ndarray:
     """Train one model; returns the recorded changes, shape (2, L, T + 1): dh, dx (RMS)."""
     d_in = X.shape[1]
     model = MLP(d_in, n, L, p["a"])
-    if init == "numpy":
-        init_numpy(model, n, d_in, p, seed)
+    if init is not None:
+        init_file(model, n, seed, init)
     else:
         init_torch(model, n, d_in, p, torch.Generator().manual_seed(seed))
     groups = [{"params": [lin.weight], "lr": float(n) ** (-c)}
@@ -151,7 +146,8 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=5)
     ap.add_argument("--depth", type=int, default=3)
     ap.add_argument("--optimizers", default="adam,sgd")
-    ap.add_argument("--init", choices=("torch", "numpy"), default="torch")
+    ap.add_argument("--init", default="torch",
+                    help="'torch' (torch's normal_) or an .npz file of effective initial weights")
     ap.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
     ap.add_argument("--json", default=None, help="write times and measurements here")
     args = ap.parse_args()
@@ -165,15 +161,16 @@ def main() -> None:
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, "
           f"load average {os.getloadavg()[0]:.2f}")
     out: dict = {"torch": torch.__version__, "threads": torch.get_num_threads(), "runs": {}}
+    init = None if args.init == "torch" else dict(np.load(args.init))
     for opt in args.optimizers.split(","):
         p = mup(L, opt == "adam")
-        run_one(64, 0, opt, p, L, T, X, y, args.init)  # warm-up
+        run_one(64, 0, opt, p, L, T, X, y, None)  # warm-up
         print(f"\n{opt}: L={L}, {S} seeds, {T} steps, batch {N}, float32, "
-              f"one model per (width, seed), init {args.init}")
+              f"one model per (width, seed), init {'torch' if init is None else args.init}")
         print(f"{'width':>6} {'wall s':>8} {'load1':>6}")
         for n in widths:
             tic = time.perf_counter()
-            recs = [run_one(n, s, opt, p, L, T, X, y, args.init) for s in range(S)]
+            recs = [run_one(n, s, opt, p, L, T, X, y, init) for s in range(S)]
             wall = time.perf_counter() - tic
             load = os.getloadavg()[0]
             print(f"{n:>6} {wall:>8.2f} {load:>6.2f}", flush=True)

@@ -8,8 +8,8 @@ separate venv with torch (torch is never a dependency of widthlimits)::
     python benchmarks/bench_vs_torch.py [--torch-python /tmp/torchenv/bin/python] [--repeats 3]
 
 1. Agreement: at one small width, both compute ``dh``/``dx`` of every hidden layer and step from
-   the same initial weights (the torch script re-draws widthlimits' numpy init); the largest
-   relative difference is printed.
+   the same initial weights (widthlimits' ``init_weights``, handed to the torch script in an
+   ``.npz`` file); the largest relative difference is printed.
 2. Timing: ``--repeats`` rounds, each timing widthlimits (all seeds batched) and torch (one model
    per width and seed) at every width, for Adam and SGD; medians and the ratio torch /
    widthlimits are printed with the 1-minute load average seen during the runs.
@@ -40,7 +40,7 @@ from bench_numerics import mup, workload_arguments
 
 from widthlimits.numerics.config import SimulationConfig
 from widthlimits.numerics.data import DataConfig
-from widthlimits.numerics.simulator import simulate
+from widthlimits.numerics.simulator import init_weights, simulate
 
 HERE = Path(__file__).resolve().parent
 TORCH_SCRIPT = HERE / "bench_torch_baseline.py"
@@ -115,9 +115,14 @@ def main() -> None:
 
     # 1. agreement on identical initial weights
     n0 = args.check_width
-    print(f"\n[agreement] width {n0}, 2 seeds, same init (widthlimits' numpy draws), "
+    print(f"\n[agreement] width {n0}, 2 seeds, same init (widthlimits' draws), "
           f"max relative difference over layers and steps 1..{T}")
-    tr = run_torch(args.torch_python, [n0], 2, L, T, "numpy")
+    # muP's a and b are the same for Adam and SGD (only c differs): one set of initial weights
+    Ws = init_weights(cfgs["sgd"], n0, (0, 1))
+    with tempfile.TemporaryDirectory() as tmp:
+        npz = Path(tmp) / "init.npz"
+        np.savez(npz, **{f"w{n0}_{s}_{l}": W[s] for l, W in enumerate(Ws) for s in (0, 1)})
+        tr = run_torch(args.torch_python, [n0], 2, L, T, str(npz))
     for opt in OPTS:
         _, wch = wl_changes(cfgs[opt], n0, 2, L)
         tch = np.asarray(tr[f"{opt}:{n0}"]["changes"])

@@ -2,7 +2,8 @@
 
 All seeds of one width share every matrix product: weights are stacked along a leading seed
 axis ``S`` and one ``np.matmul`` on ``(S, n, n)`` arrays serves all of them.  Each seed draws
-its weights from its own ``SeedSequence([init_seed, width, seed])``, so the numbers do not
+its weights from its own stream ``SFC64(SeedSequence([init_seed, width, seed]))``
+(:mod:`~widthlimits.numerics.normals`), so the numbers do not
 depend on how seeds are grouped or scheduled (tested).
 
 SGD and momentum updates of the hidden ``n x n`` layers are rank ``B`` per step; in low-rank
@@ -29,6 +30,7 @@ from widthlimits.numerics.config import SimulationConfig, width_factor
 from widthlimits.numerics.data import make_data
 from widthlimits.numerics.linalg import bmm, tr
 from widthlimits.numerics.losses import loss_derivative, loss_value
+from widthlimits.numerics.normals import fill_normal, normal_stream
 from widthlimits.numerics.quantities import (
     QUANTITY_NAMES,
     QuantityKey,
@@ -231,8 +233,9 @@ def init_weights(config: SimulationConfig, width: int, seeds: Sequence[int],
     """Initial effective weights :math:`W^l_0 = n^{-a_l} w^l_0`, stacked over seeds.
 
     Shapes ``(S, n, d_in)``, ``(S, n, n)`` (``L - 1`` times), ``(S, 1, n)``.  Seed ``s`` draws
-    from ``default_rng(SeedSequence([init_seed, width, s]))`` layer by layer, so a seed's
-    weights do not depend on the other seeds in the batch.  ``out``, if given, holds arrays of
+    from its own stream ``SFC64(SeedSequence([init_seed, width, s]))`` layer by layer
+    (:func:`~widthlimits.numerics.normals.fill_normal`: Box-Muller in float32, numpy's ziggurat
+    in float64), so a seed's weights do not depend on the other seeds in the batch.  ``out``, if given, holds arrays of
     these shapes and dtype that are overwritten (drawn into in place) and returned.
     """
     p, n, d = config.param, width, config.data.d_in
@@ -247,16 +250,12 @@ def init_weights(config: SimulationConfig, width: int, seeds: Sequence[int],
                 W.dtype != dt for W in Ws):
             raise ValueError("`out` does not match the weight shapes/dtype")
     for i, s in enumerate(seeds):
-        rng = np.random.default_rng(np.random.SeedSequence([config.init_seed, n, s]))
+        bits = normal_stream((config.init_seed, n, s))
         for l, W in enumerate(Ws):
             std = width_factor(n, p.a[l]) * width_factor(n, p.b[l])
             if l == 0:
                 std /= math.sqrt(d)
-            if std == 0.0:
-                W[i] = 0
-            else:
-                rng.standard_normal(dtype=dt, out=W[i])
-                W[i] *= dt.type(std)
+            fill_normal(bits, W[i], std)
     return Ws
 
 

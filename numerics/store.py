@@ -37,7 +37,7 @@ from widthlimits.numerics.config import SimulationConfig
 from widthlimits.numerics.simulator import Measurements
 
 _SIM_MODULES = ("simulator", "config", "activations", "losses", "data", "linalg", "quantities",
-                "numeric_parametrization")
+                "numeric_parametrization", "normals")
 
 
 def _code_version() -> str:

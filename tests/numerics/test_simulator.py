@@ -217,14 +217,14 @@ def test_divergence_becomes_a_record_not_a_crash() -> None:
 
 
 # ----------------------------------------------------------------------------- TP4 Sec. 8 table
-def _one_step_slopes(param: dict, optimizer: str = "sgd") -> dict[str, float]:
+def _one_step_slopes(param: dict, optimizer: str = "sgd", seeds: int = 4) -> dict[str, float]:
     # tensor_programs.md Sec. 8 setup: L=2 tanh, d=4, MSE target 1, one example, eta=0.5;
-    # widths reduced to 128..1024 (4 seeds) to stay fast.
+    # widths reduced to 128..1024 to stay fast.
     widths = [128, 256, 512, 1024]
     data = DataConfig(kind="sphere", n_samples=1, d_in=4, target="constant", target_value=1.0)
     cfg = SimulationConfig(param, optimizer=optimizer, steps=1, eta=0.5, data=data,
                            quantities=("f", "df", "dx", "W0dx"))
-    ms = [simulate(cfg, n, seeds=4) for n in widths]
+    ms = [simulate(cfg, n, seeds=seeds) for n in widths]
     out = {}
     for q, layer, t in [("f", None, 0), ("dx", 2, 1), ("df", None, 1), ("W0dx", 3, 1)]:
         v = np.array([m.get(q, layer)[:, t] for m in ms])
@@ -241,11 +241,14 @@ def test_reference_table_sgd_mup() -> None:
 
 
 def test_reference_table_sgd_sp() -> None:
-    sp1 = _one_step_slopes({"a": [0, 0, 0], "b": [0, H, H], "c": [1, 1, 1]})
+    # SP's f_0 is Theta(1) and random, and the one-step changes are proportional to |f_0 - 1|:
+    # with 4 seeds per width the dx slope ranges over -0.41..-0.76 between seed sets, with 16
+    # over -0.47..-0.60, with 64 over -0.475..-0.538 (three disjoint sets measured).  64 seeds.
+    sp1 = _one_step_slopes({"a": [0, 0, 0], "b": [0, H, H], "c": [1, 1, 1]}, seeds=64)
     # reference row "SGD SP, c=1": dx^L -0.51, df 0.00
     assert sp1["dx"] == pytest.approx(-0.5, abs=0.08)
     assert sp1["df"] == pytest.approx(0.0, abs=0.1)
-    sph = _one_step_slopes({"a": [0, 0, 0], "b": [0, H, H], "c": [H, H, H]})
+    sph = _one_step_slopes({"a": [0, 0, 0], "b": [0, H, H], "c": [H, H, H]}, seeds=64)
     # reference row "SGD SP, c=1/2": df +0.50, W0 dx^L +0.47
     assert sph["df"] == pytest.approx(0.5, abs=0.1)
     assert sph["W0dx"] == pytest.approx(0.5, abs=0.1)
