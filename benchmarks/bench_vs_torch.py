@@ -16,6 +16,11 @@ separate venv with torch (torch is never a dependency of widthlimits)::
 3. Slopes: log-log slope over widths of the seed-mean ``dx`` at the last step, per layer, from
    the timed runs (independent inits: widthlimits' and torch's own); the two should agree.
 
+``--workers W`` (default 1) compares whole machines instead of single cores: widthlimits runs
+``sweep`` on a warm pool of ``W`` single-threaded worker processes (its default executor kind),
+each width's seeds split into ``W`` tasks, and the torch script runs with ``W`` intra-op
+threads (``torch.set_num_threads``), as a plain PyTorch loop would use the machine.
+
 Before each round the script waits (at most ``--max-wait`` s in all) for the 1-minute load average to
 drop below ``--quiet-load``, and reports the load either way.  Under load, OpenBLAS with 2
 threads on 2 cores slows down by up to 10x (its threads spin waiting for each other); run both
@@ -26,6 +31,7 @@ subprocess inherits ``OMP_NUM_THREADS``).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import statistics
@@ -34,13 +40,16 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from bench_numerics import mup, workload_arguments
 
 from widthlimits.numerics.config import SimulationConfig
 from widthlimits.numerics.data import DataConfig
+from widthlimits.numerics.executors import make_executor
 from widthlimits.numerics.simulator import init_weights, simulate
+from widthlimits.numerics.sweeps import sweep
 
 HERE = Path(__file__).resolve().parent
 TORCH_SCRIPT = HERE / "bench_torch_baseline.py"
@@ -68,20 +77,29 @@ def config(opt: str, L: int, T: int) -> SimulationConfig:
                             quantities=QUANTS)
 
 
-def wl_changes(cfg: SimulationConfig, n: int, S: int, L: int) -> tuple[float, np.ndarray]:
-    """Wall time and changes (seeds, 2, L, T + 1) in the torch script's layout."""
+def wl_changes(cfg: SimulationConfig, n: int, S: int, L: int,
+               pool: Any = None, workers: int = 1) -> tuple[float, np.ndarray]:
+    """Wall time and changes (seeds, 2, L, T + 1) in the torch script's layout; with a
+    ``pool`` (an executor of W workers) the seeds run as a ``sweep`` of W tasks on it."""
     tic = time.perf_counter()
-    m = simulate(cfg, n, seeds=S)
+    if pool is None:
+        m = simulate(cfg, n, seeds=S)
+    else:
+        per = -(-S // workers)
+        m = sweep(cfg, [n], seeds=S, executor=pool, seeds_per_task=per,
+                  progress=False).measurements[(0, n)]
     wall = time.perf_counter() - tic
     ch = np.stack([np.stack([m.get(q, l + 1) for l in range(L)], axis=1) for q in QUANTS], axis=1)
     return wall, ch
 
 
-def run_torch(py: str, widths: list[int], S: int, L: int, T: int, init: str) -> dict:
+def run_torch(py: str, widths: list[int], S: int, L: int, T: int, init: str,
+              threads: int = 0) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "torch.json"
         cmd = [py, str(TORCH_SCRIPT), "--widths", ",".join(map(str, widths)), "--seeds", str(S),
-               "--depth", str(L), "--steps", str(T), "--init", init, "--json", str(out)]
+               "--depth", str(L), "--steps", str(T), "--init", init, "--json", str(out),
+               "--threads", str(threads)]
         subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
         return json.loads(out.read_text())["runs"]
 
@@ -97,7 +115,20 @@ def main() -> None:
     ap.add_argument("--torch-python", default="/tmp/torchenv/bin/python")
     ap.add_argument("--quiet-load", type=float, default=1.5)
     ap.add_argument("--max-wait", type=float, default=1800.0)
+    ap.add_argument("--workers", type=int, default=1,
+                    help="1: both single-threaded; W > 1: widthlimits on W worker processes, "
+                         "torch with W threads")
     args = ap.parse_args()
+    with contextlib.ExitStack() as stack:
+        pool = None
+        if args.workers > 1:
+            pool = stack.enter_context(make_executor("process", n_workers=args.workers))
+        run(args, pool)
+
+
+def run(args: argparse.Namespace, pool: Any) -> None:
+    """The three parts (agreement, timing, slopes); ``pool``: widthlimits' worker pool or
+    None (in-process)."""
     widths = [int(w) for w in args.widths.split(",")]
     L, S, T = args.depth, args.seeds, args.steps
     if not Path(args.torch_python).exists():
@@ -109,9 +140,15 @@ def main() -> None:
     blas = os.environ.get("OPENBLAS_NUM_THREADS", "default")
     print(f"torch {ver.stdout.strip()} (version, threads); numpy {np.__version__}, "
           f"OPENBLAS_NUM_THREADS={blas}; {os.cpu_count()} cores")
+    W = args.workers
+    if W > 1:
+        print(f"whole machine: widthlimits on {W} single-threaded worker processes (seeds split "
+              f"into {W} tasks per width), torch with {W} threads")
     cfgs = {opt: config(opt, L, T) for opt in OPTS}
-    for cfg in cfgs.values():
-        simulate(cfg, 64, seeds=2)  # warm-up
+    for cfg in cfgs.values():  # warm-up (in the workers too: imports, first BLAS calls)
+        simulate(cfg, 64, seeds=2)
+        if pool is not None:
+            sweep(cfg, [64], seeds=4 * W, executor=pool, seeds_per_task=1, progress=False)
 
     # 1. agreement on identical initial weights
     n0 = args.check_width
@@ -148,11 +185,12 @@ def main() -> None:
             if who == "wl":
                 for opt in OPTS:
                     for n in widths:
-                        wall, ch = wl_changes(cfgs[opt], n, S, L)
+                        wall, ch = wl_changes(cfgs[opt], n, S, L, pool, W)
                         wl_t[(opt, n)].append(wall)
                         wl_last[(opt, n)] = ch
             else:
-                runs = run_torch(args.torch_python, widths, S, L, T, "torch")
+                runs = run_torch(args.torch_python, widths, S, L, T, "torch",
+                                 W if W > 1 else 0)
                 for opt in OPTS:
                     for n in widths:
                         th_t[(opt, n)].append(runs[f"{opt}:{n}"]["seconds"])
@@ -160,7 +198,8 @@ def main() -> None:
             loads.append(os.getloadavg()[0])
             print(f"  {who} done, load average {loads[-1]:.2f}", flush=True)
 
-    print(f"\nL={L}, {S} seeds, {T} steps, batch 64, float32; medians of {args.repeats} rounds; "
+    who = "single-threaded" if W == 1 else f"{W} workers / {W} torch threads"
+    print(f"\n{who}; L={L}, {S} seeds, {T} steps, batch 64, float32; medians of {args.repeats} rounds; "
           f"load average (1 min) during the runs {min(loads):.2f}..{max(loads):.2f}")
     for opt in OPTS:
         print(f"\n{opt}")
