@@ -154,7 +154,6 @@ class CrossValidation:
     def disagreements(self) -> list[dict[str, Any]]:
         out = []
         for case in self.cases:
-            depth = case["parametrization"].count(",") // 3  # a=(..) has L+1 entries
             diag = diagnose(case, _depth_of(case))
             for q in case["quantities"]:
                 if q["verdict"] == "disagree":
@@ -164,7 +163,6 @@ class CrossValidation:
                     out.append({"case": case["name"], "optimizer": case["optimizer"],
                                 "regime": case["regime"], "parametrization": case["parametrization"],
                                 "diagnosis": dg, **q})
-            del depth
         return out
 
 
@@ -247,13 +245,30 @@ def named_coordchecks(presets: Sequence[str] = ("mup", "ntp", "sp", "sp:1/2", "u
                      constants=constants, outdir=outdir, dtype="float32")
 
 
+def run_settings(widths: Sequence[int], seeds: int, steps: int, constants: str,
+                 dtype: str) -> dict[str, Any]:
+    """What a stored case was computed with: the study's settings and the simulator's code
+    version (:data:`widthlimits.numerics.store.CODE_VERSION`).  A stored case is reused only
+    when these match, so a resumed study never mixes results of different settings or code."""
+    from widthlimits.numerics.store import CODE_VERSION
+
+    return {"widths": [int(w) for w in widths], "seeds": int(seeds), "steps": int(steps),
+            "constants": constants, "dtype": dtype, "code_version": CODE_VERSION}
+
+
 def run_cases(pairs: Sequence[tuple[Parametrization, str]], *, widths: Sequence[int], seeds: int,
               steps: int, jobs: int, constants: str, outdir: str | Path | None,
               dtype: str = "float64") -> CrossValidation:
+    """Run every (parametrization, optimizer) pair's coord check against the engine.  With
+    ``outdir``, each finished case is written to ``crossval.json`` at once (atomic replace), and
+    a rerun reuses the cases stored there with the same :func:`run_settings` (others are
+    recomputed and replaced)."""
     done: dict[str, dict[str, Any]] = {}
     path = Path(outdir) / "crossval.json" if outdir is not None else None
+    settings = run_settings(widths, seeds, steps, constants, dtype)
     if path is not None and path.exists():
-        done = {c["name"]: c for c in json.loads(path.read_text())}
+        done = {c["name"]: c for c in json.loads(path.read_text())
+                if c.get("settings") == settings}
     eta_for(2, constants)  # validates
     for p, o in pairs:  # records written before first_blowup was stored
         if p.name in done and "first_blowup" not in done[p.name]:
@@ -264,7 +279,7 @@ def run_cases(pairs: Sequence[tuple[Parametrization, str]], *, widths: Sequence[
     if todo:
         with ProcessPoolExecutor(jobs) as ex:
             for res in (ex.map(_one, todo) if jobs > 1 else map(_one, todo)):
-                done[res["name"]] = res
+                done[res["name"]] = {**res, "settings": settings}
                 if path is not None:
                     path.parent.mkdir(parents=True, exist_ok=True)
                     tmp = path.with_suffix(".tmp")
