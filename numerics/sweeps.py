@@ -111,7 +111,11 @@ def sweep(
     scheduler : str, optional
         Dask scheduler address ``tcp://HOST:PORT`` (implies ``executor="dask"``).
     seeds_per_task : int, optional
-        Seeds per task (default: all seeds of a width in one batched task).
+        Seeds per task.  Default: each width's seeds split evenly over the workers of a
+        ``"process"`` or local ``"dask"`` executor (``ceil(seeds / n_workers)``), so that the
+        largest width, which dominates a sweep, keeps every worker busy; all seeds in one task
+        for ``"serial"``, a remote scheduler or an executor instance.  Results do not depend on
+        the split (each seed has its own random stream).
     progress : bool or None
         tqdm bar; ``None`` = only on a terminal.
 
@@ -129,8 +133,13 @@ def sweep(
         raise TypeError("`configs` must be a SimulationConfig or a non-empty sequence of them")
     ws = check_widths(widths)
     sd = check_seeds(seeds)
-    spt = len(sd) if seeds_per_task is None else check_int(seeds_per_task, "seeds_per_task",
-                                                           minimum=1)
+    if seeds_per_task is None:
+        local = isinstance(executor, str) and executor != "serial" and scheduler is None
+        nw = None if n_workers is None else check_int(n_workers, "n_workers", minimum=1)
+        workers = (nw or os.cpu_count() or 1) if local else 1
+        spt = -(-len(sd) // workers)
+    else:
+        spt = check_int(seeds_per_task, "seeds_per_task", minimum=1)
     if store is not None and not isinstance(store, ResultStore):
         store = ResultStore(store)
     if store is not None:

@@ -156,3 +156,14 @@ def test_sweep_input_validation(kwargs: dict, exc: type, match: str) -> None:
     args = {"widths": [16, 32], "seeds": 2, "executor": "serial"} | kwargs
     with pytest.raises(exc, match=match):
         sweep(SMALL, **args)
+
+
+def test_default_split_keeps_every_process_worker_busy_and_changes_no_number() -> None:
+    # 4 seeds on 2 process workers: two tasks per width (the largest width no longer runs on
+    # one worker while the other idles); serial keeps one task per width; same numbers
+    serial = sweep(SMALL, [16, 32], seeds=4, executor="serial", progress=False)
+    split = sweep(SMALL, [16, 32], seeds=4, executor="process", n_workers=2, progress=False)
+    assert serial.n_computed == 2 and split.n_computed == 4
+    for n in (16, 32):
+        np.testing.assert_array_equal(serial.measurements[(0, n)].values,
+                                      split.measurements[(0, n)].values)
