@@ -79,3 +79,21 @@ def test_zero_std_and_bad_arrays() -> None:
     with pytest.raises(ValueError, match="float32 or float64"):
         fill_normal(normal_stream((0,)), np.empty(4, np.int64))
     assert fill_normal(normal_stream((0,)), np.empty(0, np.float32)).size == 0
+
+
+def test_random_matrices_look_like_those_of_numpys_ziggurat() -> None:
+    # matrix-level statistics, where Box-Muller's paired entries (rows i and i + 32 of a 64 x 64
+    # matrix share (R, Theta)) would show if they were not independent: the extreme singular
+    # values of 400 matrices are distributed as with numpy's ziggurat (two-sample KS)
+    n, k = 64, 400
+    ours, zig = [], []
+    bits = normal_stream((3, 64))
+    rng = np.random.default_rng(4)
+    for _ in range(k):
+        for out, W in ((ours, fill_normal(bits, np.empty((n, n), np.float32))),
+                       (zig, rng.standard_normal((n, n), dtype=np.float32))):
+            s = np.linalg.svd(W.astype(np.float64) / math.sqrt(n), compute_uv=False)
+            out.append((s[0], s[-1], np.linalg.norm(W[: n // 2].sum(0)) / n))
+    for j in range(3):
+        a, b = [o[j] for o in ours], [z[j] for z in zig]
+        assert stats.ks_2samp(a, b).pvalue > 1e-3, j
