@@ -5,9 +5,11 @@ Workload: muP MLP, 3 hidden layers, tanh, d_in 32, batch 64, MSE, widths 256..40
 5 steps, once with Adam and once with SGD, recording every layer's activation change per step
 (``dh``, ``dx``).
 
-Roofline bound per width = (matmul FLOPs the workload cannot avoid) / (measured batched GEMM
-rate at that shape) + (unavoidable memory traffic: weights read per pass, optimizer state
-read/written per step, init written once) / (measured memory bandwidth).
+Roofline bound per width = (matmul FLOPs) / (measured batched GEMM rate at that shape) +
+(unavoidable memory traffic: weights read per pass, optimizer state read/written per step, init
+written once) / (measured memory bandwidth), with two counts of the FLOPs (see ``bound``):
+``strict``, the dense passes no method avoids, and ``method``, the matmul FLOPs of the
+computation actually performed (SGD's low-rank terms included).
 
 Usage: ``python benchmarks/bench_numerics.py [--widths 256,512,1024,2048,4096] [--seeds 8]``
 """
@@ -24,7 +26,7 @@ from widthlimits.numerics.config import SimulationConfig
 from widthlimits.numerics.data import DataConfig
 from widthlimits.numerics.linalg import bmm
 from widthlimits.numerics.normals import fill_normal, normal_stream
-from widthlimits.numerics.simulator import simulate
+from widthlimits.numerics.simulator import simulate, uses_lowrank
 
 H = 0.5
 
@@ -74,8 +76,18 @@ def normal_rates(size: int = 1 << 24, reps: int = 5) -> tuple[float, float]:
     return float(np.median(ours)) / size * 1e9, float(np.median(zig)) / size * 1e9
 
 
-def bound(n: int, L: int, N: int, S: int, T: int, opt: str, rate: float, bw: float) -> float:
+def bound(n: int, L: int, N: int, S: int, T: int, opt: str, rate: float, bw: float,
+          lowrank: bool = True) -> tuple[float, float]:
+    """Two roofline bounds (seconds): ``strict`` counts only the dense passes through the hidden
+    ``n x n`` weights that no method avoids (forwards at t = 0..T, backward at t < T, and for
+    Adam the dense weight gradients); ``method`` counts the matmul FLOPs of the computation the
+    simulator performs: for SGD in low-rank mode (``lowrank``) also the low-rank terms
+    ``U (c * (V x))`` and their transposes, ``4 N n B t`` FLOPs per layer, seed and product at
+    rank ``B t`` (``4 N n B T^2`` over a run), and for SGD in dense mode the dense weight
+    gradients and the update's traffic.  Both add the unavoidable memory traffic (weights read
+    per pass, Adam state read/written per step, initial weights written once) at ``bw``."""
     hid = L - 1
+    B = N  # full batch: rank B per step
     mm = 2.0 * N * n * n * hid * S  # one pass through the hidden layers
     flops = mm * (T + 1) + mm * T  # forwards at t = 0..T, backward through W at t < T
     if opt != "sgd":
@@ -84,7 +96,14 @@ def bound(n: int, L: int, N: int, S: int, T: int, opt: str, rate: float, bw: flo
     traffic = w * (2 * T + 1) + w  # weights read per pass + init written once
     if opt == "adam":
         traffic += w * 8 * T  # read W, m, v, G; write W, m, v, G
-    return flops / (rate * 1e9) + traffic / (bw * 1e9)
+    strict = flops / (rate * 1e9) + traffic / (bw * 1e9)
+    if opt != "sgd":
+        return strict, strict
+    if lowrank:
+        extra_flops, extra_traffic = 4.0 * N * n * B * T * T * hid * S, 0.0
+    else:
+        extra_flops, extra_traffic = mm * T, w * 4 * T  # gradient GEMM; read G, W; write G, W
+    return strict, strict + extra_flops / (rate * 1e9) + extra_traffic / (bw * 1e9)
 
 
 def workload_arguments(ap: argparse.ArgumentParser) -> argparse.ArgumentParser:
@@ -112,7 +131,8 @@ def main() -> None:
                                quantities=("dh", "dx"))
         simulate(cfg, 64, seeds=2)  # warm-up
         print(f"\n{opt}: L={L}, {S} seeds, {T} steps, batch {N}, float32")
-        print(f"{'width':>6} {'GEMM GF/s':>10} {'wall s':>8} {'bound s':>8} {'ratio':>6}")
+        print(f"{'width':>6} {'GEMM GF/s':>10} {'wall s':>8} {'strict s':>9} {'ratio':>6} "
+              f"{'method s':>9} {'ratio':>6}  path")
         total = 0.0
         for n in widths:
             rate = gemm_rate(n, N, S)
@@ -120,8 +140,11 @@ def main() -> None:
             simulate(cfg, n, seeds=S)
             wall = time.perf_counter() - t
             total += wall
-            b = bound(n, L, N, S, T, opt, rate, bw)
-            print(f"{n:>6} {rate:>10.1f} {wall:>8.2f} {b:>8.2f} {wall / b:>6.2f}")
+            lr = uses_lowrank(cfg, n)
+            strict, method = bound(n, L, N, S, T, opt, rate, bw, lr)
+            path = "low rank" if lr else "dense"
+            print(f"{n:>6} {rate:>10.1f} {wall:>8.2f} {strict:>9.2f} {wall / strict:>6.2f} "
+                  f"{method:>9.2f} {wall / method:>6.2f}  {path}")
         print(f"total {total:.1f} s")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
     print(f"\npeak RSS {peak:.2f} GiB")

@@ -332,7 +332,9 @@ class _Pool:
         return a if S is None else a[:S]
 
 
-def _use_lowrank(config: SimulationConfig, width: int) -> bool:
+def uses_lowrank(config: SimulationConfig, width: int) -> bool:
+    """Whether ``simulate`` keeps SGD/momentum updates of the hidden layers as low-rank factors
+    at this width (``config.lowrank``, or automatically when ``B * steps * 3 <= width``)."""
     L = config.param.depth
     B = config.effective_batch_size
     # measured crossover (docs/benchmarks.md): dense is faster at B T / n = 0.63 (n = 512),
@@ -352,7 +354,7 @@ def auto_seed_batch(config: SimulationConfig, width: int, n_seeds: int) -> int:
     L = config.param.depth
     if L < 2:
         return n_seeds
-    lowrank = _use_lowrank(config, width)
+    lowrank = uses_lowrank(config, width)
     per = 1  # W (W_0 in low-rank mode)
     if config.quantities is None or {"dWx", "W0dx"} & set(config.quantities):
         per += 0 if lowrank else 1
@@ -407,7 +409,7 @@ class _Run:
         self.ntk_w = [e * width_factor(n, c) * (1.0 if config.entrywise else dp) * am * am
                       for e, c, dp, am in zip(config.eta, p.c, self.dpow, self.am, strict=True)]
 
-        self.lowrank = _use_lowrank(config, n)
+        self.lowrank = uses_lowrank(config, n)
 
         S, pool = self.S, self.pool
         shapes = [(n, config.data.d_in)] + [(n, n)] * (L - 1) + [(1, n)]
