@@ -1,5 +1,6 @@
 """widthlimits against a plain PyTorch baseline on issue 5's standard workload, in one session.
-Figures are printed, not asserted (goal: torch / widthlimits >= 2 at every width).
+Figures are printed, not asserted (issue 5's goal: torch / widthlimits >= 2 on the sweep;
+printed per width and in total).
 
 widthlimits runs in this interpreter; ``bench_torch_baseline.py`` runs in a subprocess under a
 separate venv with torch (torch is never a dependency of widthlimits)::
@@ -16,16 +17,17 @@ separate venv with torch (torch is never a dependency of widthlimits)::
 3. Slopes: log-log slope over widths of the seed-mean ``dx`` at the last step, per layer, from
    the timed runs (independent inits: widthlimits' and torch's own); the two should agree.
 
-``--workers W`` (default 1) compares whole machines instead of single cores: widthlimits runs
-``sweep`` on a warm pool of ``W`` single-threaded worker processes (its default executor kind),
-each width's seeds split into ``W`` tasks, and the torch script runs with ``W`` intra-op
-threads (``torch.set_num_threads``), as a plain PyTorch loop would use the machine.
+``--workers W`` (default: the number of cores) compares whole machines: widthlimits runs
+``sweep`` as a user would, on its process executor (a warm pool of ``W`` single-threaded
+workers, each width's seeds split into ``W`` tasks, the sweep's default), and the torch script
+runs with ``W`` intra-op threads (``torch.set_num_threads``; torch's default is the number of
+cores), as a plain PyTorch loop uses the machine.  ``--workers 1`` compares single cores:
+widthlimits in this process (run it with ``OPENBLAS_NUM_THREADS=1``) and torch with 1 thread.
 
 Before each round the script waits (at most ``--max-wait`` s in all) for the 1-minute load average to
 drop below ``--quiet-load``, and reports the load either way.  Under load, OpenBLAS with 2
-threads on 2 cores slows down by up to 10x (its threads spin waiting for each other); run both
-single-threaded then: ``OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 python ...`` (the torch
-subprocess inherits ``OMP_NUM_THREADS``).
+threads on 2 cores slows down by up to 10x (its threads spin waiting for each other); compare
+single cores then: ``OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 python ... --workers 1``.
 """
 
 from __future__ import annotations
@@ -115,9 +117,9 @@ def main() -> None:
     ap.add_argument("--torch-python", default="/tmp/torchenv/bin/python")
     ap.add_argument("--quiet-load", type=float, default=1.5)
     ap.add_argument("--max-wait", type=float, default=1800.0)
-    ap.add_argument("--workers", type=int, default=1,
-                    help="1: both single-threaded; W > 1: widthlimits on W worker processes, "
-                         "torch with W threads")
+    ap.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                    help="W > 1: widthlimits' sweep on W worker processes, torch with W threads "
+                         "(default: the number of cores); 1: both single-threaded")
     args = ap.parse_args()
     with contextlib.ExitStack() as stack:
         pool = None
@@ -189,8 +191,7 @@ def run(args: argparse.Namespace, pool: Any) -> None:
                         wl_t[(opt, n)].append(wall)
                         wl_last[(opt, n)] = ch
             else:
-                runs = run_torch(args.torch_python, widths, S, L, T, "torch",
-                                 W if W > 1 else 0)
+                runs = run_torch(args.torch_python, widths, S, L, T, "torch", W)
                 for opt in OPTS:
                     for n in widths:
                         th_t[(opt, n)].append(runs[f"{opt}:{n}"]["seconds"])
