@@ -237,8 +237,9 @@ def init_weights(config: SimulationConfig, width: int, seeds: Sequence[int],
     Shapes ``(S, n, d_in)``, ``(S, n, n)`` (``L - 1`` times), ``(S, 1, n)``.  Seed ``s`` draws
     from its own stream ``SFC64(SeedSequence([init_seed, width, s]))`` layer by layer
     (:func:`~widthlimits.numerics.normals.fill_normal`: Box-Muller in float32, numpy's ziggurat
-    in float64), so a seed's weights do not depend on the other seeds in the batch.  ``out``, if given, holds arrays of
-    these shapes and dtype that are overwritten (drawn into in place) and returned.
+    in float64), so a seed's weights do not depend on the other seeds in the batch.  ``out``, if
+    given, holds arrays of these shapes and dtype that are overwritten (drawn into in place) and
+    returned.
     """
     p, n, d = config.param, width, config.data.d_in
     dt = np.dtype(config.dtype)
