@@ -48,7 +48,7 @@ from typing import Any
 from widthlimits.theory.cells import Cell, CellFrame, Cover, cover
 from widthlimits.theory.classify import classify
 from widthlimits.theory.exponents import INF, Exponent, as_exponent, fmt, is_pos_inf
-from widthlimits.theory.frames import _frame
+from widthlimits.theory.frames import make_frame
 from widthlimits.theory.optimizers import Optimizer, get_optimizer
 from widthlimits.theory.parametrization import Parametrization, check_depth
 from widthlimits.theory.polyhedra import Constraint, lp_max, satisfies
@@ -225,13 +225,9 @@ def _least_c(a: tuple, b: tuple, c: list[Exponent], layer: int, optimizer: Optim
 
     Returns (value, attained, note)."""
     L = len(a) - 1
-    chosen: dict[tuple[str, int], Any] = {}
-    for l in range(1, L + 2):
-        chosen[("a", l)] = a[l - 1]
-        chosen[("b", l)] = b[l - 1]
-        if l != layer:
-            chosen[("c", l)] = c[l - 1]
-    frame = CellFrame(_frame(L, optimizer, "sp", chosen))
+    c_free = [None if l == layer else c[l - 1] for l in range(1, L + 2)]
+    frame = CellFrame(make_frame(L, optimizer, gauge="sp",
+                                 fix={"a": list(a), "b": list(b), "c": c_free}))
     lo, hi = -LEAST_C_BOX, LEAST_C_BOX
     for _ in range(_MAX_WIDEN):
         cv = cover(frame, activation, loss, box=(lo, hi), want=("stable",))
