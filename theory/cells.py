@@ -217,7 +217,7 @@ class _Aff:
 class _Recorder:
     """The constraints of the current cell and the arithmetic of the engine on it (``ops``).
 
-    Implements the interface of ``widthlimits.theory.engine._Ops``.  ``symbolic`` is True so that
+    Implements the interface of ``widthlimits.theory.engine.MaxPlusOps``.  ``symbolic`` is True so that
     the engine's numeric-only shortcuts (blow-up detection, stationarity test) are skipped; the
     number of steps is always given explicitly.
     """

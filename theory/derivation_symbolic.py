@@ -36,7 +36,7 @@ import sympy
 from sympy.solvers.simplex import InfeasibleLPError, UnboundedLPError, lpmax
 
 from widthlimits.theory.activations import Activation
-from widthlimits.theory.engine import EngineResult, _Ops, derive, same_structure
+from widthlimits.theory.engine import EngineResult, MaxPlusOps, derive, same_structure
 from widthlimits.theory.exponents import Exponent
 from widthlimits.theory.optimizers import Optimizer
 from widthlimits.theory.parametrization import Parametrization
@@ -401,10 +401,10 @@ def simplify_alternatives(alts: Iterable[Sequence[sympy.Expr]], system: LinearSy
 
 
 # ------------------------------------------------------------------------------ engine run
-class _NormalFormOps(_Ops):
+class _NormalFormOps(MaxPlusOps):
     """The engine's max-plus arithmetic with every max/min kept in normal form.
 
-    Same values as :class:`widthlimits.theory.engine._Ops` in symbolic mode (each result is an
+    Same values as :class:`widthlimits.theory.engine.MaxPlusOps` in symbolic mode (each result is an
     exactly equal expression); sympy's own ``Max`` evaluation compares arguments pairwise with
     ``factor_terms`` and becomes very slow on the nested expressions of depth >= 2.
     """

@@ -167,12 +167,19 @@ class EngineResult:
 
 
 # ---------------------------------------------------------------------------- arithmetic
-class _Ops:
-    """max-plus arithmetic on exact exponents.
+class MaxPlusOps:
+    """max-plus arithmetic on exact exponents: the engine's default ``ops`` (see :func:`derive`).
 
     Numeric mode works on integers: every exponent is scaled by a common denominator ``D`` (the
     engine only adds exponents, takes maxima and adds 1/2 or 1, so this is exact) and converted
     back to ``Fraction`` at the boundary.  Symbolic mode works on sympy expressions.
+
+    The interface an ``ops`` object passed to :func:`derive` implements (the exact cells of
+    :mod:`widthlimits.theory.cells` and the normal-form arithmetic of
+    :mod:`widthlimits.theory.derivation_symbolic` are the other two): attributes ``symbolic,
+    ninf, zero, half, one``; methods ``conv`` (public exponent -> internal), ``out`` (back),
+    ``mx``, ``mn``, ``is_ninf``, ``add``, ``sub``, ``eq`` (True, False or None when undecided);
+    optionally ``same_state(a, b)``.
     """
 
     def __init__(self, symbolic: bool, denominator: int = 2) -> None:
@@ -272,7 +279,7 @@ class _Engine:
     ) -> None:
         self.p, self.opt, self.act, self.loss = p, optimizer, activation, loss
         self.L = p.depth
-        self.ops = o = ops if ops is not None else _Ops(p.is_symbolic(), _common_denominator(p))
+        self.ops = o = ops if ops is not None else MaxPlusOps(p.is_symbolic(), _common_denominator(p))
         self.on_record = on_record
         self.tracing = trace
         self.trace: list[Step] = []
@@ -680,7 +687,7 @@ def derive(
         need about one step per layer to lift).  Symbolic exponents default to ``L + 3`` steps.
     ops, on_record : optional
         Hooks for exact regions (the cells of :mod:`widthlimits.theory.cells`): ``ops`` replaces
-        the max-plus arithmetic (an object with the interface of ``_Ops``: ``symbolic, ninf,
+        the max-plus arithmetic (an object with the interface of ``MaxPlusOps``: ``symbolic, ninf,
         zero, half, one, conv, out, mx, mn, is_ninf, add, sub, eq``; optionally
         ``same_state(a, b)``, an exact "identical" test that records nothing: then the run stops
         at the first stationary step even with ``steps`` given, and the exponents of the later
