@@ -79,8 +79,11 @@ def fill_normal(bits: np.random.BitGenerator, out: Array, std: float = 1.0) -> A
     k_max = min(CHUNK_PAIRS, (total + 1) // 2)
     radius = np.empty(k_max, dtype=dt)
     angle = np.empty(k_max, dtype=dt)
-    # R^2 = -2 std^2 ln U1: the scale is folded into the factor of ln U1
-    m2 = np.float32(-2.0 * std * std)
+    # R^2 = -2 std^2 ln U1: the scale is folded into the factor of ln U1 when std^2 is a normal
+    # float32 with room to spare; otherwise (|std| < 1e-15 or > 1e15) R is scaled after the sqrt
+    fold = 1e-30 < std * std < 1e30
+    m2 = np.float32(-2.0 * std * std if fold else -2.0)
+    after = np.float32(std)
     for start in range(0, total, 2 * CHUNK_PAIRS):
         m = min(2 * CHUNK_PAIRS, total - start)
         k = (m + 1) // 2
@@ -96,6 +99,8 @@ def fill_normal(bits: np.random.BitGenerator, out: Array, std: float = 1.0) -> A
         np.log(r, out=r)
         r *= m2
         np.sqrt(r, out=r)
+        if not fold:
+            r *= after
         first = flat[start:start + k]
         np.cos(a, out=first)
         first *= r

@@ -97,3 +97,10 @@ def test_random_matrices_look_like_those_of_numpys_ziggurat() -> None:
     for j in range(3):
         a, b = [o[j] for o in ours], [z[j] for z in zig]
         assert stats.ks_2samp(a, b).pvalue > 1e-3, j
+
+
+@pytest.mark.parametrize("std", [1e-30, 1e-16, 1e16, 1e30])
+def test_extreme_scales_neither_underflow_nor_overflow(std: float) -> None:
+    # std^2 would underflow (or overflow) float32; the draws are still std times the unit draws
+    np.testing.assert_allclose(_draw(1000, std=std), std * _draw(1000).astype(np.float64),
+                               rtol=1e-6)
