@@ -121,6 +121,10 @@ def main() -> None:
                     help="W > 1: widthlimits' sweep on W worker processes, torch with W threads "
                          "(default: the number of cores); 1: both single-threaded")
     args = ap.parse_args()
+    if not Path(args.torch_python).exists():
+        print(f"SKIPPED: no PyTorch interpreter at {args.torch_python}.  Install it with\n"
+              f"    {INSTALL}\nor pass --torch-python.")
+        return
     with contextlib.ExitStack() as stack:
         pool = None
         if args.workers > 1:
@@ -133,10 +137,6 @@ def run(args: argparse.Namespace, pool: Any) -> None:
     None (in-process)."""
     widths = [int(w) for w in args.widths.split(",")]
     L, S, T = args.depth, args.seeds, args.steps
-    if not Path(args.torch_python).exists():
-        print(f"SKIPPED: no PyTorch interpreter at {args.torch_python}.  Install it with\n"
-              f"    {INSTALL}\nor pass --torch-python.")
-        return
     ver = subprocess.run([args.torch_python, "-c", "import torch; print(torch.__version__, "
                           "torch.get_num_threads())"], capture_output=True, text=True, check=True)
     blas = os.environ.get("OPENBLAS_NUM_THREADS", "default")
