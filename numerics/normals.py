@@ -23,12 +23,11 @@ entries are laid out in C order and cut into fixed chunks of ``2 * CHUNK_PAIRS``
 chunk of ``m`` entries takes ``k = ceil(m / 2)`` 64-bit words, the first ``k`` entries get
 :math:`R\\cos\\Theta` and the remaining ``m - k`` get :math:`R\\sin\\Theta` of the first pairs.
 
-Resolution (stated, not hidden):
-
-* float32: :math:`U_1 = \\mathrm{fl}_{32}(w_1) 2^{-32} + 2^{-33}` from a 32-bit word ``w1``
-  (so :math:`U_1 \\in [2^{-33}, 1]` and :math:`|Z| \\le \\sqrt{66 \\ln 2} \\approx 6.76`, a tail
-  of probability :math:`1.4 \\times 10^{-11}` cut off), :math:`\\Theta` on a grid of
-  :math:`2^{24}` angles;
+Resolution (stated, not hidden): in float32,
+:math:`U_1 = \\mathrm{fl}_{32}(w_1) 2^{-32} + 2^{-33}` from a 32-bit word ``w1`` (so
+:math:`U_1 \\in [2^{-33}, 1]` and :math:`|Z| \\le \\sqrt{66 \\ln 2} \\approx 6.76`, a tail of
+probability :math:`1.4 \\times 10^{-11}` cut off), and :math:`\\Theta` lies on a grid of
+:math:`2^{24}` angles.
 
 float64 (on request) uses numpy's own ziggurat on the same SFC64 stream
 (``Generator(bits).standard_normal``): numpy has no SIMD float64 ``sin``/``cos`` (about 9 ns
