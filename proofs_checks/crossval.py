@@ -270,10 +270,6 @@ def run_cases(pairs: Sequence[tuple[Parametrization, str]], *, widths: Sequence[
         done = {c["name"]: c for c in json.loads(path.read_text())
                 if c.get("settings") == settings}
     eta_for(2, constants)  # validates
-    for p, o in pairs:  # records written before first_blowup was stored
-        if p.name in done and "first_blowup" not in done[p.name]:
-            cl = classify(p, o)
-            done[p.name]["first_blowup"] = cl.violations[0].step if cl.violations else None
     todo = [(p, o, tuple(widths), seeds, steps, constants, dtype) for p, o in pairs
             if p.name not in done]
     if todo:
