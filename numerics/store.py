@@ -12,13 +12,14 @@ atomically renamed into place; only then is the row inserted in a SQLite transac
 mismatch (or a missing file) makes the run count as not finished, so it is recomputed.
 
 Runs are keyed by a SHA-256 hash of the config JSON, the width, the seeds and
-:data:`CODE_VERSION` (package version plus a hash of the simulator's source), so changing the
-simulator invalidates old results instead of silently reusing them.  The driver process is the
-only writer (the executors return results to it).
+:data:`CODE_VERSION` (package version plus a hash of the simulator's code, docstrings and
+comments left out), so changing the simulator invalidates old results instead of silently
+reusing them.  The driver process is the only writer (the executors return results to it).
 """
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
 import os
@@ -40,6 +41,20 @@ _SIM_MODULES = ("simulator", "config", "activations", "losses", "data", "linalg"
                 "numeric_parametrization", "normals")
 
 
+def code_fingerprint(source: str) -> str:
+    """Hash of what a module *does*: its syntax tree without docstrings (comments are not in the
+    tree), so editing documentation does not invalidate stored runs but any change of code does.
+    The tree's dump can differ between Python versions, which only makes the key stricter."""
+    tree = ast.parse(source)
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if (isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+                and body and isinstance(body[0], ast.Expr)
+                and isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str)):
+            node.body = body[1:] or [ast.Pass()]
+    return hashlib.sha256(ast.dump(tree).encode()).hexdigest()
+
+
 def _code_version() -> str:
     try:
         version = metadata.version("widthlimits")
@@ -48,11 +63,11 @@ def _code_version() -> str:
     h = hashlib.sha256()
     here = pathlib.Path(__file__).resolve().parent
     for name in _SIM_MODULES:
-        h.update((here / f"{name}.py").read_bytes())
+        h.update(code_fingerprint((here / f"{name}.py").read_text()).encode())
     return f"{version}+sim.{h.hexdigest()[:12]}"
 
 
-#: package version + hash of the simulator's source files
+#: package version + hash of the simulator's code (:func:`code_fingerprint` of its modules)
 CODE_VERSION: str = _code_version()
 
 _SCHEMA = """

@@ -167,3 +167,15 @@ def test_default_split_keeps_every_process_worker_busy_and_changes_no_number() -
     for n in (16, 32):
         np.testing.assert_array_equal(serial.measurements[(0, n)].values,
                                       split.measurements[(0, n)].values)
+
+
+def test_code_fingerprint_ignores_documentation_but_not_code() -> None:
+    from widthlimits.numerics.store import code_fingerprint
+
+    src = 'def f(x):\n    """Doubles."""\n    return 2 * x  # twice\n'
+    base = code_fingerprint(src)
+    assert code_fingerprint(src.replace("Doubles.", "Twice x.")) == base
+    assert code_fingerprint(src.replace("# twice", "# x + x")) == base
+    assert code_fingerprint('"""Module doc."""\n' + src) == base
+    assert code_fingerprint(src.replace("2 * x", "3 * x")) != base
+    assert code_fingerprint(src.replace('"""Doubles."""', 'print("Doubles.")')) != base
