@@ -191,7 +191,8 @@ class Measurements:
 
 # ---------------------------------------------------------------------------- helpers
 def _rms(a: Array) -> Array:
-    """Per-seed RMS over all but the leading axis, accumulated in float64.
+    """Per-seed RMS over all but the leading axis (sums of squares in float64 for float64
+    arrays and small ones, in float32 SIMD partial sums for larger float32 arrays).
 
     One reduction per seed: a batched ``einsum("si,si->s")`` sums in a different order than
     the same row alone, which would make a seed's numbers depend on how seeds are grouped."""
@@ -230,6 +231,11 @@ def minibatch_rows(config: SimulationConfig, t: int) -> Array:
     return order[(t * B + np.arange(B)) % N]
 
 
+def weight_shapes(config: SimulationConfig, width: int) -> list[tuple[int, int]]:
+    """Shapes of the weight matrices: ``(n, d_in)``, ``(n, n)`` (``L - 1`` times), ``(1, n)``."""
+    return [(width, config.data.d_in)] + [(width, width)] * (config.param.depth - 1) + [(1, width)]
+
+
 def init_weights(config: SimulationConfig, width: int, seeds: Sequence[int],
                  out: Sequence[Array] | None = None) -> list[Array]:
     """Initial effective weights :math:`W^l_0 = n^{-a_l} w^l_0`, stacked over seeds.
@@ -243,8 +249,7 @@ def init_weights(config: SimulationConfig, width: int, seeds: Sequence[int],
     """
     p, n, d = config.param, width, config.data.d_in
     dt = np.dtype(config.dtype)
-    L = p.depth
-    shapes = [(n, d)] + [(n, n)] * (L - 1) + [(1, n)]
+    shapes = weight_shapes(config, n)
     if out is None:
         Ws = [np.empty((len(seeds), *sh), dtype=dt) for sh in shapes]
     else:
@@ -413,7 +418,7 @@ class _Run:
         self.lowrank = uses_lowrank(config, n)
 
         S, pool = self.S, self.pool
-        shapes = [(n, config.data.d_in)] + [(n, n)] * (L - 1) + [(1, n)]
+        shapes = weight_shapes(config, n)
         self.W = init_weights(config, width, seeds,
                               out=[pool.get(("W", l), S, sh, dt) for l, sh in enumerate(shapes)])
         need_w0_dense = bool(self.q & {"dWx", "W0dx"})

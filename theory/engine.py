@@ -332,13 +332,6 @@ class _Engine:
             return {}
         return {k: self.ops.add(e, s) for k, e in v.items()}
 
-    def ip(self, u: Vec, v: Vec) -> Exponent:
-        """Exponent of the inner product u.v over n coordinates (LLN if correlated, else CLT)."""
-        o = self.ops
-        terms = [o.add(eu, ev, o.one if _correlated(lu, lv) else o.half)
-                 for lu, eu in u.items() for lv, ev in v.items()]
-        return o.mx(*terms)
-
     def w0_apply(self, i: int, v: Vec, transpose: bool) -> Vec:
         """W^l_0 v (or W^l_0^T v) for a hidden n x n layer: CLT, labels kept (Zdot)."""
         o = self.ops
@@ -368,7 +361,7 @@ class _Engine:
                 ie = o.zero
             elif src in ips:
                 ie = ips[src]
-            else:
+            else:  # inner product over n coordinates: LLN (+1) if correlated, else CLT (+1/2)
                 ie = ips[src] = o.mx(*[o.add(ev, o.one if _correlated(src, lv) else o.half)
                                        for lv, ev in v.items()]) if v else o.ninf
             e = o.add(be, ie)

@@ -216,7 +216,7 @@ def _lp_ineq(c: list[Fraction], A: list[list[Fraction]], b: list[Fraction]
     # the objective may still mention free variables (if they had no row): handled above
     if any(key[0] == "y" for key in obj[1]):  # substitute free rows
         obj = _substitute(obj, free_rows)
-    _run_simplex(rows, lambda: obj, pivot, phase2=True)
+    _run_simplex(rows, lambda: obj, pivot)
     # read off the solution: nonbasic = 0
     y = [Q0] * n
     for j in range(n):
@@ -243,7 +243,7 @@ def _substitute(expr: tuple, *tables: dict) -> tuple:
     return k2, {j: v for j, v in cf2.items() if v != 0}
 
 
-def _run_simplex(rows: dict, get_obj, pivot, phase2: bool = False) -> None:
+def _run_simplex(rows: dict, get_obj, pivot) -> None:
     while True:
         k, cf = get_obj()
         enter = min((j for j, v in cf.items() if v > 0), default=None)  # Bland: smallest index
