@@ -3,10 +3,12 @@
 A width exponent ``e`` stands for a quantity of size :math:`\\Theta(n^{e})`.  Exponents are exact:
 
 * :class:`fractions.Fraction` for numbers (``int``, ``Fraction`` and strings such as ``"1/2"``
-  are accepted; ``float`` is rejected because ``0.333`` is not ``1/3``);
+  are accepted; ``float`` is rejected because ``0.333`` is not ``1/3``); strings are read by a
+  grammar of this module's own (integer, ``p/q``, ``inf``), never evaluated;
 * ``INF`` / ``NEG_INF`` for "identically zero" quantities (zero initialization ``b = inf``, a frozen
   layer ``c = inf``, exactly zero signals ``e = -inf``);
-* :mod:`sympy` expressions for symbolic work; then ``max`` becomes :class:`sympy.Max`.
+* :mod:`sympy` expressions for symbolic work (passed as sympy objects from Python, never as
+  text); then ``max`` becomes :class:`sympy.Max`.
 
 The arithmetic used by the engine is max-plus ("tropical"): a product multiplies sizes, so its
 exponent is the sum; a sum of terms without cancellation has the exponent of the largest term.
@@ -67,13 +69,26 @@ def as_exponent(value: Any, *, name: str = "exponent") -> Exponent:
     raise TypeError(f"`{name}` must be an int, a fraction string or a sympy expression, got {value!r}")
 
 
+#: the whole grammar of exponent text: an optional sign, an integer, an optional ``/`` denominator.
+#: Nothing else is read (no names, no operators, no evaluation): user text never reaches sympy.
+_FRACTION = re.compile(r"^([+-]?)(\d+)(?:\s*/\s*(\d+))?$")
 _DECIMAL = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
-_INTEGER = re.compile(r"^[+-]?\d+$")
+#: digits allowed in a numerator or denominator: exponents are small rationals; a bound keeps
+#: every later exact computation (LPs, sympy) small and refuses ``10**10**10``-style input early
+MAX_DIGITS = 12
 
 
 def _parse_exponent_text(text: str, name: str) -> Exponent:
+    """Read ``int``, ``p/q``, ``inf`` / ``-inf`` (also ``oo``, ``infinity``); nothing else.
+
+    A grammar of its own, never ``sympify``/``eval``: exponent text may come from a command line
+    or a web form, and sympy's parser evaluates Python.
+
+    >>> _parse_exponent_text("-3/4", "c"), _parse_exponent_text("+2", "c")
+    (Fraction(-3, 4), Fraction(2, 1))
+    """
     low = text.lower()
-    if low in ("inf", "+inf", "oo", "infinity"):
+    if low in ("inf", "+inf", "oo", "+oo", "infinity", "+infinity"):
         return INF
     if low in ("-inf", "-oo", "-infinity"):
         return NEG_INF
@@ -81,19 +96,23 @@ def _parse_exponent_text(text: str, name: str) -> Exponent:
         raise ValueError(f"`{name}` is NaN ({text!r}); give an exact number such as 1/2")
     if not text:
         raise ValueError(f"`{name}` is empty")
-    if _DECIMAL.match(text) and not _INTEGER.match(text):
+    m = _FRACTION.match(text)
+    if m is None:
+        shown = text if len(text) <= 40 else text[:37] + "..."
+        if _DECIMAL.match(text):
+            raise ValueError(
+                f"`{name}` must be exact: {shown!r} looks like a decimal; write a fraction such as 1/3"
+            )
         raise ValueError(
-            f"`{name}` must be exact: {text!r} looks like a decimal; write a fraction such as 1/3"
+            f"`{name}`: cannot read {shown!r}; an exponent is an integer, a fraction p/q or inf"
         )
-    try:
-        return Fraction(text)
-    except (ValueError, ZeroDivisionError):
-        pass
-    try:
-        expr = sympy.sympify(text, rational=True)
-    except (sympy.SympifyError, SyntaxError, TypeError) as exc:
-        raise ValueError(f"`{name}`: cannot read {text!r} as an exact exponent") from exc
-    return as_exponent(expr, name=name)
+    sign, num, den = m.groups()
+    if len(num.lstrip("0")) > MAX_DIGITS or (den is not None and len(den.lstrip("0")) > MAX_DIGITS):
+        raise ValueError(f"`{name}`: {text[:20]!r}... has more than {MAX_DIGITS} digits")
+    if den is not None and int(den) == 0:
+        raise ValueError(f"`{name}`: {text!r} divides by zero")
+    value = Fraction(int(num), int(den) if den is not None else 1)
+    return -value if sign == "-" else value
 
 
 def is_neg_inf(e: Exponent) -> bool:
