@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from widthlimits.theory.derivation import derivation
-from widthlimits.theory.latex_compile import compile_pdf, tex_tool
+from widthlimits.theory.derivation.latex_compile import compile_pdf, tex_tool
 from widthlimits.theory.presets import preset
 
 JOBS = (

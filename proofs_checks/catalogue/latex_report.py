@@ -1,8 +1,8 @@
 """A check's report as a LaTeX document (and PDF when TeX is installed).
 
 Free text (names, notes, assumptions, explanations) is escaped with
-:func:`widthlimits.theory.render_latex.escape_tex`; the statement is the catalogue's own LaTeX.
-Compilation runs with shell escape off (:func:`widthlimits.theory.latex_compile.compile_pdf`).
+:func:`widthlimits.theory.derivation.render_latex.escape_tex`; the statement is the catalogue's own LaTeX.
+Compilation runs with shell escape off (:func:`widthlimits.theory.derivation.latex_compile.compile_pdf`).
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from widthlimits.proofs_checks.catalogue.base import CheckResult
-from widthlimits.theory.latex_compile import compile_pdf, tex_tool
-from widthlimits.theory.render_latex import escape_tex as esc
+from widthlimits.theory.derivation.latex_compile import compile_pdf, tex_tool
+from widthlimits.theory.derivation.render_latex import escape_tex as esc
 
 
 def _num(x: float | None) -> str:

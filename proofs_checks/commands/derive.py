@@ -2,7 +2,7 @@
 
 Thin shell over :func:`widthlimits.theory.derivation.derivation` and
 :func:`widthlimits.theory.derivation.symbolic_derivation`; PDF through
-:func:`widthlimits.theory.latex_compile.compile_pdf` (shell escape off).
+:func:`widthlimits.theory.derivation.latex_compile.compile_pdf` (shell escape off).
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
         d = derivation(param, args.optimizer, args.activation, loss=args.loss or "mse",
                        steps=args.steps, title=args.title)
     if args.pdf:
-        from widthlimits.theory.latex_compile import compile_pdf
+        from widthlimits.theory.derivation.latex_compile import compile_pdf
 
         if args.format != "tex":
             raise ValueError(f"--pdf compiles the full document; drop --format {args.format}")

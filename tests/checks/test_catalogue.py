@@ -7,7 +7,7 @@ import pytest
 from widthlimits.proofs_checks.catalogue.base import Evidence, Verdict, decide
 from widthlimits.proofs_checks.catalogue.registry import catalogue
 from widthlimits.proofs_checks.cli import main
-from widthlimits.theory.latex_compile import tex_tool
+from widthlimits.theory.derivation.latex_compile import tex_tool
 
 
 def ev(m, lo, hi, window=(-0.1, 0.1), decisive=True):

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from widthlimits.theory.derivation import derivation, symbolic_derivation
-from widthlimits.theory.latex_compile import compile_many, compile_pdf, tex_tool
+from widthlimits.theory.derivation.latex_compile import compile_many, compile_pdf, tex_tool
 from widthlimits.theory.presets import NAMED_POINTS, preset
 
 pytestmark = pytest.mark.skipif(tex_tool() is None,

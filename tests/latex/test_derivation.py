@@ -18,12 +18,12 @@ from widthlimits.proofs_checks.cli import main
 from widthlimits.theory.classify import classify
 from widthlimits.theory.closed_forms import closed_form
 from widthlimits.theory.derivation import derivation, symbolic_derivation
+from widthlimits.theory.derivation.render_latex import escape_tex, what_tex
 from widthlimits.theory.derivation_symbolic import normal_form, simplify_exponent
 from widthlimits.theory.engine import derive
 from widthlimits.theory.exponents import NEG_INF
 from widthlimits.theory.parametrization import Parametrization
 from widthlimits.theory.presets import NAMED_POINTS, preset
-from widthlimits.theory.render_latex import escape_tex, what_tex
 
 CASES = [(name, opt, L) for name in NAMED_POINTS for opt in ("sgd", "adam") for L in (1, 2, 3)
          if not (name == "golikov-sym-default" and opt == "adam")]

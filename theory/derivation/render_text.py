@@ -1,4 +1,4 @@
-"""Plain-text and Markdown rendering of a :class:`~widthlimits.theory.derivation.Derivation`.
+"""Plain-text and Markdown rendering of a :class:`~widthlimits.theory.derivation.model.Derivation`.
 
 Plain text uses the engine's own notation (``h^2_1``, ``dx^1_1``, exponents as ``1/2`` and
 ``-inf``); every derivation line has the machine-readable form
@@ -15,8 +15,7 @@ from typing import TYPE_CHECKING
 
 import sympy
 
-from widthlimits.theory.exponents import Exponent, fmt, is_neg_inf, is_symbolic
-from widthlimits.theory.render_latex import (
+from widthlimits.theory.derivation.render_latex import (
     REFERENCES,
     _opt_coeff,
     _shown,
@@ -25,9 +24,10 @@ from widthlimits.theory.render_latex import (
     size_tex,
     what_tex,
 )
+from widthlimits.theory.exponents import Exponent, fmt, is_neg_inf, is_symbolic
 
 if TYPE_CHECKING:
-    from widthlimits.theory.derivation import Condition, Derivation, Line
+    from widthlimits.theory.derivation.model import Condition, Derivation, Line
 
 
 def _clean(s: str) -> str:
@@ -84,7 +84,7 @@ def _cond_text(c: Condition) -> str:
 
 
 def _steps_text(d: Derivation, md: bool) -> list[str]:
-    from widthlimits.theory.derivation import PHASES
+    from widthlimits.theory.derivation.model import PHASES
 
     out: list[str] = []
     if d.stationary_from is not None:
@@ -212,7 +212,7 @@ def _conclusion_lines(d: Derivation, md: bool) -> list[str]:
 
 def _rel(r: sympy.Rel, md: bool) -> str:
     if md:
-        from widthlimits.theory.render_latex import _rel_tex
+        from widthlimits.theory.derivation.render_latex import _rel_tex
 
         return f"${_rel_tex(r)}$"
     op = "<=" if isinstance(r, sympy.Le) else ">="

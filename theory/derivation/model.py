@@ -21,8 +21,8 @@ With sympy symbols for the exponents (:func:`symbolic_derivation`) the condition
 inequalities in the symbols, brought to a simplified normal form by
 :mod:`widthlimits.theory.derivation_symbolic`.
 
-Nothing here writes text: the renderers :mod:`widthlimits.theory.render_latex` and
-:mod:`widthlimits.theory.render_text` print the same data as LaTeX, Markdown or plain text.
+Nothing here writes text: the renderers :mod:`widthlimits.theory.derivation.render_latex` and
+:mod:`widthlimits.theory.derivation.render_text` print the same data as LaTeX, Markdown or plain text.
 
 References
 ----------
@@ -257,23 +257,23 @@ class Derivation:
     # -------------------------------------------------------------- rendering
     def to_latex(self) -> str:
         """A complete LaTeX document (article, amsmath); compiles with texlive-latex-base."""
-        from widthlimits.theory.render_latex import render_document
+        from widthlimits.theory.derivation.render_latex import render_document
 
         return render_document(self)
 
     def snippet(self) -> str:
         """The body without preamble, to paste into a paper (needs amsmath)."""
-        from widthlimits.theory.render_latex import render_snippet
+        from widthlimits.theory.derivation.render_latex import render_snippet
 
         return render_snippet(self)
 
     def to_markdown(self) -> str:
-        from widthlimits.theory.render_text import render_markdown
+        from widthlimits.theory.derivation.render_text import render_markdown
 
         return render_markdown(self)
 
     def to_text(self) -> str:
-        from widthlimits.theory.render_text import render_text
+        from widthlimits.theory.derivation.render_text import render_text
 
         return render_text(self)
 
@@ -290,7 +290,7 @@ class Derivation:
 
     def _repr_latex_(self) -> str:
         """Notebook display: the conclusion and the exponent table in math mode."""
-        from widthlimits.theory.render_latex import render_repr_latex
+        from widthlimits.theory.derivation.render_latex import render_repr_latex
 
         return render_repr_latex(self)
 

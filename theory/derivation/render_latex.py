@@ -1,4 +1,4 @@
-"""LaTeX rendering of a :class:`~widthlimits.theory.derivation.Derivation`.
+"""LaTeX rendering of a :class:`~widthlimits.theory.derivation.model.Derivation`.
 
 The document needs only what Debian's ``texlive-latex-base`` ships (article, amsmath, amssymb,
 array); it is compiled with shell escape off.  Every user-supplied string (title, preset name,
@@ -21,7 +21,7 @@ import sympy
 from widthlimits.theory.exponents import Exponent, is_neg_inf, is_pos_inf, is_symbolic
 
 if TYPE_CHECKING:
-    from widthlimits.theory.derivation import Condition, Derivation, Input, Line
+    from widthlimits.theory.derivation.model import Condition, Derivation, Input, Line
 
 REFERENCES = (
     ("yanghu2021", "G. Yang and E. J. Hu. Tensor Programs IV: Feature learning in infinite-width "
@@ -227,7 +227,7 @@ def what_tex(what: str) -> str:
 
 # ------------------------------------------------------------------------------ lines
 def _rule_label(rule: str) -> str:
-    from widthlimits.theory.derivation import RULE_NAMES
+    from widthlimits.theory.derivation.model import RULE_NAMES
 
     return RULE_NAMES.get(rule, rule)
 
@@ -419,7 +419,7 @@ def _zero_line(lines: tuple[Line, ...]) -> list[str]:
 
 
 def _steps(d: Derivation) -> list[str]:
-    from widthlimits.theory.derivation import PHASES
+    from widthlimits.theory.derivation.model import PHASES
 
     out = [r"\section{Derivation}"]
     if d.symbolic is None and d.stationary_from is not None:

@@ -1,0 +1,30 @@
+"""Derivations: the engine's power-counting argument as data (:mod:`.model`) and its renderers
+(:mod:`.render_latex`, :mod:`.render_text`, :mod:`.latex_compile` for PDF).
+
+The model's public names are re-exported here, so ``from widthlimits.theory.derivation import
+derivation`` is the import a user writes.
+"""
+
+from widthlimits.theory.derivation.model import (
+    Condition,
+    DegenerateLayer,
+    Derivation,
+    Line,
+    StepBlock,
+    SymbolicConditions,
+    derivation,
+    symbolic_derivation,
+    symbolic_parametrization,
+)
+
+__all__ = [
+    "Condition",
+    "DegenerateLayer",
+    "Derivation",
+    "Line",
+    "StepBlock",
+    "SymbolicConditions",
+    "derivation",
+    "symbolic_derivation",
+    "symbolic_parametrization",
+]
