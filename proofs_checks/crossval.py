@@ -228,7 +228,7 @@ def cross_validate(n: int = 100, *, widths: Sequence[int] = (128, 256, 512, 1024
                      jobs=jobs, constants=constants, outdir=outdir)
 
 
-def named_coordchecks(presets: Sequence[str] = ("mup", "ntp", "sp", "sp:1/2", "up:1/4"),
+def named_coordchecks(presets: Sequence[str] = ("mup", "ntp", "sp:1", "sp:1/2", "up:1/4"),
                       optimizers: Sequence[str] = ("sgd", "adam"), depth: int = 3, *,
                       widths: Sequence[int] = (256, 512, 1024, 2048, 4096), seeds: int = 6,
                       steps: int = 2, constants: str = "input/d", jobs: int = 1,

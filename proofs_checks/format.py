@@ -20,7 +20,8 @@ def classification_table(c: Classification) -> str:
     e = c.engine
     p = e.parametrization
     L = e.depth
-    out = [f"{p.name or 'parametrization'}: depth L={L}, optimizer {e.optimizer.name}, "
+    out = [c.headline, "",
+           f"{p.name or 'parametrization'}: depth L={L}, optimizer {e.optimizer.name}, "
            f"activation {e.activation.name}, loss {e.loss}"]
     rows = []
     T = e.steps
@@ -40,8 +41,14 @@ def classification_table(c: Classification) -> str:
     out.append(f"regime: {c.regime}")
     out.append(f"stable: {c.stable}   stable at init: {c.stable_at_init}   "
                f"degenerate at init: {c.degenerate_at_init}   nontrivial: {c.nontrivial}")
-    out.append(f"feature learning layers: {list(c.feature_learning_layers)}   "
-               f"maximal update layers: {list(c.maximal_update_layers)}   r = {fmt(c.r)}")
+    if c.stable:
+        out.append(f"feature learning layers: {list(c.feature_learning_layers)}   "
+                   f"maximal update layers: {list(c.maximal_update_layers)}   r = {fmt(c.r)}")
+    else:
+        v = c.first_blow_up
+        out.append(f"blows up first: {v}" if v is not None else "blows up")
+        out.append("feature learning / maximal update layers: none (unstable: there is no limit); "
+                   f"r = {fmt(c.r)} by its formula")
     if c.discrete_time is not None:
         dt = ("discrete-time limit (f_{t+1} - f_t = Theta(1))" if c.discrete_time else
               f"per-step change n^{fmt(c.step_change_exponent)}: continuous-time limit after "
@@ -60,4 +67,6 @@ def classification_table(c: Classification) -> str:
     if cf is not None and cf.applies:
         agree = "agrees" if cf.regime == c.regime else "DISAGREES"
         out.append(f"closed form ({cf.theorem}): {cf.regime}, r = {fmt(cf.r)} -- {agree} with the engine")
+    elif cf is not None:
+        out.append(f"closed form ({cf.theorem}): does not apply -- {cf.reason}")
     return "\n".join(out)

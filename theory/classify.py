@@ -10,16 +10,29 @@ all steps it computed (which, when ``stationary_from`` is set, covers every late
 * **trivial**: stable and :math:`f_t - f_0 \\to 0` at every step;
 * **feature learning in layer l**: :math:`x^l_t - x^l_0 = \\Theta(1)` at some step;
 * **maximal update of layer l**: :math:`(W^l_t - W^l_0)x^{l-1}_t = \\Theta(1)` (TP4 Prop. 5.3/5.5);
-* **regime**: ``unstable``, ``trivial``, ``feature_learning`` (nontrivial with feature learning),
-  otherwise ``kernel`` (SGD-type; TP4 Thm 3.8) or ``operator`` (entrywise; TP IVb Thm 2.8.19);
+* **regime** (:class:`~widthlimits.theory.regime.Regime`): ``unstable``, ``trivial``,
+  ``feature_learning`` (nontrivial with feature learning), otherwise ``kernel`` (SGD-type; TP4
+  Thm 3.8) or ``operator`` (entrywise; TP IVb Thm 2.8.19);
 * :math:`r` with :math:`x^L_t - x^L_0 = \\Theta(n^{-r})` (TP4 Def. 3.2);
 * **discrete time**: the per-step output change :math:`f_{t+1} - f_t = \\Theta(n^{e})` in the
-  stationary regime; e = 0 is a discrete-time limit, e < 0 needs :math:`t = n^{-e}\\tau` steps.
+  stationary regime; e = 0 is a discrete-time limit, e < 0 needs :math:`t = n^{-e}\\tau` steps;
+* **degenerate layer** l: :math:`h^l_0 = \\Theta(n^{e_0})`, e_0 < 0, lifted at the first step with
+  :math:`h^l_t = \\Theta(1)` (Golikov 2020, arXiv:2003.05884, Sec. 4: mean-field i.i.d.
+  initialization at depth >= 2); a network whose degenerate layers are never lifted and whose
+  output never moves *fails to move* at step 0.
+
+Feature-learning and maximal-update layers are properties of a limit: an unstable
+parametrization has none, and its :class:`Classification` lists none (its exponents are still in
+``engine``); its headline names what blows up first.
+
+This module holds the one verdict type of the project: every verb (classify, derive, query, cover,
+max-lr, why-not) reports a :class:`Classification`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any
 
 from widthlimits.theory.activations import Activation
@@ -28,8 +41,10 @@ from widthlimits.theory.engine import EngineResult, derive
 from widthlimits.theory.exponents import Exponent, fmt, is_neg_inf
 from widthlimits.theory.optimizers import Optimizer
 from widthlimits.theory.parametrization import Parametrization
+from widthlimits.theory.regime import REGIMES, Regime
 
-REGIMES = ("unstable", "trivial", "kernel", "operator", "feature_learning")
+__all__ = ["REGIMES", "Classification", "DegenerateLayer", "Regime", "Violation", "classify",
+           "classify_result", "display_name", "headline"]
 
 _MEANING = {
     "h": "pre-activation blows up",
@@ -52,7 +67,7 @@ class Violation:
 
     def __str__(self) -> str:
         where = f"{self.quantity}" + (f"^{self.layer}" if self.layer is not None else "")
-        return (f"{where}_{self.step} = Theta(n^{fmt(self.exponent)}): violates "
+        return (f"{where}_{self.step} = Theta(n^{{{fmt(self.exponent)}}}): violates "
                 f"{self.condition} ({self.meaning})")
 
     def as_dict(self) -> dict[str, Any]:
@@ -61,11 +76,39 @@ class Violation:
                 "meaning": self.meaning, "text": str(self)}
 
 
+@dataclass(frozen=True, slots=True)
+class DegenerateLayer:
+    """A layer whose pre-activation vanishes at init, :math:`h^l_0=\\Theta(n^{e_0})`, e_0 < 0.
+
+    ``lifted_at`` is the first step t with :math:`h^l_t=\\Theta(1)` (None: never, within the
+    computed steps, which cover all steps when the exponents are stationary).
+    ``update_exponent`` is the entry size of the step-0 update of the layer and
+    ``action_exponent`` the size of :math:`(W^l_1-W^l_0)x^{l-1}_1` it produces.
+    """
+
+    layer: int
+    init_exponent: Exponent
+    lifted_at: int | None
+    final_exponent: Exponent
+    update_exponent: Exponent
+    action_exponent: Exponent
+
+
 @dataclass(frozen=True)
 class Classification:
-    """Result of :func:`classify`.  ``to_json()`` gives the stable CLI schema."""
+    """The verdict on one parametrization, optimizer and activation: result of :func:`classify`,
+    the conclusion of a :class:`~widthlimits.theory.derivation.Derivation`, and what every
+    set-valued verb checks its witnesses with.
 
-    regime: str
+    ``regime`` is a :class:`~widthlimits.theory.regime.Regime` (a ``str``: it compares equal to
+    ``"kernel"`` etc.).  When unstable, ``feature_learning_layers`` and ``maximal_update_layers``
+    are empty (there is no limit whose features could move) and ``first_blow_up`` names what blows
+    up first.  ``to_json()`` gives the stable CLI schema ``widthlimits.classify/1`` (keys listed
+    there; ``headline`` and ``first_blow_up`` were added without removing any).  In a notebook
+    the object displays as an HTML table (``_repr_html_``) or as LaTeX (``_repr_latex_``).
+    """
+
+    regime: Regime
     stable: bool
     stable_at_init: bool
     degenerate_at_init: bool
@@ -83,10 +126,33 @@ class Classification:
     notes: tuple[str, ...]
     engine: EngineResult = field(repr=False)
     closed_form: ClosedFormResult | None = field(repr=False, default=None)
+    degenerate: tuple[DegenerateLayer, ...] = ()
+    fails_to_move_at: int | None = None
 
     @property
     def parametrization(self) -> Parametrization:
         return self.engine.parametrization
+
+    @property
+    def first_blow_up(self) -> Violation | None:
+        """The first violation in time (init, then step 1, 2, ...; layers in order), or None."""
+        return self.violations[0] if self.violations else None
+
+    @property
+    def headline(self) -> str:
+        """One line in words, e.g. ``muP, depth 3, Adam: feature learning in every layer,
+        discrete-time limit``."""
+        return headline(self)
+
+    def _repr_html_(self) -> str:
+        from widthlimits.theory.display import classification_html
+
+        return classification_html(self)
+
+    def _repr_latex_(self) -> str:
+        from widthlimits.theory.display import classification_latex
+
+        return classification_latex(self)
 
     def to_json(self) -> dict[str, Any]:
         e = self.engine
@@ -97,7 +163,8 @@ class Classification:
             "optimizer": e.optimizer.name,
             "activation": e.activation.name,
             "loss": e.loss,
-            "regime": self.regime,
+            "headline": self.headline,
+            "regime": str(self.regime),
             "stable": self.stable,
             "stable_at_init": self.stable_at_init,
             "degenerate_at_init": self.degenerate_at_init,
@@ -111,6 +178,7 @@ class Classification:
             "time_rescaling": fmt(self.time_rescaling),
             "first_nontrivial_step": self.first_nontrivial_step,
             "violations": [v.as_dict() for v in self.violations],
+            "first_blow_up": self.first_blow_up.as_dict() if self.first_blow_up else None,
             "binding": list(self.binding),
             "notes": list(self.notes),
             "steps": e.steps,
@@ -120,7 +188,7 @@ class Classification:
         cf = self.closed_form
         if cf is not None and cf.applies:
             out["closed_form"] = {
-                "theorem": cf.theorem, "regime": cf.regime, "stable": cf.stable,
+                "theorem": cf.theorem, "regime": str(cf.regime), "stable": cf.stable,
                 "nontrivial": cf.nontrivial, "r": fmt(cf.r),
                 "conditions": [{"condition": n, "lhs": fmt(lhs), "relation": rel,
                                 "rhs": fmt(rhs), "holds": h} for n, lhs, rel, rhs, h in cf.conditions],
@@ -141,7 +209,8 @@ def classify_result(res: EngineResult) -> Classification:
     """Classify an :class:`EngineResult` (numeric exponents)."""
     if res.parametrization.is_symbolic():
         raise ValueError("classification needs numeric exponents; for symbolic exponents use "
-                         "widthlimits.theory.conditions")
+                         "widthlimits.theory.derivation.symbolic_derivation (or derivation(), "
+                         "which gives the conditions in the symbols)")
     L = res.depth
     ex = res.exponents
     T = res.steps
@@ -174,8 +243,11 @@ def classify_result(res: EngineResult) -> Classification:
     df = [ex[("df", None, t)] for t in range(T + 1)]
     first_nt = next((t for t in range(1, T + 1) if _zero(df[t])), None)
     nontrivial = stable and first_nt is not None
-    fl = tuple(l for l in range(1, L + 1) if any(_zero(ex[("dx", l, t)]) for t in range(1, T + 1)))
-    mu = tuple(l for l in range(1, L + 2) if any(_zero(ex[("dWx", l, t)]) for t in range(1, T + 1)))
+    # properties of a limit: an unstable parametrization has none (its exponents stay in `engine`)
+    fl = tuple(l for l in range(1, L + 1)
+               if stable and any(_zero(ex[("dx", l, t)]) for t in range(1, T + 1)))
+    mu = tuple(l for l in range(1, L + 2)
+               if stable and any(_zero(ex[("dWx", l, t)]) for t in range(1, T + 1)))
     dxL = [ex[("dx", L, t)] for t in range(1, T + 1)]
     r: Exponent | None = None
     if dxL and not is_neg_inf(max(dxL)):
@@ -187,13 +259,13 @@ def classify_result(res: EngineResult) -> Classification:
         discrete = step_e == 0
         resc = -step_e if step_e < 0 else None
     if not stable:
-        regime = "unstable"
+        regime = Regime.UNSTABLE
     elif not nontrivial:
-        regime = "trivial"
+        regime = Regime.TRIVIAL
     elif fl:
-        regime = "feature_learning"
+        regime = Regime.FEATURE_LEARNING
     else:
-        regime = "operator" if res.optimizer.entrywise else "kernel"
+        regime = Regime.OPERATOR if res.optimizer.entrywise else Regime.KERNEL
     binding: list[str] = []
     if stable:
         if _zero(ex[("dWx", L + 1, T)]):
@@ -212,10 +284,17 @@ def classify_result(res: EngineResult) -> Classification:
         notes.append(f"exponents not stationary after {T} steps; verdict holds for steps 0..{T}")
     if degenerate:
         notes.append(f"degenerate at init: h^l_0 -> 0 for layers {list(degenerate)}")
+    if not stable:
+        notes.append("unstable: no limit, so no feature-learning or maximal-update layers are "
+                     "listed; the exponents of every layer and step are in the table")
     if nontrivial and first_nt is not None and first_nt > 1:
         notes.append(f"f_t - f_0 becomes Theta(1) only at step {first_nt} "
                      "(each step lifts degenerate layers)")
     cf = closed_form(res.parametrization, res.optimizer)
+    deg = _degenerate(res, degenerate)
+    fails = None
+    if deg and not nontrivial and any(g.lifted_at is None for g in deg):
+        fails = 0  # the step-0 update is too small to lift the degenerate layers
     return Classification(
         regime=regime, stable=stable, stable_at_init=stable_at_init,
         degenerate_at_init=bool(degenerate), degenerate_layers=degenerate,
@@ -223,8 +302,18 @@ def classify_result(res: EngineResult) -> Classification:
         step_change_exponent=step_e, discrete_time=discrete if stable else None,
         time_rescaling=resc if stable else None, first_nontrivial_step=first_nt,
         violations=tuple(violations), binding=tuple(binding), notes=tuple(notes), engine=res,
-        closed_form=cf,
+        closed_form=cf, degenerate=deg, fails_to_move_at=fails,
     )
+
+
+def _degenerate(res: EngineResult, layers: tuple[int, ...]) -> tuple[DegenerateLayer, ...]:
+    out = []
+    for l in layers:
+        ser = res.series("h", l)
+        lifted = next((t for t, e in enumerate(ser) if not is_neg_inf(e) and e >= 0), None)
+        act = res.exponents.get(("dWx", l, 1), res.exponents[("dWx", l, 0)])
+        out.append(DegenerateLayer(l, ser[0], lifted, ser[-1], res.exponents[("dW", l, 0)], act))
+    return tuple(out)
 
 
 def classify(
@@ -240,11 +329,95 @@ def classify(
     Examples
     --------
     >>> from widthlimits.theory import preset
-    >>> classify(preset("mup", 3, "sgd")).regime
-    'feature_learning'
-    >>> classify(preset("ntp", 3, "sgd")).regime
+    >>> c = classify(preset("mup", 3, "sgd"))
+    >>> c.regime == "feature_learning", c.regime is Regime.FEATURE_LEARNING
+    (True, True)
+    >>> c.headline
+    'muP, depth 3, SGD: feature learning in every layer, discrete-time limit'
+    >>> str(classify(preset("ntp", 3, "sgd")).regime)
     'kernel'
     """
     return classify_result(
         derive(parametrization, optimizer, activation, loss=loss, steps=steps, trace=False)
     )
+
+
+# ------------------------------------------------------------------------------ words
+#: how the headline names the presets (other names are printed as given)
+_DISPLAY_NAMES = {"sp": "SP", "ntp": "NTP", "mup": "muP", "mfp": "MFP"}
+_OPTIMIZER_NAMES = {"sgd": "SGD", "momentum": "SGD with momentum", "adam": "Adam",
+                    "rmsprop": "RMSProp", "signsgd": "signSGD"}
+_QUANTITY_WORDS = {"h": "the pre-activation", "x": "the activation", "f": "the output",
+                   "df_step": "the per-step output change"}
+
+
+def display_name(name: str | None) -> str:
+    """A preset's name as a reader knows it: ``sp`` is "SP (constant learning rate)",
+    ``sp:1`` "SP (learning rate ~ n^{-1})", ``mup`` "muP"; other names as given."""
+    if not name:
+        return "custom parametrization"
+    key, _, arg = name.partition(":")
+    if key == "sp":
+        if not arg:
+            return "SP (constant learning rate)"
+        try:
+            rate = fmt(-Fraction(arg))
+        except (ValueError, ZeroDivisionError):
+            rate = f"-({arg})"
+        return "SP (constant learning rate)" if rate == "0" else f"SP (learning rate ~ n^{{{rate}}})"
+    return _DISPLAY_NAMES.get(key, key) + (f":{arg}" if arg else "")
+
+
+def _layers_words(layers: tuple[int, ...], depth: int) -> str:
+    if layers == tuple(range(1, depth + 1)):
+        return "every layer" if depth > 1 else "its hidden layer"
+    if len(layers) == 1:
+        return f"layer {layers[0]}"
+    if layers == tuple(range(layers[0], layers[-1] + 1)):
+        return f"layers {layers[0]}-{layers[-1]}"
+    return "layers " + ", ".join(map(str, layers))
+
+
+def _time_words(c: Classification) -> str:
+    if c.discrete_time:
+        return "discrete-time limit"
+    if c.time_rescaling is not None:
+        return f"continuous-time limit after t = n^{{{fmt(c.time_rescaling)}}} tau steps"
+    return ""
+
+
+def headline(c: Classification) -> str:
+    """The verdict in one line of words: who, then what happens.
+
+    Unstable: what blows up first (quantity, layer, step, exponent).  Trivial: that the output
+    does not move (and why, for a degenerate network).  Otherwise the regime, where features
+    learn, and the time scale of the limit.
+    """
+    e = c.engine
+    p = e.parametrization
+    shown = display_name(p.name)
+    who = f"{shown}, depth {e.depth}, {_OPTIMIZER_NAMES.get(e.optimizer.name, e.optimizer.name)}"
+    v = c.first_blow_up
+    if c.regime is Regime.UNSTABLE and v is not None:
+        where = f"{v.quantity}" + (f"^{v.layer}" if v.layer is not None else "") + f"_{v.step}"
+        layer = f" of layer {v.layer}" if v.layer is not None else ""
+        when = "at init" if v.step == 0 else f"at step {v.step}"
+        what = (f"unstable: {_QUANTITY_WORDS.get(v.quantity, v.quantity)}{layer} blows up first, "
+                f"{when} ({where} = Theta(n^{{{fmt(v.exponent)}}}))")
+    elif c.regime is Regime.TRIVIAL:
+        what = "trivial limit: the output does not move (f_t - f_0 -> 0 at every step)"
+        if c.fails_to_move_at is not None:
+            stuck = [g.layer for g in c.degenerate if g.lifted_at is None]
+            what += f"; degenerate layers {stuck} are never lifted"
+    else:
+        parts = []
+        if c.regime is Regime.FEATURE_LEARNING:
+            parts.append("feature learning in " + _layers_words(c.feature_learning_layers, e.depth))
+        else:
+            parts.append(f"{c.regime.words}, r = {fmt(c.r)}")
+        if c.first_nontrivial_step is not None and c.first_nontrivial_step > 1:
+            parts.append(f"the output moves from step {c.first_nontrivial_step}")
+        if t := _time_words(c):
+            parts.append(t)
+        what = ", ".join(parts)
+    return f"{who}: {what}"

@@ -2,7 +2,7 @@
 engine, used to cross-check it.
 
 TP4 (Yang & Hu 2021), SGD, with per-layer learning rates (the "[derived]" extension consistent with
-TP IVb Remark 2.8.6; background tensor_programs.md Sec. 1.4):
+TP IVb Remark 2.8.6; TP4 Prop. 5.3 with c -> c_l):
 
 .. math::
     r_l = \\min(a_{L+1}+b_{L+1},\\ 2a_{L+1}+c_{L+1}) + c_l - 1 + 2a_l + \\mathbb I(l=1),
@@ -20,6 +20,23 @@ TP IVb (Yang & Littwin 2023), entrywise optimizers with :math:`\\epsilon` neglig
 :math:`r_l \\ge 0` for all :math:`l \\le L+1` and :math:`a_{L+1}+b_{L+1}+r \\ge 1`; nontrivial
 (Thm 2.8.15) iff :math:`r_{L+1} = 0` or :math:`a_{L+1}+b_{L+1}+r = 1`; feature learning iff r = 0,
 operator regime iff r > 0 (Thm 2.8.19).
+
+TP IVb's conditions are those of the :math:`\\epsilon \\to 0` limit, where :math:`Q` is scale
+invariant.  With a gradient prefactor :math:`n^{d_l}` and :math:`\\epsilon = \\Theta(1)` (the
+abcd form, Def. 2.2.1; equivalently :math:`\\epsilon` scaled as :math:`n^{-d_l}`, Remark 2.2.6)
+that limit holds iff the input of every :math:`Q` is :math:`\\Omega(1)`.  At a stable
+initialization the gradient of :math:`w^l` has entries :math:`n^{-a_l-a_{L+1}-b_{L+1}}`
+(:math:`l \\le L`; the backward signal is :math:`n^{-(a_{L+1}+b_{L+1})}` in every hidden layer)
+and :math:`n^{-a_{L+1}}` (readout), so the condition is
+
+.. math::
+    d_l \\ge a_l + a_{L+1} + b_{L+1}\\ (l \\le L), \\qquad d_{L+1} \\ge a_{L+1},
+
+TP IVb's faithfulness at init (Lemma 2.8.11) with equality relaxed to an inequality (a larger
+input saturates :math:`Q`, which is then scale invariant).  Without cancellations gradients never
+shrink during training (the initial terms persist), so the condition at init holds at every step.
+Below it some :math:`Q` acts linearly (:math:`\\epsilon` dominates) and the closed form does not
+apply: :func:`closed_form` says so rather than give a verdict.
 """
 
 from __future__ import annotations
@@ -30,6 +47,7 @@ from fractions import Fraction
 from widthlimits.theory.exponents import Exponent, is_pos_inf
 from widthlimits.theory.optimizers import Optimizer, get_optimizer
 from widthlimits.theory.parametrization import Parametrization
+from widthlimits.theory.regime import Regime
 
 HALF = Fraction(1, 2)
 
@@ -37,7 +55,8 @@ HALF = Fraction(1, 2)
 @dataclass(frozen=True)
 class ClosedFormResult:
     """Verdict of the closed-form theorem; ``conditions`` lists ``(name, lhs, relation, rhs,
-    holds)`` for every inequality of the theorem."""
+    holds)`` for every inequality of the theorem.  When the theorem does not apply,
+    ``applies`` is False, ``reason`` says why and ``regime`` is None."""
 
     theorem: str
     applies: bool
@@ -47,11 +66,11 @@ class ClosedFormResult:
     stable_at_init: bool
     stable: bool
     nontrivial: bool
-    regime: str
+    regime: Regime | None
     conditions: tuple[tuple[str, Exponent, str, Exponent, bool], ...]
 
 
-def _applies(p: Parametrization) -> tuple[bool, str]:
+def applies(p: Parametrization, optimizer: str | Optimizer = "sgd") -> tuple[bool, str]:
     """The theorems assume Theta(1) pre-activations at init; a degenerate initialization
     (some :math:`h^l_0 \\to 0`, i.e. :math:`a_1 + b_1 > 0` or :math:`a_l + b_l > 1/2`) is
     outside them (TP4 would call it unstable by definition; the engine treats it as data)."""
@@ -62,6 +81,18 @@ def _applies(p: Parametrization) -> tuple[bool, str]:
     if p.a[0] + p.b[0] > 0 or any(a + b > HALF for a, b in zip(p.a[1:-1], p.b[1:-1], strict=True)):
         return False, ("degenerate initialization (vanishing pre-activations) is outside TP4/TP IVb, "
                        "whose stability requires Theta(1) pre-activations")
+    opt = get_optimizer(optimizer)
+    if opt.entrywise and p.d is not None:
+        L = p.depth
+        ab = p.a[L] + p.b[L]
+        need = [p.a[l] + ab for l in range(L)] + [p.a[L]]
+        small = [l + 1 for l in range(L + 1) if p.d[l] < need[l]]
+        if small:
+            return False, (
+                f"epsilon is not negligible: d_l < a_l + a_{{L+1}} + b_{{L+1}} (readout: d < a) "
+                f"for layers {small}, so {opt.name} acts linearly on their small gradients; "
+                "TP IVb's closed form holds in the scale-invariant limit (Q's input Omega(1), "
+                "Lemma 2.8.11)")
     return True, ""
 
 
@@ -73,11 +104,11 @@ def closed_form(p: Parametrization, optimizer: str | Optimizer) -> ClosedFormRes
     c = list(p.c)
     if not opt.entrywise and p.d is not None:  # TP IVb Remark 2.2.4: c <- c - d for SGD
         c = [ci - di for ci, di in zip(c, p.d, strict=True)]
-    ok, why = _applies(p)
+    ok, why = applies(p, opt)
     conds: list[tuple[str, Exponent, str, Exponent, bool]] = []
     if not ok:
         return ClosedFormResult("TP IVb" if opt.entrywise else "TP4", False, why, None, (),
-                                False, False, False, "n/a", ())
+                                False, False, False, None, ())
 
     def cond(name: str, lhs: Exponent, rel: str, rhs: Exponent) -> bool:
         holds = {"=": lhs == rhs, ">=": lhs >= rhs, "<=": lhs <= rhs}[rel]
@@ -113,12 +144,12 @@ def closed_form(p: Parametrization, optimizer: str | Optimizer) -> ClosedFormRes
     stable = bool(init_ok and st)
     nontrivial = stable and nontriv
     if not stable:
-        regime = "unstable"
+        regime = Regime.UNSTABLE
     elif not nontrivial:
-        regime = "trivial"
+        regime = Regime.TRIVIAL
     elif r == 0:
-        regime = "feature_learning"
+        regime = Regime.FEATURE_LEARNING
     else:
-        regime = "operator" if opt.entrywise else "kernel"
+        regime = Regime.OPERATOR if opt.entrywise else Regime.KERNEL
     return ClosedFormResult(theorem, True, "", r, rl, bool(init_ok), stable, nontrivial, regime,
                             tuple(conds))

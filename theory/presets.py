@@ -6,15 +6,22 @@ written in TP4 form; learning-rate exponents depend on the optimizer family:
 =========  ===========================  ====================  =====================  ==============
 preset     a (input / hidden / readout)  b                     c, SGD                 c, entrywise
 =========  ===========================  ====================  =====================  ==============
-sp[:c]     0 / 0 / 0                    0 / 1/2 / 1/2         c (default 1)          c (default 1)
+sp[:c]     0 / 0 / 0                    0 / 1/2 / 1/2         c (default 0)          c (default 0)
 ntp        0 / 1/2 / 1/2                0 / 0 / 0             0                      1/2 / 1 / 1/2
 mup        -1/2 / 0 / 1/2               1/2 / 1/2 / 1/2       0                      1/2 / 1 / 1/2
 mfp        0 / 1/2 / 1                  0 / 0 / 0             -1                     0 / 1/2 / 0
 up:s       s-1/2 / s / 1/2              1/2-s (all)           0                      1/2 / 1 / 1/2
 =========  ===========================  ====================  =====================  ==============
 
-Golikov's named modes (public code, ``utils/scale_hyperparams.py``; ../shared/background/golikov.md
-Sec. 2), in SP form (a = 0, input std width independent), non-input std ``n^{-q}``:
+``sp`` is the standard parametrization as practitioners use it: PyTorch's default initialization,
+no multipliers and a **constant** (width-independent) learning rate, c = 0.  ``sp:<c>`` sets
+another learning-rate exponent (the rate falls as :math:`n^{-c}`); TP4's SP (Table 1, "SP with LR
+:math:`\\propto 1/n`", the largest stable SGD rate by its Thm 4.1) is ``sp:1``.  (Until this
+version ``sp`` meant ``sp:1``; spell ``sp:1`` to get that point.)
+
+Golikov's named modes (Golikov 2020, arXiv:2003.05884, and the modes of its public code,
+``utils/scale_hyperparams.py``), in SP form (a = 0, input std width independent), non-input std
+``n^{-q}``:
 
 ====================  =====  =========================  ==========================
 mode                  q      GD LR exponents (c)        normalized LR exponents (c)
@@ -22,9 +29,20 @@ mode                  q      GD LR exponents (c)        normalized LR exponents 
 golikov-default       1/2    0 / 0 / 0                  0 / 0 / 0
 golikov-sym-default   1/2    -1/2 / 1/2 / 1/2           (not defined)
 golikov-mf            1      -1 / 0 / 1                 0 / 1 / 1
-golikov-ntk           1/2    0 / 1/2 / 1                1/2 / 1 / 1
+golikov-ntk           1/2    0 / 1 / 1                  1/2 / 3/2 / 1
 golikov-intermediate  q      1-2q / 1-q / 1             1-q / 1 / 1
 ====================  =====  =========================  ==========================
+
+``golikov-ntk`` is Golikov's NTK scaling (standard initialization, output learning rate
+:math:`\\propto 1/n`, input rate constant: :math:`q_\\sigma = -1/2`, :math:`\\tilde q_a =
+\\tilde q_w = 0` in his exponents, :meth:`Parametrization.from_golikov`), which he defines for one
+hidden layer.  At depth >= 2 it is its natural extension, NTK at every depth: NTP (TP4 Table 1;
+TP IVb Def. 2.4.1 for entrywise optimizers) moved to the SP form by the width symmetry (TP4 Eq. 5:
+:math:`(a, b, c) \\mapsto (a+\\theta, b-\\theta, c-2\\theta)`; entrywise
+:math:`c-\\theta`), so every hidden matrix's rate is :math:`\\propto 1/n` (SGD) or
+:math:`n^{-3/2}` (entrywise).  At depth 1 this is exactly his mode.  His code's ``ntk`` mode
+uses a hidden rate :math:`n^{-1/2}` (SGD) / :math:`n^{-1}` (normalized), which makes the output
+blow up at depth >= 2 (:math:`f_1 = \\Theta(n^{1/2})` for SGD), so it is not an NTK limit there.
 
 TP5's three muP tables (Yang et al. 2022, Tables 3, 8, 9) are ``mup-table3``, ``mup-table8``,
 ``mup-table9``; all three are equivalent to ``mup`` under the symmetry (tested).
@@ -56,7 +74,8 @@ def _arg(name: str, text: str, lo: Fraction | None = None, hi: Fraction | None =
 
 
 def _sp(L: int, opt: Optimizer, arg: str | None) -> Parametrization:
-    c = _arg("sp", arg) if arg is not None else Fraction(1)
+    """SP with learning rate :math:`n^{-c}`: ``sp`` is c = 0 (a constant rate), ``sp:<c>`` any c."""
+    c = _arg("sp", arg) if arg is not None else Fraction(0)
     return Parametrization(
         (0,) * (L + 1), _layers(0, H, H, L), (c,) * (L + 1), name="sp" + (f":{arg}" if arg else "")
     )
@@ -135,7 +154,7 @@ PRESETS = {
     "golikov-default": _golikov(H, (0, 0, 0), (0, 0, 0), "golikov-default"),
     "golikov-sym-default": _golikov(H, (-H, H, H), None, "golikov-sym-default"),
     "golikov-mf": _golikov(Fraction(1), (-1, 0, 1), (0, 1, 1), "golikov-mf"),
-    "golikov-ntk": _golikov(H, (0, H, 1), (H, 1, 1), "golikov-ntk"),
+    "golikov-ntk": _golikov(H, (0, 1, 1), (H, Fraction(3, 2), 1), "golikov-ntk"),
     "golikov-intermediate": _golikov_intermediate,
     "mup-table3": _tp5(3),
     "mup-table8": _tp5(8),
@@ -144,7 +163,7 @@ PRESETS = {
 
 #: names listed by ``widthlimits tables`` and used in tests (parametrized ones with an example)
 NAMED_POINTS = (
-    "sp", "sp:1/2", "ntp", "mup", "mfp", "up:1/4", "golikov-default", "golikov-sym-default",
+    "sp", "sp:1", "sp:1/2", "ntp", "mup", "mfp", "up:1/4", "golikov-default", "golikov-sym-default",
     "golikov-mf", "golikov-ntk", "golikov-intermediate:3/4",
 )
 

@@ -83,7 +83,7 @@ def _tex_num(s: str):
 
 
 @pytest.mark.parametrize(("name", "opt", "L"), [("mup", "sgd", 2), ("golikov-mf", "sgd", 3),
-                                                ("sp", "adam", 2), ("mfp", "adam", 3)])
+                                                ("sp:1", "adam", 2), ("mfp", "adam", 3)])
 def test_markdown_exponents_equal_engine(name: str, opt: str, L: int) -> None:
     d = derivation(preset(name, L, opt), opt)
     lines = [x for b in d.blocks if not b.same_as_previous for x in b.lines]

@@ -1,5 +1,6 @@
-"""The engine reproduces Tensor Programs IV / IVb: Table 1, the abcd tables, the one-step numbers
-of the background note, and the closed-form conditions on a dense random set of cases."""
+"""The engine reproduces Tensor Programs IV / IVb: Table 1, the abcd tables, one-step exponents
+of a depth-2 tanh MLP measured at finite width, and the closed-form conditions on a dense random
+set of cases."""
 
 import random
 from fractions import Fraction as F
@@ -15,12 +16,12 @@ H = F(1, 2)
 
 
 @pytest.mark.parametrize("L", [1, 2, 3, 5])
-@pytest.mark.parametrize("name,regime,r", [("sp", "kernel", H), ("ntp", "kernel", H),
+@pytest.mark.parametrize("name,regime,r", [("sp:1", "kernel", H), ("ntp", "kernel", H),
                                            ("mup", "feature_learning", 0),
                                            ("mfp", "feature_learning", 0)])
 def test_tp4_table1(name, regime, r, L):
     """TP4 Table 1: SP (LR 1/n) and NTP are kernel with r = 1/2; muP and MFP learn features."""
-    if name == "sp" and L == 1:
+    if name == "sp:1" and L == 1:
         r = F(3, 2)  # L = 1: r = r_1 = min(1/2, 1) + 1 - 1 + 0 + 1 (TP4 Def. 3.2)
     c = classify(preset(name, L, "sgd"))
     assert (c.regime, c.r, c.stable, c.nontrivial) == (regime, r, True, True)
@@ -41,9 +42,8 @@ def test_mup_is_the_unique_maximal_update_point():
 def test_up_s_feature_learning_rate(s):
     """UP_s: dx^L = Theta(n^-s); kernel for s > 0, feature learning at s = 0.
 
-    f_0 = Theta(n^{1/2 - a_{L+1} - b_{L+1}}) = Theta(n^{s - 1/2}) (TP4 Sec. 1.7).  Note: the
-    background note (tensor_programs.md 1.6) writes f_0 = Theta(n^-s); that agrees only at
-    s = 1/4, the case it measured; muP (s = 0) has f_0 = n^{-1/2}, NTP (s = 1/2) f_0 = Theta(1).
+    f_0 = Theta(n^{1/2 - a_{L+1} - b_{L+1}}) = Theta(n^{s - 1/2}) (CLT at init, TP4
+    Sec. 3); muP (s = 0) has f_0 = n^{-1/2}, NTP (s = 1/2) f_0 = Theta(1).
     """
     for opt in ("sgd", "adam"):
         c = classify(preset(f"up:{s}", 3, opt), opt)
@@ -64,7 +64,7 @@ def test_sp_needs_lr_one_over_n():
 
 @pytest.mark.parametrize(
     "abcd,regime,r",
-    [  # TP IVb tables (tensor_programs.md 2.3), Adam with faithful d, depth 2
+    [  # TP IVb tables (Ex. 2.2.2, Defs. 2.4.1, 2.5.1), Adam with faithful d, depth 2
         (((0, 0, 0), (0, H, H), (0, 0, 0), (0, 0, 0)), "unstable", 0),  # SP, Ex. 2.2.2 (c = 0)
         (((0, H, H), (0, 0, 0), (H, 1, H), (H, 1, H)), "operator", H),  # NTP, Def. 2.4.1
         (((0, 0, 1), (0, H, 0), (0, 1, 0), (1, 1, 1)), "feature_learning", 0),  # muP, Def. 2.5.1
@@ -78,18 +78,18 @@ def test_tp_ivb_abcd_tables(abcd, regime, r):
 
 
 def test_sp_adam_lr_one_over_n_blows_up_the_logits():
-    """TP IVb Thm 2.8.12 vs Remark 2.2.7 (tensor_programs.md 2.4): with L >= 2, SP + Adam at
+    """TP IVb Thm 2.8.12 vs Remark 2.2.7 (arXiv:2308.01814): with L >= 2, SP + Adam at
     c = 1 has r = 0 but a_{L+1} + b_{L+1} + r = 1/2 < 1, so W_0 dx^L = Theta(n^{1/2})."""
-    c = classify(preset("sp", 2, "adam"), "adam")
+    c = classify(preset("sp:1", 2, "adam"), "adam")
     assert c.regime == "unstable"
     assert c.engine.exponents[("W0dx", 3, 1)] == H
     assert c.r == 0
     # L = 1 edge case: stable, operator regime with r = 1
-    one = classify(preset("sp", 1, "adam"), "adam")
+    one = classify(preset("sp:1", 1, "adam"), "adam")
     assert (one.regime, one.r) == ("operator", 1)
 
 
-ONE_STEP = [  # tensor_programs.md Sec. 8: (case, opt, a, b, c, f_0, dx^L, df, W0 dx^L)
+ONE_STEP = [  # measured one-step exponents, L = 2, tanh: (case, opt, a, b, c, f_0, dx^L, df, W0 dx^L)
     ("SGD SP c=1", "sgd", (0, 0, 0), (0, H, H), (1, 1, 1), 0, -H, 0, 0),
     ("SGD NTP", "sgd", (0, H, H), (0, 0, 0), (0, 0, 0), 0, -H, 0, 0),
     ("SGD muP", "sgd", (-H, 0, H), (H, H, H), (0, 0, 0), -H, 0, 0, 0),
@@ -105,7 +105,7 @@ ONE_STEP = [  # tensor_programs.md Sec. 8: (case, opt, a, b, c, f_0, dx^L, df, W
 
 @pytest.mark.parametrize("case", ONE_STEP, ids=[c[0] for c in ONE_STEP])
 def test_one_step_table(case):
-    """Exponents after one step of an L = 2 tanh MLP, as measured in the background note."""
+    """Exponents after one step of an L = 2 tanh MLP, as measured at finite width."""
     _, opt, a, b, c, f0, dxL, df, w0dx = case
     r = derive(Parametrization(a, b, c), opt, "tanh", steps=1)
     ex = r.exponents

@@ -46,7 +46,9 @@ def test_parametrization_validates_lengths_and_infinities():
 def test_tp4_table1_presets():
     """TP4 Table 1 (Yang & Hu 2021), depth L = 3."""
     assert preset("sp", 3).a == (0, 0, 0, 0) and preset("sp", 3).b == (0, H, H, H)
-    assert preset("sp", 3).c == (1,) * 4
+    assert preset("sp:1", 3).c == (1,) * 4  # TP4's SP: learning rate ~ 1/n
+    assert preset("sp", 3).c == (0,) * 4  # SP as practitioners use it: a constant learning rate
+    assert preset("sp:1", 3).name == "sp:1" and preset("sp", 3).name == "sp"
     assert preset("ntp", 3).a == (0, H, H, H) and preset("ntp", 3).b == (0,) * 4
     assert preset("mup", 3).a == (-H, 0, 0, H) and preset("mup", 3).b == (H,) * 4
     assert preset("mup", 3).c == (0,) * 4
@@ -71,7 +73,7 @@ def test_tp5_tables_are_the_same_point_as_mup(table, opt):
 
 
 def test_mup_and_mfp_are_equivalent_but_not_sp():
-    """Everett et al.'s equivalence classes {SP, NTK} and {muP, MFP} (tensor_programs.md 4.1)."""
+    """Everett et al.'s equivalence classes {SP, NTK} and {muP, MFP} (arXiv:2407.05872)."""
     for opt in ("sgd", "adam"):
         assert equivalent(preset("mup", 3, opt), preset("mfp", 3, opt), opt)
         assert not equivalent(preset("mup", 3, opt), preset("sp", 3, opt), opt)
@@ -79,7 +81,7 @@ def test_mup_and_mfp_are_equivalent_but_not_sp():
 
 def test_tp_ivb_abcd_mup_reduces_to_tp4_mup():
     """TP IVb abcd muP (a=(0,0,1), b=(0,1/2,0), c=(0,1,0), d=(1,1,1)) with the symmetry
-    theta = -1/2 on input and readout equals TP4-form Adam muP with d (tensor_programs.md 2.3)."""
+    theta = -1/2 on input and readout equals TP4-form Adam muP with d (TP IVb Def. 2.5.1)."""
     abcd = Parametrization((0, 0, 1), (0, H, 0), (0, 1, 0), (1, 1, 1))
     tp4 = abcd.shift([-H, 0, -H], "adam")
     assert tp4.a == (-H, 0, H) and tp4.b == (H, H, H)

@@ -5,9 +5,9 @@ The model's public names are re-exported here, so ``from widthlimits.theory.deri
 derivation`` is the import a user writes.
 """
 
+from widthlimits.theory.classify import Classification, DegenerateLayer
 from widthlimits.theory.derivation.model import (
     Condition,
-    DegenerateLayer,
     Derivation,
     Line,
     StepBlock,
@@ -18,6 +18,7 @@ from widthlimits.theory.derivation.model import (
 )
 
 __all__ = [
+    "Classification",
     "Condition",
     "DegenerateLayer",
     "Derivation",

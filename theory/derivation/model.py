@@ -14,8 +14,9 @@ ordered argument:
    (induction over steps);
 3. **conditions**: stability at init and during training, nontriviality, feature learning and the
    per-step output change, each as an inequality on exponents with the step where it binds;
-4. **conclusion**: regime, violated inequalities (layer, quantity, step), discrete or continuous
-   time (the exponent of :math:`f_{t+1}-f_t`), degenerate layers and when they are lifted.
+4. **conclusion**: the classifier's verdict, a
+   :class:`~widthlimits.theory.classify.Classification` (regime, violated inequalities with layer,
+   quantity and step, discrete or continuous time, degenerate layers and when they are lifted).
 
 With sympy symbols for the exponents (:func:`symbolic_derivation`) the conditions are linear
 inequalities in the symbols, brought to a simplified normal form by
@@ -43,8 +44,7 @@ from typing import Any
 import sympy
 
 from widthlimits.theory.activations import Activation, get_activation
-from widthlimits.theory.classify import Classification, Violation, classify_result
-from widthlimits.theory.closed_forms import ClosedFormResult
+from widthlimits.theory.classify import Classification, classify_result
 from widthlimits.theory.derivation_symbolic import (
     LinearSystem,
     derive_symbolic,
@@ -152,47 +152,6 @@ class Condition:
     meaning: str
 
 
-@dataclass(frozen=True, slots=True)
-class DegenerateLayer:
-    """A layer whose pre-activation vanishes at init, :math:`h^l_0=\\Theta(n^{e_0})`, e_0 < 0.
-
-    ``lifted_at`` is the first step t with :math:`h^l_t=\\Theta(1)` (None: never, within the
-    computed steps, which cover all steps when the exponents are stationary).
-    ``update_exponent`` is the entry size of the step-0 update of the layer and
-    ``action_exponent`` the size of :math:`(W^l_1-W^l_0)x^{l-1}_1` it produces.
-    """
-
-    layer: int
-    init_exponent: Exponent
-    lifted_at: int | None
-    final_exponent: Exponent
-    update_exponent: Exponent
-    action_exponent: Exponent
-
-
-@dataclass(frozen=True)
-class Conclusion:
-    """The verdict (numeric exponents); see :class:`widthlimits.theory.classify.Classification`."""
-
-    regime: str
-    stable: bool
-    stable_at_init: bool
-    nontrivial: bool
-    feature_learning_layers: tuple[int, ...]
-    maximal_update_layers: tuple[int, ...]
-    r: Exponent | None
-    step_change_exponent: Exponent | None
-    discrete_time: bool | None
-    time_rescaling: Exponent | None
-    first_nontrivial_step: int | None
-    violations: tuple[Violation, ...]
-    degenerate: tuple[DegenerateLayer, ...]
-    fails_to_move_at: int | None
-    binding: tuple[str, ...]
-    notes: tuple[str, ...]
-    closed_form: ClosedFormResult | None = field(default=None, repr=False)
-
-
 @dataclass(frozen=True)
 class SymbolicConditions:
     """Conditions in the symbols, simplified (see :mod:`widthlimits.theory.derivation_symbolic`).
@@ -232,7 +191,8 @@ class Derivation:
     blocks : tuple of StepBlock
         Steps 0..``steps``; from ``stationary_from`` on the exponents repeat.
     conditions : tuple of Condition
-    conclusion : Conclusion or None
+    conclusion : Classification or None
+        The verdict (the same object :func:`~widthlimits.theory.classify.classify` returns);
         None in symbolic mode, where ``symbolic`` holds the conditions in the symbols.
     assumptions : tuple of str
         What the derivation assumes (printed in the document).
@@ -248,7 +208,7 @@ class Derivation:
     stationary_from: int | None
     blocks: tuple[StepBlock, ...]
     conditions: tuple[Condition, ...]
-    conclusion: Conclusion | None
+    conclusion: Classification | None
     assumptions: tuple[str, ...]
     stop_reason: str
     symbolic: SymbolicConditions | None = None
@@ -417,16 +377,6 @@ def _numeric_conditions(res: EngineResult, c: Classification) -> tuple[Condition
     return tuple(out)
 
 
-def _degenerate(res: EngineResult, c: Classification) -> tuple[DegenerateLayer, ...]:
-    out = []
-    for l in c.degenerate_layers:
-        ser = res.series("h", l)
-        lifted = next((t for t, e in enumerate(ser) if not is_neg_inf(e) and e >= 0), None)
-        act = res.exponents.get(("dWx", l, 1), res.exponents[("dWx", l, 0)])
-        out.append(DegenerateLayer(l, ser[0], lifted, ser[-1], res.exponents[("dW", l, 0)], act))
-    return tuple(out)
-
-
 def _stop_reason(res: EngineResult, symbolic: bool) -> str:
     if symbolic:
         return (f"symbolic exponents: steps 0..{res.steps} computed (L + 3 steps); the conditions "
@@ -456,22 +406,6 @@ def _assumptions(loss: str, activation: Activation, symbolic: bool) -> tuple[str
         out.append("Exponents are real symbols; every statement is an exact consequence of the "
                    "engine's max-plus expressions for the computed steps.")
     return tuple(out)
-
-
-def _conclusion(res: EngineResult, c: Classification) -> Conclusion:
-    deg = _degenerate(res, c)
-    fails = None
-    if deg and not c.nontrivial and any(d.lifted_at is None for d in deg):
-        fails = 0  # the step-0 update is too small to lift the degenerate layers
-    return Conclusion(
-        regime=c.regime, stable=c.stable, stable_at_init=c.stable_at_init, nontrivial=c.nontrivial,
-        feature_learning_layers=c.feature_learning_layers,
-        maximal_update_layers=c.maximal_update_layers, r=c.r,
-        step_change_exponent=c.step_change_exponent, discrete_time=c.discrete_time,
-        time_rescaling=c.time_rescaling, first_nontrivial_step=c.first_nontrivial_step,
-        violations=c.violations, degenerate=deg, fails_to_move_at=fails, binding=c.binding,
-        notes=c.notes, closed_form=c.closed_form,
-    )
 
 
 def _check_title(title: Any) -> str:
@@ -523,7 +457,7 @@ def derivation(
     --------
     >>> from widthlimits.theory.presets import preset
     >>> d = derivation(preset("mup", 2, "sgd"))
-    >>> d.conclusion.regime, d.stationary_from
+    >>> str(d.conclusion.regime), d.stationary_from
     ('feature_learning', 2)
     >>> d.line("dx", 2, 1).result
     Fraction(0, 1)
@@ -544,7 +478,7 @@ def derivation(
         parametrization=parametrization, optimizer=opt, activation=act, loss=loss,
         depth=res.depth, steps=res.steps, stationary_from=res.stationary_from,
         blocks=_blocks(res), conditions=_numeric_conditions(res, c),
-        conclusion=_conclusion(res, c), assumptions=_assumptions(loss, act, False),
+        conclusion=c, assumptions=_assumptions(loss, act, False),
         stop_reason=_stop_reason(res, False), engine=res,
     )
 

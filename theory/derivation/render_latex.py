@@ -245,13 +245,13 @@ def _tagged(inp: Input, paren: bool = True) -> str:
     return rf"\underset{{\scriptscriptstyle {tag}}}{{{num}}}"
 
 
-def _shown(line: Line) -> tuple[Input, ...]:
+def shown_inputs(line: Line) -> tuple[Input, ...]:
     """Inputs shown in a max: identically zero terms are dropped when another term is not."""
     finite = tuple(i for i in line.inputs if not is_neg_inf(i.exponent))
     return finite if finite else line.inputs[:1]
 
 
-def _opt_coeff(d: Derivation, line: Line) -> Exponent:
+def optimizer_coefficient(d: Derivation, line: Line) -> Exponent:
     """The exponent the optimizer adds to the gradient's (SGD) or to Q's (entrywise)."""
     p = d.parametrization
     i = int(line.layer) - 1
@@ -271,7 +271,7 @@ def arithmetic_tex(d: Derivation, line: Line) -> str:
     if line.combine == "max":
         if sym:
             return f"e = {res}"
-        shown = _shown(line)
+        shown = shown_inputs(line)
         if len(shown) == 1:
             return f"e = {_tagged(shown[0], paren=False)}"
         return r"e = \max\bigl(" + ",\\ ".join(_tagged(i) for i in shown) + rf"\bigr) = {res}"
@@ -288,7 +288,7 @@ def arithmetic_tex(d: Derivation, line: Line) -> str:
     if line.combine == "optimizer":
         if sym:
             return f"e = {res}"
-        k = _opt_coeff(d, line)
+        k = optimizer_coefficient(d, line)
         if is_neg_inf(k) or is_neg_inf(line.result):
             return rf"e = {res}\ \ (\text{{frozen or zero gradient}})"
         rest = line.result - k  # type: ignore[operator]
@@ -303,8 +303,8 @@ def arithmetic_tex(d: Derivation, line: Line) -> str:
 
 def _decomposition(line: Line) -> str:
     """The right-hand side built from the engine's term descriptions, when they are formulas."""
-    if line.combine in ("max",) and len(_shown(line)) > 1:
-        parts = [what_tex(i.what) for i in _shown(line)]
+    if line.combine in ("max",) and len(shown_inputs(line)) > 1:
+        parts = [what_tex(i.what) for i in shown_inputs(line)]
         if not any(r"\text" in p for p in parts):
             return "= " + " + ".join(parts)
     if line.combine == "nonlinearity" and line.quantity == "x":
@@ -314,8 +314,8 @@ def _decomposition(line: Line) -> str:
                 rf" - \phi(h^{{{line.layer}}}_{{0}})")
     if line.quantity == "dh":
         return ""
-    if line.combine == "max" and len(_shown(line)) == 1 and line.quantity in ("h", "f", "g"):
-        p = what_tex(_shown(line)[0].what)
+    if line.combine == "max" and len(shown_inputs(line)) == 1 and line.quantity in ("h", "f", "g"):
+        p = what_tex(shown_inputs(line)[0].what)
         return "" if r"\text" in p else "= " + p
     return ""
 
@@ -484,7 +484,7 @@ def _conditions(d: Derivation) -> list[str]:
     return out
 
 
-def _rel_tex(r: sympy.Rel) -> str:
+def rel_tex(r: sympy.Rel) -> str:
     names: dict = {}
     for s in r.free_symbols:
         names.update(sym_names(s))
@@ -522,7 +522,7 @@ def _symbolic_conditions(d: Derivation) -> list[str]:
     else:
         rows = []
         for c in st.relationals():
-            rows.append(r"\ \text{or}\ ".join(_rel_tex(r) for r in c))
+            rows.append(r"\ \text{or}\ ".join(rel_tex(r) for r in c))
         out += [r"\begin{align}", (r"\nonumber \\" + "\n").join(rows) + r"\label{cond:stable}",
                 r"\end{align}"]
 
@@ -535,7 +535,7 @@ def _symbolic_conditions(d: Derivation) -> list[str]:
         if alternatives == ((),):
             out.append(r"always.")
             return
-        rows = [r"\ \text{and}\ ".join(_rel_tex(nice_ge(x)) for x in a) for a in alternatives]
+        rows = [r"\ \text{and}\ ".join(rel_tex(nice_ge(x)) for x in a) for a in alternatives]
         out.extend([r"\begin{align}",
                     (r"\nonumber \\" + "\n" + r"&\text{or}\ ").join(["&" + rows[0]] + rows[1:])
                     if len(rows) > 1 else "&" + rows[0],

@@ -17,10 +17,10 @@ import sympy
 
 from widthlimits.theory.derivation.render_latex import (
     REFERENCES,
-    _opt_coeff,
-    _shown,
     exp_tex,
+    optimizer_coefficient,
     qty_tex,
+    shown_inputs,
     size_tex,
     what_tex,
 )
@@ -54,7 +54,7 @@ def arithmetic_text(d: Derivation, line: Line) -> str:
     if d.symbolic is not None:
         return f"e = {res}"
     if line.combine == "max":
-        shown = _shown(line)
+        shown = shown_inputs(line)
         if len(shown) == 1:
             return f"e = {_inp(shown[0])} = {res}"
         return "e = max(" + ", ".join(_inp(i) for i in shown) + f") = {res}"
@@ -64,7 +64,7 @@ def arithmetic_text(d: Derivation, line: Line) -> str:
         ins = [i for i in line.inputs if i.what.startswith(("h", "dh"))]
         return (f"e = {d.activation.name}(" + ", ".join(_inp(i) for i in ins) + f") = {res}")
     if line.combine == "optimizer":
-        k = _opt_coeff(d, line)
+        k = optimizer_coefficient(d, line)
         if is_neg_inf(k) or is_neg_inf(line.result):
             return f"e = {res}"
         rest = line.result - k  # type: ignore[operator]
@@ -123,7 +123,7 @@ def _md_line(d: Derivation, line: Line) -> str:
     if d.symbolic is not None:
         return f"- ${q}$: $e = {exp_tex(line.result)}$"
     if line.combine == "max":
-        shown = _shown(line)
+        shown = shown_inputs(line)
         nums = [exp_tex(i.exponent) for i in shown]
         body = (nums[0] if len(nums) == 1 else r"\max(" + ", ".join(nums) + ")")
         rules = ", ".join(f"{i.rule} ${what_tex(i.what)}$" if r"\text" not in what_tex(i.what)
@@ -137,7 +137,7 @@ def _md_line(d: Derivation, line: Line) -> str:
         rules = f"nonlinearity {d.activation.name} of " + ", ".join(
             f"${what_tex(i.what)}$" for i in ins)
     else:
-        k = _opt_coeff(d, line)
+        k = optimizer_coefficient(d, line)
         if is_neg_inf(k) or is_neg_inf(line.result):
             body, rules = exp_tex(line.result), "optimizer"
         else:
@@ -212,9 +212,9 @@ def _conclusion_lines(d: Derivation, md: bool) -> list[str]:
 
 def _rel(r: sympy.Rel, md: bool) -> str:
     if md:
-        from widthlimits.theory.derivation.render_latex import _rel_tex
+        from widthlimits.theory.derivation.render_latex import rel_tex
 
-        return f"${_rel_tex(r)}$"
+        return f"${rel_tex(r)}$"
     op = "<=" if isinstance(r, sympy.Le) else ">="
     return f"{sympy.sstr(r.lhs)} {op} {sympy.sstr(r.rhs)}"
 
