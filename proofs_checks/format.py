@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from widthlimits.theory.classify import Classification
+from widthlimits.theory.display import layer_table
 from widthlimits.theory.exponents import fmt
 
 
@@ -23,20 +24,8 @@ def classification_table(c: Classification) -> str:
     out = [c.headline, "",
            f"{p.name or 'parametrization'}: depth L={L}, optimizer {e.optimizer.name}, "
            f"activation {e.activation.name}, loss {e.loss}"]
-    rows = []
-    T = e.steps
-    for l in range(1, L + 2):
-        kind = "input" if l == 1 else ("readout" if l == L + 1 else "hidden")
-        rows.append([
-            l, kind, fmt(p.a[l - 1]), fmt(p.b[l - 1]), fmt(p.c[l - 1]),
-            fmt(p.d[l - 1]) if p.d is not None else "-",
-            fmt(e.exponents[("h", l, 0)]) if l <= L else fmt(e.exponents[("f", None, 0)]),
-            fmt(e.exponents[("dx", l, T)]) if l <= L else fmt(e.exponents[("df", None, T)]),
-            fmt(e.exponents[("dWx", l, T)]),
-            fmt(e.exponents[("dW", l, 0)]),
-        ])
-    out.append(table(["layer", "kind", "a", "b", "c", "d", "h_0 (f_0)", f"dx_{T} (df_{T})",
-                      f"dWx_{T}", "dW_0"], rows))
+    headers, rows = layer_table(c)
+    out.append(table(headers, rows))
     out.append("")
     out.append(f"regime: {c.regime}")
     out.append(f"stable: {c.stable}   stable at init: {c.stable_at_init}   "

@@ -36,6 +36,7 @@ from fractions import Fraction
 from typing import Any
 
 from widthlimits.theory.activations import Activation
+from widthlimits.theory.callable_module import make_callable
 from widthlimits.theory.closed_forms import ClosedFormResult, closed_form
 from widthlimits.theory.engine import EngineResult, derive
 from widthlimits.theory.exponents import Exponent, fmt, is_neg_inf
@@ -421,3 +422,6 @@ def headline(c: Classification) -> str:
             parts.append(t)
         what = ", ".join(parts)
     return f"{who}: {what}"
+
+
+make_callable(__name__, classify)

@@ -69,6 +69,11 @@ class ClosedFormResult:
     regime: Regime | None
     conditions: tuple[tuple[str, Exponent, str, Exponent, bool], ...]
 
+    def _repr_html_(self) -> str:
+        from widthlimits.theory.display import closed_form_html
+
+        return closed_form_html(self)
+
 
 def applies(p: Parametrization, optimizer: str | Optimizer = "sgd") -> tuple[bool, str]:
     """The theorems assume Theta(1) pre-activations at init; a degenerate initialization

@@ -5,6 +5,7 @@ The model's public names are re-exported here, so ``from widthlimits.theory.deri
 derivation`` is the import a user writes.
 """
 
+from widthlimits.theory.callable_module import make_callable
 from widthlimits.theory.classify import Classification, DegenerateLayer
 from widthlimits.theory.derivation.model import (
     Condition,
@@ -29,3 +30,5 @@ __all__ = [
     "symbolic_derivation",
     "symbolic_parametrization",
 ]
+
+make_callable(__name__, derivation)

@@ -248,6 +248,13 @@ class Derivation:
     def _latex(self, printer: Any = None) -> str:
         return self.snippet()
 
+    def _repr_html_(self) -> str:
+        """Notebook display: the verdict's table and the conditions (see
+        :mod:`widthlimits.theory.display`)."""
+        from widthlimits.theory.display import derivation_html
+
+        return derivation_html(self)
+
     def _repr_latex_(self) -> str:
         """Notebook display: the conclusion and the exponent table in math mode."""
         from widthlimits.theory.derivation.render_latex import render_repr_latex
