@@ -23,14 +23,16 @@ def classification_rows(
                 except ValueError as exc:
                     rows.append({"preset": name, "optimizer": opt, "depth": L, "regime": "n/a",
                                  "r": None, "f0": None, "discrete_time": None,
-                                 "first_nontrivial_step": None, "reason": str(exc)})
+                                 "first_nontrivial_step": None, "reason": str(exc),
+                                 "headline": None})
                     continue
                 c = classify(p, opt, activation)
                 reason = str(c.violations[0]) if c.violations else "; ".join(c.notes[:1])
                 rows.append({
-                    "preset": name, "optimizer": opt, "depth": L, "regime": c.regime,
+                    "preset": name, "optimizer": opt, "depth": L, "regime": str(c.regime),
                     "r": fmt(c.r), "f0": fmt(c.engine.exponents[("f", None, 0)]),
                     "discrete_time": c.discrete_time,
                     "first_nontrivial_step": c.first_nontrivial_step, "reason": reason,
+                    "headline": c.headline,
                 })
     return rows
