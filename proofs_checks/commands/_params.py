@@ -12,7 +12,8 @@ from widthlimits.theory.presets import preset
 
 def add_parametrization_arguments(p: argparse.ArgumentParser, *, need_c: bool = True) -> None:
     p.add_argument("--preset", metavar="NAME",
-                   help="named parametrization: sp[:c], ntp, mup, mfp, up:<s>, golikov-mf, "
+                   help="named parametrization: sp (constant learning rate), sp:<c> (learning rate "
+                        "~ n^-c; TP4's SP is sp:1), ntp, mup, mfp, up:<s>, golikov-mf, "
                         "golikov-ntk, golikov-default, golikov-sym-default, "
                         "golikov-intermediate:<q>, mup-table3/8/9")
     p.add_argument("--a", metavar="LIST", help="multiplier exponents (L+1 values or input,hidden,readout)")
