@@ -26,7 +26,7 @@ MAX_WIDTH = 1 << 22
 #: most weight seeds per width
 MAX_SEEDS = 4096
 #: most training steps of a simulation
-MAX_STEPS = 100_000
+MAX_STEPS = 1000
 #: most digits of an integer echoed in a message
 _SHOWN_DIGITS = 24
 
@@ -334,10 +334,11 @@ def format_bytes(n: float) -> str:
     return f"{n / 1024:.3g} KiB"
 
 
-def check_memory(estimate: float, what: str, *, limit: int | None = None) -> None:
+def check_memory(estimate: float, what: str, *, limit: int | None = None,
+                 hint: str = "use smaller widths or fewer workers") -> None:
     """Refuse, before anything is allocated, a computation whose estimated peak memory exceeds
     :func:`memory_limit` (the message gives the estimate and the limit)."""
     lim = memory_limit() if limit is None else limit
     if estimate > lim:
         raise InvalidInput(f"{what} needs about {format_bytes(estimate)} of memory, above the "
-                           f"{format_bytes(lim)} available; use smaller widths or fewer workers")
+                           f"{format_bytes(lim)} available; {hint}")
