@@ -8,24 +8,51 @@ Main entry points: :func:`simulate` (one width, all seeds batched), :func:`sweep
 seeds x configs through an executor, resumable with a :class:`ResultStore`),
 :func:`fit_exponent` (log-log slope with a seed-bootstrap CI), :func:`compare` (verdict
 against a predicted exponent) and :func:`coordcheck` (the whole coord check as a report).
+Names are imported on first use, so a submodule can be imported alone.
 """
 
-from widthlimits.numerics.activations import ACTIVATION_NAMES, get_activation
-from widthlimits.numerics.config import OPTIMIZER_NAMES, SimulationConfig
-from widthlimits.numerics.coordcheck import CoordCheckReport, QuantityCheck, coordcheck
-from widthlimits.numerics.data import DataConfig, make_data
-from widthlimits.numerics.executors import EXECUTOR_KINDS, SerialExecutor, make_executor
-from widthlimits.numerics.fits import DegenerateFitWarning, ExponentFit, fit_exponent, local_slopes
-from widthlimits.numerics.losses import LOSS_NAMES
-from widthlimits.numerics.numeric_parametrization import (
-    NumericParametrization,
-    as_numeric_parametrization,
-)
-from widthlimits.numerics.quantities import NUMERIC_ONLY, QUANTITY_NAMES, layers_of
-from widthlimits.numerics.simulator import Divergence, Measurements, simulate
-from widthlimits.numerics.store import CODE_VERSION, ResultStore, run_key
-from widthlimits.numerics.sweeps import SweepResult, sweep
-from widthlimits.numerics.verdicts import Comparison, Verdict, compare, compare_detail
+import importlib
+from typing import Any
+
+#: public name -> module defining it; imported on first use (PEP 562), so importing one
+#: submodule (e.g. ``widthlimits.numerics.validation``) does not import numpy, scipy or the simulator
+_WHERE: dict[str, str] = {
+    "ACTIVATION_NAMES": "widthlimits.numerics.activations",
+    "CODE_VERSION": "widthlimits.numerics.store",
+    "Comparison": "widthlimits.numerics.verdicts",
+    "CoordCheckReport": "widthlimits.numerics.coordcheck",
+    "DataConfig": "widthlimits.numerics.data",
+    "DegenerateFitWarning": "widthlimits.numerics.fits",
+    "Divergence": "widthlimits.numerics.simulator",
+    "EXECUTOR_KINDS": "widthlimits.numerics.executors",
+    "ExponentFit": "widthlimits.numerics.fits",
+    "LOSS_NAMES": "widthlimits.numerics.losses",
+    "Measurements": "widthlimits.numerics.simulator",
+    "NUMERIC_ONLY": "widthlimits.numerics.quantities",
+    "NumericParametrization": "widthlimits.numerics.numeric_parametrization",
+    "OPTIMIZER_NAMES": "widthlimits.numerics.config",
+    "QUANTITY_NAMES": "widthlimits.numerics.quantities",
+    "QuantityCheck": "widthlimits.numerics.coordcheck",
+    "ResultStore": "widthlimits.numerics.store",
+    "SerialExecutor": "widthlimits.numerics.executors",
+    "SimulationConfig": "widthlimits.numerics.config",
+    "SweepResult": "widthlimits.numerics.sweeps",
+    "Verdict": "widthlimits.numerics.verdicts",
+    "as_numeric_parametrization": "widthlimits.numerics.numeric_parametrization",
+    "compare": "widthlimits.numerics.verdicts",
+    "compare_detail": "widthlimits.numerics.verdicts",
+    "coordcheck": "widthlimits.numerics.coordcheck",
+    "fit_exponent": "widthlimits.numerics.fits",
+    "get_activation": "widthlimits.numerics.activations",
+    "layers_of": "widthlimits.numerics.quantities",
+    "local_slopes": "widthlimits.numerics.fits",
+    "make_data": "widthlimits.numerics.data",
+    "make_executor": "widthlimits.numerics.executors",
+    "run_key": "widthlimits.numerics.store",
+    "simulate": "widthlimits.numerics.simulator",
+    "sweep": "widthlimits.numerics.sweeps",
+}
+
 
 __all__ = [
     "ACTIVATION_NAMES",
@@ -63,3 +90,16 @@ __all__ = [
     "simulate",
     "sweep",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'widthlimits.numerics' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -28,6 +28,7 @@ from widthlimits.numerics.validation import (
     check_float,
     check_int,
     check_per_layer,
+    check_steps,
 )
 
 OPTIMIZER_NAMES: tuple[str, ...] = ("sgd", "momentum", "adam", "rmsprop", "signsgd")
@@ -134,7 +135,7 @@ class SimulationConfig:
         set_(self, "activation", get_activation(self.activation).name)
         set_(self, "loss", check_choice(self.loss, "loss", LOSS_NAMES))
         set_(self, "eta", check_per_layer(self.eta, "eta", p.n_layers))
-        check_int(self.steps, "steps", minimum=0)
+        check_steps(self.steps)
         if not isinstance(self.data, DataConfig):
             raise TypeError(f"`data` must be a DataConfig, got {self.data!r}")
         if self.batch_size is not None:

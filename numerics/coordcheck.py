@@ -140,10 +140,14 @@ class CoordCheckReport:
         return [c for c in self.checks if c.verdict is Verdict.DISAGREE]
 
     def to_dict(self) -> dict[str, Any]:
-        """``{"quantities": [...], "agreement_rate": ...}`` (issue 5 schema)."""
+        """``{"quantities": [...], "agreement_rate": ..., "divergences": [...]}`` (issue 5
+        schema; every diverged seed as ``{"width", "seed", "step"}``, its first non-finite step,
+        so a ``measured: null`` row has its cause beside it)."""
         rate = self.agreement_rate
         return {"quantities": [c.to_dict() for c in self.checks],
-                "agreement_rate": None if rate is None else round(rate, 6)}
+                "agreement_rate": None if rate is None else round(rate, 6),
+                "divergences": [{"width": d.width, "seed": d.seed, "step": d.step}
+                                for d in self.divergences]}
 
     def to_json(self, **kwargs: Any) -> str:
         """JSON text of :meth:`to_dict` (non-finite numbers become ``null``)."""
@@ -223,6 +227,7 @@ def coordcheck(
     n_workers: int | None = None,
     scheduler: str | None = None,
     progress: bool | None = None,
+    deadline: float | None = None,
     **config_options: Any,
 ) -> CoordCheckReport:
     """Measure width exponents of a parametrization and compare them with predictions.
@@ -252,7 +257,7 @@ def coordcheck(
         The verdict rule (:mod:`widthlimits.numerics.verdicts`).
     fit_method, confidence, rng
         Passed to :func:`~widthlimits.numerics.fits.fit_exponent`.
-    store, executor, n_workers, scheduler, progress
+    store, executor, n_workers, scheduler, progress, deadline
         Passed to :func:`~widthlimits.numerics.sweeps.sweep`.
 
     Returns
@@ -284,7 +289,7 @@ def coordcheck(
                            quantities=tuple(quantities) if quantities is not None else None,
                            **config_options)
     res = sweep(cfg, ws, sd, store=store, executor=executor, n_workers=n_workers,
-                scheduler=scheduler, progress=progress)
+                scheduler=scheduler, progress=progress, deadline=deadline)
     if pred is None:
         keys: list[Key] = []
         measured = res.measurements[(0, ws[0])].keys

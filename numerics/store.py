@@ -14,7 +14,17 @@ mismatch (or a missing file) makes the run count as not finished, so it is recom
 Runs are keyed by a SHA-256 hash of the config JSON, the width, the seeds and
 :data:`CODE_VERSION` (package version plus a hash of the simulator's code, docstrings and
 comments left out), so changing the simulator invalidates old results instead of silently
-reusing them.  The driver process is the only writer (the executors return results to it).
+reusing them.  Driver processes are the only writers (the executors return results to them).
+
+Several drivers may share one store: before computing a run a driver *claims* it (a row in
+``claims`` with its pid, host and a heartbeat it refreshes), and a run claimed by a live holder
+is left to it.  A claim is released when the run is stored or fails, and counts as abandoned
+when its holder's process is gone (same host) or its heartbeat is older than
+:data:`CLAIM_LEASE` seconds (any host), so a killed driver's runs are taken over.
+
+A file that is not a readable SQLite store is refused in one line (:class:`StoreError`) with a
+way out: ``ResultStore(path, fresh=True)`` (the command line's ``--fresh``) moves the broken
+file aside and starts afresh; the arrays it referenced stay in ``arrays/``.
 """
 
 from __future__ import annotations
@@ -24,9 +34,12 @@ import hashlib
 import json
 import os
 import pathlib
+import socket
 import sqlite3
 import tempfile
+import threading
 import time
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import metadata
@@ -36,6 +49,7 @@ import numpy as np
 
 from widthlimits.numerics.config import SimulationConfig
 from widthlimits.numerics.simulator import Measurements
+from widthlimits.numerics.validation import InvalidInput
 
 _SIM_MODULES = ("simulator", "config", "activations", "losses", "data", "linalg", "quantities",
                 "numeric_parametrization", "normals")
@@ -85,6 +99,32 @@ CREATE TABLE IF NOT EXISTS runs (
     array_sha256 TEXT NOT NULL
 )
 """
+_CLAIMS = """
+CREATE TABLE IF NOT EXISTS claims (
+    key TEXT PRIMARY KEY,
+    holder TEXT NOT NULL,
+    pid INTEGER NOT NULL,
+    host TEXT NOT NULL,
+    heartbeat REAL NOT NULL
+)
+"""
+#: seconds after which a claim whose holder stopped refreshing it is abandoned
+CLAIM_LEASE = 60.0
+_HOST = socket.gethostname()
+
+
+class StoreError(InvalidInput):
+    """The store's database is unreadable (not SQLite, truncated, or of another schema)."""
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, another user's
+        return True
+    return True
 
 
 def run_key(config: SimulationConfig, width: int, seeds: Sequence[int],
@@ -143,20 +183,107 @@ class ResultStore:
     (16, 1)
     """
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    def __init__(self, path: str | os.PathLike[str], *, fresh: bool = False) -> None:
         if not isinstance(path, (str, os.PathLike)):
             raise TypeError(f"`store` must be a directory path, got {path!r}")
         self.path = pathlib.Path(path)
+        if self.path.exists() and not self.path.is_dir():
+            raise InvalidInput(f"`store` {str(self.path)!r} is an existing file, not a folder")
         self.arrays = self.path / "arrays"
         self.arrays.mkdir(parents=True, exist_ok=True)
         self.db = self.path / "runs.sqlite"
-        with self._connect() as con:
-            con.execute(_SCHEMA)
+        self.holder = uuid.uuid4().hex
+        self._lock = threading.Lock()
+        self._heartbeat: threading.Thread | None = None
+        self._stop = threading.Event()
+        if fresh and self.db.exists():
+            self.db.rename(self.db.with_name(f"runs.sqlite.broken-{int(time.time())}"))
+        try:
+            with self._connect() as con:
+                con.execute(_SCHEMA)
+                con.execute(_CLAIMS)
+                con.execute("SELECT key, config_json, width, seeds, status, diverged, code_version, "
+                            "seconds, created, array_file, array_sha256 FROM runs LIMIT 1").fetchall()
+                ok = con.execute("PRAGMA quick_check").fetchone()[0]
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"the store {str(self.db)!r} is not a readable result store ({exc}); "
+                             f"rerun with --fresh (Python: ResultStore(path, fresh=True)) to move it "
+                             f"aside and start afresh") from None
+        if ok != "ok":
+            raise StoreError(f"the store {str(self.db)!r} is damaged ({ok}); rerun with --fresh "
+                             f"(Python: ResultStore(path, fresh=True)) to move it aside and start "
+                             f"afresh")
 
     def _connect(self) -> sqlite3.Connection:
         con = sqlite3.connect(self.db, timeout=30.0, isolation_level=None)
         con.execute("PRAGMA synchronous=FULL")
         return con
+
+    # ----------------------------------------------------------------- claims
+    def claim(self, key: str, *, redo: bool = False) -> str:
+        """Claim run ``key`` for this store object's holder.
+
+        Returns ``"claimed"``; ``"done"`` if the run's row exists (unless ``redo``: its arrays
+        were found damaged and it is recomputed); ``"busy"`` if a live holder has claimed it
+        (an abandoned claim is taken over)."""
+        now = time.time()
+        with self._connect() as con:
+            con.execute("BEGIN IMMEDIATE")
+            try:
+                if not redo and con.execute("SELECT 1 FROM runs WHERE key = ?", (key,)).fetchone():
+                    return "done"
+                row = con.execute("SELECT holder, pid, host, heartbeat FROM claims WHERE key = ?",
+                                  (key,)).fetchone()
+                if row is not None and row[0] != self.holder and not self._abandoned(row, now):
+                    return "busy"
+                con.execute("INSERT OR REPLACE INTO claims VALUES (?, ?, ?, ?, ?)",
+                            (key, self.holder, os.getpid(), _HOST, now))
+            finally:
+                con.execute("COMMIT")
+        self._start_heartbeat()
+        return "claimed"
+
+    @staticmethod
+    def _abandoned(row: tuple[Any, ...], now: float) -> bool:
+        _holder, pid, host, beat = row
+        return now - float(beat) > CLAIM_LEASE or (host == _HOST and not _pid_alive(int(pid)))
+
+    def release(self, key: str | None = None) -> None:
+        """Drop this holder's claim on ``key`` (all its claims when ``key`` is None)."""
+        with self._connect() as con:
+            if key is None:
+                con.execute("DELETE FROM claims WHERE holder = ?", (self.holder,))
+            else:
+                con.execute("DELETE FROM claims WHERE key = ? AND holder = ?", (key, self.holder))
+
+    def claimed_by_others(self) -> set[str]:
+        """Keys claimed by live holders other than this one."""
+        now = time.time()
+        with self._connect() as con:
+            rows = con.execute("SELECT key, holder, pid, host, heartbeat FROM claims").fetchall()
+        return {r[0] for r in rows if r[1] != self.holder and not self._abandoned(r[1:], now)}
+
+    def _start_heartbeat(self) -> None:
+        with self._lock:
+            if self._heartbeat is not None and self._heartbeat.is_alive():
+                return
+            self._stop.clear()
+            self._heartbeat = threading.Thread(target=self._beat, name="store-heartbeat",
+                                               daemon=True)
+            self._heartbeat.start()
+
+    def _beat(self) -> None:
+        while not self._stop.wait(CLAIM_LEASE / 4):
+            try:
+                with self._connect() as con:
+                    con.execute("UPDATE claims SET heartbeat = ? WHERE holder = ?",
+                                (time.time(), self.holder))
+            except sqlite3.Error:  # a busy database: the next beat retries
+                continue
+
+    def stop_heartbeat(self) -> None:
+        """Stop refreshing claims (call after :meth:`release`)."""
+        self._stop.set()
 
     def __len__(self) -> int:
         with self._connect() as con:
@@ -231,6 +358,7 @@ class ResultStore:
                  json.dumps([d.message for d in m.diverged]), CODE_VERSION, m.seconds,
                  time.time(), name, digest),
             )
+            con.execute("DELETE FROM claims WHERE key = ?", (key,))
             con.execute("COMMIT")
 
     def verify(self) -> list[str]:

@@ -3,27 +3,34 @@
 A sweep is split into tasks ``(config, width, seed group)``; each task is one batched
 :func:`~widthlimits.numerics.simulator.simulate` call.  The driver submits the tasks that are
 not already in the store (largest widths first), writes each result to the store as it
-arrives (the driver is the only writer), and shows a tqdm progress bar (off when stderr is not
-a terminal).  Divergence is data (a :class:`~widthlimits.numerics.simulator.Divergence` in the
-result and ``status = 'diverged'`` in the store), never an exception.
+finishes (the driver is the only writer; a serial sweep stores each task before starting the
+next), and shows its progress (:mod:`widthlimits.numerics.progress`).  Drivers sharing a store
+split the work through the store's claims.  Divergence is data (a
+:class:`~widthlimits.numerics.simulator.Divergence` in the result and ``status = 'diverged'``
+in the store), never an exception.
 """
 
 from __future__ import annotations
 
 import concurrent.futures as cf
 import os
-from collections.abc import Sequence
+import time
+from collections import deque
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from widthlimits.numerics.config import SimulationConfig
-from widthlimits.numerics.executors import make_executor
-from widthlimits.numerics.fits import ExponentFit, fit_exponent
+from widthlimits.numerics.executors import SerialExecutor, make_executor
+from widthlimits.numerics.progress import Progress
 from widthlimits.numerics.simulator import Divergence, Measurements, simulate
 from widthlimits.numerics.store import ResultStore, run_key
-from widthlimits.numerics.validation import check_int, check_seeds, check_widths
+from widthlimits.numerics.validation import check_int, check_memory, check_seeds, check_widths
+
+if TYPE_CHECKING:
+    from widthlimits.numerics.fits import ExponentFit
 
 
 def _task(config_json: dict[str, Any], width: int, seeds: tuple[int, ...]) -> dict[str, Any]:
@@ -70,6 +77,8 @@ class SweepResult:
     def fit(self, name: str, layer: int | None, step: int, config: int = 0,
             **kwargs: Any) -> ExponentFit:
         """:func:`~widthlimits.numerics.fits.fit_exponent` of one quantity over the widths."""
+        from widthlimits.numerics.fits import fit_exponent
+
         return fit_exponent(self.widths, self.values(name, layer, step, config), **kwargs)
 
     def tidy(self) -> list[dict[str, Any]]:
@@ -92,6 +101,7 @@ def sweep(
     scheduler: str | None = None,
     seeds_per_task: int | None = None,
     progress: bool | None = None,
+    deadline: float | None = None,
 ) -> SweepResult:
     """Run (or load) every config at every width for every seed.
 
@@ -117,7 +127,11 @@ def sweep(
         for ``"serial"``, a remote scheduler or an executor instance.  Results do not depend on
         the split (each seed has its own random stream).
     progress : bool or None
-        tqdm bar; ``None`` = only on a terminal.
+        A tqdm bar on a terminal; off a terminal one line per finished run with the elapsed time
+        (:class:`~widthlimits.numerics.progress.Progress`); ``False`` silences both.
+    deadline : float, optional
+        ``time.monotonic()`` after which no new task starts; if tasks remain,
+        :class:`SweepIncomplete` is raised (the finished ones are stored).
 
     Returns
     -------
@@ -127,6 +141,10 @@ def sweep(
     ------
     RuntimeError
         If some task raised (finished tasks are stored first, so a rerun resumes).
+    InvalidInput
+        If the estimated memory (:func:`task_bytes` times the tasks run at once) exceeds what
+        is available (:func:`~widthlimits.numerics.validation.check_memory`), before anything
+        is computed.
     """
     cfgs = (configs,) if isinstance(configs, SimulationConfig) else tuple(configs)
     if not cfgs or not all(isinstance(c, SimulationConfig) for c in cfgs):
@@ -152,6 +170,7 @@ def sweep(
     gidx = {g: i for i, g in enumerate(groups)}
     todo = []
     n_cached = 0
+    damaged = store.keys() if store is not None else set()  # rows whose arrays failed get()
     for ci, n, g, key in tasks:
         m = store.get(key) if store is not None else None
         if m is not None:
@@ -160,36 +179,141 @@ def sweep(
         else:
             todo.append((ci, n, g, key))
     errors: list[str] = []
+    n_computed = 0
     if todo:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=len(tasks), initial=n_cached, desc="sweep", unit="run",
-                   disable=None if progress is None else not progress)
+        concurrent = _concurrency(executor, n_workers, scheduler)
+        ci0, n0, g0, _ = todo[0]  # the largest width comes first
+        check_memory(concurrent * task_bytes(cfgs[ci0], n0, len(g0)),
+                     f"the sweep (width {n0}, {concurrent} task(s) at once)")
+        progress_bar = Progress(len(tasks), n_cached, "sweep", unit="run", enabled=progress)
         try:
             ctx = (make_executor(executor, n_workers=n_workers, scheduler=scheduler)
                    if isinstance(executor, str) or scheduler is not None
                    else _borrowed(executor))
             with ctx as ex:
-                futs = {ex.submit(_task, cfgs[ci].to_dict(), n, g): (ci, n, g, key)
-                        for ci, n, g, key in todo}
-                for fut in cf.as_completed(futs):
-                    ci, n, g, key = futs[fut]
-                    try:
-                        m = Measurements.from_arrays(fut.result())
-                    except Exception as exc:  # noqa: BLE001 - collected and re-raised below
-                        errors.append(f"width {n}, seeds {list(g)}, config {ci}: {exc!r}")
+                for (ci, n, g, key), m, err in _drive(ex, todo, cfgs, store, concurrent, deadline,
+                                                      damaged):
+                    if err is not None:
+                        errors.append(f"width {n}, seeds {list(g)}, config {ci}: {err}")
                         continue
-                    if store is not None:
-                        store.put(key, cfgs[ci], m)
+                    if m is None:  # finished by another driver sharing the store
+                        m = store.get(key) if store is not None else None
+                        if m is None:
+                            errors.append(f"width {n}, seeds {list(g)}, config {ci}: "
+                                          f"another driver's result could not be read")
+                            continue
+                        n_cached += 1
+                    else:
+                        n_computed += 1
                     parts[(ci, n)][gidx[g]] = m
-                    bar.update(1)
+                    progress_bar.update(f"width {n}, seeds {g[0]}..{g[-1]}")
         finally:
-            bar.close()
+            progress_bar.close()
+            if store is not None:
+                store.release()
+                store.stop_heartbeat()
     if errors:
         raise RuntimeError(f"{len(errors)} sweep task(s) failed: " + "; ".join(errors))
+    missing = [k for k, v in parts.items() if any(x is None for x in v)]
+    if missing:
+        raise SweepIncomplete(
+            f"the time limit ended the sweep with {len(missing)} of {len(parts)} (config, width) "
+            f"cells unfinished; the finished runs are stored", missing)
     meas = {k: Measurements.concatenate(v) for k, v in parts.items()}  # type: ignore[arg-type]
     divs = tuple(d for m in meas.values() for d in m.diverged)
-    return SweepResult(cfgs, ws, sd, meas, len(todo), n_cached, divs)
+    return SweepResult(cfgs, ws, sd, meas, n_computed, n_cached, divs)
+
+
+class SweepIncomplete(RuntimeError):
+    """The sweep's deadline passed before every task finished (finished tasks are stored)."""
+
+    def __init__(self, message: str, missing: list[tuple[int, int]]) -> None:
+        super().__init__(message)
+        self.missing = missing
+
+
+def _concurrency(executor: Any, n_workers: int | None, scheduler: str | None) -> int:
+    """Tasks that run at once: one for the serial executor, the workers of a local pool."""
+    if isinstance(executor, cf.Executor):
+        return 1 if isinstance(executor, SerialExecutor) else (n_workers or os.cpu_count() or 1)
+    if executor == "serial" and scheduler is None:
+        return 1
+    return n_workers or os.cpu_count() or 1
+
+
+def _drive(ex: cf.Executor, todo: list, cfgs: tuple[SimulationConfig, ...],
+           store: ResultStore | None, window: int, deadline: float | None,
+           damaged: set[str]) -> Iterator[tuple[tuple, Measurements | None, str | None]]:
+    """Yield ``(task, measurements or None, error or None)`` as tasks finish.
+
+    At most ``window`` tasks are in flight, each claimed in the store just before it is
+    submitted and stored the moment it finishes (so a killed sweep keeps every finished task);
+    a task another live driver holds is left to it and picked up from the store when it lands
+    (``None`` measurements).  After ``deadline`` (``time.monotonic()``) nothing new starts."""
+    queue = deque(todo)
+    in_flight: dict[cf.Future, tuple] = {}
+    elsewhere: list[tuple] = []
+    while queue or in_flight or elsewhere:
+        late = deadline is not None and time.monotonic() >= deadline
+        if late:
+            queue.clear()
+            elsewhere.clear()
+            for fut in [f for f in in_flight if f.cancel()]:
+                in_flight.pop(fut)
+        while queue and len(in_flight) < window:
+            task = queue.popleft()
+            ci, n, g, key = task
+            state = "claimed" if store is None else store.claim(key, redo=key in damaged)
+            if state == "done":
+                yield task, None, None
+                continue
+            if state == "busy":
+                elsewhere.append(task)
+                continue
+            in_flight[ex.submit(_task, cfgs[ci].to_dict(), n, g)] = task
+        if in_flight:
+            done, _ = cf.wait(in_flight, timeout=_POLL, return_when=cf.FIRST_COMPLETED)
+            for fut in done:
+                task = in_flight.pop(fut)
+                ci, n, g, key = task
+                try:
+                    m = Measurements.from_arrays(fut.result())
+                except Exception as exc:  # noqa: BLE001 - reported by the caller
+                    if store is not None:
+                        store.release(key)
+                    yield task, None, repr(exc)
+                    continue
+                if store is not None:
+                    store.put(key, cfgs[ci], m)
+                yield task, m, None
+        elif elsewhere:
+            time.sleep(_POLL)
+            queue.extend(elsewhere)  # finished ones come back "done"; abandoned ones are taken over
+            elsewhere.clear()
+
+
+#: seconds between looks at the store while waiting for another driver's tasks
+_POLL = 0.5
+
+
+def task_bytes(config: SimulationConfig, width: int, n_seeds: int) -> float:
+    """Estimated peak memory of one task (one :func:`simulate` call), in bytes.
+
+    Per seed of a seed group (:func:`~widthlimits.numerics.simulator.auto_seed_batch`): the
+    hidden ``n x n`` matrices (weights; their initial values or a dense update; the optimizer's
+    moments; the gradient and one temporary), the input and readout layers, and activations of
+    every layer over the batch.  An upper estimate; it is used to refuse, not to plan."""
+    from widthlimits.numerics.simulator import auto_seed_batch, uses_lowrank
+
+    L = config.param.depth
+    n = int(width)
+    item = 8 if config.dtype == "float64" else 4
+    lowrank = uses_lowrank(config, n)
+    matrices = 2 if lowrank else 3 + {"adam": 2, "rmsprop": 1, "momentum": 1}.get(config.optimizer, 0)
+    d_in, B = config.data.d_in, config.data.n_samples
+    per_seed = item * (matrices * ((L - 1) * n * n + (d_in + 1) * n) + 8 * (L + 1) * n * B)
+    seeds_at_once = auto_seed_batch(config, n, n_seeds) if L >= 2 else n_seeds
+    return float(per_seed * seeds_at_once)
 
 
 class _borrowed:

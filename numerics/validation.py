@@ -1,29 +1,74 @@
 """Input validation shared by the public entry points of ``widthlimits.numerics``.
 
-One validator per kind of argument (STYLE.md Sec. 8, lesson 7): messages quote the parameter in
-backticks, list the allowed values and echo the bad value.  ``ValueError`` for a bad value,
-``TypeError`` for a bad type; never ``assert``.
+One validator per kind of argument, shared by the Python API and the ``widthlimits`` command
+(which prints the same text on one line and exits 2): messages quote the parameter in backticks,
+list the allowed values or the bound and echo the bad value (shortened when huge).
+:class:`InvalidInput` (a ``ValueError``) for a bad value, ``TypeError`` for a bad type; never
+``assert``.
+
+Bounds: widths at most :data:`MAX_WIDTH`, seeds at most :data:`MAX_SEEDS`, steps at most
+:data:`MAX_STEPS`; the memory a sweep will need is estimated before it starts
+(:func:`check_memory`) and refused above what the machine (or ``RLIMIT_AS``) allows.
 """
 
 from __future__ import annotations
 
 import math
 import numbers
+import os
+import pathlib
 from collections.abc import Iterable, Sequence
 from fractions import Fraction
 from typing import Any
 
-import numpy as np
+#: largest width a sweep accepts (the memory estimate usually refuses far below it)
+MAX_WIDTH = 1 << 22
+#: most weight seeds per width
+MAX_SEEDS = 4096
+#: most training steps of a simulation
+MAX_STEPS = 1000
+#: most digits of an integer echoed in a message
+_SHOWN_DIGITS = 24
 
 
-def check_int(value: Any, name: str, *, minimum: int | None = None) -> int:
-    """Return ``value`` as an ``int`` (bools and floats rejected), optionally ``>= minimum``."""
+class InvalidInput(ValueError):
+    """A bad argument value; its text is the one-line message the command line prints."""
+
+
+def shown(value: Any) -> str:
+    """``repr`` of a value for an error message, shortened when huge (a 10^6-digit integer)."""
+    text = repr(value)
+    return text if len(text) <= _SHOWN_DIGITS + 6 else text[:_SHOWN_DIGITS] + f"... ({len(text)} chars)"
+
+
+def check_int(value: Any, name: str, *, minimum: int | None = None,
+              maximum: int | None = None) -> int:
+    """Return ``value`` as an ``int`` (bools and floats rejected), optionally within
+    ``[minimum, maximum]`` (the bound is named in the message)."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"`{name}` must be an int, got {value!r} ({type(value).__name__})")
+        raise TypeError(f"`{name}` must be an int, got {shown(value)} ({type(value).__name__})")
     v = int(value)
     if minimum is not None and v < minimum:
-        raise ValueError(f"`{name}` must be an int >= {minimum}, got {v!r}")
+        if maximum is not None:
+            raise InvalidInput(f"`{name}` must be an int in {minimum}..{maximum}, got {shown(v)}")
+        raise InvalidInput(f"`{name}` must be an int >= {minimum}, got {shown(v)}")
+    if maximum is not None and v > maximum:
+        lo = f"{minimum}.." if minimum is not None else "<= "
+        raise InvalidInput(f"`{name}` must be an int in {lo}{maximum}, got {shown(v)}")
     return v
+
+
+def parse_int(text: Any, name: str, *, minimum: int | None = None, maximum: int | None = None) -> int:
+    """An integer from command-line text (``"12"``), then :func:`check_int`; an int passes as is."""
+    if isinstance(text, str):
+        t = text.strip()
+        if not t.lstrip("+-").isdigit() or not t.isascii():
+            raise InvalidInput(f"`{name}` must be an integer, got {shown(text)}")
+        if len(t) > 4300:  # int() refuses longer text; any such number is out of every bound
+            raise InvalidInput(f"`{name}` must be an int in {minimum}..{maximum}, got a "
+                               f"{len(t)}-digit number")
+        text = int(t)
+    return check_int(text, name, minimum=minimum, maximum=maximum)
 
 
 def check_float(
@@ -40,12 +85,12 @@ def check_float(
         raise TypeError(f"`{name}` must be a real number, got {value!r} ({type(value).__name__})")
     v = float(value)
     if math.isnan(v) or (math.isinf(v) and not allow_inf):
-        raise ValueError(f"`{name}` must be finite, got {value!r}")
+        raise InvalidInput(f"`{name}` must be finite, got {shown(value)}")
     if minimum is not None and (v <= minimum if strict_min else v < minimum):
         op = ">" if strict_min else ">="
-        raise ValueError(f"`{name}` must be {op} {minimum}, got {value!r}")
+        raise InvalidInput(f"`{name}` must be {op} {minimum}, got {shown(value)}")
     if maximum is not None and v > maximum:
-        raise ValueError(f"`{name}` must be <= {maximum}, got {value!r}")
+        raise InvalidInput(f"`{name}` must be <= {maximum}, got {shown(value)}")
     return v
 
 
@@ -56,35 +101,67 @@ def check_choice(value: Any, name: str, choices: Iterable[str]) -> str:
         raise TypeError(f"`{name}` must be a str, one of {', '.join(choices)}; got {value!r}")
     v = value.strip().lower().replace("-", "_")
     if v not in choices:
-        raise ValueError(f"unknown `{name}` {value!r}; choose one of {', '.join(choices)}")
+        raise InvalidInput(f"unknown `{name}` {shown(value)}; choose one of {', '.join(choices)}")
     return v
 
 
 def check_widths(widths: Any, name: str = "widths", *, minimum_count: int = 1) -> tuple[int, ...]:
-    """A strictly increasing sequence of ints >= 1."""
+    """A strictly increasing sequence of ints in ``1..MAX_WIDTH``."""
     if isinstance(widths, (str, bytes)) or not isinstance(widths, Iterable):
-        raise TypeError(f"`{name}` must be a sequence of ints, got {widths!r}")
-    out = tuple(check_int(w, f"{name}[{i}]", minimum=1) for i, w in enumerate(widths))
+        raise TypeError(f"`{name}` must be a sequence of ints, got {shown(widths)}")
+    out = tuple(check_int(w, f"{name}[{i}]", minimum=1, maximum=MAX_WIDTH)
+                for i, w in enumerate(widths))
     if len(out) < minimum_count:
-        raise ValueError(f"`{name}` needs at least {minimum_count} values, got {list(out)!r}")
+        raise InvalidInput(f"`{name}` needs at least {minimum_count} values, got {list(out)!r}")
     if any(b <= a for a, b in zip(out, out[1:], strict=False)):
-        raise ValueError(f"`{name}` must be strictly increasing, got {list(out)!r}")
+        raise InvalidInput(f"`{name}` must be strictly increasing, got {list(out)!r}")
     return out
+
+
+def parse_widths(text: str, name: str = "widths") -> tuple[int, ...]:
+    """Command-line widths: ``LO:HI`` (powers of two from LO to HI) or a comma list ``256,512``;
+    then :func:`check_widths`."""
+    if not isinstance(text, str):
+        raise TypeError(f"`{name}` must be text such as 256:4096, got {shown(text)}")
+    if ":" in text:
+        parts = text.split(":")
+        if len(parts) != 2:
+            raise InvalidInput(f"`{name}` must be LO:HI (powers of two) or a comma list of ints, "
+                               f"got {shown(text)}")
+        lo, hi = (parse_int(x, name, minimum=1, maximum=MAX_WIDTH) for x in parts)
+        if hi <= lo:
+            raise InvalidInput(f"`{name}` LO:HI needs HI > LO, got {shown(text)}")
+        ws, w = [], lo
+        while w <= hi:
+            ws.append(w)
+            w *= 2
+        return check_widths(ws, name)
+    return check_widths([parse_int(x, name, minimum=1, maximum=MAX_WIDTH) for x in text.split(",")],
+                        name)
 
 
 def check_seeds(seeds: Any, name: str = "seeds") -> tuple[int, ...]:
-    """An int ``k`` means seeds ``0..k-1``; otherwise a sequence of distinct ints >= 0."""
+    """An int ``k`` means seeds ``0..k-1`` (``k <= MAX_SEEDS``); otherwise a sequence of distinct
+    ints >= 0."""
     if isinstance(seeds, numbers.Integral) and not isinstance(seeds, bool):
-        k = check_int(seeds, name, minimum=1)
+        k = check_int(seeds, name, minimum=1, maximum=MAX_SEEDS)
         return tuple(range(k))
     if isinstance(seeds, (str, bytes)) or not isinstance(seeds, Iterable):
-        raise TypeError(f"`{name}` must be an int or a sequence of ints, got {seeds!r}")
-    out = tuple(check_int(s, f"{name}[{i}]", minimum=0) for i, s in enumerate(seeds))
+        raise TypeError(f"`{name}` must be an int or a sequence of ints, got {shown(seeds)}")
+    out = tuple(check_int(s, f"{name}[{i}]", minimum=0, maximum=2**63 - 1)
+                for i, s in enumerate(seeds))
     if not out:
-        raise ValueError(f"`{name}` must not be empty, got {seeds!r}")
+        raise InvalidInput(f"`{name}` must not be empty, got {shown(seeds)}")
+    if len(out) > MAX_SEEDS:
+        raise InvalidInput(f"`{name}` has {len(out)} seeds; at most {MAX_SEEDS}")
     if len(set(out)) != len(out):
-        raise ValueError(f"`{name}` must be distinct, got {list(out)!r}")
+        raise InvalidInput(f"`{name}` must be distinct, got {shown(list(out))}")
     return out
+
+
+def check_steps(steps: Any, name: str = "steps", *, minimum: int = 0) -> int:
+    """Training steps: an int in ``minimum..MAX_STEPS``."""
+    return check_int(steps, name, minimum=minimum, maximum=MAX_STEPS)
 
 
 def exponent_to_float(value: Any, name: str) -> float:
@@ -104,7 +181,7 @@ def exponent_to_float(value: Any, name: str) -> float:
         try:
             return float(Fraction(s))
         except (ValueError, ZeroDivisionError):
-            raise ValueError(f"`{name}` = {value!r} is not a number") from None
+            raise InvalidInput(f"`{name}` = {shown(value)} is not a number") from None
     try:
         v = float(value)
     except (TypeError, ValueError):
@@ -112,7 +189,7 @@ def exponent_to_float(value: Any, name: str) -> float:
             f"`{name}` = {value!r} ({type(value).__name__}) does not convert with float()"
         ) from None
     if math.isnan(v):
-        raise ValueError(f"`{name}` must not be NaN, got {value!r}")
+        raise InvalidInput(f"`{name}` must not be NaN, got {value!r}")
     return v
 
 
@@ -124,7 +201,7 @@ def check_per_layer(value: Any, name: str, n_layers: int, *, minimum: float = 0.
             for i, v in enumerate(value)
         )
         if len(vals) != n_layers:
-            raise ValueError(
+            raise InvalidInput(
                 f"`{name}` has {len(vals)} values but the network has {n_layers} weight layers"
             )
         return vals
@@ -132,12 +209,136 @@ def check_per_layer(value: Any, name: str, n_layers: int, *, minimum: float = 0.
     return (v,) * n_layers
 
 
-def check_dtype(value: Any) -> np.dtype:
-    """float32 (default) or float64."""
+def check_dtype(value: Any) -> Any:
+    """float32 (default) or float64, as a ``numpy.dtype``."""
+    import numpy as np
+
     try:
         dt = np.dtype(value)
     except TypeError:
         raise TypeError(f"`dtype` must be 'float32' or 'float64', got {value!r}") from None
     if dt not in (np.dtype(np.float32), np.dtype(np.float64)):
-        raise ValueError(f"`dtype` must be 'float32' or 'float64', got {value!r}")
+        raise InvalidInput(f"`dtype` must be 'float32' or 'float64', got {value!r}")
     return dt
+
+
+# ---------------------------------------------------------------------------- paths
+def check_output_dir(path: Any, name: str = "output") -> pathlib.Path:
+    """A folder to write into: an existing folder, or a new one whose parent folder exists.
+
+    Refused in one line: an existing file where a folder is needed, a missing parent folder
+    (nothing is created silently along a mistyped path), a folder that cannot be written.
+    """
+    if not isinstance(path, (str, os.PathLike)) or str(path) == "":
+        raise InvalidInput(f"`{name}` must be a folder path, got {shown(path)}")
+    p = pathlib.Path(path)
+    if p.exists():
+        if not p.is_dir():
+            raise InvalidInput(f"`{name}` {str(p)!r} is an existing file, not a folder")
+        if not os.access(p, os.W_OK | os.X_OK):
+            raise InvalidInput(f"`{name}` folder {str(p)!r} is not writable")
+        return p
+    parent = p.absolute().parent
+    if not parent.is_dir():
+        raise InvalidInput(f"`{name}`: the folder {str(parent)!r} does not exist (create it first)")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise InvalidInput(f"`{name}`: cannot create {str(p)!r}: {str(parent)!r} is not writable")
+    return p
+
+
+def check_output_file(path: Any, name: str = "output") -> pathlib.Path:
+    """A file to write: its folder exists and is writable, and the path is not a folder."""
+    if not isinstance(path, (str, os.PathLike)) or str(path) == "":
+        raise InvalidInput(f"`{name}` must be a file path, got {shown(path)}")
+    p = pathlib.Path(path)
+    if p.is_dir():
+        raise InvalidInput(f"`{name}` {str(p)!r} is a folder; give a file name")
+    parent = p.absolute().parent
+    if not parent.is_dir():
+        raise InvalidInput(f"`{name}`: the folder {str(parent)!r} does not exist (create it first)")
+    if p.exists() and not os.access(p, os.W_OK):
+        raise InvalidInput(f"`{name}` {str(p)!r} is not writable")
+    if not p.exists() and not os.access(parent, os.W_OK | os.X_OK):
+        raise InvalidInput(f"`{name}`: cannot create {str(p)!r}: {str(parent)!r} is not writable")
+    return p
+
+
+# ---------------------------------------------------------------------------- scheduler
+#: seconds to wait for a Dask scheduler to accept a connection before giving up
+SCHEDULER_TIMEOUT = 3.0
+
+
+def check_scheduler(address: Any, *, timeout: float = SCHEDULER_TIMEOUT, probe: bool = True) -> str:
+    """A Dask scheduler address ``tcp://HOST:PORT`` (or ``local``); with ``probe``, a TCP
+    connection is tried for at most ``timeout`` seconds, so a dead address fails fast."""
+    if not isinstance(address, str):
+        raise TypeError(f"`scheduler` must be an address like tcp://HOST:PORT, got {shown(address)}")
+    if address == "local":
+        return address
+    scheme, sep, rest = address.partition("://")
+    host, colon, port = rest.rpartition(":")
+    host = host.strip("[]")
+    if not sep or scheme not in ("tcp", "tls") or not colon or not host or not port.isdigit() \
+            or not 0 < int(port) < 65536:
+        raise InvalidInput(f"`scheduler` must be an address like tcp://HOST:PORT or 'local', "
+                           f"got {shown(address)}")
+    if probe:
+        import socket
+
+        try:
+            with socket.create_connection((host, int(port)), timeout=timeout):
+                pass
+        except OSError as exc:
+            reason = exc.strerror or type(exc).__name__
+            raise InvalidInput(f"`scheduler` {address} is not reachable within {timeout:g} s "
+                               f"({reason}); start one with `dask scheduler` or use 'local'") from None
+    return address
+
+
+# ---------------------------------------------------------------------------- memory
+def memory_limit() -> int:
+    """Bytes a computation may use: the memory available now (``MemAvailable``), capped by
+    this process's address-space limit (``RLIMIT_AS``) when one is set; the environment variable
+    ``WIDTHLIMITS_MAX_MEMORY`` (bytes, or with a K/M/G suffix) overrides both."""
+    env = os.environ.get("WIDTHLIMITS_MAX_MEMORY")
+    if env:
+        mult = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}.get(env[-1:].upper(), 1)
+        digits = env[:-1] if mult > 1 else env
+        if not digits.isdigit():
+            raise InvalidInput(f"WIDTHLIMITS_MAX_MEMORY must be bytes or e.g. 8G, got {shown(env)}")
+        return int(digits) * mult
+    limit = 1 << 62
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    limit = int(line.split()[1]) * 1024
+                    break
+    except OSError:
+        pass
+    try:
+        import resource
+
+        soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+        if soft != resource.RLIM_INFINITY:
+            limit = min(limit, soft)
+    except (ImportError, OSError, ValueError):
+        pass
+    return limit
+
+
+def format_bytes(n: float) -> str:
+    for unit, size in (("TiB", 1 << 40), ("GiB", 1 << 30), ("MiB", 1 << 20)):
+        if n >= size:
+            return f"{n / size:.3g} {unit}"
+    return f"{n / 1024:.3g} KiB"
+
+
+def check_memory(estimate: float, what: str, *, limit: int | None = None,
+                 hint: str = "use smaller widths or fewer workers") -> None:
+    """Refuse, before anything is allocated, a computation whose estimated peak memory exceeds
+    :func:`memory_limit` (the message gives the estimate and the limit)."""
+    lim = memory_limit() if limit is None else limit
+    if estimate > lim:
+        raise InvalidInput(f"{what} needs about {format_bytes(estimate)} of memory, above the "
+                           f"{format_bytes(lim)} available; {hint}")

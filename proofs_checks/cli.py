@@ -5,8 +5,14 @@ exposes ``NAME``, ``HELP``, ``add_arguments(parser)`` and ``run(args) -> int``. 
 done by a public Python function that a notebook can call directly; the command only parses
 arguments, calls it and prints.
 
-Bad input (a ``ValueError``/``TypeError`` raised by the validators, or an argparse error)
-becomes one line on stderr and exit code 2, never a traceback.
+Start-up is kept short: a command module imports nothing heavy at its top (sympy, numpy and
+scipy are imported inside ``add_arguments``/``run``), and only the chosen subcommand's
+arguments are built, so ``widthlimits --help`` imports neither sympy nor numpy.
+
+Exit codes: 0 done; 2 bad input (a ``ValueError``/``TypeError``/``KeyError`` raised by the
+validators, an ``OSError`` about a path, or an argparse error) as one line on stderr, never a
+traceback; 3 a ``--time-limit`` ran out (what was established is printed and the JSON is marked
+incomplete).
 """
 
 from __future__ import annotations
@@ -16,7 +22,10 @@ import importlib
 import re
 import sys
 from collections.abc import Sequence
+from types import ModuleType
 from typing import Any
+
+from widthlimits.proofs_checks.commands._params import EXIT_BAD_INPUT, EXIT_TIME_LIMIT
 
 #: subcommand modules, in the order ``widthlimits --help`` lists them
 COMMAND_MODULES: tuple[str, ...] = (
@@ -32,8 +41,11 @@ COMMAND_MODULES: tuple[str, ...] = (
     "phase_diagram",
 )
 
+__all__ = ["COMMAND_MODULES", "EXIT_BAD_INPUT", "EXIT_TIME_LIMIT", "OneLineParser", "build_parser",
+           "main"]
 
-class _OneLineParser(argparse.ArgumentParser):
+
+class OneLineParser(argparse.ArgumentParser):
     """argparse prints usage + message; we print one line and exit 2.
 
     Exponent lists such as ``-1/2,0,1/2`` or ``-inf`` start with a dash: they are values, not
@@ -45,38 +57,58 @@ class _OneLineParser(argparse.ArgumentParser):
         self._negative_number_matcher = re.compile(r"^-(\d|\.\d|inf|oo|nan)", re.IGNORECASE)
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        sys.stderr.write(f"{self.prog}: error: {message}\n")
-        raise SystemExit(2)
+        sys.stderr.write(f"{self.prog}: error: {' '.join(message.split())}\n")
+        raise SystemExit(EXIT_BAD_INPUT)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = _OneLineParser(
+def command_module(name: str) -> ModuleType:
+    return importlib.import_module(f"widthlimits.proofs_checks.commands.{name}")
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser.  With ``only`` (a subcommand's name, or ``""`` for none) only that
+    subcommand's arguments are built (the others are listed with their help), which keeps
+    start-up short; ``None`` builds every subcommand."""
+    parser = OneLineParser(
         prog="widthlimits",
         description="Infinite-width limits: derive, classify, simulate and check width scalings.",
     )
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_OneLineParser)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser)
     for name in COMMAND_MODULES:
-        mod = importlib.import_module(f"widthlimits.proofs_checks.commands.{name}")
+        mod = command_module(name)
         p = sub.add_parser(mod.NAME, help=mod.HELP, description=mod.HELP)
-        mod.add_arguments(p)
-        p.set_defaults(_run=mod.run)
+        if only is None or only == mod.NAME:
+            mod.add_arguments(p)
+            p.set_defaults(_run=mod.run)
     return parser
 
 
+def _chosen(argv: Sequence[str]) -> str | None:
+    names = {command_module(n).NAME for n in COMMAND_MODULES}
+    return argv[0] if argv and argv[0] in names else None
+
+
+def _one_line(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror + (f": {exc.filename}" if exc.filename else "")
+    msg = str(exc.args[0]) if exc.args else repr(exc)
+    return " ".join(msg.split())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(_chosen(args_list) or "")
+    args = parser.parse_args(args_list)
     if getattr(args, "_run", None) is None:
         parser.print_help()
-        return 2
+        return EXIT_BAD_INPUT
     try:
         return int(args._run(args) or 0)
-    except (ValueError, TypeError, KeyError) as exc:
-        msg = exc.args[0] if exc.args else repr(exc)
-        sys.stderr.write(f"widthlimits {args.command}: error: {msg}\n")
-        return 2
-    except BrokenPipeError:  # e.g. `widthlimits classify ... | head`
-        return 0
+    except (ValueError, TypeError, KeyError, OSError) as exc:
+        if isinstance(exc, BrokenPipeError):  # e.g. `widthlimits classify ... | head`
+            return 0
+        sys.stderr.write(f"widthlimits {args.command}: error: {_one_line(exc)}\n")
+        return EXIT_BAD_INPUT
 
 
 if __name__ == "__main__":  # pragma: no cover

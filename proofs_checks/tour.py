@@ -15,7 +15,7 @@ from __future__ import annotations
 import html
 import json
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
 
@@ -104,7 +104,11 @@ def _one_check(args: tuple[str, str, str]) -> dict[str, Any]:
             limiter.unregister()
 
 
-def _checks(out: Path, quick: bool, jobs: int) -> dict[str, Any]:
+def _left(deadline: float | None) -> float | None:
+    return None if deadline is None else max(0.0, deadline - time.monotonic())
+
+
+def _checks(out: Path, quick: bool, jobs: int, deadline: float | None = None) -> dict[str, Any]:
     from widthlimits.proofs_checks.catalogue.registry import catalogue
     from widthlimits.proofs_checks.catalogue.runner import write_index_from_json
 
@@ -113,23 +117,46 @@ def _checks(out: Path, quick: bool, jobs: int) -> dict[str, Any]:
     folder.mkdir(parents=True, exist_ok=True)
     mode = "quick" if quick else "full"
     args = [(i, mode, str(folder)) for i in ids]
+    results: list[dict[str, Any]] = []
+    t0 = time.perf_counter()
+
+    def done(r: dict[str, Any]) -> None:  # one line per finished check, also off a terminal
+        results.append(r)
+        print(f"[tour]   check {len(results)}/{len(ids)} {r['id']}: {r['verdict']} "
+              f"({time.perf_counter() - t0:.0f} s)", flush=True)
+
     if jobs > 1:
         with ProcessPoolExecutor(jobs) as ex:
-            results = list(ex.map(_one_check, args))
+            futs = {ex.submit(_one_check, a): a for a in args}
+            try:
+                for fut in as_completed(futs, timeout=_left(deadline)):
+                    done(fut.result())
+            except TimeoutError:
+                for f in futs:
+                    f.cancel()
     else:
-        results = [_one_check(a) for a in args]
+        for a in args:
+            if deadline is not None and time.monotonic() >= deadline:
+                break
+            done(_one_check(a))
+    order = {i: k for k, i in enumerate(ids)}
+    results.sort(key=lambda r: order[r["id"]])
     write_index_from_json(folder, results)
     counts: dict[str, int] = {}
     for r in results:
         counts[r["verdict"]] = counts.get(r["verdict"], 0) + 1
     return {"page": "checks/index.md",
-            "summary": ", ".join(f"{v} {k}" for k, v in sorted(counts.items())) + f" of {len(results)}",
+            "summary": ", ".join(f"{v} {k}" for k, v in sorted(counts.items())) + f" of {len(results)}"
+                       + ("" if len(results) == len(ids) else
+                          f" (time limit: {len(ids) - len(results)} of {len(ids)} not run)"),
             "results": results}
 
 
 def run_tour(outdir: str | Path = "widthlimits-tour", *, quick: bool = True, jobs: int = 2,
-             progress: bool = True) -> Path:
-    """Run the headline job; returns the path of ``index.md``."""
+             progress: bool = True, deadline: float | None = None) -> Path:
+    """Run the headline job; returns the path of ``index.md``.  After ``deadline``
+    (``time.monotonic()``) no new part or check starts; what ran is on the index page and the
+    parts not run are marked ``skipped (time limit)`` in ``tour.json``."""
     if jobs < 1:
         raise ValueError(f"`jobs` must be >= 1, got {jobs}")
     out = Path(outdir)
@@ -140,11 +167,14 @@ def run_tour(outdir: str | Path = "widthlimits-tour", *, quick: bool = True, job
         ("A derivation in LaTeX (muP, SGD, depth 2)", lambda: _derivation(out)),
         ("Coord check by numbers (muP, SGD, depth 2)", lambda: _coordcheck(out, quick)),
         ("Theorem checks" + (" (quick mode)" if quick else " (full mode)"),
-         lambda: _checks(out, quick, jobs)),
+         lambda: _checks(out, quick, jobs, deadline)),
     ]
     done = []
     t_all = time.perf_counter()
     for title, fn in parts:
+        if deadline is not None and time.monotonic() >= deadline:
+            done.append((title, "skipped (time limit)", 0.0, {"page": None, "summary": "not run"}))
+            continue
         t0 = time.perf_counter()
         if progress:
             print(f"[tour] {title} ...", flush=True)

@@ -272,11 +272,17 @@ def equivalent(p: Parametrization, q: Parametrization, optimizer: str | Optimize
     return cp.a == cq.a and cp.b == cq.b and cp.c == cq.c and cp.d == cq.d
 
 
+#: most hidden layers accepted: every engine, query and derivation stays within seconds up to it
+MAX_DEPTH = 100
+
+
 def _check_depth(depth: Any) -> int:
+    """The number of hidden layers ``L``: an int in ``1..MAX_DEPTH``."""
     if isinstance(depth, bool) or not isinstance(depth, int):
-        raise TypeError(f"`depth` must be an int >= 1, got {depth!r}")
-    if depth < 1:
-        raise ValueError(f"`depth` must be >= 1 hidden layer, got {depth}")
+        raise TypeError(f"`depth` must be an int in 1..{MAX_DEPTH}, got {str(depth)[:30]!r}")
+    if not 1 <= depth <= MAX_DEPTH:
+        shown = str(depth) if len(str(depth)) <= 24 else str(depth)[:24] + "..."
+        raise ValueError(f"`depth` must be an int in 1..{MAX_DEPTH} hidden layers, got {shown}")
     return depth
 
 

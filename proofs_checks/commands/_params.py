@@ -1,13 +1,34 @@
-"""Shared argument handling: a parametrization from ``--preset`` or ``--a/--b/--c[/--d]``."""
+"""Shared argument handling: a parametrization from ``--preset`` or ``--a/--b/--c[/--d]``, and the
+command-line side of every validated concept (depth, steps, widths, seeds, output paths,
+``--time-limit``).
+
+The validators themselves live in one place each: exponents in
+:mod:`widthlimits.theory.exponents` (a grammar of its own, never ``sympify``), depth in
+:func:`widthlimits.theory.parametrization.check_depth`, widths, seeds, steps, paths, memory and
+the scheduler in :mod:`widthlimits.numerics.validation`; this module only calls them, so the
+command line prints the same text the Python API raises.  Heavy modules (sympy through the
+theory layer) are imported inside the functions: building the parser for ``--help`` stays fast.
+"""
 
 from __future__ import annotations
 
 import argparse
+import math
+import time
+from typing import TYPE_CHECKING, Any
 
-from widthlimits.theory.activations import ACTIVATIONS
-from widthlimits.theory.optimizers import OPTIMIZERS
-from widthlimits.theory.parametrization import Parametrization, check_depth, parse_layer_list
-from widthlimits.theory.presets import preset
+if TYPE_CHECKING:
+    from widthlimits.theory.parametrization import Parametrization
+
+#: optimizer names (checked against :data:`widthlimits.theory.optimizers.OPTIMIZERS` by a test)
+OPTIMIZER_NAMES = ("adam", "momentum", "rmsprop", "sgd", "signsgd")
+#: activation names (checked against :data:`widthlimits.theory.activations.ACTIVATIONS` by a test)
+ACTIVATION_NAMES = ("gelu", "leaky_relu", "linear", "relu", "sigmoid", "tanh")
+#: exit code of bad input, and of a command stopped by its ``--time-limit``
+EXIT_BAD_INPUT = 2
+EXIT_TIME_LIMIT = 3
+#: longest ``--time-limit`` accepted (a week)
+MAX_TIME_LIMIT = 7 * 24 * 3600.0
 
 
 def add_parametrization_arguments(p: argparse.ArgumentParser, *, need_c: bool = True) -> None:
@@ -21,19 +42,73 @@ def add_parametrization_arguments(p: argparse.ArgumentParser, *, need_c: bool = 
     if need_c:
         p.add_argument("--c", metavar="LIST", help="learning-rate exponents; inf = frozen layer")
         p.add_argument("--d", metavar="LIST",
-                       help="gradient/epsilon exponents (entrywise optimizers; omit: eps negligible)")
-    p.add_argument("--depth", type=int, required=True, metavar="L", help="number of hidden layers")
-    p.add_argument("--optimizer", default="sgd", choices=sorted(OPTIMIZERS),
+                       help="gradient/epsilon exponents of entrywise optimizers (adam, rmsprop, "
+                            "signsgd; omit: eps negligible); refused for sgd/momentum, where n^d "
+                            "is the learning-rate exponent c - d (TP IVb Remark 2.2.4)")
+    add_depth_argument(p, required=True)
+    p.add_argument("--optimizer", default="sgd", choices=OPTIMIZER_NAMES,
                    help="optimizer (default sgd)")
 
 
+def add_depth_argument(p: argparse.ArgumentParser, *, required: bool = True,
+                       default: int | None = None) -> None:
+    from widthlimits.theory.parametrization import MAX_DEPTH
+
+    p.add_argument("--depth", type=int, required=required, default=default, metavar="L",
+                   help=f"number of hidden layers (1..{MAX_DEPTH})"
+                        + (f"; default {default}" if default is not None else ""))
+
+
 def add_activation_argument(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--activation", default="tanh", choices=sorted(ACTIVATIONS),
+    p.add_argument("--activation", default="tanh", choices=ACTIVATION_NAMES,
                    help="activation (default tanh)")
+
+
+def add_time_limit_argument(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--time-limit", type=float, default=None, metavar="SECONDS",
+                   help="stop after SECONDS: print what is established, mark the JSON "
+                        "incomplete, exit 3")
+
+
+def deadline_from_args(args: argparse.Namespace) -> float | None:
+    """``time.monotonic()`` at which ``--time-limit`` runs out (None without one)."""
+    limit = getattr(args, "time_limit", None)
+    if limit is None:
+        return None
+    if not (math.isfinite(limit) and 0 < limit <= MAX_TIME_LIMIT):
+        raise ValueError(f"`--time-limit` must be seconds in (0, {MAX_TIME_LIMIT:g}], got {limit!r}")
+    return time.monotonic() + limit
+
+
+def check_steps_arg(steps: int | None) -> int | None:
+    """``--steps``: None (until stationary) or an int in 0..MAX_STEPS (same rule as the
+    simulator's :func:`widthlimits.numerics.validation.check_steps`)."""
+    if steps is None:
+        return None
+    from widthlimits.numerics.validation import check_steps
+
+    return check_steps(steps)
+
+
+def check_d_for_optimizer(d: Any, optimizer: str) -> None:
+    """``--d`` is the gradient (epsilon) exponent of entrywise optimizers.
+
+    For SGD-type updates ``w -= eta n^{-c} n^{d} g`` the factor ``n^d`` is nothing but a
+    learning-rate exponent ``c - d`` (TP IVb, arXiv:2308.01814, Remark 2.2.4), so a separate
+    ``d`` would be silently redundant: it is refused with the way to write it."""
+    from widthlimits.theory.optimizers import get_optimizer
+
+    if d is not None and not get_optimizer(optimizer).entrywise:
+        raise ValueError(f"`--d` applies to entrywise optimizers (adam, rmsprop, signsgd); with "
+                         f"{optimizer} a gradient factor n^d is the learning-rate exponent c - d "
+                         f"(TP IVb Remark 2.2.4): fold d into --c")
 
 
 def parametrization_from_args(args: argparse.Namespace, *, need_c: bool = True) -> Parametrization:
     """Build the parametrization; raises ValueError with a one-line message on bad input."""
+    from widthlimits.theory.parametrization import Parametrization, check_depth, parse_layer_list
+    from widthlimits.theory.presets import preset
+
     L = check_depth(args.depth)
     explicit = [x for x in ("a", "b", "c", "d") if getattr(args, x, None) is not None]
     if args.preset is not None:
@@ -46,6 +121,7 @@ def parametrization_from_args(args: argparse.Namespace, *, need_c: bool = True) 
     if missing:
         raise ValueError(f"give --preset NAME, or all of {', '.join('--' + x for x in needed)} "
                          f"(missing --{missing[0]})")
+    check_d_for_optimizer(getattr(args, "d", None), args.optimizer)
     a = parse_layer_list(args.a, L, "a")
     b = parse_layer_list(args.b, L, "b")
     c = parse_layer_list(args.c, L, "c") if need_c else (0,) * (L + 1)

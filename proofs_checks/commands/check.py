@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
+import time
 
-from widthlimits.proofs_checks.catalogue.registry import catalogue
-from widthlimits.proofs_checks.catalogue.runner import run_checks
-from widthlimits.proofs_checks.format import table
+from widthlimits.proofs_checks.commands._params import (
+    EXIT_TIME_LIMIT,
+    add_time_limit_argument,
+    deadline_from_args,
+)
 
 NAME = "check"
 HELP = "confirm (or refute) published theorems numerically: --list, IDs, or --all"
@@ -22,10 +26,16 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     mode.add_argument("--full", action="store_true", help="full mode (<= 10 min a check)")
     p.add_argument("-o", "--output", default="widthlimits-checks", metavar="DIR",
                    help="report folder (default widthlimits-checks)")
+    add_time_limit_argument(p)
     p.add_argument("--json", action="store_true")
 
 
 def run(args: argparse.Namespace) -> int:
+    from widthlimits.numerics.validation import check_output_dir
+    from widthlimits.proofs_checks.catalogue.registry import catalogue
+    from widthlimits.proofs_checks.catalogue.runner import run_check, write_index_from_json
+    from widthlimits.proofs_checks.format import table
+
     cat = catalogue()
     if args.list:
         rows = [[c.id, c.paper, c.source, c.title] for c in cat.values()]
@@ -41,11 +51,37 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError("give check ids or --all, not both")
     for i in args.ids:
         if i not in cat:
-            raise ValueError(f"unknown check {i!r}; `widthlimits check --list` shows the ids")
-    run_ = run_checks(None if args.all else args.ids, "full" if args.full else "quick",
-                      args.output, progress=not args.json)
+            raise ValueError(f"unknown check {i[:60]!r}; `widthlimits check --list` shows the ids")
+    deadline = deadline_from_args(args)
+    out = check_output_dir(args.output)
+    out.mkdir(exist_ok=True)
+    mode = "full" if args.full else "quick"
+    ids = list(cat) if args.all else list(dict.fromkeys(args.ids))
+    # one check at a time, the index rewritten after each: an interrupted run keeps its pages;
+    # the time limit is looked at between checks (a quick check takes at most about a minute)
+    results: list[dict] = []
+    t0 = time.perf_counter()
+    for n, i in enumerate(ids, 1):
+        if deadline is not None and time.monotonic() >= deadline:
+            break
+        if not args.json:
+            print(f"[check] {n}/{len(ids)} {i} ({mode}) ...", flush=True)
+        r = run_check(cat[i], mode, out)
+        results.append(r.to_json())
+        write_index_from_json(out, results)
+        if not args.json:
+            print(f"[check] {i}: {r.verdict.value} in {r.seconds:.1f} s (elapsed "
+                  f"{time.perf_counter() - t0:.0f} s) -- {r.explanation}", flush=True)
+    index = write_index_from_json(out, results)
+    complete = len(results) == len(ids)
     if args.json:
-        print(json.dumps(run_.to_json(), indent=2))
+        print(json.dumps({"complete": complete, "checks": results} if not complete else results,
+                         indent=2))
     else:
-        print(f"reports: {run_.index}")
+        print(f"reports: {index}")
+    if not complete:
+        left = ids[len(results):]
+        sys.stderr.write(f"widthlimits check: time limit reached after {len(results)} of "
+                         f"{len(ids)} checks; not run: {', '.join(left)}\n")
+        return EXIT_TIME_LIMIT
     return 0

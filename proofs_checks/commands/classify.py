@@ -11,10 +11,9 @@ import json
 from widthlimits.proofs_checks.commands._params import (
     add_activation_argument,
     add_parametrization_arguments,
+    check_steps_arg,
     parametrization_from_args,
 )
-from widthlimits.proofs_checks.format import classification_table
-from widthlimits.theory.classify import classify
 
 NAME = "classify"
 HELP = "derive every width exponent of a parametrization and classify its infinite-width limit"
@@ -30,8 +29,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from widthlimits.proofs_checks.format import classification_table
+    from widthlimits.theory.classify import classify
+
     param = parametrization_from_args(args)
-    result = classify(param, args.optimizer, args.activation, loss=args.loss, steps=args.steps)
+    steps = check_steps_arg(args.steps)
+    result = classify(param, args.optimizer, args.activation, loss=args.loss, steps=steps)
     if args.json:
         print(json.dumps(result.to_json(), indent=2))
     else:

@@ -4,27 +4,35 @@ A thin shell over :func:`widthlimits.numerics.limits.convergence_study`.  It pri
 order with its CI beside the predicted one (a mismatch is printed, and the exit code stays 0:
 it is a measurement, not a failure), optionally writes ``result.json`` and ``error_vs_width.png``
 into ``-o DIR``, and ``--json`` prints the JSON on stdout instead of the summary.
+
+Arguments are checked before any model is built: widths are integers in ``1..MAX_WIDTH`` (step
+sizes in ``(0, 1]`` for a step-axis model), seeds in ``2..MAX_SEEDS``, and the memory of the
+largest width is estimated and refused above what is available.
 """
 
 from __future__ import annotations
 
 import argparse
-import pathlib
+import math
 import sys
-
-from widthlimits.numerics.limits import MODELS, convergence_study
 
 NAME = "convergence"
 HELP = "measure the convergence order of finite widths to an infinite-width limit"
 
 #: ids the issue asks for; every one listed here must be implemented or rejected clearly
 REQUIRED_IDS = ("ntk", "deep-linear", "mf-two-layer", "mf-multilayer", "golikov-discrete-mf")
+#: models that hold width x width matrices (two hidden layers or a middle matrix); the others
+#: hold width x (input or particle) arrays
+SQUARE_MODELS = frozenset({"ntk", "deep-linear", "mf-multilayer"})
+#: float64 arrays of the largest width alive at once (weights, gradients, RK4 stages)
+ARRAYS_AT_ONCE = 16
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("model", metavar="MODEL",
-                        help=f"model id: {', '.join(MODELS)}")
-    parser.add_argument("--widths", type=float, nargs="+", default=None,
+                        help="model id: ntk, deep-linear, mf-two-layer, mf-two-layer-measure, "
+                             "mf-two-layer-step, mf-multilayer, golikov-discrete-mf, golikov-icmf")
+    parser.add_argument("--widths", nargs="+", default=None,
                         help="widths (step sizes for mf-two-layer-step); >= 3 values")
     parser.add_argument("--seeds", type=int, default=None, help="networks per width (>= 2)")
     parser.add_argument("--rng", type=int, default=0, help="root seed (default 0)")
@@ -33,14 +41,57 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print JSON instead of a summary")
 
 
+def check_widths_for(model_id: str, axis: str, texts: list[str] | None) -> list[float] | None:
+    """``--widths`` of a model: integers within the width bound, or step sizes in (0, 1]."""
+    from widthlimits.numerics.validation import MAX_WIDTH, check_int, check_memory
+
+    if texts is None:
+        return None
+    if axis == "step":
+        out = []
+        for t in texts:
+            try:
+                v = float(t)
+            except ValueError:
+                raise ValueError(f"`widths` (step sizes) must be numbers, got {t[:30]!r}") from None
+            if not (math.isfinite(v) and 0 < v <= 1):
+                raise ValueError(f"`widths` (step sizes) must be in (0, 1], got {t[:30]!r}")
+            out.append(v)
+        return out
+    ws = []
+    for t in texts:
+        try:  # 1e3 and 512.0 are integers too
+            v = int(t) if t.strip().lstrip("+-").isdigit() else float(t)
+        except ValueError:
+            raise ValueError(f"`widths` must be integers, got {t[:30]!r}") from None
+        if isinstance(v, float) and not (math.isfinite(v) and v == int(v)):
+            raise ValueError(f"`widths` must be integers in 1..{MAX_WIDTH}, got {t[:30]!r}")
+        ws.append(check_int(int(v), "widths", minimum=1, maximum=MAX_WIDTH))
+    n = max(ws)
+    per = n * n if model_id in SQUARE_MODELS else n * 4096
+    check_memory(8.0 * ARRAYS_AT_ONCE * per, f"convergence {model_id} at width {n}",
+                 hint="use smaller widths")
+    return [float(w) for w in ws]
+
+
 def run(args: argparse.Namespace) -> int:
+    import pathlib
+
+    from widthlimits.numerics.limits import MODELS, convergence_study
+    from widthlimits.numerics.validation import MAX_SEEDS, check_int, check_output_dir
+
     if args.model not in MODELS:
         raise ValueError(f"model {args.model!r} is not implemented; implemented: "
                          f"{', '.join(MODELS)}")
-    result = convergence_study(args.model, args.widths, args.seeds, rng=args.rng)
-    if args.output is not None:
-        out = pathlib.Path(args.output)
-        out.mkdir(parents=True, exist_ok=True)
+    widths = check_widths_for(args.model, MODELS[args.model].axis, args.widths)
+    if args.seeds is not None:
+        check_int(args.seeds, "seeds", minimum=2, maximum=MAX_SEEDS)
+    check_int(args.rng, "rng", minimum=0, maximum=2**63 - 1)
+    out = check_output_dir(args.output) if args.output is not None else None
+    result = convergence_study(args.model, widths, args.seeds, rng=args.rng)
+    if out is not None:
+        out = pathlib.Path(out)
+        out.mkdir(exist_ok=True)
         (out / "result.json").write_text(result.to_json() + "\n")
         try:
             result.plot(str(out / "error_vs_width.png"))

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import json
+import sys
 
 from widthlimits.proofs_checks.commands._params import (
+    EXIT_TIME_LIMIT,
     add_activation_argument,
     add_parametrization_arguments,
+    add_time_limit_argument,
+    deadline_from_args,
     parametrization_from_args,
 )
-from widthlimits.proofs_checks.coordcheck import coordcheck_against_engine, parse_widths
 
 NAME = "coordcheck"
 HELP = ("measure every quantity's width exponent (bootstrap CI over seeds) and compare it with "
@@ -21,28 +25,78 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     add_activation_argument(p)
     p.add_argument("--loss", default="mse", choices=["mse", "logistic"])
     p.add_argument("--widths", default="256:4096", help="LO:HI (powers of 2) or a comma list")
-    p.add_argument("--seeds", type=int, default=8)
-    p.add_argument("--steps", type=int, default=5)
+    p.add_argument("--seeds", type=int, default=8, help="seeds per width (2..4096, default 8)")
+    p.add_argument("--steps", type=int, default=5, help="training steps (1..1000, default 5)")
     p.add_argument("--quantities", default=None,
                    help="comma list of quantity names (default: all the engine derives)")
     p.add_argument("--scheduler", default=None, metavar="ADDR",
                    help="dask scheduler tcp://HOST:PORT, or 'local' for an embedded LocalCluster")
     p.add_argument("-o", "--output", default=None, metavar="DIR",
                    help="write report.json, table.txt, coordcheck.png and the resumable store here")
+    p.add_argument("--fresh", action="store_true",
+                   help="with -o: set an unreadable store aside (renamed) and start a new one")
+    add_time_limit_argument(p)
     p.add_argument("--json", action="store_true")
 
 
+def check_quantities(text: str | None) -> list[str] | None:
+    """``--quantities``: names the engine derives (one line naming the unknown one)."""
+    if text is None:
+        return None
+    from widthlimits.theory.engine import QUANTITIES
+
+    names = [x.strip() for x in text.split(",")]
+    for x in names:
+        if x not in QUANTITIES:
+            raise ValueError(f"unknown quantity {x!r} in `--quantities`; choose from "
+                             f"{', '.join(QUANTITIES)}")
+    return names
+
+
 def run(args: argparse.Namespace) -> int:
+    from widthlimits.numerics.store import ResultStore
+    from widthlimits.numerics.sweeps import SweepIncomplete
+    from widthlimits.numerics.validation import (
+        check_int,
+        check_output_dir,
+        check_scheduler,
+        check_seeds,
+        check_steps,
+        parse_widths,
+    )
+    from widthlimits.proofs_checks.coordcheck import coordcheck_against_engine
+
     param = parametrization_from_args(args)
-    if args.seeds < 2:
-        raise ValueError(f"`--seeds` must be >= 2 for a bootstrap CI, got {args.seeds}")
-    if args.steps < 1:
-        raise ValueError(f"`--steps` must be >= 1, got {args.steps}")
-    rep = coordcheck_against_engine(
-        param, args.optimizer, args.activation, widths=parse_widths(args.widths),
-        seeds=args.seeds, steps=args.steps, loss=args.loss,
-        quantities=args.quantities.split(",") if args.quantities else None,
-        outdir=args.output, scheduler=args.scheduler, progress=None if not args.json else False)
+    check_int(args.seeds, "seeds", minimum=2, maximum=4096)
+    seeds = len(check_seeds(args.seeds))
+    steps = check_steps(args.steps, minimum=1)
+    widths = parse_widths(args.widths)
+    if len(widths) < 3:
+        raise ValueError(f"`widths` needs at least 3 widths for a slope, got {list(widths)}")
+    quantities = check_quantities(args.quantities)
+    if args.scheduler is not None:
+        check_scheduler(args.scheduler)
+    if args.fresh and args.output is None:
+        raise ValueError("`--fresh` applies to the store under -o DIR; give -o")
+    if args.output is not None:
+        out = check_output_dir(args.output)
+        if (out / "sweep").exists():
+            ResultStore(out / "sweep", fresh=args.fresh)  # one line if unreadable
+    deadline = deadline_from_args(args)
+    try:
+        rep = coordcheck_against_engine(
+            param, args.optimizer, args.activation, widths=widths, seeds=seeds, steps=steps,
+            loss=args.loss, quantities=quantities, outdir=args.output, scheduler=args.scheduler,
+            progress=None if not args.json else False, deadline=deadline)
+    except SweepIncomplete as exc:
+        msg = f"time limit: {exc}; rerun with the same -o to resume" if args.output else \
+            f"time limit: {exc}; give -o DIR to keep the finished runs and resume"
+        if args.json:
+            print(json.dumps({"complete": False, "reason": msg, "quantities": []}, indent=2))
+        else:
+            print(f"incomplete: {msg}")
+        sys.stderr.write(f"widthlimits coordcheck: {msg}\n")
+        return EXIT_TIME_LIMIT
     if args.json:
         print(rep.to_json(indent=2))
     else:

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from widthlimits.proofs_checks.commands._params import (
     add_activation_argument,
     add_parametrization_arguments,
+    check_steps_arg,
     parametrization_from_args,
 )
-from widthlimits.theory.derivation import derivation, symbolic_derivation
 
 NAME = "derive"
 HELP = "write the power-counting derivation (LaTeX document, snippet, Markdown or text; --pdf)"
@@ -43,6 +42,19 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from widthlimits.numerics.validation import check_output_file
+    from widthlimits.theory.derivation import derivation, symbolic_derivation
+    from widthlimits.theory.parametrization import check_depth
+
+    check_depth(args.depth)
+    steps = check_steps_arg(args.steps)
+    if args.pdf and args.format != "tex":
+        raise ValueError(f"--pdf compiles the full document; drop --format {args.format}")
+    out = None
+    if args.output is not None or args.pdf:
+        out = check_output_file(args.output or "derivation.pdf")
+        if args.pdf and out.suffix.lower() != ".pdf":
+            raise ValueError(f"with --pdf, `-o` names the PDF (ending in .pdf), got {args.output!r}")
     if args.symbolic is not None:
         given = [x for x in ("preset", "a", "b", "c", "d") if getattr(args, x, None) is not None]
         if given:
@@ -52,25 +64,33 @@ def run(args: argparse.Namespace) -> int:
     else:
         param = parametrization_from_args(args)
         d = derivation(param, args.optimizer, args.activation, loss=args.loss or "mse",
-                       steps=args.steps, title=args.title)
+                       steps=steps, title=args.title)
     if args.pdf:
-        from widthlimits.theory.derivation.latex_compile import compile_pdf
+        from widthlimits.theory.derivation.latex_compile import compile_pdf, tex_tool
 
-        if args.format != "tex":
-            raise ValueError(f"--pdf compiles the full document; drop --format {args.format}")
-        res = compile_pdf(d.to_latex())
+        tex_path = out.with_suffix(".tex")  # type: ignore[union-attr]
+        tex = d.to_latex()
+        if tex_tool() is None:  # the .tex is still written, then one line on how to get TeX
+            tex_path.write_text(tex, encoding="utf-8")
+            raise ValueError(f"no TeX found to make the PDF (wrote {tex_path}); install it, e.g. "
+                             f"Debian: apt-get install --no-install-recommends "
+                             f"texlive-latex-base latexmk")
+        res = compile_pdf(tex)
         if not res.ok or res.pdf is None:
+            tex_path.write_text(tex, encoding="utf-8")
             first = res.errors[0] if res.errors else "no PDF produced"
-            sys.stderr.write(f"widthlimits derive: LaTeX failed: {first}\n")
+            sys.stderr.write(f"widthlimits derive: LaTeX failed (wrote {tex_path}): {first}\n")
             return 1
-        out = Path(args.output or "derivation.pdf")
         out.write_bytes(res.pdf)
         print(f"wrote {out} ({len(res.pdf)} bytes, {res.tool})")
         return 0
     text = d.render(args.format)
-    if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
-        print(f"wrote {args.output}")
+    if out is not None:
+        try:
+            out.write_text(text, encoding="utf-8")
+        except OSError as exc:  # e.g. a full disk: name the file in the one-line message
+            raise OSError(exc.errno, exc.strerror, str(out)) from None
+        print(f"wrote {out}")
     else:
         sys.stdout.write(text)
     return 0

@@ -6,10 +6,6 @@ import argparse
 import json
 
 from widthlimits.proofs_checks.commands._params import add_activation_argument, add_parametrization_arguments
-from widthlimits.proofs_checks.format import table
-from widthlimits.theory.max_lr import max_lr
-from widthlimits.theory.parametrization import check_depth, parse_layer_list
-from widthlimits.theory.presets import preset
 
 NAME = "max-lr"
 HELP = ("maximal stable learning-rate exponents (least c_l) given the initialization (a, b): "
@@ -26,6 +22,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from widthlimits.proofs_checks.format import table
+    from widthlimits.theory.max_lr import max_lr
+    from widthlimits.theory.parametrization import check_depth, parse_layer_list
+    from widthlimits.theory.presets import preset
+
     L = check_depth(args.depth)
     if args.preset is not None:
         if args.a is not None or args.b is not None:

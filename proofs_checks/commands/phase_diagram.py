@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import argparse
 
-from widthlimits.proofs_checks.commands._params import add_activation_argument
-from widthlimits.theory.cells import phase_diagram
-from widthlimits.theory.exponents import as_exponent
-from widthlimits.theory.optimizers import OPTIMIZERS
+from widthlimits.proofs_checks.commands._params import (
+    OPTIMIZER_NAMES,
+    add_activation_argument,
+    add_depth_argument,
+)
 
 NAME = "phase-diagram"
 HELP = ("exact 2-D phase diagram (regions labelled by limit, named points marked) as PNG/PDF/SVG "
@@ -16,8 +17,8 @@ HELP = ("exact 2-D phase diagram (regions labelled by limit, named points marked
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--plane", required=True, choices=["golikov", "tp4"])
-    p.add_argument("--depth", type=int, default=1, metavar="L", help="hidden layers (default 1)")
-    p.add_argument("--optimizer", default="sgd", choices=sorted(OPTIMIZERS), help="default sgd")
+    add_depth_argument(p, required=False, default=1)
+    p.add_argument("--optimizer", default="sgd", choices=OPTIMIZER_NAMES, help="default sgd")
     add_activation_argument(p)
     p.add_argument("--box", default="-2,2", metavar="LO,HI", help="both axes range (default -2,2)")
     p.add_argument("-o", "--output", required=True, metavar="FILE",
@@ -25,10 +26,16 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from widthlimits.numerics.validation import check_output_file
     from widthlimits.proofs_checks.phase_plot import plot_phase_diagram
+    from widthlimits.theory.cells import phase_diagram
+    from widthlimits.theory.exponents import as_exponent
+    from widthlimits.theory.parametrization import check_depth
 
+    check_depth(args.depth)
     if not args.output.lower().endswith((".png", ".pdf", ".svg")):
-        raise ValueError(f"`-o` must end in .png, .pdf or .svg, got {args.output!r}")
+        raise ValueError(f"`-o` must end in .png, .pdf or .svg, got {args.output[:60]!r}")
+    check_output_file(args.output)
     parts = [x.strip() for x in args.box.split(",")]
     if len(parts) != 2:
         raise ValueError(f"`--box` wants LO,HI, got {args.box!r}")

@@ -5,12 +5,11 @@ from __future__ import annotations
 import argparse
 import json
 
-from widthlimits.proofs_checks.commands._params import add_activation_argument
-from widthlimits.theory.cells import MAX_FREE, query
-from widthlimits.theory.exponents import as_exponent
-from widthlimits.theory.optimizers import OPTIMIZERS
-from widthlimits.theory.parametrization import check_depth, parse_layer_list
-from widthlimits.theory.presets import preset
+from widthlimits.proofs_checks.commands._params import (
+    OPTIMIZER_NAMES,
+    add_activation_argument,
+    add_depth_argument,
+)
 
 NAME = "query"
 HELP = ("exact set of exponents (union of rational polyhedra, modulo the width symmetry) whose "
@@ -18,8 +17,10 @@ HELP = ("exact set of exponents (union of rational polyhedra, modulo the width s
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--depth", type=int, required=True, metavar="L", help="number of hidden layers")
-    p.add_argument("--optimizer", default="sgd", choices=sorted(OPTIMIZERS), help="default sgd")
+    from widthlimits.theory.cells import MAX_FREE
+
+    add_depth_argument(p, required=True)
+    p.add_argument("--optimizer", default="sgd", choices=OPTIMIZER_NAMES, help="default sgd")
     p.add_argument("--want", default="nontrivial", metavar="PROPS",
                    help="comma-separated conjunction: stable, unstable, stable_at_init, "
                         "degenerate_at_init, moves, nontrivial, trivial, feature_learning, kernel, "
@@ -44,6 +45,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _fixes(args: argparse.Namespace, L: int) -> dict[str, list]:
+    from widthlimits.theory.parametrization import parse_layer_list
+    from widthlimits.theory.presets import preset
+
     fix: dict[str, list] = {}
     if args.init is not None:
         pp = preset(args.init, L, args.optimizer)
@@ -67,6 +71,10 @@ def _fixes(args: argparse.Namespace, L: int) -> dict[str, list]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from widthlimits.theory.cells import query
+    from widthlimits.theory.exponents import as_exponent
+    from widthlimits.theory.parametrization import check_depth
+
     L = check_depth(args.depth)
     parts = [x.strip() for x in args.box.split(",")]
     if len(parts) != 2:

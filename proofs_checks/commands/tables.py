@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from widthlimits.proofs_checks.format import table
-from widthlimits.proofs_checks.tables import classification_rows
+from widthlimits.proofs_checks.commands._params import ACTIVATION_NAMES, OPTIMIZER_NAMES
 
 NAME = "tables"
 HELP = "classification table of the named parametrizations (presets) across depths and optimizers"
@@ -14,17 +13,41 @@ HELP = "classification table of the named parametrizations (presets) across dept
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--depths", default="1,2,3,4", help="comma-separated depths (default 1,2,3,4)")
-    p.add_argument("--optimizers", default="sgd,adam", help="comma-separated (default sgd,adam)")
-    p.add_argument("--activation", default="tanh")
+    p.add_argument("--optimizers", default="sgd,adam",
+                   help=f"comma-separated, of {', '.join(OPTIMIZER_NAMES)} (default sgd,adam)")
+    p.add_argument("--activation", default="tanh", choices=ACTIVATION_NAMES)
     p.add_argument("--json", action="store_true")
 
 
+def parse_depths(text: str) -> list[int]:
+    """``--depths``: distinct comma-separated depths, each checked by the theory's depth rule."""
+    from widthlimits.numerics.validation import parse_int
+    from widthlimits.theory.parametrization import MAX_DEPTH, check_depth
+
+    depths = [check_depth(parse_int(x, "depths", minimum=1, maximum=MAX_DEPTH))
+              for x in text.split(",")]
+    if len(set(depths)) != len(depths):
+        raise ValueError(f"`--depths` repeats a depth: {text!r}")
+    return depths
+
+
+def parse_optimizers(text: str) -> list[str]:
+    names = [x.strip().lower() for x in text.split(",")]
+    for x in names:
+        if x not in OPTIMIZER_NAMES:
+            raise ValueError(f"unknown optimizer {x!r} in `--optimizers`; choose from "
+                             f"{', '.join(OPTIMIZER_NAMES)}")
+    if len(set(names)) != len(names):
+        raise ValueError(f"`--optimizers` repeats an optimizer: {text!r}")
+    return names
+
+
 def run(args: argparse.Namespace) -> int:
-    try:
-        depths = [int(x) for x in args.depths.split(",")]
-    except ValueError:
-        raise ValueError(f"`--depths` must be comma-separated integers, got {args.depths!r}") from None
-    rows = classification_rows(depths, args.optimizers.split(","), args.activation)
+    from widthlimits.proofs_checks.format import table
+    from widthlimits.proofs_checks.tables import classification_rows
+
+    depths = parse_depths(args.depths)
+    rows = classification_rows(depths, parse_optimizers(args.optimizers), args.activation)
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0

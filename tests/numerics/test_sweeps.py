@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sqlite3
@@ -179,3 +180,135 @@ def test_code_fingerprint_ignores_documentation_but_not_code() -> None:
     assert code_fingerprint('"""Module doc."""\n' + src) == base
     assert code_fingerprint(src.replace("2 * x", "3 * x")) != base
     assert code_fingerprint(src.replace('"""Doubles."""', 'print("Doubles.")')) != base
+
+
+# ---------------------------------------------------------------------------- durability (issue 13)
+_DRIVER = textwrap.dedent("""
+    import json, pathlib, sys, time
+    from widthlimits.numerics.config import SimulationConfig
+    from widthlimits.numerics.data import DataConfig
+    from widthlimits.numerics.sweeps import sweep
+    store, executor, go = sys.argv[1], sys.argv[2], sys.argv[3]
+    while go != "-" and not pathlib.Path(go).exists():
+        time.sleep(0.01)
+    cfg = SimulationConfig({"a": [-0.5, 0, 0.5], "b": [0.5] * 3, "c": [0.5, 1, 0.5]},
+                           optimizer="adam", steps=STEPS, data=DataConfig(n_samples=16, d_in=4))
+    r = sweep(cfg, WIDTHS, seeds=4, seeds_per_task=1, store=store, executor=executor,
+              n_workers=2, progress=False)
+    print(json.dumps([r.n_computed, r.n_cached]))
+""")
+
+
+def _rows(db) -> int:
+    try:
+        with sqlite3.connect(db, timeout=5) as con:
+            return con.execute("SELECT COUNT(*) FROM runs").fetchone()[0]
+    except sqlite3.OperationalError:
+        return 0
+
+
+def _children(pid: int) -> set[int]:
+    """Every descendant of ``pid`` (from /proc)."""
+    kids: dict[int, list[int]] = {}
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                with open(f"/proc/{d}/stat") as fh:
+                    ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            kids.setdefault(ppid, []).append(int(d))
+    out, todo = set(), [pid]
+    while todo:
+        for c in kids.get(todo.pop(), []):
+            out.add(c)
+            todo.append(c)
+    return out
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def _driver(tmp_path, executor: str, go: str = "-", steps: int = 6, widths=None):
+    code = _DRIVER.replace("WIDTHS", repr(widths or WIDTHS)).replace("STEPS", str(steps))
+    return subprocess.Popen([sys.executable, "-c", code, str(tmp_path), executor, go],
+                            env={**os.environ, "OPENBLAS_NUM_THREADS": "1"},
+                            stdout=subprocess.PIPE, text=True)
+
+
+@pytest.mark.parametrize("executor", ["serial", "process"])
+def test_killed_sweep_keeps_every_finished_task_and_leaves_no_process(tmp_path, executor) -> None:
+    """SIGKILL of the driver mid-sweep: every task finished before the kill is in the store
+    (the serial executor used to store nothing until all were done), and no process of the
+    sweep (workers, loky's resource tracker) outlives the driver by more than 5 s."""
+    widths = [256, 320, 384, 448, 512, 576]
+    proc = _driver(tmp_path, executor, steps=30, widths=widths)
+    db = tmp_path / "runs.sqlite"
+    deadline = time.time() + 120
+    try:
+        while time.time() < deadline and proc.poll() is None and _rows(db) < 2:
+            time.sleep(0.02)
+        assert proc.poll() is None, "the sweep finished before it could be killed"
+        family = _children(proc.pid)
+        os.kill(proc.pid, signal.SIGKILL)
+        killed_at = time.time()
+    finally:
+        proc.wait(30)
+    stored = _rows(db)
+    assert 2 <= stored < len(widths) * 4
+    if executor == "process":
+        assert family, "the process executor started no worker"
+    while any(_alive(p) for p in family) and time.time() - killed_at < 5:
+        time.sleep(0.1)
+    left = [p for p in family if _alive(p)]
+    for p in left:  # do not leave them behind even when the test fails
+        os.kill(p, signal.SIGKILL)
+    assert not left, f"{len(left)} process(es) of the sweep outlived it by 5 s"
+    store = ResultStore(tmp_path)
+    assert store.verify() == []
+    cfg = SimulationConfig({"a": [-0.5, 0, 0.5], "b": [0.5] * 3, "c": [0.5, 1, 0.5]},
+                           optimizer="adam", steps=30, data=DataConfig(n_samples=16, d_in=4))
+    # the killed driver's claims are abandoned (its pid is gone): the rerun takes them over
+    r = sweep(cfg, widths[-2:], seeds=4, seeds_per_task=1, store=tmp_path, executor="serial",
+              progress=False)
+    assert r.n_computed + r.n_cached == 8
+
+
+def test_two_drivers_on_one_store_compute_each_task_once(tmp_path) -> None:
+    go = tmp_path / "go"
+    procs = [_driver(tmp_path, "serial", str(go)) for _ in range(2)]
+    time.sleep(0.5)
+    go.write_text("")
+    outs = [p.communicate(timeout=300)[0] for p in procs]
+    assert all(p.returncode == 0 for p in procs), outs
+    counts = [json.loads(o.strip().splitlines()[-1]) for o in outs]
+    total = len(WIDTHS) * 4
+    assert sum(c[0] for c in counts) == total, counts  # computed once, in all
+    assert all(c[0] + c[1] == total for c in counts), counts  # each driver has every result
+    assert all(c[0] > 0 for c in counts), counts  # and both did work
+    assert ResultStore(tmp_path).verify() == []
+    with sqlite3.connect(tmp_path / "runs.sqlite") as con:
+        assert con.execute("SELECT COUNT(*) FROM claims").fetchone()[0] == 0
+
+
+def test_garbage_store_is_one_line_with_a_way_out(tmp_path) -> None:
+    (tmp_path / "runs.sqlite").write_bytes(b"this is not a database" * 100)
+    from widthlimits.numerics.store import StoreError
+
+    with pytest.raises(StoreError, match="--fresh") as info:
+        ResultStore(tmp_path)
+    assert isinstance(info.value, ValueError) and "\n" not in str(info.value)
+    store = ResultStore(tmp_path, fresh=True)
+    assert len(store) == 0 and list(tmp_path.glob("runs.sqlite.broken-*"))
+
+
+def test_sweep_refuses_before_allocating_with_the_estimate() -> None:
+    from widthlimits.numerics.validation import InvalidInput
+
+    with pytest.raises(InvalidInput, match=r"needs about .* of memory, above the"):
+        sweep(SMALL, [1_000_000, 2_000_000, 4_000_000], seeds=2, executor="serial")

@@ -30,8 +30,10 @@ def test_layer_lists_accept_per_layer_or_input_hidden_readout():
     assert parse_layer_list("0,1,2,3", 3, "a") == (0, 1, 2, 3)
     with pytest.raises(ValueError, match="depth 3 needs 4"):
         parse_layer_list("0,0", 3, "a")
-    with pytest.raises(ValueError, match=">= 1"):
+    with pytest.raises(ValueError, match=r"in 1\.\.100"):
         parse_layer_list("0,0", 0, "a")
+    with pytest.raises(ValueError, match=r"in 1\.\.100 hidden layers, got 10{20}"):  # bounded
+        parse_layer_list("0,0", 10**20, "a")
 
 
 def test_parametrization_validates_lengths_and_infinities():
