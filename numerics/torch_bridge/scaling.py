@@ -155,6 +155,12 @@ def check_optimizer(name: str) -> str:
     return key
 
 
+def engine_optimizer(name: str) -> str:
+    """The engine's optimizer name for a bridge optimizer: AdamW updates as Adam (its decoupled
+    decay is a separate term, TP IVb Sec. 2.1 covers the entrywise family)."""
+    return "sgd" if OPTIMIZER_FAMILY[check_optimizer(name)] == "sgd" else "adam"
+
+
 def bias_exponents(layer: Exponents, input_layer: Exponents, role: str, family: str) -> Exponents:
     """Exponents of a bias of a layer with exponents ``layer`` (module docstring, Biases)."""
     ref = input_layer if role != "readout" else Exponents(0.0, 0.0, 0.0,

@@ -24,18 +24,12 @@ from typing import Any
 from widthlimits.numerics.torch_bridge.apply import Bridge, bridge
 from widthlimits.numerics.torch_bridge.layers import classify_layers
 from widthlimits.numerics.torch_bridge.scaling import (
-    OPTIMIZER_FAMILY,
     BaseHyperparameters,
     BridgeError,
-    check_optimizer,
+    engine_optimizer,
 )
 from widthlimits.theory.parametrization import Parametrization
 from widthlimits.theory.presets import preset
-
-
-def theory_optimizer(optimizer: str) -> str:
-    """The engine's optimizer for a bridge optimizer (AdamW updates as Adam, TP IVb Sec. 2.1)."""
-    return "sgd" if OPTIMIZER_FAMILY[check_optimizer(optimizer)] == "sgd" else "adam"
 
 
 def resolve_parametrization(parametrization: Any, n_layers: int, optimizer: str) -> Parametrization:
@@ -43,7 +37,7 @@ def resolve_parametrization(parametrization: Any, n_layers: int, optimizer: str)
     optimizer's family), a :class:`Parametrization`, or a mapping with ``a, b, c`` (``d``)."""
     try:
         if isinstance(parametrization, str):
-            return preset(parametrization, n_layers - 1, theory_optimizer(optimizer))
+            return preset(parametrization, n_layers - 1, engine_optimizer(optimizer))
         if isinstance(parametrization, Parametrization):
             return parametrization
         if isinstance(parametrization, Mapping):
@@ -96,7 +90,7 @@ def parametrize(model: Any, base_model: Any, parametrization: Any = "mup", *,
     roles = classify_layers(model, base_model, delta_model)
     p = resolve_parametrization(parametrization, len(roles), optimizer)
     if not multipliers:
-        p = p.canonical(theory_optimizer(optimizer), "sp")
+        p = p.canonical(engine_optimizer(optimizer), "sp")
     base = BaseHyperparameters(lr=lr, init_std=init_std, multiplier=multiplier, eps=eps,
                                weight_decay=weight_decay, bias_std=bias_std)
     return bridge(model, base_model, p, optimizer=optimizer, base=base, delta_model=delta_model,
