@@ -15,5 +15,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
 from widthlimits.numerics.torch_bridge.apply import Bridge
 from widthlimits.numerics.torch_bridge.scaling import BaseHyperparameters, BridgeError
 from widthlimits.torch.bridge import parametrize, resolve_parametrization
+from widthlimits.torch.coordcheck import Flag, TorchCoordCheck, coordcheck
 
-__all__ = ["BaseHyperparameters", "Bridge", "BridgeError", "parametrize", "resolve_parametrization"]
+__all__ = ["BaseHyperparameters", "Bridge", "BridgeError", "Flag", "TorchCoordCheck", "coordcheck",
+           "parametrize", "resolve_parametrization"]
