@@ -262,7 +262,8 @@ def coordcheck(make_model: Callable[[int], Any], widths: Sequence[int], data: An
     if loss != "mse":
         act, why = None, "the engine's predictions assume the MSE loss"
     if param is None and act is not None:
-        act, why = None, "no parametrization known: return parametrize(...)'s bridge or give `parametrization`"
+        act, why = None, ("no parametrization known: return parametrize(...)'s bridge or give "
+                          "`parametrization`")
     predicted: dict[Any, Any] = {}
     classification = None
     if act is not None and param is not None:
