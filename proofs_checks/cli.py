@@ -36,6 +36,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "coordcheck",
     "convergence",
     "max_lr",
+    "torch_lr",
     "derive",
     "query",
     "phase_diagram",

@@ -154,7 +154,9 @@ class Parametrization:
         """Representative of the symmetry class.
 
         ``gauge="sp"``: every multiplier exponent ``a_l = 0`` (the "SP form" a PyTorch user
-        writes: init std ``n^{-b_l}`` and learning rate ``n^{-c_l}`` on the weights).
+        writes without multipliers: init std ``n^{-b_l}``, learning rate ``n^{-c_l}`` and, for
+        entrywise optimizers, epsilon ``n^{-d_l}`` on the weights, with the signs of
+        ``--b/--c/--d``; ``widthlimits.torch.parametrize(..., multipliers=False)`` uses it).
         ``gauge="tp4"``: ``a_l + b_l`` kept and ``b_l = 1/2`` for every layer with finite b
         (TP4's muP form).
         """
@@ -166,26 +168,6 @@ class Parametrization:
         raise ValueError(f"unknown gauge {gauge!r}; choose 'sp' or 'tp4'")
 
     # ------------------------------------------------------------------ conversions
-    def to_pytorch(self, optimizer: str | Optimizer) -> list[dict[str, str | None]]:
-        """Per layer: the width exponents of init std and learning rate on the raw weights.
-
-        What a PyTorch user writes with no multipliers: ``std = C * n**(-b)``, ``lr = eta *
-        n**(-c)`` (the parametrization moved to the gauge ``a = 0``).  ``d`` is included for
-        entrywise optimizers (epsilon scales as ``n**(-d)``).
-        """
-        p = self.canonical(optimizer, "sp")
-        rows = []
-        for i in range(self.n_layers):
-            rows.append(
-                {
-                    "layer": str(i + 1),
-                    "init_std_exponent": fmt(-p.b[i]) if not is_pos_inf(p.b[i]) else "zero",
-                    "lr_exponent": fmt(-p.c[i]) if not is_pos_inf(p.c[i]) else "frozen",
-                    "eps_exponent": None if p.d is None else fmt(-p.d[i]),
-                }
-            )
-        return rows
-
     def to_tp5(self) -> dict[str, list[str | None]]:
         """TP5-style table (Yang et al. 2022, Tables 3/8/9): width exponents of init variance,
         multiplier and learning rate per layer (``n^{-2b}``, ``n^{-a}``, ``n^{-c}``)."""

@@ -117,10 +117,11 @@ def test_golikov_conventions_roundtrip():
 
 
 def test_pytorch_and_tp5_views():
-    rows = preset("mup", 2, "adam").to_pytorch("adam")
-    # a = 0 gauge: init std exponents (input, hidden, readout) = (0, -1/2, -1), Adam LR (0, -1, -1)
-    assert [r["init_std_exponent"] for r in rows] == ["0", "-1/2", "-1"]
-    assert [r["lr_exponent"] for r in rows] == ["0", "-1", "-1"]
+    sp_form = preset("mup", 2, "adam").canonical("adam", "sp")
+    # a = 0 gauge, signs of --b/--c (std n^{-b}, lr n^{-c}): b = (0, 1/2, 1), Adam c = (0, 1, 1)
+    assert sp_form.a == (0, 0, 0)
+    assert sp_form.b == (0, H, 1) and sp_form.c == (0, 1, 1)
+    assert not hasattr(sp_form, "to_pytorch")  # one sign convention: the opposite-sign view is gone
     t = preset("mup-table8", 2, "sgd").to_tp5()
     assert t["multiplier"] == ["0", "0", "-1"]
     assert Parametrization.from_tp5(["0", "-1", "0"], ["0", "0", "-1"], ["1", "0", "1"]) == \
