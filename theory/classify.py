@@ -286,8 +286,8 @@ def classify_result(res: EngineResult) -> Classification:
     if degenerate:
         notes.append(f"degenerate at init: h^l_0 -> 0 for layers {list(degenerate)}")
     if not stable:
-        notes.append("unstable: no limit, so no feature-learning or maximal-update layers are "
-                     "listed; the exponents of every layer and step are in the table")
+        notes.append("unstable: there is no limit, so no layer is listed as feature-learning or "
+                     "maximally updated (every exponent is still reported)")
     if nontrivial and first_nt is not None and first_nt > 1:
         notes.append(f"f_t - f_0 becomes Theta(1) only at step {first_nt} "
                      "(each step lifts degenerate layers)")

@@ -19,7 +19,7 @@ from widthlimits.theory.exponents import fmt
 if TYPE_CHECKING:
     from widthlimits.theory.classify import Classification
     from widthlimits.theory.closed_forms import ClosedFormResult
-    from widthlimits.theory.derivation.model import Derivation
+    from widthlimits.theory.derivation.model import Derivation, SymbolicConditions
 
 
 def layer_table(c: Classification) -> tuple[list[str], list[list[str]]]:
@@ -131,3 +131,31 @@ def derivation_html(d: Derivation) -> str:
                              "meaning"], rows))
     parts.append(f"<p>{html.escape(d.stop_reason)}</p></div>")
     return "".join(parts)
+
+
+def symbolic_conditions_latex(sc: SymbolicConditions) -> str:
+    """Stability (a conjunction of disjunctions) and the nontrivial / feature-learning /
+    discrete-time alternatives, as one display-math block (``_repr_latex_``)."""
+    from widthlimits.theory.derivation.render_latex import rel_tex
+    from widthlimits.theory.derivation_symbolic import nice_ge
+
+    st = sc.stability
+    if st.is_false:
+        stable = [r"\text{never}"]
+    elif not st.clauses:
+        stable = [r"\text{always}"]
+    else:
+        stable = [r"\quad " + r"\ \text{or}\ ".join(rel_tex(r) for r in c)
+                  for c in st.relationals()]
+    rows = [r"\text{stable iff all of:}", *stable]
+    for title, alts in (("nontrivial", sc.nontrivial), ("feature learning", sc.feature_learning),
+                        ("discrete time", sc.discrete_time)):
+        if not alts:
+            rows.append(rf"\text{{{title}: never}}")
+        elif alts == ((),):
+            rows.append(rf"\text{{{title}: always (when stable)}}")
+        else:
+            rows.append(rf"\text{{{title} (when stable) iff one of:}}")
+            rows += [r"\quad " + r"\ \text{and}\ ".join(rel_tex(nice_ge(x)) for x in a)
+                     for a in alts]
+    return r"$\displaystyle \begin{array}{l}" + r"\\ ".join(rows) + r"\end{array}$"

@@ -92,3 +92,6 @@ def test_symbolic_derivation_renders():
     parse(d._repr_html_())
     assert "q_sigma" in d._repr_html_()
     assert d._repr_latex_().startswith("$")
+    tex = d.symbolic._repr_latex_()
+    check_latex(tex)
+    assert r"q_{\sigma}" in tex and r"\text{stable iff all of:}" in tex

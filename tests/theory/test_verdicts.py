@@ -11,6 +11,8 @@ import sys
 from fractions import Fraction as F
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from widthlimits.proofs_checks.cli import main
 from widthlimits.theory import Regime, classify, derivation, preset
@@ -221,3 +223,35 @@ def test_no_private_name_is_imported_across_theory_modules():
                 bad += [f"{f.name}: {node.module}.{a.name}" for a in node.names
                         if a.name.startswith("_")]
     assert not bad, bad
+
+
+# ------------------------------------------------------------------ property test (hypothesis)
+@st.composite
+def _abcd(draw):
+    """Stable-at-init points (TP4 Thm 3.3(1)) with quarter-step exponents and any d."""
+    q = st.integers(-4, 4).map(lambda k: F(k, 4))
+    L = draw(st.integers(1, 4))
+    a = [draw(q) for _ in range(L + 1)]
+    b = [-a[0]] + [H - x for x in a[1:L]] + [draw(st.sampled_from([H, F(3, 4), F(1)])) - a[L]]
+    c = [draw(q) + (0 if l == 0 else 1) - a[l] for l in range(L + 1)]
+    d = [draw(q) + a[l] + (a[L] + b[L] if l < L else 0) for l in range(L + 1)]
+    return Parametrization(tuple(a), tuple(b), tuple(c), tuple(d))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_abcd(), st.sampled_from(["adam", "rmsprop", "signsgd"]),
+       st.sampled_from(["tanh", "gelu", "relu"]))
+def test_closed_form_with_d_applies_exactly_when_epsilon_is_negligible_and_then_agrees(p, opt, act):
+    """TP IVb with d (Def. 2.2.1, epsilon = Theta(1)): the closed form applies iff every Q's input
+    is Omega(1) at init, d_l >= a_l + a_{L+1} + b_{L+1} and d_{L+1} >= a_{L+1}; where it
+    applies, its regime and r are the engine's."""
+    L = p.depth
+    ab = p.a[L] + p.b[L]
+    need = [p.a[l] + ab for l in range(L)] + [p.a[L]]
+    cf = closed_form(p, opt)
+    assert cf.applies == all(x >= y for x, y in zip(p.d, need, strict=True)), cf.reason
+    if cf.applies:
+        got = classify(p, opt, act)
+        assert got.regime == cf.regime
+        if cf.regime not in ("unstable", "trivial"):
+            assert got.r == cf.r

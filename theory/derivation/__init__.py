@@ -8,8 +8,12 @@ derivation`` is the import a user writes.
 from widthlimits.theory.callable_module import make_callable
 from widthlimits.theory.classify import Classification, DegenerateLayer
 from widthlimits.theory.derivation.model import (
+    COMBINE,
+    PHASES,
+    RULE_NAMES,
     Condition,
     Derivation,
+    Input,
     Line,
     StepBlock,
     SymbolicConditions,
@@ -19,10 +23,14 @@ from widthlimits.theory.derivation.model import (
 )
 
 __all__ = [
+    "COMBINE",
+    "PHASES",
+    "RULE_NAMES",
     "Classification",
     "Condition",
     "DegenerateLayer",
     "Derivation",
+    "Input",
     "Line",
     "StepBlock",
     "SymbolicConditions",

@@ -175,6 +175,12 @@ class SymbolicConditions:
     feature_learning: tuple[tuple[sympy.Expr, ...], ...]
     discrete_time: tuple[tuple[sympy.Expr, ...], ...]
 
+    def _repr_latex_(self) -> str:
+        """Notebook display: the conditions as one math block."""
+        from widthlimits.theory.display import symbolic_conditions_latex
+
+        return symbolic_conditions_latex(self)
+
 
 @dataclass(frozen=True)
 class Derivation:

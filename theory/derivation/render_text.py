@@ -177,6 +177,7 @@ def _conclusion_lines(d: Derivation, md: bool) -> list[str]:
                 for a in alts:
                     out.append("  " + " and ".join(_rel(nice_ge(x), md) for x in a))
         return out
+    out.append(f"**{_clean(c.headline)}**" if md else _clean(c.headline))
     out.append(f"Regime: {c.regime.replace('_', ' ')} (stable: {c.stable}, nontrivial: "
                f"{c.nontrivial})")
     for v in c.violations:
