@@ -57,7 +57,6 @@ def run(args: argparse.Namespace) -> int:
     from widthlimits.numerics.store import ResultStore
     from widthlimits.numerics.sweeps import SweepIncomplete
     from widthlimits.numerics.validation import (
-        check_int,
         check_output_dir,
         check_scheduler,
         check_seeds,
@@ -67,9 +66,12 @@ def run(args: argparse.Namespace) -> int:
     from widthlimits.proofs_checks.coordcheck import coordcheck_against_engine
 
     param = parametrization_from_args(args)
-    check_int(args.seeds, "seeds", minimum=2, maximum=4096)
-    seeds = len(check_seeds(args.seeds))
-    steps = check_steps(args.steps, minimum=1)
+    seeds = len(check_seeds(args.seeds))  # the same rule and text as the Python API
+    if seeds < 2:
+        raise ValueError(f"`seeds` must be >= 2 for a bootstrap CI, got {args.seeds}")
+    steps = check_steps(args.steps)
+    if steps < 1:
+        raise ValueError(f"`steps` must be >= 1 (a coord check measures updates), got {steps}")
     widths = parse_widths(args.widths)
     if len(widths) < 3:
         raise ValueError(f"`widths` needs at least 3 widths for a slope, got {list(widths)}")

@@ -83,3 +83,13 @@ def test_sweep_deadline_keeps_what_finished(tmp_path) -> None:
     assert len(info.value.missing) == 3 and len(ResultStore(tmp_path)) == 0
     r = sweep(cfg, [16, 32, 64], seeds=2, store=tmp_path, executor="serial", progress=False)
     assert r.n_computed == 3
+
+
+@pytest.mark.timeout(120)
+def test_convergence_time_limit_and_stage_lines() -> None:
+    p = run(["convergence", "ntk", "--time-limit", "1", "--json"])
+    assert p.returncode == 3, p.stderr
+    assert json.loads(p.stdout)["complete"] is False
+    err = p.stderr.splitlines()
+    assert err[0] == "[convergence ntk] started" and err[1].startswith("[convergence ntk] stopped after")
+    assert "time limit" in err[-1]
