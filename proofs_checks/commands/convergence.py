@@ -57,6 +57,8 @@ def check_widths_for(model_id: str, axis: str, texts: list[str] | None) -> list[
 
     if texts is None:
         return None
+    if len(texts) < 3 or len(set(texts)) != len(texts):
+        raise ValueError(f"`widths` needs at least 3 distinct values for a slope, got {texts[:8]}")
     if axis == "step":
         out = []
         for t in texts:
