@@ -183,8 +183,9 @@ def sweep(
     if todo:
         concurrent = _concurrency(executor, n_workers, scheduler)
         ci0, n0, g0, _ = todo[0]  # the largest width comes first
-        check_memory(concurrent * task_bytes(cfgs[ci0], n0, len(g0)),
-                     f"the sweep (width {n0}, {concurrent} task(s) at once)")
+        local = 1 if scheduler is not None and scheduler != "local" else concurrent
+        check_memory(local * task_bytes(cfgs[ci0], n0, len(g0)),
+                     f"the sweep (width {n0}, {local} task(s) at once)")
         progress_bar = Progress(len(tasks), n_cached, "sweep", unit="run", enabled=progress)
         try:
             ctx = (make_executor(executor, n_workers=n_workers, scheduler=scheduler)
@@ -233,11 +234,17 @@ class SweepIncomplete(RuntimeError):
 
 
 def _concurrency(executor: Any, n_workers: int | None, scheduler: str | None) -> int:
-    """Tasks that run at once: one for the serial executor, the workers of a local pool."""
+    """Tasks in flight at once (each claimed just before it is submitted): one for the serial
+    executor, the workers of a local pool or of a caller's executor, many for a remote Dask
+    scheduler (whose workers are not counted here)."""
     if isinstance(executor, cf.Executor):
-        return 1 if isinstance(executor, SerialExecutor) else (n_workers or os.cpu_count() or 1)
+        if isinstance(executor, SerialExecutor):
+            return 1
+        return n_workers or getattr(executor, "_max_workers", None) or os.cpu_count() or 1
     if executor == "serial" and scheduler is None:
         return 1
+    if scheduler is not None and scheduler != "local":
+        return 256
     return n_workers or os.cpu_count() or 1
 
 
