@@ -188,7 +188,7 @@ def _one(args: tuple[Parametrization, str, Sequence[int], int, int, str, str]) -
     return {"name": p.name, "optimizer": opt, "regime": cl.regime, "r": str(cl.r),
             "first_blowup": cl.violations[0].step if cl.violations else None,
             "parametrization": str(p), "agreement_rate": d.get("agreement_rate"),
-            "quantities": d["quantities"]}
+            "quantities": d["quantities"], "divergences": d["divergences"]}
 
 
 D_IN = 32  # the simulator's default input dimension (DataConfig.d_in)
