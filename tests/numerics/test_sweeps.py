@@ -305,6 +305,8 @@ def test_garbage_store_is_one_line_with_a_way_out(tmp_path) -> None:
     assert isinstance(info.value, ValueError) and "\n" not in str(info.value)
     store = ResultStore(tmp_path, fresh=True)
     assert len(store) == 0 and list(tmp_path.glob("runs.sqlite.broken-*"))
+    sweep(SMALL, [16, 32], seeds=2, store=tmp_path, executor="serial", progress=False)
+    assert len(ResultStore(tmp_path, fresh=True)) == 2  # a readable store is kept
 
 
 def test_sweep_refuses_before_allocating_with_the_estimate() -> None:
