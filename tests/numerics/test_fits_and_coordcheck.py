@@ -88,7 +88,7 @@ def test_coordcheck_report_schema_and_frozen_layer(tmp_path) -> None:
     rep = coordcheck(frozen_readout, 2, "sgd", widths=[64, 128, 256, 512], seeds=4, steps=1,
                      predicted=pred, executor="serial", store=tmp_path)
     d = json.loads(rep.to_json())
-    assert set(d) == {"quantities", "agreement_rate"}
+    assert set(d) == {"quantities", "agreement_rate", "divergences"}
     for q in d["quantities"]:
         assert set(q) == {"name", "layer", "step", "predicted", "measured", "ci_low",
                           "ci_high", "verdict"}
@@ -138,7 +138,8 @@ def test_digits_dataset_is_bundled() -> None:
         ({"loss": "hinge"}, ValueError, "unknown `loss` 'hinge'"),
         ({"eta": (1.0, 2.0)}, ValueError, "`eta` has 2 values"),
         ({"eta": -1.0}, ValueError, "`eta` must be >"),
-        ({"steps": -1}, ValueError, "`steps` must be an int >= 0"),
+        ({"steps": -1}, ValueError, r"`steps` must be an int in 0\.\.1000"),
+        ({"steps": 10**9}, ValueError, r"`steps` must be an int in 0\.\.1000, got 1000000000"),
         ({"steps": 1.5}, TypeError, "`steps` must be an int"),
         ({"dtype": "float16"}, ValueError, "`dtype` must be 'float32' or 'float64'"),
         ({"batch_size": 1000}, ValueError, "`batch_size` = 1000 exceeds"),
