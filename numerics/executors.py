@@ -128,8 +128,10 @@ def make_executor(
                                  initializer=watch_parent, initargs=(os.getpid(),))
         try:
             yield ex
-        finally:
-            ex.shutdown(wait=True)
+        except BaseException:  # an error or a deadline: do not wait for running tasks
+            ex.shutdown(wait=False, kill_workers=True)
+            raise
+        ex.shutdown(wait=True)
         return
     try:
         from distributed import Client, LocalCluster

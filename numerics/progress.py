@@ -80,7 +80,11 @@ def stage(name: str, *, enabled: bool = True, stream: TextIO | None = None) -> I
         out.flush()
     try:
         yield
-    finally:
+    except BaseException:
         if enabled:
-            out.write(f"[{name}] done in {time.perf_counter() - t0:.1f} s\n")
+            out.write(f"[{name}] stopped after {time.perf_counter() - t0:.1f} s\n")
             out.flush()
+        raise
+    if enabled:
+        out.write(f"[{name}] done in {time.perf_counter() - t0:.1f} s\n")
+        out.flush()

@@ -23,8 +23,9 @@ when its holder's process is gone (same host) or its heartbeat is older than
 :data:`CLAIM_LEASE` seconds (any host), so a killed driver's runs are taken over.
 
 A file that is not a readable SQLite store is refused in one line (:class:`StoreError`) with a
-way out: ``ResultStore(path, fresh=True)`` (the command line's ``--fresh``) moves the broken
-file aside and starts afresh; the arrays it referenced stay in ``arrays/``.
+way out: ``ResultStore(path, fresh=True)`` (the command line's ``--fresh``) moves an unreadable
+file aside (a readable one is kept) and starts afresh; the arrays it referenced stay in
+``arrays/``.
 """
 
 from __future__ import annotations
@@ -196,8 +197,16 @@ class ResultStore:
         self._lock = threading.Lock()
         self._heartbeat: threading.Thread | None = None
         self._stop = threading.Event()
-        if fresh and self.db.exists():
+        try:
+            self._open()
+        except StoreError:
+            if not fresh:
+                raise
             self.db.rename(self.db.with_name(f"runs.sqlite.broken-{int(time.time())}"))
+            self._open()
+
+    def _open(self) -> None:
+        """Create the tables if needed and check the database is a readable result store."""
         try:
             with self._connect() as con:
                 con.execute(_SCHEMA)

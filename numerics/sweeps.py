@@ -183,8 +183,9 @@ def sweep(
     if todo:
         concurrent = _concurrency(executor, n_workers, scheduler)
         ci0, n0, g0, _ = todo[0]  # the largest width comes first
-        check_memory(concurrent * task_bytes(cfgs[ci0], n0, len(g0)),
-                     f"the sweep (width {n0}, {concurrent} task(s) at once)")
+        local = 1 if scheduler is not None and scheduler != "local" else concurrent
+        check_memory(local * task_bytes(cfgs[ci0], n0, len(g0)),
+                     f"the sweep (width {n0}, {local} task(s) at once)")
         progress_bar = Progress(len(tasks), n_cached, "sweep", unit="run", enabled=progress)
         try:
             ctx = (make_executor(executor, n_workers=n_workers, scheduler=scheduler)
@@ -207,6 +208,11 @@ def sweep(
                         n_computed += 1
                     parts[(ci, n)][gidx[g]] = m
                     progress_bar.update(f"width {n}, seeds {g[0]}..{g[-1]}")
+                missing = [k for k, v in parts.items() if any(x is None for x in v)]
+                if missing and not errors:  # the deadline: raised inside, so workers are killed
+                    raise SweepIncomplete(
+                        f"the time limit ended the sweep with {len(missing)} of {len(parts)} "
+                        f"(config, width) cells unfinished; the finished runs are stored", missing)
         finally:
             progress_bar.close()
             if store is not None:
@@ -214,11 +220,6 @@ def sweep(
                 store.stop_heartbeat()
     if errors:
         raise RuntimeError(f"{len(errors)} sweep task(s) failed: " + "; ".join(errors))
-    missing = [k for k, v in parts.items() if any(x is None for x in v)]
-    if missing:
-        raise SweepIncomplete(
-            f"the time limit ended the sweep with {len(missing)} of {len(parts)} (config, width) "
-            f"cells unfinished; the finished runs are stored", missing)
     meas = {k: Measurements.concatenate(v) for k, v in parts.items()}  # type: ignore[arg-type]
     divs = tuple(d for m in meas.values() for d in m.diverged)
     return SweepResult(cfgs, ws, sd, meas, n_computed, n_cached, divs)
@@ -233,11 +234,17 @@ class SweepIncomplete(RuntimeError):
 
 
 def _concurrency(executor: Any, n_workers: int | None, scheduler: str | None) -> int:
-    """Tasks that run at once: one for the serial executor, the workers of a local pool."""
+    """Tasks in flight at once (each claimed just before it is submitted): one for the serial
+    executor, the workers of a local pool or of a caller's executor, many for a remote Dask
+    scheduler (whose workers are not counted here)."""
     if isinstance(executor, cf.Executor):
-        return 1 if isinstance(executor, SerialExecutor) else (n_workers or os.cpu_count() or 1)
+        if isinstance(executor, SerialExecutor):
+            return 1
+        return n_workers or getattr(executor, "_max_workers", None) or os.cpu_count() or 1
     if executor == "serial" and scheduler is None:
         return 1
+    if scheduler is not None and scheduler != "local":
+        return 256
     return n_workers or os.cpu_count() or 1
 
 
@@ -254,12 +261,12 @@ def _drive(ex: cf.Executor, todo: list, cfgs: tuple[SimulationConfig, ...],
     in_flight: dict[cf.Future, tuple] = {}
     elsewhere: list[tuple] = []
     while queue or in_flight or elsewhere:
-        late = deadline is not None and time.monotonic() >= deadline
-        if late:
-            queue.clear()
-            elsewhere.clear()
-            for fut in [f for f in in_flight if f.cancel()]:
-                in_flight.pop(fut)
+        if deadline is not None and time.monotonic() >= deadline:
+            for fut, task in in_flight.items():  # running ones are abandoned (workers killed)
+                fut.cancel()
+                if store is not None:
+                    store.release(task[3])
+            return
         while queue and len(in_flight) < window:
             task = queue.popleft()
             ci, n, g, key = task
@@ -272,7 +279,8 @@ def _drive(ex: cf.Executor, todo: list, cfgs: tuple[SimulationConfig, ...],
                 continue
             in_flight[ex.submit(_task, cfgs[ci].to_dict(), n, g)] = task
         if in_flight:
-            done, _ = cf.wait(in_flight, timeout=_POLL, return_when=cf.FIRST_COMPLETED)
+            wait = _POLL if deadline is None else max(0.0, min(_POLL, deadline - time.monotonic()))
+            done, _ = cf.wait(in_flight, timeout=wait, return_when=cf.FIRST_COMPLETED)
             for fut in done:
                 task = in_flight.pop(fut)
                 ci, n, g, key = task

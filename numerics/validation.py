@@ -136,8 +136,8 @@ def parse_widths(text: str, name: str = "widths") -> tuple[int, ...]:
             ws.append(w)
             w *= 2
         return check_widths(ws, name)
-    return check_widths([parse_int(x, name, minimum=1, maximum=MAX_WIDTH) for x in text.split(",")],
-                        name)
+    return check_widths([parse_int(x, f"{name}[{i}]", minimum=1, maximum=MAX_WIDTH)
+                         for i, x in enumerate(text.split(","))], name)
 
 
 def check_seeds(seeds: Any, name: str = "seeds") -> tuple[int, ...]:

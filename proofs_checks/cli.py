@@ -101,7 +101,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser(_chosen(args_list) or "")
     args = parser.parse_args(args_list)
     if getattr(args, "_run", None) is None:
-        parser.print_help()
+        sys.stderr.write("widthlimits: error: give a command; `widthlimits --help` lists them\n")
         return EXIT_BAD_INPUT
     try:
         return int(args._run(args) or 0)

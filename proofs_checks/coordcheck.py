@@ -73,7 +73,9 @@ def coordcheck_against_engine(
     predicted = engine_predictions_for(res, steps, names)
     store = None
     if outdir is not None:
-        Path(outdir).mkdir(parents=True, exist_ok=True)
+        from widthlimits.numerics.validation import check_output_dir
+
+        check_output_dir(outdir, "outdir").mkdir(exist_ok=True)
         store = str(Path(outdir) / "sweep")
     rep = coordcheck(param, param.depth, optimizer, activation, widths=widths, seeds=seeds,
                      steps=steps, predicted=predicted, loss=loss, scheduler=scheduler,

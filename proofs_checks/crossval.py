@@ -188,7 +188,7 @@ def _one(args: tuple[Parametrization, str, Sequence[int], int, int, str, str]) -
     return {"name": p.name, "optimizer": opt, "regime": cl.regime, "r": str(cl.r),
             "first_blowup": cl.violations[0].step if cl.violations else None,
             "parametrization": str(p), "agreement_rate": d.get("agreement_rate"),
-            "quantities": d["quantities"]}
+            "quantities": d["quantities"], "divergences": d["divergences"]}
 
 
 D_IN = 32  # the simulator's default input dimension (DataConfig.d_in)
@@ -256,6 +256,19 @@ def run_settings(widths: Sequence[int], seeds: int, steps: int, constants: str,
             "constants": constants, "dtype": dtype, "code_version": CODE_VERSION}
 
 
+def read_stored_cases(path: Path) -> list[dict[str, Any]]:
+    """The cases stored in ``crossval.json``; an unreadable file is refused in one line with the
+    way out (move it aside; the cases are then recomputed)."""
+    try:
+        cases = json.loads(path.read_text())
+        if not isinstance(cases, list) or not all(isinstance(c, dict) and "name" in c for c in cases):
+            raise ValueError("not a list of stored cases")
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ValueError(f"the stored cases {str(path)!r} are unreadable ({' '.join(str(exc).split())}); "
+                         f"move the file aside to recompute them") from None
+    return cases
+
+
 def run_cases(pairs: Sequence[tuple[Parametrization, str]], *, widths: Sequence[int], seeds: int,
               steps: int, jobs: int, constants: str, outdir: str | Path | None,
               dtype: str = "float64") -> CrossValidation:
@@ -267,8 +280,7 @@ def run_cases(pairs: Sequence[tuple[Parametrization, str]], *, widths: Sequence[
     path = Path(outdir) / "crossval.json" if outdir is not None else None
     settings = run_settings(widths, seeds, steps, constants, dtype)
     if path is not None and path.exists():
-        done = {c["name"]: c for c in json.loads(path.read_text())
-                if c.get("settings") == settings}
+        done = {c["name"]: c for c in read_stored_cases(path) if c.get("settings") == settings}
     eta_for(2, constants)  # validates
     todo = [(p, o, tuple(widths), seeds, steps, constants, dtype) for p, o in pairs
             if p.name not in done]

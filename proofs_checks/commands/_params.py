@@ -13,8 +13,11 @@ theory layer) are imported inside the functions: building the parser for ``--hel
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
+import signal
 import time
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -78,6 +81,30 @@ def deadline_from_args(args: argparse.Namespace) -> float | None:
     if not (math.isfinite(limit) and 0 < limit <= MAX_TIME_LIMIT):
         raise ValueError(f"`--time-limit` must be seconds in (0, {MAX_TIME_LIMIT:g}], got {limit!r}")
     return time.monotonic() + limit
+
+
+class TimeLimitReached(Exception):
+    """``--time-limit`` ran out inside work that has no finer stopping point."""
+
+
+@contextlib.contextmanager
+def time_limit(deadline: float | None) -> Iterator[None]:
+    """Interrupt the block (``TimeLimitReached``) at ``deadline`` (``time.monotonic()``), for work
+    without stopping points of its own; a timer signal in the main thread (POSIX)."""
+    if deadline is None:
+        yield
+        return
+
+    def expire(signum: int, frame: Any) -> None:
+        raise TimeLimitReached()
+
+    old = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, max(deadline - time.monotonic(), 1e-3))
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
 
 
 def check_steps_arg(steps: int | None) -> int | None:

@@ -13,8 +13,17 @@ largest width is estimated and refused above what is available.
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import sys
+
+from widthlimits.proofs_checks.commands._params import (
+    EXIT_TIME_LIMIT,
+    TimeLimitReached,
+    add_time_limit_argument,
+    deadline_from_args,
+    time_limit,
+)
 
 NAME = "convergence"
 HELP = "measure the convergence order of finite widths to an infinite-width limit"
@@ -38,6 +47,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rng", type=int, default=0, help="root seed (default 0)")
     parser.add_argument("-o", "--output", metavar="DIR", default=None,
                         help="write result.json and error_vs_width.png (needs matplotlib) here")
+    add_time_limit_argument(parser)
     parser.add_argument("--json", action="store_true", help="print JSON instead of a summary")
 
 
@@ -47,6 +57,8 @@ def check_widths_for(model_id: str, axis: str, texts: list[str] | None) -> list[
 
     if texts is None:
         return None
+    if len(texts) < 3 or len(set(texts)) != len(texts):
+        raise ValueError(f"`widths` needs at least 3 distinct values for a slope, got {texts[:8]}")
     if axis == "step":
         out = []
         for t in texts:
@@ -88,7 +100,20 @@ def run(args: argparse.Namespace) -> int:
         check_int(args.seeds, "seeds", minimum=2, maximum=MAX_SEEDS)
     check_int(args.rng, "rng", minimum=0, maximum=2**63 - 1)
     out = check_output_dir(args.output) if args.output is not None else None
-    result = convergence_study(args.model, widths, args.seeds, rng=args.rng)
+    deadline = deadline_from_args(args)
+    from widthlimits.numerics.progress import stage
+
+    try:  # the study has no stopping point of its own: the limit interrupts it
+        with stage(f"convergence {args.model}"), time_limit(deadline):
+            result = convergence_study(args.model, widths, args.seeds, rng=args.rng)
+    except TimeLimitReached:
+        msg = f"time limit of {args.time_limit:g} s reached before the study finished; nothing measured"
+        if args.json:
+            sys.stdout.write(json.dumps({"complete": False, "model": args.model, "reason": msg}) + "\n")
+        else:
+            print(f"incomplete: {msg}")
+        sys.stderr.write(f"widthlimits convergence: {msg}\n")
+        return EXIT_TIME_LIMIT
     if out is not None:
         out = pathlib.Path(out)
         out.mkdir(exist_ok=True)

@@ -54,22 +54,21 @@ def check_quantities(text: str | None) -> list[str] | None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from widthlimits.numerics.store import ResultStore
-    from widthlimits.numerics.sweeps import SweepIncomplete
     from widthlimits.numerics.validation import (
-        check_int,
         check_output_dir,
         check_scheduler,
         check_seeds,
         check_steps,
         parse_widths,
     )
-    from widthlimits.proofs_checks.coordcheck import coordcheck_against_engine
 
     param = parametrization_from_args(args)
-    check_int(args.seeds, "seeds", minimum=2, maximum=4096)
-    seeds = len(check_seeds(args.seeds))
-    steps = check_steps(args.steps, minimum=1)
+    seeds = len(check_seeds(args.seeds))  # the same rule and text as the Python API
+    if seeds < 2:
+        raise ValueError(f"`seeds` must be >= 2 for a bootstrap CI, got {args.seeds}")
+    steps = check_steps(args.steps)
+    if steps < 1:
+        raise ValueError(f"`steps` must be >= 1 (a coord check measures updates), got {steps}")
     widths = parse_widths(args.widths)
     if len(widths) < 3:
         raise ValueError(f"`widths` needs at least 3 widths for a slope, got {list(widths)}")
@@ -78,11 +77,16 @@ def run(args: argparse.Namespace) -> int:
         check_scheduler(args.scheduler)
     if args.fresh and args.output is None:
         raise ValueError("`--fresh` applies to the store under -o DIR; give -o")
-    if args.output is not None:
-        out = check_output_dir(args.output)
+    out = check_output_dir(args.output) if args.output is not None else None
+    deadline = deadline_from_args(args)
+    # every argument is checked before the numeric stack (numpy, scipy.stats) is imported
+    from widthlimits.numerics.store import ResultStore
+    from widthlimits.numerics.sweeps import SweepIncomplete
+    from widthlimits.proofs_checks.coordcheck import coordcheck_against_engine
+
+    if out is not None:
         if (out / "sweep").exists():
             ResultStore(out / "sweep", fresh=args.fresh)  # one line if unreadable
-    deadline = deadline_from_args(args)
     try:
         rep = coordcheck_against_engine(
             param, args.optimizer, args.activation, widths=widths, seeds=seeds, steps=steps,

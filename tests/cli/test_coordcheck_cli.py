@@ -30,4 +30,4 @@ def test_mup_coordcheck_agrees_with_the_engine(tmp_path, capsys):
 
 def test_bad_seeds_is_one_line(capsys):
     assert main(["coordcheck", "--preset", "mup", "--depth", "2", "--seeds", "1"]) == 2
-    assert "`seeds` must be an int in 2..4096" in capsys.readouterr().err
+    assert "`seeds` must be >= 2" in capsys.readouterr().err

@@ -305,6 +305,8 @@ def test_garbage_store_is_one_line_with_a_way_out(tmp_path) -> None:
     assert isinstance(info.value, ValueError) and "\n" not in str(info.value)
     store = ResultStore(tmp_path, fresh=True)
     assert len(store) == 0 and list(tmp_path.glob("runs.sqlite.broken-*"))
+    sweep(SMALL, [16, 32], seeds=2, store=tmp_path, executor="serial", progress=False)
+    assert len(ResultStore(tmp_path, fresh=True)) == 2  # a readable store is kept
 
 
 def test_sweep_refuses_before_allocating_with_the_estimate() -> None:
@@ -312,3 +314,20 @@ def test_sweep_refuses_before_allocating_with_the_estimate() -> None:
 
     with pytest.raises(InvalidInput, match=r"needs about .* of memory, above the"):
         sweep(SMALL, [1_000_000, 2_000_000, 4_000_000], seeds=2, executor="serial")
+
+
+def test_divergence_is_a_field_of_the_coordcheck_json() -> None:
+    """A diverged run was visible only as ``measured: null, verdict: disagree``; now every
+    diverged seed is listed with its width, seed and first non-finite step."""
+    from widthlimits.numerics.coordcheck import coordcheck
+
+    param = {"a": [0, 0, 0], "b": [0, H, H], "c": [-1, -1, -1]}
+    rep = coordcheck(param, 2, "sgd", activation="relu", widths=[64, 128, 256], seeds=2, steps=4,
+                     predicted={("f", None, 4): 0}, executor="serial", eta=50.0, progress=False,
+                     data=DataConfig(n_samples=8, target="constant", target_value=100.0))
+    d = json.loads(rep.to_json())
+    assert d["divergences"], d
+    assert all(set(x) == {"width", "seed", "step"} for x in d["divergences"])
+    assert {x["width"] for x in d["divergences"]} <= {64, 128, 256}
+    assert [(x.width, x.seed, x.step) for x in rep.divergences] == \
+        [(x["width"], x["seed"], x["step"]) for x in d["divergences"]]

@@ -1,0 +1,95 @@
+"""Progress off a terminal and ``--time-limit`` (issue 13).
+
+Off a terminal (a pipe: CI logs, notebooks) tqdm is silent, so long work printed nothing for
+minutes; now each finished run is a line with the elapsed time.  ``--time-limit`` stops a long
+command, prints what is established, marks the JSON incomplete and exits 3.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+
+import pytest
+
+CLI = [sys.executable, "-m", "widthlimits.proofs_checks.cli"]
+ENV_THREADS = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
+
+
+def run(args: list[str], timeout: float = 120) -> subprocess.CompletedProcess:
+    import os
+
+    return subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=timeout,
+                          env={**os.environ, **ENV_THREADS})
+
+
+@pytest.mark.timeout(180)
+def test_progress_lines_appear_when_stdout_is_a_pipe(tmp_path) -> None:
+    p = run(["coordcheck", "--preset", "mup", "--depth", "2", "--widths", "32,64,128", "--seeds", "2",
+             "--steps", "1", "-o", str(tmp_path / "cc")])
+    assert p.returncode == 0, p.stderr
+    lines = [x for x in p.stderr.splitlines() if x.startswith("[sweep]")]
+    assert len(lines) >= 2, p.stderr  # the start and at least the last run
+    assert lines[-1].startswith("[sweep] ") and "runs" in lines[-1] and lines[-1].endswith(" s)")
+    assert "agreement rate" in p.stdout
+    report = json.loads((tmp_path / "cc" / "report.json").read_text())
+    assert report["divergences"] == []  # the field is always there
+
+
+@pytest.mark.timeout(180)
+def test_coordcheck_time_limit_exits_3_with_incomplete_json(tmp_path) -> None:
+    t0 = time.perf_counter()
+    p = run(["coordcheck", "--preset", "mup", "--depth", "3", "--widths", "1024,2048,4096,8192",
+             "--seeds", "8", "--steps", "5", "--time-limit", "3", "--json", "-o", str(tmp_path / "cc")])
+    secs = time.perf_counter() - t0
+    assert p.returncode == 3, p.stderr
+    out = json.loads(p.stdout)
+    assert out["complete"] is False and "time limit" in out["reason"]
+    assert "time limit" in p.stderr.splitlines()[-1]
+    assert secs < 40, secs  # stops near the limit (plus start-up), running tasks are not awaited
+
+
+@pytest.mark.timeout(120)
+def test_check_time_limit_runs_nothing_after_the_limit(tmp_path) -> None:
+    p = run(["check", "--all", "--time-limit", "0.001", "--json", "-o", str(tmp_path / "ch")])
+    assert p.returncode == 3, p.stderr
+    out = json.loads(p.stdout)
+    assert out["complete"] is False and len(out["checks"]) <= 1  # at most the one started in time
+    assert "not run" in p.stderr and len(p.stderr.splitlines()) == 1
+
+
+@pytest.mark.timeout(120)
+def test_tour_time_limit_skips_the_remaining_parts(tmp_path) -> None:
+    p = run(["tour", "-o", str(tmp_path / "t"), "--time-limit", "0.001"])
+    assert p.returncode == 3, p.stderr
+    parts = json.loads((tmp_path / "t" / "tour.json").read_text())
+    assert parts[-1]["status"] == "skipped (time limit)"  # the checks, at least
+    assert "time limit" in p.stderr
+
+
+def test_sweep_deadline_keeps_what_finished(tmp_path) -> None:
+    from widthlimits.numerics.config import SimulationConfig
+    from widthlimits.numerics.data import DataConfig
+    from widthlimits.numerics.store import ResultStore
+    from widthlimits.numerics.sweeps import SweepIncomplete, sweep
+
+    cfg = SimulationConfig({"a": [-0.5, 0, 0.5], "b": [0.5] * 3, "c": [0, 0, 0]}, steps=2,
+                           data=DataConfig(n_samples=8, d_in=4))
+    with pytest.raises(SweepIncomplete) as info:
+        sweep(cfg, [16, 32, 64], seeds=2, store=tmp_path, executor="serial", progress=False,
+              deadline=time.monotonic())
+    assert len(info.value.missing) == 3 and len(ResultStore(tmp_path)) == 0
+    r = sweep(cfg, [16, 32, 64], seeds=2, store=tmp_path, executor="serial", progress=False)
+    assert r.n_computed == 3
+
+
+@pytest.mark.timeout(120)
+def test_convergence_time_limit_and_stage_lines() -> None:
+    p = run(["convergence", "ntk", "--time-limit", "1", "--json"])
+    assert p.returncode == 3, p.stderr
+    assert json.loads(p.stdout)["complete"] is False
+    err = p.stderr.splitlines()
+    assert err[0] == "[convergence ntk] started" and err[1].startswith("[convergence ntk] stopped after")
+    assert "time limit" in err[-1]
