@@ -154,9 +154,8 @@ class Parametrization:
         """Representative of the symmetry class.
 
         ``gauge="sp"``: every multiplier exponent ``a_l = 0`` (the "SP form" a PyTorch user
-        writes without multipliers: init std ``n^{-b_l}``, learning rate ``n^{-c_l}`` and, for
-        entrywise optimizers, epsilon ``n^{-d_l}`` on the weights, with the signs of
-        ``--b/--c/--d``; ``widthlimits.torch.parametrize(..., multipliers=False)`` uses it).
+        writes without multipliers, with the signs of ``--b/--c/--d``; see
+        :meth:`without_multipliers`, which also handles ``d`` for SGD).
         ``gauge="tp4"``: ``a_l + b_l`` kept and ``b_l = 1/2`` for every layer with finite b
         (TP4's muP form).
         """
@@ -168,6 +167,26 @@ class Parametrization:
         raise ValueError(f"unknown gauge {gauge!r}; choose 'sp' or 'tp4'")
 
     # ------------------------------------------------------------------ conversions
+    def without_multipliers(self, optimizer: str | Optimizer) -> Parametrization:
+        """The same training dynamics with every multiplier exponent ``a_l = 0``.
+
+        What a PyTorch user writes without multipliers: init std ``n^{-b_l}``, learning rate
+        ``n^{-c_l}`` and, for entrywise optimizers, epsilon ``n^{-d_l}``, in the signs of
+        ``--b/--c/--d`` (``widthlimits.torch.parametrize(..., multipliers=False)`` and
+        ``widthlimits torch-lr --no-multipliers`` use it).  Entrywise optimizers: the symmetry
+        ``(a + t, b - t, c - t, d + t)`` with ``t = -a`` (:meth:`canonical`, gauge ``"sp"``).
+        SGD-type: ``d`` only shifts the learning rate (TP IVb Remark 2.2.4), so it is folded into
+        ``c`` first (``c - d``, ``d`` dropped) and then ``(a + t, b - t, c - 2t)`` applied; the
+        update :math:`n^{-2a - c + d}` of the effective weights is unchanged (tested against
+        the simulator).
+        """
+        opt = get_optimizer(optimizer)
+        p = self
+        if not opt.entrywise and self.d is not None:
+            c = tuple(x if is_pos_inf(x) else x - y for x, y in zip(self.c, self.d, strict=True))  # type: ignore[operator]
+            p = Parametrization(self.a, self.b, c, None, name=self.name)
+        return p.canonical(opt, "sp")
+
     def to_tp5(self) -> dict[str, list[str | None]]:
         """TP5-style table (Yang et al. 2022, Tables 3/8/9): width exponents of init variance,
         multiplier and learning rate per layer (``n^{-2b}``, ``n^{-a}``, ``n^{-c}``)."""

@@ -39,7 +39,7 @@ parameters).  It is given the exponents that make its effective value (after its
 multiplier) scale like the input layer's weights when its layer's output grows with width, and
 like a width-independent parameter (exponents 0) when it does not; written with its layer's
 multiplier exponent :math:`a_l` by the width symmetry :math:`(a, b, c, d) \\mapsto (a + \\theta,
-b - \\theta, c - 2\\theta, d + \\theta)` for SGD and :math:`(a + \\theta, b - \\theta, c - \\theta,
+b - \\theta, c - 2\\theta, d)` for SGD and :math:`(a + \\theta, b - \\theta, c - \\theta,
 d + \\theta)` for entrywise optimizers (TP4 Eq. 5; TP IVb Prop. 2.2.3).
 """
 
@@ -68,10 +68,14 @@ class Exponents:
     d: float | None = None
 
     def shifted(self, theta: float, family: str) -> Exponents:
-        """The width symmetry: ``(a + t, b - t, c - k t, d + t)``, ``k = 2`` (SGD) or 1."""
-        k = 2.0 if family == "sgd" else 1.0
+        """The width symmetry: entrywise ``(a + t, b - t, c - t, d + t)``; SGD
+        ``(a + t, b - t, c - 2t, d)`` (for SGD ``d`` enters only as ``c - d``, the learning
+        rate on ``w``, so it stays)."""
+        if family == "sgd":
+            return Exponents(self.a + theta, self.b - theta,
+                             self.c if math.isinf(self.c) else self.c - 2.0 * theta, self.d)
         return Exponents(self.a + theta, self.b - theta,
-                         self.c if math.isinf(self.c) else self.c - k * theta,
+                         self.c if math.isinf(self.c) else self.c - theta,
                          None if self.d is None else self.d + theta)
 
 

@@ -62,7 +62,7 @@ def parametrization(args: argparse.Namespace) -> Parametrization:
             raise ValueError(f"give --preset NAME, or all of --a, --b, --c (missing --{missing[0]})")
         d = parse_layer_list(args.d, L, "d") if args.d is not None else None
         p = Parametrization(*(parse_layer_list(getattr(args, x), L, x) for x in "abc"), d)
-    return p.canonical(eng, "sp") if args.no_multipliers else p
+    return p.without_multipliers(eng) if args.no_multipliers else p
 
 
 def rows(args: argparse.Namespace) -> list[dict]:

@@ -70,7 +70,7 @@ def parametrize(model: Any, base_model: Any, parametrization: Any = "mup", *,
         :math:`1/\\sqrt{\\text{base fan-in}}`.
     multipliers : bool
         ``False``: the same training dynamics without forward multipliers, by the width
-        symmetry moved to ``a = 0`` (``Parametrization.canonical(optimizer, "sp")``); the
+        symmetry moved to ``a = 0`` (``Parametrization.without_multipliers``); the
         multipliers' width dependence moves into the init and learning-rate exponents.
     delta_model : torch.nn.Module, optional
         A third width, needed when ``model`` is at the base width.
@@ -90,7 +90,7 @@ def parametrize(model: Any, base_model: Any, parametrization: Any = "mup", *,
     roles = classify_layers(model, base_model, delta_model)
     p = resolve_parametrization(parametrization, len(roles), optimizer)
     if not multipliers:
-        p = p.canonical(engine_optimizer(optimizer), "sp")
+        p = p.without_multipliers(engine_optimizer(optimizer))
     base = BaseHyperparameters(lr=lr, init_std=init_std, multiplier=multiplier, eps=eps,
                                weight_decay=weight_decay, bias_std=bias_std)
     return bridge(model, base_model, p, optimizer=optimizer, base=base, delta_model=delta_model,
