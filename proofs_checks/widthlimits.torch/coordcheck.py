@@ -22,6 +22,7 @@ layer, here with the engine's predicted slope drawn dashed through the measured 
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -106,6 +107,20 @@ class TorchCoordCheck:
         for c in self.checks:
             out[str(c.verdict)] += 1
         return out
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe summary (no pickle): the checks' rows, the flags and the engine's note."""
+        return {"widths": list(self.widths), "seeds": list(self.seeds), "steps": self.steps,
+                "engine": self.engine_note,
+                "regime": None if self.classification is None else self.classification.regime,
+                "verdicts": self.verdicts(),
+                "checks": [c.to_dict() for c in self.checks],
+                "flags": [{"name": f.name, "layer": f.layer, "step": f.step, "slope": f.slope,
+                           "ci": list(f.ci), "predicted": f.predicted, "reason": f.reason}
+                          for f in self.flags]}
+
+    def to_json(self, **kwargs: Any) -> str:
+        return json.dumps(self.to_dict(), allow_nan=False, **kwargs)
 
     def table(self) -> str:
         lines = [f"{'quantity':<10} {'step':>4} {'measured':>9} {'95% CI':>17} {'engine':>7}  verdict"]

@@ -135,6 +135,11 @@ def test_base_model_that_does_not_match():
         parametrize(mlp(64), base)
 
 
+def test_base_model_with_another_input_dimension_names_the_layer():
+    with pytest.raises(BridgeError, match="layer '0' is a hidden layer by its shapes but position 1"):
+        parametrize(mlp(64, d=16), mlp(32, d=8))
+
+
 def test_layer_that_cannot_be_classified():
     model = nn.Sequential(nn.Linear(8, 64), nn.Tanh(), nn.Linear(64, 10), nn.Linear(10, 10))
     base = nn.Sequential(nn.Linear(8, 16), nn.Tanh(), nn.Linear(16, 10), nn.Linear(10, 10))

@@ -2,6 +2,7 @@
 exponent agrees with the engine; under SP with a constant learning rate the readout update grows
 with width and is flagged with the engine's reason."""
 
+import json
 import re
 
 import pytest
@@ -68,6 +69,8 @@ def test_plot_in_mups_layout(data, tmp_path):
     path = rep.plot(str(tmp_path / "cc.png"), quantities=("h", "f", "dWx"))
     assert (tmp_path / "cc.png").stat().st_size > 10_000 and path.endswith("cc.png")
     assert "engine:" in rep.table()
+    d = json.loads(rep.to_json())
+    assert d["regime"] == "feature_learning" and len(d["checks"]) == len(rep.checks)
 
 
 def test_module_the_engine_cannot_read_gets_fits_without_predictions(data):
