@@ -129,7 +129,9 @@ class Parametrization:
     def shift(self, theta: Sequence[Any] | Any, optimizer: str | Optimizer) -> Parametrization:
         """Apply the width symmetry with per-layer shifts ``theta`` (a scalar applies to all).
 
-        SGD-type: ``(a+t, b-t, c-2t)``; entrywise: ``(a+t, b-t, c-t, d+t)``.  Both leave the
+        SGD-type: ``(a+t, b-t, c-2t)`` with ``d`` unchanged (for SGD ``n^d`` only rescales the
+        gradient, so it enters as ``c - d``, TP IVb Remark 2.2.4; shifting it too would change the
+        training); entrywise: ``(a+t, b-t, c-t, d+t)`` (TP IVb Prop. 2.2.3).  Both leave the
         function computed at every step unchanged at every finite width.
         """
         opt = get_optimizer(optimizer)
@@ -145,8 +147,8 @@ class Parametrization:
         a = tuple(x + t for x, t in zip(self.a, th, strict=True))  # type: ignore[operator]
         b = tuple(sub(x, t, 1) for x, t in zip(self.b, th, strict=True))
         c = tuple(sub(x, t, k) for x, t in zip(self.c, th, strict=True))
-        d = None
-        if self.d is not None:
+        d = self.d
+        if self.d is not None and opt.entrywise:
             d = tuple(x + t for x, t in zip(self.d, th, strict=True))  # type: ignore[operator]
         return Parametrization(a, b, c, d, name=self.name)
 

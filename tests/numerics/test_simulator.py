@@ -278,3 +278,23 @@ def test_seed_grouping_invariant_at_large_arrays(optimizer: str, lowrank: bool |
     np.testing.assert_array_equal(auto.values, both.values)
     np.testing.assert_array_equal(ones.loss, both.loss)
     assert np.isfinite(both.get("dW", 2)[:, :2]).all()
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+def test_the_width_symmetry_with_d_leaves_training_unchanged(optimizer: str) -> None:
+    # TP IVb Prop. 2.2.3 / Remark 2.2.4: (a+t, b-t, c-2t) with d fixed for SGD (n^d only rescales
+    # the gradient), (a+t, b-t, c-t, d+t) for entrywise optimizers: the same losses at every step
+    from fractions import Fraction
+
+    from widthlimits.theory import Parametrization
+
+    h = Fraction(1, 2)
+    p = Parametrization(a=(-h, 0, h), b=(h, h, h), c=(0, 0, 0), d=(0, 0, 0))
+    q = p.shift(h, optimizer)
+    losses = []
+    for par in (p, q):
+        numeric = {"a": [str(x) for x in par.a], "b": [str(x) for x in par.b],
+                   "c": [str(x) for x in par.c], "d": [str(x) for x in par.d]}
+        cfg = SimulationConfig(numeric, optimizer=optimizer, steps=3, dtype="float64")
+        losses.append(simulate(cfg, width=64, seeds=2).loss)
+    np.testing.assert_allclose(losses[0], losses[1], rtol=1e-9)
