@@ -30,7 +30,7 @@ golikov-default       1/2    0 / 0 / 0                  0 / 0 / 0
 golikov-sym-default   1/2    -1/2 / 1/2 / 1/2           (not defined)
 golikov-mf            1      -1 / 0 / 1                 0 / 1 / 1
 golikov-ntk           1/2    0 / 1 / 1                  1/2 / 3/2 / 1
-golikov-intermediate  q      1-2q / 1-q / 1             1-q / 1 / 1
+golikov-intermediate  q      1-2q / 2-2q / 1            1-q / 2-q / 1
 ====================  =====  =========================  ==========================
 
 ``golikov-ntk`` is Golikov's NTK scaling (standard initialization, output learning rate
@@ -43,6 +43,12 @@ TP IVb Def. 2.4.1 for entrywise optimizers) moved to the SP form by the width sy
 :math:`n^{-3/2}` (entrywise).  At depth 1 this is exactly his mode.  His code's ``ntk`` mode
 uses a hidden rate :math:`n^{-1/2}` (SGD) / :math:`n^{-1}` (normalized), which makes the output
 blow up at depth >= 2 (:math:`f_1 = \\Theta(n^{1/2})` for SGD), so it is not an NTK limit there.
+
+``golikov-intermediate:<q>`` is his intermediate family, defined for one hidden layer (exactly his
+mode at depth 1).  Its hidden learning-rate exponent at depth >= 2 is the line between the two
+ends, ``golikov-ntk`` at q = 1/2 and ``golikov-mf`` at q = 1 (GD ``2 - 2q``, normalized
+``2 - q``), so every q is stable at every depth; his code's hidden rate (``1 - q``, normalized 1)
+made the output blow up at depth >= 2 for q < 1 (e.g. q = 3/4, depth 2: f_1 = Theta(n^{1/4})).
 
 TP5's three muP tables (Yang et al. 2022, Tables 3, 8, 9) are ``mup-table3``, ``mup-table8``,
 ``mup-table9``; all three are equivalent to ``mup`` under the symmetry (tested).
@@ -119,7 +125,10 @@ def _golikov_intermediate(L: int, opt: Optimizer, arg: str | None) -> Parametriz
     if arg is None:
         raise ValueError("preset 'golikov-intermediate' needs q in [1/2, 1], e.g. golikov-intermediate:3/4")
     q = _arg("golikov-intermediate", arg, H, Fraction(1))
-    c = (1 - q, 1, 1) if opt.entrywise else (1 - 2 * q, 1 - q, 1)
+    # hidden rates at depth >= 2: the straight line between golikov-ntk (q = 1/2) and golikov-mf
+    # (q = 1), so both ends are those presets at every depth and every q is stable (his code's
+    # hidden rate 1 - q, resp. 1, made the output blow up at depth >= 2 for q < 1)
+    c = (1 - q, 2 - q, 1) if opt.entrywise else (1 - 2 * q, 2 - 2 * q, 1)
     return Parametrization(
         (0,) * (L + 1), _layers(0, q, q, L), _layers(*c, L), name=f"golikov-intermediate:{arg}"
     )

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from widthlimits.proofs_checks.cli import main
-from widthlimits.theory import Regime, classify, derivation, preset
+from widthlimits.theory import Regime, as_exponent, classify, derivation, preset
 from widthlimits.theory.classify import Classification
 from widthlimits.theory.closed_forms import closed_form
 from widthlimits.theory.parametrization import Parametrization, equivalent
@@ -127,6 +127,21 @@ def test_golikov_ntk_depth1_is_golikovs_mode_exactly():
     assert preset("golikov-ntk", 1, "adam").c == (H, 1)
     sgd = Parametrization.from_golikov(1, -H, 0, 0)
     assert equivalent(sgd, preset("golikov-ntk", 1, "sgd"), "sgd")
+
+
+@pytest.mark.parametrize("opt", ["sgd", "momentum", "adam", "rmsprop", "signsgd"])
+@pytest.mark.parametrize("L", [1, 2, 3, 4, 6])
+@pytest.mark.parametrize("q", ["1/2", "5/8", "3/4", "7/8", "1"])
+def test_golikov_intermediate_is_stable_at_every_depth_and_ends_at_ntk_and_mf(q, L, opt):
+    p = preset(f"golikov-intermediate:{q}", L, opt)
+    assert classify(p, opt).stable
+    if q == "1/2":
+        assert equivalent(p, preset("golikov-ntk", L, opt), opt)
+    if q == "1":
+        assert equivalent(p, preset("golikov-mf", L, opt), opt)
+    if L == 1:  # his mode exactly: hidden rates do not exist at depth 1
+        assert p.c == ((1 - as_exponent(q), 1) if opt in ("adam", "rmsprop", "signsgd")
+                       else (1 - 2 * as_exponent(q), 1))
 
 
 # ------------------------------------------------------------------ sp and headlines
