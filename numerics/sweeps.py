@@ -170,7 +170,8 @@ def sweep(
     gidx = {g: i for i, g in enumerate(groups)}
     todo = []
     n_cached = 0
-    damaged = store.keys() if store is not None else set()  # rows whose arrays failed get()
+    # rows present now: a task still to do that has one had its arrays fail get() (recompute it)
+    damaged = store.keys() if store is not None else set()
     for ci, n, g, key in tasks:
         m = store.get(key) if store is not None else None
         if m is not None:
@@ -183,9 +184,9 @@ def sweep(
     if todo:
         concurrent = _concurrency(executor, n_workers, scheduler)
         ci0, n0, g0, _ = todo[0]  # the largest width comes first
-        local = 1 if scheduler is not None and scheduler != "local" else concurrent
-        check_memory(local * task_bytes(cfgs[ci0], n0, len(g0)),
-                     f"the sweep (width {n0}, {local} task(s) at once)")
+        at_once = 1 if scheduler is not None and scheduler != "local" else concurrent  # here
+        check_memory(at_once * task_bytes(cfgs[ci0], n0, len(g0)),
+                     f"the sweep (width {n0}, {at_once} task(s) at once)")
         progress_bar = Progress(len(tasks), n_cached, "sweep", unit="run", enabled=progress)
         try:
             ctx = (make_executor(executor, n_workers=n_workers, scheduler=scheduler)

@@ -12,7 +12,7 @@ arguments are built, so ``widthlimits --help`` imports neither sympy nor numpy.
 Exit codes: 0 done; 2 bad input (a ``ValueError``/``TypeError``/``KeyError`` raised by the
 validators, an ``OSError`` about a path, or an argparse error) as one line on stderr, never a
 traceback; 3 a ``--time-limit`` ran out (what was established is printed and the JSON is marked
-incomplete).
+incomplete); 130 interrupted by Ctrl-C (one line, no traceback).
 """
 
 from __future__ import annotations
@@ -26,6 +26,9 @@ from types import ModuleType
 from typing import Any
 
 from widthlimits.proofs_checks.commands._params import EXIT_BAD_INPUT, EXIT_TIME_LIMIT
+
+#: exit code after Ctrl-C (128 + SIGINT, as shells report it)
+EXIT_INTERRUPTED = 130
 
 #: subcommand modules, in the order ``widthlimits --help`` lists them
 COMMAND_MODULES: tuple[str, ...] = (
@@ -42,8 +45,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "phase_diagram",
 )
 
-__all__ = ["COMMAND_MODULES", "EXIT_BAD_INPUT", "EXIT_TIME_LIMIT", "OneLineParser", "build_parser",
-           "main"]
+__all__ = ["COMMAND_MODULES", "EXIT_BAD_INPUT", "EXIT_INTERRUPTED", "EXIT_TIME_LIMIT",
+           "OneLineParser", "build_parser", "main"]
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -110,6 +113,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         sys.stderr.write(f"widthlimits {args.command}: error: {_one_line(exc)}\n")
         return EXIT_BAD_INPUT
+    except KeyboardInterrupt:  # Ctrl-C: finished sweep runs are already stored
+        sys.stderr.write(f"widthlimits {args.command}: interrupted\n")
+        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -8,6 +8,7 @@ agreement rate with every disagreement listed with its numbers.
 from __future__ import annotations
 
 import json
+import os
 import random
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -285,7 +286,10 @@ def run_cases(pairs: Sequence[tuple[Parametrization, str]], *, widths: Sequence[
     todo = [(p, o, tuple(widths), seeds, steps, constants, dtype) for p, o in pairs
             if p.name not in done]
     if todo:
-        with ProcessPoolExecutor(jobs) as ex:
+        from widthlimits.numerics.executors import watch_parent
+
+        # workers end with this process even when it is killed (no orphans)
+        with ProcessPoolExecutor(jobs, initializer=watch_parent, initargs=(os.getpid(),)) as ex:
             for res in (ex.map(_one, todo) if jobs > 1 else map(_one, todo)):
                 done[res["name"]] = {**res, "settings": settings}
                 if path is not None:

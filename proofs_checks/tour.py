@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
@@ -126,7 +127,10 @@ def _checks(out: Path, quick: bool, jobs: int, deadline: float | None = None) ->
               f"({time.perf_counter() - t0:.0f} s)", flush=True)
 
     if jobs > 1:
-        with ProcessPoolExecutor(jobs) as ex:
+        from widthlimits.numerics.executors import watch_parent
+
+        # workers end with this process even when it is killed (no orphans)
+        with ProcessPoolExecutor(jobs, initializer=watch_parent, initargs=(os.getpid(),)) as ex:
             futs = {ex.submit(_one_check, a): a for a in args}
             try:
                 for fut in as_completed(futs, timeout=_left(deadline)):

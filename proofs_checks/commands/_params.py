@@ -83,8 +83,10 @@ def deadline_from_args(args: argparse.Namespace) -> float | None:
     return time.monotonic() + limit
 
 
-class TimeLimitReached(Exception):
-    """``--time-limit`` ran out inside work that has no finer stopping point."""
+class TimeLimitReached(BaseException):  # noqa: N818 - like KeyboardInterrupt, not an error
+    """``--time-limit`` ran out inside work that has no finer stopping point.  A
+    ``BaseException`` (like ``KeyboardInterrupt``), so code that reports an experiment's own
+    errors (``except Exception``) lets it through."""
 
 
 @contextlib.contextmanager

@@ -9,8 +9,10 @@ import time
 
 from widthlimits.proofs_checks.commands._params import (
     EXIT_TIME_LIMIT,
+    TimeLimitReached,
     add_time_limit_argument,
     deadline_from_args,
+    time_limit,
 )
 
 NAME = "check"
@@ -58,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
     mode = "full" if args.full else "quick"
     ids = list(cat) if args.all else list(dict.fromkeys(args.ids))
     # one check at a time, the index rewritten after each: an interrupted run keeps its pages;
-    # the time limit is looked at between checks (a quick check takes at most about a minute)
+    # at the time limit the running check is interrupted and the rest are not started
     results: list[dict] = []
     t0 = time.perf_counter()
     for n, i in enumerate(ids, 1):
@@ -66,7 +68,11 @@ def run(args: argparse.Namespace) -> int:
             break
         if not args.json:
             print(f"[check] {n}/{len(ids)} {i} ({mode}) ...", flush=True)
-        r = run_check(cat[i], mode, out)
+        try:
+            with time_limit(deadline):
+                r = run_check(cat[i], mode, out)
+        except TimeLimitReached:
+            break
         results.append(r.to_json())
         write_index_from_json(out, results)
         if not args.json:
@@ -82,6 +88,6 @@ def run(args: argparse.Namespace) -> int:
     if not complete:
         left = ids[len(results):]
         sys.stderr.write(f"widthlimits check: time limit reached after {len(results)} of "
-                         f"{len(ids)} checks; not run: {', '.join(left)}\n")
+                         f"{len(ids)} checks; not finished: {', '.join(left)}\n")
         return EXIT_TIME_LIMIT
     return 0

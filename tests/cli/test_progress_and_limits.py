@@ -57,7 +57,7 @@ def test_check_time_limit_runs_nothing_after_the_limit(tmp_path) -> None:
     assert p.returncode == 3, p.stderr
     out = json.loads(p.stdout)
     assert out["complete"] is False and len(out["checks"]) <= 1  # at most the one started in time
-    assert "not run" in p.stderr and len(p.stderr.splitlines()) == 1
+    assert "not finished" in p.stderr and len(p.stderr.splitlines()) == 1
 
 
 @pytest.mark.timeout(120)
@@ -93,3 +93,32 @@ def test_convergence_time_limit_and_stage_lines() -> None:
     err = p.stderr.splitlines()
     assert err[0] == "[convergence ntk] started" and err[1].startswith("[convergence ntk] stopped after")
     assert "time limit" in err[-1]
+
+
+@pytest.mark.timeout(120)
+def test_check_time_limit_interrupts_the_running_check(tmp_path) -> None:
+    t0 = time.perf_counter()
+    p = run(["check", "--all", "--time-limit", "3", "-o", str(tmp_path / "ch")])
+    assert p.returncode == 3, p.stderr
+    assert time.perf_counter() - t0 < 30  # not the minute of a quick check, nor all 19
+    assert "time limit reached" in p.stderr.splitlines()[-1]
+    assert (tmp_path / "ch" / "index.md").exists()
+
+
+@pytest.mark.timeout(120)
+def test_ctrl_c_is_one_line_and_exit_130(tmp_path) -> None:
+    import os
+    import signal
+
+    proc = subprocess.Popen([*CLI, "coordcheck", "--preset", "mup", "--depth", "2", "--widths",
+                             "512:8192", "--seeds", "8", "-o", str(tmp_path / "cc")],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, **ENV_THREADS})
+    assert proc.stderr is not None
+    first = proc.stderr.readline()  # the sweep has started
+    assert first.startswith("[sweep]"), first
+    proc.send_signal(signal.SIGINT)
+    rest = proc.stderr.read()
+    proc.wait(60)
+    assert proc.returncode == 130, rest
+    assert "Traceback" not in rest and rest.splitlines()[-1] == "widthlimits coordcheck: interrupted"

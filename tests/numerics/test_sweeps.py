@@ -273,7 +273,12 @@ def test_killed_sweep_keeps_every_finished_task_and_leaves_no_process(tmp_path, 
     assert store.verify() == []
     cfg = SimulationConfig({"a": [-0.5, 0, 0.5], "b": [0.5] * 3, "c": [0.5, 1, 0.5]},
                            optimizer="adam", steps=30, data=DataConfig(n_samples=16, d_in=4))
-    # the killed driver's claims are abandoned (its pid is gone): the rerun takes them over
+    # the killed driver's claims are abandoned (its pid is gone): the rerun takes them over at
+    # once, without waiting for the lease to run out
+    with sqlite3.connect(tmp_path / "runs.sqlite") as con:
+        held = con.execute("SELECT COUNT(*) FROM claims").fetchone()[0]
+    assert held >= 1  # it died holding claims
+    assert store.claimed_by_others() == set()  # ... which count as abandoned at once
     r = sweep(cfg, widths[-2:], seeds=4, seeds_per_task=1, store=tmp_path, executor="serial",
               progress=False)
     assert r.n_computed + r.n_cached == 8

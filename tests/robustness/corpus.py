@@ -236,6 +236,10 @@ PROCESS: list[tuple[str, list[str], dict[str, str]]] = [
     ("classify", ["classify", *PM, "--depth", "2", "--steps", "1000000000"], {}),
     ("tour", ["tour", "-o", "/nonexistent/tour"], {}),
     ("(none)", [], {}),
+    # fits the machine, not the 1 GB address-space limit: refused by the estimate, no MemoryError
+    ("coordcheck", ["coordcheck", *PM, "--depth", "3", "--widths", "4096,8192,16384"], {}),
+    ("coordcheck", [*CC, "--widths", "64,128,256"], {"WIDTHLIMITS_MAX_MEMORY": "lots"}),
+    ("convergence", ["convergence", "deep-linear", "--widths", "4096", "8192", "16384"], {}),
 ]
 
 
