@@ -15,6 +15,8 @@ from widthlimits.proofs_checks.commands._params import (
 )
 from widthlimits.proofs_checks.format import classification_table
 from widthlimits.theory.classify import classify
+from widthlimits.theory.depth.presets import is_depth_preset
+from widthlimits.theory.depth.report import depth_classification, render_depth_classification
 
 NAME = "classify"
 HELP = "derive every width exponent of a parametrization and classify its infinite-width limit"
@@ -30,6 +32,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if is_depth_preset(args.preset):  # residual models in (n, L): widthlimits.theory.depth
+        data = depth_classification(args.preset, args.optimizer, args.depth)
+        print(json.dumps(data, indent=2) if args.json else render_depth_classification(data))
+        return 0
     param = parametrization_from_args(args)
     result = classify(param, args.optimizer, args.activation, loss=args.loss, steps=args.steps)
     if args.json:

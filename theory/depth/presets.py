@@ -47,7 +47,8 @@ def depth_mup(optimizer: str, depth: int | None = None) -> ResidualModel:
 
 def completep(optimizer: str, depth: int | None = None, alpha: Fraction = Fraction(1)) -> ResidualModel:
     if optimizer not in ("adam", "adamw"):
-        raise DepthModelError(f"completep is defined for AdamW (Dey et al. 2025, Table 1), not {optimizer!r}")
+        raise DepthModelError(f"completep is defined for AdamW (Dey et al. 2025, Table 1), "
+                              f"not {optimizer!r}: use --optimizer adam")
     if not H <= alpha <= 1:
         raise DepthModelError(f"completep needs alpha in [1/2, 1], got {alpha}")
     emb, hid, out = mup_roles("adam")
