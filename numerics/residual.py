@@ -270,6 +270,13 @@ def loss_and_grads(cfg: ResidualConfig, p: dict[str, Array], X: Array, y: Array
     return 0.5 * (r * r).mean(axis=1), f, backward(cfg, p, X, chi, cache, final)
 
 
+def loss_only(cfg: ResidualConfig, p: dict[str, Array], X: Array, y: Array) -> tuple[Array, Array]:
+    """(loss per seed, f) without the backward pass."""
+    f, _, _ = forward(cfg, p, X)
+    r = f - y
+    return 0.5 * (r * r).mean(axis=1), f
+
+
 # ---------------------------------------------------------------------------- optimizer
 class Optimizer:
     """SGD, Adam (coupled L2 decay: lambda w added to the gradient) and AdamW (decoupled:
@@ -299,11 +306,19 @@ class Optimizer:
             if decay and cfg.weight_decay == "decoupled":
                 w *= 1 - r.lr * decay
             m, v = self.m[k], self.v[k]
+            tmp = np.multiply(gk, 1 - b1)  # in place below: one scratch array per parameter
             m *= b1
-            m += (1 - b1) * gk
+            m += tmp
+            np.multiply(gk, gk, out=tmp)
+            tmp *= 1 - b2
             v *= b2
-            v += (1 - b2) * gk * gk
-            w -= r.lr * (m / c1) / (np.sqrt(v / c2) + r.eps)
+            v += tmp
+            np.divide(v, c2, out=tmp)  # w -= lr (m / c1) / (sqrt(v / c2) + eps)
+            np.sqrt(tmp, out=tmp)
+            tmp += r.eps
+            np.divide(m, tmp, out=tmp)
+            tmp *= r.lr / c1
+            w -= tmp
 
 
 # ---------------------------------------------------------------------------- measurement
@@ -360,13 +375,13 @@ def simulate_residual(cfg: ResidualConfig, seeds: Any = (0, 1, 2, 3), *, measure
         loss0, f0, grads = loss_and_grads(cfg, p, X, y)
         for t in range(cfg.steps):
             opt.step(p, grads)
-            if t + 1 < cfg.steps or measure:
-                loss, f, grads = loss_and_grads(cfg, p, X, y)
-        values: dict[str, Array] = {}
+            if t + 1 < cfg.steps:
+                _, _, grads = loss_and_grads(cfg, p, X, y)
+        loss = loss_only(cfg, p, X, y)[0] if cfg.steps else loss0
+        values: dict[str, Array] = {"loss": loss}
         if measure:
             assert p0 is not None
             values.update(_measure(cfg, p, p0, X, f0))
-            values["loss"] = loss if cfg.steps else loss0
     S = len(seeds)
     bad = np.zeros(S, dtype=bool)
     for v in p.values():
