@@ -120,3 +120,19 @@ def test_bad_input() -> None:
         ResidualModel(LayerScaling(), (), LayerScaling())
     with pytest.raises(DepthModelError):
         LayerScaling(a=0.5)
+
+
+@settings(max_examples=20, deadline=None)
+@given(alphas)
+def test_sgd_weight_decay_sums_like_init_branches(alpha: Fraction) -> None:
+    """SGD with L2 decay: LR ~ L^{2 alpha - 1}, lambda ~ L^{1 - 2 alpha}; the decay shrinks each
+    W_0, so its per-block effects are independent across blocks and add like L^{1/2}."""
+    emb, hid, out = mup_roles("sgd")
+    m = ResidualModel(emb, (hid.with_(wd=0),) * 2, out, alpha=alpha, optimizer="sgd",
+                      weight_decay="coupled", layernorm="plain")
+    rules = derive_rules(m)
+    assert rules.block_lr == 1 - 2 * alpha and rules.weight_decay == 2 * alpha - 1
+    r = derive_depth(m.with_block(c_L=rules.block_lr, wd_L=rules.weight_decay))
+    assert r.size("block_update_decay") == Scale(0, -alpha)
+    assert r.size("dx_stream") == Scale(0, max(Fraction(0), H - alpha))
+    assert r.regime.stable

@@ -62,6 +62,8 @@ QUANTITIES: dict[str, str] = {
     "g_stream": "backward signal df/dx^l at init",
     "block_features": "a block's internal features moved by its own parameters' update",
     "block_update": "a block's contribution L^{-alpha} delta(branch) to the stream's update",
+    "block_update_grad": "its part driven by the gradient steps (the LR rule's quantity)",
+    "block_update_decay": "its part driven by weight decay (W_0 shrinking)",
     "block_nonlinear": "second-order (nonlinear) part of that contribution",
     "linearization_ratio": "nonlinear / linear part of a block's update (CompleteP Sec. 4)",
     "dx_stream": "update of the residual stream x^L",
@@ -254,6 +256,7 @@ def derive_depth(model: ResidualModel) -> DepthResult:
     roles = model.roles()
     dW: dict[str, Size] = {}
     dWx: dict[str, Size] = {}
+    decay_out: dict[str, Size] = {}
     for name, s in roles.items():
         grad = put(f"grad.{name}", smul(multiplier(s), lefts[name], rights[name]),
                    "multiplier x backward signal x input")
@@ -263,10 +266,13 @@ def derive_depth(model: ResidualModel) -> DepthResult:
             "coupled: divided by the normalizer)")
         fan_in = ONE if name == "embedding" else LLN
         out_init = ONE if name == "embedding" else smul(init_entry(s), CLT, rights[name])
-        dWx[name] = put(f"dWx.{name}", smax(smul(step, rights[name], fan_in),
-                                            smul(rel_decay, out_init)),
+        dWx[name] = put(f"dWx.{name}", smul(step, rights[name], fan_in),
                         "LLN: the update applied to the features it was built from"
                         if name != "embedding" else "finite fan-in")
+        # the decay shrinks W_0 itself: its effect is the layer's init output times the
+        # relative decay, correlated with W_0 (independent across blocks), not with the gradient
+        decay_out[name] = put(f"decay_out.{name}", smul(rel_decay, out_init),
+                              "relative decay x the layer's output at init")
     # LayerNorm gain/bias and biases (LR exponents in model.norm / model.bias)
     extra_u: Size = ZERO_SIZE
     if model.layernorm in ("gain", "gain_bias"):
@@ -294,16 +300,26 @@ def derive_depth(model: ResidualModel) -> DepthResult:
         lin = internal
         nonlinear = ZERO_SIZE  # W phi(u): linear in the block's own weights
     put("block_features", internal, "the block's own update on its features (LLN)")
-    contrib = put("block_update", smul(bm, lin), "branch multiplier x linear change of the branch")
+    contrib = put("block_update_grad", smul(bm, lin),
+                  "branch multiplier x linear change of the branch from the gradient steps")
+    decay_branch = decay_out["block.1"] if not two else smax(
+        decay_out["block.2"], smul(init_entry(blk[1]), CLT, decay_out["block.1"]))
+    decay_contrib = put("block_update_decay", smul(bm, decay_branch),
+                        "branch multiplier x change of the branch from weight decay")
+    put("block_update", smax(contrib, decay_contrib), "a block's contribution: gradient steps "
+        "and weight decay")
     put("block_nonlinear", smul(bm, nonlinear),
         "second order in the block's own update: dW_2 . dz (LLN) and phi''(z) dz^2")
     put("linearization_ratio", ZERO_SIZE if is_zero(nonlinear) else sdiv(nonlinear, lin),  # type: ignore[arg-type]
         "nonlinear / linear part of the block's update")
     summed = depth_sum(contrib, correlated=True)
-    dx = put("dx_stream", smul(smax(dWx["embedding"], summed), propagation),
-             "sum correlated over blocks (+1 in L), propagated through later blocks")
+    decayed = depth_sum(decay_contrib, correlated=False)
+    dx = put("dx_stream", smul(smax(dWx["embedding"], decay_out["embedding"], summed, decayed),
+                               propagation),
+             "gradient parts summed correlated over blocks (+1 in L), decay parts uncorrelated "
+             "(+1/2), propagated through later blocks")
     dxr = dx if not ln else (sdiv(dx, xL) if not is_diverging(xL) else dx)  # type: ignore[arg-type]
-    put("df", smax(smul(init_entry(readout), LLN, dxr), dWx["readout"]),
+    put("df", smax(smul(init_entry(readout), LLN, dxr), dWx["readout"], decay_out["readout"]),
         "readout on the backprop-aligned stream change (LLN) and readout update (LLN)")
     return DepthResult(model, q, classify_depth(q, model))
 
@@ -325,7 +341,7 @@ def classify_depth(q: dict[str, Quantity], model: ResidualModel) -> DepthRegime:
     (complete at Theta(1), lazy below: TP VI Claim 7.6, CompleteP Sec. 4); the output update."""
     watched = ("x_stream", "g_stream", "f", "dx_stream", "df", "block_features")
     stable = not any(exceeds(q[k].size) for k in watched)
-    c = _cmp(q["block_update"].size, Fraction(-1))
+    c = _cmp(q["block_update_grad"].size, Fraction(-1))
     contribution = {
         "exact": "every block contributes Theta(1/L) to the stream's update",
         "below": "each block contributes o(1/L): the blocks' updates vanish in the sum",

@@ -43,9 +43,9 @@ def _finite(s: Any, what: str) -> Scale:
 def block_lr_exponent(model: ResidualModel) -> Fraction:
     """``c_L`` of the block weights with every block contributing Theta(1/L)."""
     base = derive_depth(model.with_block(c_L=0))
-    e0 = _finite(base.size("block_update"), "the block update").L
+    e0 = _finite(base.size("block_update_grad"), "the block update").L
     c_L = e0 + 1
-    check = derive_depth(model.with_block(c_L=c_L)).size("block_update")
+    check = derive_depth(model.with_block(c_L=c_L)).size("block_update_grad")
     if _finite(check, "the block update").L != -1:
         raise RuleError(f"block LR rule not affine here (got L^{check.L} at c_L = {c_L})")
     return c_L
@@ -61,7 +61,7 @@ def _param_lr_exponent(model: ResidualModel, which: str, quantity: str) -> Fract
 
 def epsilon_exponents(model: ResidualModel) -> dict[str, tuple[Fraction, Fraction]]:
     """Per weight role: ``(d, d_L)`` with epsilon = n^{-d} L^{-d_L} at the gradient's scale."""
-    r = derive_depth(model)
+    r = derive_depth(model.with_(weight_decay="none"))
     out = {}
     for name in model.roles():
         g = _finite(r.size(f"grad.{name}"), f"the gradient of {name}")
@@ -125,7 +125,9 @@ def derive_rules(model: ResidualModel) -> DerivedRules:
     The returned exponents are those of ``L^{-x}``; :meth:`DerivedRules.as_dict` prints them as
     powers of L (``L^{alpha - 1}`` for CompleteP's block LR, etc.).
     """
-    c_L = block_lr_exponent(model)
+    # the LR principle concerns the gradient steps: solved without decay (a coupled decay term
+    # in Adam's normalizer would otherwise shift it); the decay is then solved at that LR
+    c_L = block_lr_exponent(model.with_(weight_decay="none"))
     m = model.with_block(c_L=c_L)
     norm = bias = None
     if model.layernorm in ("gain", "gain_bias"):
