@@ -29,6 +29,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from widthlimits.theory.depth.presets import is_depth_preset
+
+    if is_depth_preset(args.preset):  # residual models in (n, L): widthlimits.theory.depth
+        from widthlimits.theory.depth.report import depth_classification, render_depth_classification
+
+        data = depth_classification(args.preset, args.optimizer, args.depth)
+        print(json.dumps(data, indent=2) if args.json else render_depth_classification(data))
+        return 0
     from widthlimits.proofs_checks.format import classification_table
     from widthlimits.theory.classify import classify
 
