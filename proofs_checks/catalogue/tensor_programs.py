@@ -9,7 +9,14 @@ from fractions import Fraction
 from widthlimits.numerics.config import SimulationConfig
 from widthlimits.numerics.data import DataConfig
 from widthlimits.numerics.fits import fit_exponent
-from widthlimits.proofs_checks.catalogue.base import Check, Context, Evidence, Outcome
+from widthlimits.proofs_checks.catalogue.base import (
+    Check,
+    Context,
+    ControlDesign,
+    Design,
+    Evidence,
+    Outcome,
+)
 from widthlimits.proofs_checks.measure import as_float, local_slope, measure_exponents
 from widthlimits.theory.classify import classify
 from widthlimits.theory.exponents import fmt
@@ -160,5 +167,12 @@ CHECKS = (
         assumptions=("tanh activation (TP4 Assumption 3.1)", "SGD, fixed number of steps",
                      "stable at init in TP form (Theta(1) pre-activations)"),
         run=_dichotomy,
+        design=Design(
+            tolerance=TOL,
+            control=ControlDesign(
+                0.25,
+                reason="the neighbouring regime: r = 0 against r = 1/4",
+            ),
+        ),
     ),
 )
