@@ -50,7 +50,7 @@ TOL = 0.2  # finite-width crossovers: golikov_depth_numerics.md caveat 4
 def _depth_experiment(ctx: Context) -> Outcome:
     depths = (3,) if ctx.quick else (3, 4)
     widths = (256, 512, 1024, 2048) if ctx.quick else (256, 512, 1024, 2048, 4096)
-    seeds = 3 if ctx.quick else 4
+    seeds = 3 if ctx.quick else 8
     T = 4 if ctx.quick else 6
     data = DataConfig(kind="sphere", n_samples=16, d_in=16, target="sign", seed=12345)
     ev: list[Evidence] = []

@@ -167,7 +167,7 @@ def _alpha(ctx: Context) -> Outcome:
     X /= np.linalg.norm(X, axis=1, keepdims=True)
     y = np.sin(3 * X[:, 0]) + 0.5 * X[:, 1]
     alphas = (2, 4, 8, 16, 32) if ctx.quick else (2, 4, 8, 16, 32, 64)
-    seeds = 3 if ctx.quick else 6
+    seeds = 3 if ctx.quick else 8
     dt = 0.02 if ctx.quick else 0.01
     errs = {"antithetic": [], "i.i.d. (centred output)": []}
     with single_thread_blas():

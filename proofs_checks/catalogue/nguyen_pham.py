@@ -142,7 +142,7 @@ def _degeneracy(ctx: Context) -> Outcome:
     # (b) NP's i.i.d. init with mean mu = 1: layer-2 neurons stay identical at depth 4
     X, y0 = _data(ctx.seed)
     nws = (64, 128, 256, 512) if ctx.quick else (64, 128, 256, 512, 1024)
-    seeds = 4 if ctx.quick else 6
+    seeds = 4 if ctx.quick else 8
     steps, dt = 80, 0.1
     pred = {2: 0.0, 3: -0.5}
     out, late, series = [], [], []
@@ -245,7 +245,7 @@ def _diversity(ctx: Context) -> Outcome:
     d = X.shape[1]
     depth = 3  # 4 weight layers
     nws = (64, 128, 256) if ctx.quick else (64, 128, 256, 512)
-    seeds = 3 if ctx.quick else 6
+    seeds = 3 if ctx.quick else 8
     steps, dt = 1000, 0.25
     sp = {k: np.zeros((len(nws), seeds, 2)) for k in ("correlated", "i.i.d.")}
     loss = {k: np.zeros((len(nws), seeds)) for k in sp}
