@@ -47,5 +47,8 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(run_.to_json(), indent=2))
     else:
-        print(f"reports: {run_.index}")
+        c = run_.counts
+        print(f"counts: confirmed {c['confirmed']}, inconclusive {c['inconclusive']}, "
+              f"refuted {c['refuted']}")
+        print(f"reports: {run_.index} (counts.json beside it)")
     return 0
