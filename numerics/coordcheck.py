@@ -49,6 +49,19 @@ _UNDEFINED_AT_END = frozenset({"dW", "df_step"})
 
 Key = tuple[str, int | None, int]
 
+#: Default learning rate per optimizer: the first update keeps tanh pre-activations in their
+#: near-linear range on the default data (``DataConfig()``), so the measured exponents are those
+#: of the theory rather than of a saturated net.  An entrywise optimizer (Adam, RMSProp,
+#: signSGD) moves every input weight by about eta on its first step, whatever the gradient's
+#: size.  Measured (muP, depth 2, width 256, float64), RMS of h^1 at init 1.0: the first Adam
+#: step moves h^1 by 6.65 at eta = 1 (saturated; three coord-check rows disagreed) and by 0.33
+#: at eta = 0.05; an SGD step at eta = 1 by 0.80, at 0.5 by 0.40.  The rule (tested): the first
+#: step moves h^1 by less than half its size.  Heavy-ball momentum takes the same first step as
+#: SGD and accumulates up to 1/(1 - beta) = 10 steps' worth later, hence 1/10 of SGD's rate
+#: (tests/numerics/test_fits_and_coordcheck.py).
+DEFAULT_ETA: dict[str, float] = {"sgd": 0.5, "momentum": 0.05, "adam": 0.05, "rmsprop": 0.05,
+                                 "signsgd": 0.05}
+
 
 def predicted_string(p: Any) -> str | None:
     """The exact text of a prediction: ``Fraction(-1, 2)`` -> ``"-1/2"``, ``-inf`` -> ``"-inf"``."""
@@ -212,7 +225,7 @@ def coordcheck(
     predicted: Mapping[Key, Any] | None = None,
     *,
     loss: str = "mse",
-    eta: Any = 1.0,
+    eta: Any = None,
     data: DataConfig | None = None,
     batch_size: int | None = None,
     dtype: str = "float32",
@@ -252,7 +265,8 @@ def coordcheck(
         reported with ``predicted = None``.
     loss, eta, data, batch_size, dtype, quantities, **config_options
         Passed to :class:`~widthlimits.numerics.config.SimulationConfig`.  By default the
-        measured quantities are those named in ``predicted``.
+        measured quantities are those named in ``predicted``, and ``eta`` is the optimizer's
+        entry of :data:`DEFAULT_ETA` (a first step in tanh's near-linear range).
     tolerance, max_ci_width : float
         The verdict rule (:mod:`widthlimits.numerics.verdicts`).
     fit_method, confidence, rng
@@ -283,6 +297,8 @@ def coordcheck(
     pred = _check_predicted(predicted, L, T) if predicted is not None else None
     if quantities is None and pred:
         quantities = sorted({k[0] for k in pred})
+    if eta is None:
+        eta = DEFAULT_ETA.get(str(optimizer).lower(), 1.0)
     cfg = SimulationConfig(p, optimizer=optimizer, activation=activation, loss=loss, eta=eta,
                            steps=T, data=data if data is not None else DataConfig(),
                            batch_size=batch_size, dtype=dtype,

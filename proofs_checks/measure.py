@@ -9,6 +9,7 @@ import numpy as np
 
 from widthlimits.numerics.config import SimulationConfig
 from widthlimits.numerics.fits import ExponentFit, fit_exponent
+from widthlimits.numerics.fits import local_slope as local_slope  # re-export: one fitter
 from widthlimits.numerics.simulator import simulate
 from widthlimits.theory.engine import EngineResult
 from widthlimits.theory.exponents import is_neg_inf
@@ -39,13 +40,6 @@ def measure_exponents(
         vals = np.stack([m.get(name, layer)[:, t] for m in per_width])  # (widths, seeds)
         fits[(name, layer, t)] = fit_exponent(list(widths), vals, rng=rng)
     return fits
-
-
-def local_slope(fit: ExponentFit) -> float:
-    """Slope between the two largest widths (less biased by lower-order terms)."""
-    m = np.nanmean(fit.values, axis=1)
-    w = np.asarray(fit.widths, dtype=float)
-    return float(np.log(m[-1] / m[-2]) / np.log(w[-1] / w[-2]))
 
 
 def as_float(e: Any) -> float:

@@ -1,8 +1,8 @@
-"""Convergence-order fit with a bootstrap CI over seeds (small, self-contained).
+"""Convergence orders: the project's one slope fitter (``numerics.fits.fit_slope``) read as an
+order, plus the bias/spread split of signed deviations.
 
-This is deliberately local to ``numerics/limits``: the numeric core (``numerics/fits.py``) is
-being written in parallel.  Once it exposes an equivalent seed-bootstrap slope fit, this module
-should be merged into it (same statistic: log-log least squares of an RMS over seeds).
+``fit_order`` is ``fit_slope`` with the RMS over seeds and independent seeds per point (the
+seeds at different widths or step sizes are independent draws), sign-flipped for widths.
 """
 
 from __future__ import annotations
@@ -11,15 +11,15 @@ import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import stats
+
+from widthlimits.numerics.fits import DegenerateFitWarning, fit_slope, small_sample_factor
+
+__all__ = ["DegenerateFitWarning", "OrderFit", "ReferenceErrorWarning", "fit_bias_and_spread",
+           "fit_order"]
 
 
 class ReferenceErrorWarning(UserWarning):
     """The reference's own error is not small against the finite-width errors (slope may flatten)."""
-
-
-class DegenerateFitWarning(UserWarning):
-    """A fit was asked for on degenerate data (zero or non-finite errors); the result is NaN."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +31,7 @@ class OrderFit:
     the error decreases with width), obtained by least squares on
     :math:`(\log N_i, \log \bar e_i)` where :math:`\bar e_i` is the statistic over seeds at
     ``x_i``.  The CI is a percentile bootstrap over seeds, resampled independently at each
-    ``x_i`` (``scipy.stats.bootstrap``, ``paired=False``).
+    ``x_i``, expanded by the small-sample factor of ``numerics.fits.fit_slope``.
 
     Attributes
     ----------
@@ -143,17 +143,11 @@ def fit_order(
                       stacklevel=2)
         nan = float("nan")
         return OrderFit(nan, nan, nan, confidence_level, nan, x, rms, axis, "rms", e.shape[1])
-    slope, icpt = _slope(np.log(x), np.log(rms))
-
-    def stat(*samples: np.ndarray, axis: int = -1) -> np.ndarray:
-        r = np.stack([_rms(s, axis=axis) for s in samples], axis=-1)
-        return sign * _slope(np.log(x), np.log(np.maximum(r, 1e-300)))[0]
-
-    res = stats.bootstrap(tuple(e), stat, paired=False, vectorized=True, n_resamples=n_resamples,
-                          confidence_level=confidence_level, method="percentile", rng=rng)
-    lo, hi = res.confidence_interval
-    return OrderFit(float(sign * slope), float(lo), float(hi), confidence_level, float(icpt), x,
-                    rms, axis, "rms", e.shape[1])
+    fit = fit_slope(x, e, statistic="rms", paired=False, method="percentile",
+                    confidence=confidence_level, n_resamples=n_resamples, rng=rng)
+    lo, hi = sorted((sign * fit.ci_low, sign * fit.ci_high))
+    return OrderFit(float(sign * fit.slope), float(lo), float(hi), confidence_level,
+                    float(fit.intercept), x, rms, axis, "rms", e.shape[1])
 
 
 def fit_bias_and_spread(
@@ -170,7 +164,8 @@ def fit_bias_and_spread(
     For signed deviations :math:`D_s(t, j)` (finite minus reference, over times ``t`` and
     outputs ``j``) at each ``x``, the bias is :math:`\sup_t \mathrm{rms}_j |\bar D(t, j)|` and the
     fluctuation :math:`\sup_t \mathrm{rms}_j \mathrm{sd}_s D_s(t, j)`.  The bias estimate has a
-    noise floor of about fluctuation/sqrt(S); a flat bias slope can be that floor.
+    noise floor of about fluctuation/sqrt(S); a flat bias slope can be that floor.  The
+    percentile intervals get the small-sample expansion of ``numerics.fits.fit_slope``.
 
     Returns
     -------
@@ -210,6 +205,9 @@ def fit_bias_and_spread(
             bs = sign * _slope(np.log(x), np.log(np.where(boot > 0, boot, np.nan)))[0]
         a = (1 - confidence_level) / 2
         lo, hi = np.nanquantile(bs, [a, 1 - a])
+        est = sign * slope
+        k = small_sample_factor(deviations[0].shape[0], confidence_level)
+        lo, hi = est - k * (est - lo), est + k * (hi - est)
         fits.append(OrderFit(float(sign * slope), float(lo), float(hi), confidence_level,
                              float(icpt), x, v, axis, name, deviations[0].shape[0]))
     return fits[0], fits[1], values[0], values[1]

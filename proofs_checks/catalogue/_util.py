@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
+from widthlimits.numerics.fits import bootstrap_ci as bootstrap_ci  # re-export: one fitter
 from widthlimits.numerics.limits import OrderFit
 from widthlimits.numerics.limits.study import single_thread_blas as single_thread_blas  # re-export
 from widthlimits.proofs_checks.catalogue.base import Context, Evidence
@@ -43,22 +43,13 @@ class RateFit:
 
 def late_rate(t: np.ndarray, y: np.ndarray, confidence: float = 0.95) -> RateFit:
     """Exponential decay rate ``-d log y / dt`` fitted on the given window."""
+    from scipy import stats
+
     t, ly = np.asarray(t, float), np.log(np.asarray(y, float))
     res = stats.linregress(t, ly)
     q = stats.t.ppf(0.5 + confidence / 2, len(t) - 2)
     slope, se = float(res.slope), float(res.stderr)
     return RateFit(-slope, -slope - q * se, -slope + q * se, float(res.rvalue) ** 2)
-
-
-def bootstrap_ci(values: np.ndarray, stat, *, rng: np.random.Generator, n: int = 1000,
-                 level: float = 0.95) -> tuple[float, float]:
-    """Percentile bootstrap CI of ``stat`` over the first axis of ``values``."""
-    values = np.asarray(values)
-    idx = rng.integers(0, len(values), size=(n, len(values)))
-    boots = np.array([stat(values[i]) for i in idx])
-    a = (1 - level) / 2
-    lo, hi = np.quantile(boots, [a, 1 - a])
-    return float(lo), float(hi)
 
 
 @dataclass(frozen=True)

@@ -22,11 +22,17 @@ import numpy as np
 from widthlimits.numerics.fits import fit_exponent
 from widthlimits.proofs_checks.catalogue._util import (
     Series,
-    late_rate,
     save_figure,
     single_thread_blas,
 )
-from widthlimits.proofs_checks.catalogue.base import Check, Context, Evidence, Outcome
+from widthlimits.proofs_checks.catalogue.base import (
+    Check,
+    Context,
+    ControlDesign,
+    Design,
+    Evidence,
+    Outcome,
+)
 from widthlimits.proofs_checks.measure import as_float
 from widthlimits.theory.engine import derive
 from widthlimits.theory.exponents import fmt
@@ -97,71 +103,6 @@ def train(U: np.ndarray, y: np.ndarray, c: np.ndarray, Z: np.ndarray, *, t_max: 
     return Trajectory(np.array(ts), np.array(ls), np.array(mas), np.array(lhs), fc, dx)
 
 
-def certificate(tr: Trajectory, lam_g: float, n: int) -> np.ndarray:
-    """L(0) exp(-(2/n) lam_min(G) int_0^t min_j A_jj) on the recorded grid (trapezoid)."""
-    integral = np.concatenate([[0.0], np.cumsum((tr.min_a[1:] + tr.min_a[:-1]) / 2
-                                                * np.diff(tr.t))])
-    return tr.loss[0] * np.exp(-2.0 / n * lam_g * integral)
-
-
-def _violation(tr: Trajectory, lam_g: float, n: int) -> float:
-    return float(((tr.loss - certificate(tr, lam_g, n)) / tr.loss[0])[1:].max())
-
-
-def _rate_evidence(tr: Trajectory, n: int, label: str) -> tuple[Evidence, Evidence]:
-    late = tr.t >= tr.t[-1] / 2
-    rf = late_rate(tr.t[late], tr.loss[late])
-    lower = 2.0 / n * float(tr.lam_h[late].min())
-    return (Evidence(f"{label}: late loss decay rate / ((2/n) min_t lambda_min(H(t)))", ">= 1",
-                     rf.rate / lower, rf.ci_low / lower, rf.ci_high / lower, window=(1.0, BIG),
-                     note=f"fitted rate {rf.rate:.4g} on t in [{tr.t[-1] / 2:g}, {tr.t[-1]:g}], "
-                          f"instantaneous lower bound {lower:.4g}"),
-            Evidence(f"{label}: R^2 of log L linear in t (late half)", ">= 0.95", rf.r2,
-                     window=(0.95, 1.0), note="linear (exponential-rate) convergence, row 12/13"))
-
-
-def _orthonormal_data(gen: np.random.Generator, n: int, d: int) -> tuple[np.ndarray, np.ndarray]:
-    Q, _ = np.linalg.qr(gen.standard_normal((d, n)))
-    return Q.T, gen.standard_normal(n)
-
-
-def _shallow(ctx: Context) -> Outcome:
-    gen = np.random.default_rng(np.random.SeedSequence([ctx.seed, 31]))
-    n, d = 10, 20
-    X, y = _orthonormal_data(gen, n, d)
-    lam_g = float(np.linalg.eigvalsh(X @ X.T)[0])
-    widths = (1000, 4000)
-    t_max = 60.0
-    ev, series, rows = [], [], []
-    with single_thread_blas():
-        for m in widths:
-            g = np.random.default_rng(np.random.SeedSequence([ctx.seed, m]))
-            tr = train(X, y, g.standard_normal(m), g.standard_normal((m, d)), t_max=t_max, dt=0.05)
-            rate_ev = _rate_evidence(tr, n, f"m={m}")
-            ev.insert(0 if m == widths[0] else len(ev), rate_ev[0])
-            ev.append(rate_ev[1])
-            ev.append(Evidence(f"m={m}: certificate violation max_(t>0) (L - bound)/L(0)", "<= 0",
-                               _violation(tr, lam_g, n), window=(-1.0, 1e-6),
-                               note="row 12: no violation beyond 1e-6 relative"))
-            series += [Series(tr.t, tr.loss, f"L(t), m={m}", "-"),
-                       Series(tr.t, certificate(tr, lam_g, n), f"certificate, m={m}", "--")]
-            rows.append([m, f"{tr.loss[-1]:.3g}", f"{certificate(tr, lam_g, n)[-1]:.3g}",
-                         f"{tr.min_a[-1]:.3g}", f"{tr.lam_h[-1]:.3g}"])
-    figs, notes = save_figure(ctx, "loss_certificate.png", series, title="CVEB: d >= n, MF net",
-                              xlabel="t (mean-field time)", ylabel="training loss", logx=False)
-    return Outcome(
-        evidence=tuple(ev), figures=figs,
-        prediction="d >= n: lambda_min(XX^T) > 0, so L(t) <= L(0) exp(-(2/n) lambda_min(G) "
-                   "int min_j A_jj) and the loss decays at a linear (exponential) rate",
-        tables=(("End of training", ["m", "L(T)", "certificate(T)", "min_j A_jj(T)",
-                                     "lambda_min H(T)"], rows),),
-        notes=notes + (f"n = {n} orthonormal inputs in d = {d} (G = I), y ~ N(0, 1), tanh, c ~ "
-                       f"N(0, 1) fixed, z ~ N(0, I_d); RK4 dt = 0.05 to t = {t_max}",
-                       "min_j A_jj decays as tanh saturates: the rate is not uniform in time, "
-                       "which is why the paper's activation assumptions matter"),
-    )
-
-
 def relu_features(X: np.ndarray, width: int, gen: np.random.Generator) -> np.ndarray:
     """Fixed random ReLU features sqrt(2/m') relu(V x) of unit-norm inputs (earlier layers)."""
     V = gen.standard_normal((width, X.shape[1]))
@@ -172,51 +113,6 @@ def _unit_data(gen: np.random.Generator, n: int, d: int) -> tuple[np.ndarray, np
     X = gen.standard_normal((n, d))
     X /= np.linalg.norm(X, axis=1, keepdims=True)
     return X, np.sin(3 * X[:, 0]) + X[:, 1] * X[:, 2]
-
-
-def _multilayer(ctx: Context) -> Outcome:
-    gen = np.random.default_rng(np.random.SeedSequence([ctx.seed, 41]))
-    n, d = 20, 5
-    X, y = _unit_data(gen, n, d)
-    lam_raw = float(np.linalg.eigvalsh(X @ X.T)[0])
-    ev = [Evidence("lambda_min(G) for raw inputs (d = 5 < n = 20)", "0 (no certificate)",
-                   abs(lam_raw), window=(0.0, 1e-10), note="rank(XX^T) <= d")]
-    feats, rows = {}, []
-    for mp in (10, 40, 160):
-        F = relu_features(X, mp, np.random.default_rng(np.random.SeedSequence([ctx.seed, mp])))
-        lam = float(np.linalg.eigvalsh(F @ F.T)[0])
-        feats[mp] = (F, lam)
-        rows.append([mp, f"{lam:.3g}"])
-        win = (0.0, 1e-10) if mp < n else (1e-3, BIG)
-        ev.append(Evidence(f"lambda_min(G') for random ReLU features of width m' = {mp}",
-                           "0" if mp < n else "> 1e-3", abs(lam) if mp < n else lam, window=win,
-                           note="row 13: G' full rank once m' >= n"))
-    mp = 160
-    F, lam_f = feats[mp]
-    m = 1000 if ctx.quick else 4000
-    t_max = 30.0 if ctx.quick else 60.0
-    g = np.random.default_rng(np.random.SeedSequence([ctx.seed, 42]))
-    with single_thread_blas():
-        tr = train(F, y, g.standard_normal(m), g.standard_normal((m, mp)), t_max=t_max, dt=0.05)
-    rate_ev = _rate_evidence(tr, n, f"features m'={mp}, m={m}")
-    ev = [rate_ev[0]] + ev + [rate_ev[1], Evidence(
-        f"features m'={mp}: certificate violation max_(t>0) (L - bound)/L(0)", "<= 0",
-        _violation(tr, lam_f, n), window=(-1.0, 1e-6), note="Schur certificate with G' = FF^T")]
-    figs, notes = save_figure(ctx, "multilayer_loss.png", [
-        Series(tr.t, tr.loss, "L(t)", "-"),
-        Series(tr.t, certificate(tr, lam_f, n), "certificate with G'", "--")],
-        title=f"CVEB: second-to-last layer trained (d={d} < n={n}, m'={mp})",
-        xlabel="t (mean-field time)", ylabel="training loss", logx=False)
-    return Outcome(
-        evidence=tuple(ev), figures=figs,
-        prediction="with fixed random features of width m' >= n the feature Gram G' is full rank "
-                   "and the MF-trained second-to-last layer converges linearly for any input "
-                   "dimension d; for raw inputs with d < n the certificate is vacuous",
-        tables=(("Feature Gram matrices", ["m'", "lambda_min(G')"], rows),),
-        notes=notes + (f"n = {n} unit-norm inputs in d = {d}; features sqrt(2/m') relu(Vx), "
-                       f"V ~ N(0, 1); trained layer width m = {m}, tanh, c ~ N(0, 1) fixed; RK4 "
-                       f"dt = 0.05 to t = {t_max}",),
-    )
 
 
 def _features(ctx: Context) -> Outcome:
@@ -288,28 +184,6 @@ def _features(ctx: Context) -> Outcome:
 
 CHECKS = (
     Check(
-        id="cveb-linear-convergence",
-        title="Shallow MF net with d >= n: linear convergence, certified by the Schur product bound",
-        paper=PAPER, source="abstract, first result (shallow MF nets, d >= n)",
-        statement=r"d\ge n:\ L(t)\le L(0)\exp\Big(-\tfrac2n\lambda_{\min}(XX^\top)"
-                  r"\int_0^t\min_jA_{jj}(s)\,ds\Big)",
-        assumptions=("tanh activation, readout c fixed, first layer trained by gradient flow in "
-                     "mean-field time", "orthonormal inputs (generic data with d >= n)",
-                     "the certificate is derived from the Schur product theorem "
-                     "(seed_theorems.md Sec. 3.2); the paper's exact constant is not checked"),
-        run=_shallow, quick_budget_s=30.0,
-    ),
-    Check(
-        id="cveb-second-to-last-layer",
-        title="Multilayer model with the second-to-last layer trained: linear rate for any d",
-        paper=PAPER, source="abstract, second result (multi-layer model)",
-        statement=r"m'\ge n:\ \lambda_{\min}(G')>0,\ "
-                  r"L(t)\le L(0)\exp\Big(-\tfrac2n\lambda_{\min}(G')\int_0^t\min_jA_{jj}\Big)",
-        assumptions=("earlier layers: fixed random ReLU features of width m'", "d < n",
-                     "trained layer tanh in mean-field scaling, readout fixed"),
-        run=_multilayer, quick_budget_s=30.0,
-    ),
-    Check(
         id="cveb-mf-vs-ntk-features",
         title="Partially trained 3-layer net: MF scaling learns features, NTK scaling does not",
         paper=PAPER, source="abstract (experiments: feature learning vs the NTK regime)",
@@ -319,5 +193,12 @@ CHECKS = (
                      "same training time in both scalings; the engine's exponent for the L = 1 "
                      "net on the fixed features is the prediction"),
         run=_features, quick_budget_s=30.0,
+        design=Design(
+            window=(-0.15, 0.15),
+            control=ControlDesign(
+                0.5,
+                reason="the neighbouring regime: NTK scaling, features move n^{-1/2}",
+            ),
+        ),
     ),
 )

@@ -15,26 +15,27 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 from widthlimits.numerics.limits import DeepLinearProblem, fit_order
 from widthlimits.numerics.limits.deep_linear import (
     LinearState,
-    finite_init,
-    integrate,
-    kernel,
-    path_space_init,
 )
 from widthlimits.proofs_checks.catalogue._util import (
     Series,
     bootstrap_ci,
-    late_rate,
     order_evidence,
     power_line,
     save_figure,
     single_thread_blas,
 )
-from widthlimits.proofs_checks.catalogue.base import Check, Context, Evidence, Outcome
+from widthlimits.proofs_checks.catalogue.base import (
+    Check,
+    Context,
+    ControlDesign,
+    Design,
+    Evidence,
+    Outcome,
+)
 
 PAPER = "Chizat, Colombo, Fernandez-Real, Figalli 2022 (arXiv:2211.16980)"
 ASSUME = ("mu-P deep linear net with one middle square matrix (seed_theorems.md Sec. 1.2)",
@@ -146,77 +147,15 @@ def _min_norm(ctx: Context) -> Outcome:
     )
 
 
-def _trajectory(s0: LinearState, X: np.ndarray, y: np.ndarray, t_max: float, dt: float
-                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Loss and |T^T v|^2 on the RK4 grid (one integrate() call per step)."""
-    n = len(y)
-    s, losses, tv2 = s0, [], []
-    for _ in range(round(t_max / dt) + 1):
-        b = s.beta()
-        losses.append(float(np.sum((X @ b - y) ** 2) / (2 * n)))
-        tv = s.T.T @ s.v
-        tv2.append(float(tv @ tv))
-        _, _, s = integrate(s, X, y, t_max=dt, dt=dt)
-    t = np.arange(len(losses)) * dt
-    return t, np.array(losses), np.array(tv2)
-
-
-def _certificate_violation(t: np.ndarray, loss: np.ndarray, tv2: np.ndarray, lam: float) -> float:
-    """max_t (L(t) - L(0) exp(-2 lam int_0^t |T^T v|^2)) / L(0) (trapezoid integral)."""
-    integral = np.concatenate([[0.0], np.cumsum((tv2[1:] + tv2[:-1]) / 2 * np.diff(t))])
-    bound = loss[0] * np.exp(-2 * lam * integral)
-    return float(((loss - bound) / loss[0])[1:].max())  # t > 0 (equality at t = 0)
-
-
-def _exponential_rate(ctx: Context) -> Outcome:
-    pr = _problem(ctx.seed, 30.0, 0.01)
-    X, y = pr.X, pr.y
-    with single_thread_blas():
-        t, b, final = pr.limit()
-        res = np.linalg.norm(b @ X.T - y, axis=1)
-        lam_pred = pr.predicted_late_rate(kernel(final))
-        win = (t >= 15) & (t <= 25)
-        rf = late_rate(t[win], res[win])
-        lam_x = float(np.linalg.eigvalsh(X @ X.T / len(y)).min())
-        m_cert = 128 if ctx.quick else 256
-        t_c = 2.0 if ctx.quick else 4.0
-        viol = {}
-        for name, s0 in (("limit", path_space_init(X.shape[1], 30)),
-                         (f"m={m_cert}", finite_init(X.shape[1], m_cert,
-                                                     np.random.SeedSequence([ctx.seed, 99])))):
-            tt, loss, tv2 = _trajectory(s0, X, y, t_c, 0.01)
-            viol[name] = _certificate_violation(tt, loss, tv2, lam_x)
-    ev = [Evidence("late decay rate of |X beta_inf - y| / lambda_min^+(X K_inf X^T / n)", "1",
-                   rf.rate / lam_pred, rf.ci_low / lam_pred, rf.ci_high / lam_pred,
-                   window=(1 - 1e-3, 1 + 1e-3),
-                   note=f"fitted {rf.rate:.7f} on t in [15, 25] (R^2 = {rf.r2:.8f}), predicted "
-                        f"{lam_pred:.7f}; row 3 tolerance: relative error < 1e-3")]
-    for name, v in viol.items():
-        ev.append(Evidence(f"certificate L(t) <= L(0) exp(-2 lam_min(XX^T/n) int |T*v|^2), {name}: "
-                           "max_{t>0} (L - bound)/L(0)", "<= 0", v, window=(-1.0, 1e-8),
-                           note="row 4: K >= |T*v|^2 I; tolerance 1e-8 (RK4 and trapezoid error)"))
-    figs, notes = save_figure(ctx, "residual_decay.png", [
-        Series(t[::50], res[::50], "|X beta_inf(t) - y|", "-"),
-        Series(t[win][::50], res[win][0] * np.exp(-lam_pred * (t[win][::50] - t[win][0])),
-               "predicted rate lambda_min^+(X K_inf X^T/n)", "--")],
-        title="CCFF: exponential convergence of the limit", xlabel="t", ylabel="residual",
-        logx=False)
-    return Outcome(
-        evidence=tuple(ev), figures=figs,
-        prediction=f"|r(t)| ~ exp(-lambda t), lambda = lambda_min^+(X K_inf X^T/n) = {lam_pred:.6f} "
-                   "(CCFF Thm 2.3 / Prop. 5.5 give exponential convergence; the asymptotic rate is "
-                   "derived in seed_theorems.md Sec. 1.4(3b))",
-        notes=notes + (f"lambda_min(XX^T/n) = {lam_x:.4f}; K_inf eigenvalues "
-                       f"{np.round(np.linalg.eigvalsh(kernel(final)), 3).tolist()}",
-                       f"certificate checked on t <= {t_c} at m = {m_cert} and in the limit"),
-    )
-
-
 def _excess_kurtosis(z: np.ndarray) -> float:
+    from scipy import stats
+
     return float(stats.kurtosis(z))
 
 
 def _weight_law(ctx: Context) -> Outcome:
+    from scipy import stats
+
     r = width_runs(ctx.mode, ctx.seed)
     m = r.widths[-1]
     finals = r.finals[m][: (2 if ctx.quick else 3)]
@@ -272,6 +211,7 @@ CHECKS = (
         statement=r"\sup_{t\le T}\|\beta_m(t) - \beta_\infty(t)\| = O_P(m^{-1/2})",
         assumptions=ASSUME + ("order 1/2 is the CLT rate; CCFF's bound is not assumed sharp",),
         run=_width_order, quick_budget_s=30.0,
+        design=Design(window=(0.35, 0.65)),
     ),
     Check(
         id="ccff-min-norm-bias",
@@ -281,16 +221,14 @@ CHECKS = (
                   r"\beta_\infty(t)\to X^+y,\quad \|P_{\ker X}\beta_m(T)\| = O_P(m^{-1/2})",
         assumptions=ASSUME + ("n < d (under-determined least squares, many interpolators)",),
         run=_min_norm, quick_budget_s=30.0,
-    ),
-    Check(
-        id="ccff-exponential-rate",
-        title="Deep linear limit: exponential convergence at rate lambda_min^+(X K_inf X^T / n)",
-        paper=PAPER, source="Thm 2.3, Prop. 5.5 (seed_theorems.md Sec. 1.4(3))",
-        statement=r"\|X\beta_\infty(t) - y\| \sim e^{-\lambda t},\ "
-                  r"\lambda = \lambda^+_{\min}(XK_\infty X^\top/n);\quad "
-                  r"L(t)\le L(0)e^{-2\lambda_{\min}(XX^\top/n)\int_0^t\|T^*v\|^2}",
-        assumptions=ASSUME + ("XX^T full rank (n <= d, generic data)",),
-        run=_exponential_rate, quick_budget_s=30.0,
+        design=Design(
+            window=(0.0, 1e-8),
+            control=ControlDesign(
+                window=(1e-3, 1e6),
+                prediction="|beta_inf - X^+ y| >= 1e-3",
+                reason="an implicit bias other than minimum norm",
+            ),
+        ),
     ),
     Check(
         id="ccff-weight-law",
@@ -301,5 +239,13 @@ CHECKS = (
         assumptions=ASSUME + ("neurons pooled over a few seeds; rows of one network are "
                               "exchangeable and asymptotically independent",),
         run=_weight_law, quick_budget_s=30.0,
+        design=Design(
+            tolerance=3 * math.sqrt(24 / 512),
+            full_tolerance=3 * math.sqrt(24 / 1024),
+            control=ControlDesign(
+                1.2,
+                reason="a non-Gaussian law: excess kurtosis of the uniform law, -1.2, or its mirror",
+            ),
+        ),
     ),
 )

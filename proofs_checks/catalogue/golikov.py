@@ -11,11 +11,14 @@ import warnings
 
 import numpy as np
 
+from widthlimits.numerics.activations import get_activation
 from widthlimits.numerics.config import SimulationConfig
 from widthlimits.numerics.data import DataConfig, make_data
 from widthlimits.numerics.fits import fit_exponent
 from widthlimits.numerics.limits import TwoLayerMF, convergence_study
 from widthlimits.numerics.limits.mean_field import sobol_gaussian
+from widthlimits.numerics.losses import loss_derivative
+from widthlimits.numerics.simulator import init_weights
 from widthlimits.proofs_checks.catalogue._util import (
     Series,
     order_evidence,
@@ -23,7 +26,14 @@ from widthlimits.proofs_checks.catalogue._util import (
     save_figure,
     single_thread_blas,
 )
-from widthlimits.proofs_checks.catalogue.base import Check, Context, Evidence, Outcome
+from widthlimits.proofs_checks.catalogue.base import (
+    Check,
+    Context,
+    ControlDesign,
+    Design,
+    Evidence,
+    Outcome,
+)
 from widthlimits.proofs_checks.measure import as_float, local_slope, measure_exponents
 from widthlimits.theory.classify import classify
 from widthlimits.theory.engine import derive
@@ -40,7 +50,7 @@ TOL = 0.2  # finite-width crossovers: golikov_depth_numerics.md caveat 4
 def _depth_experiment(ctx: Context) -> Outcome:
     depths = (3,) if ctx.quick else (3, 4)
     widths = (256, 512, 1024, 2048) if ctx.quick else (256, 512, 1024, 2048, 4096)
-    seeds = 3 if ctx.quick else 4
+    seeds = 3 if ctx.quick else 8
     T = 4 if ctx.quick else 6
     data = DataConfig(kind="sphere", n_samples=16, d_in=16, target="sign", seed=12345)
     ev: list[Evidence] = []
@@ -258,47 +268,70 @@ def _intermediate(ctx: Context) -> Outcome:
 # --------------------------------------------------------------- table of limit models
 
 
-def _icmf_two_layer(X: np.ndarray, y: np.ndarray, N: int, seed: np.random.SeedSequence,
-                    eta: float, steps: int, slope: float = 0.01) -> tuple[float, float]:
-    r"""IC-MF (Golikov arXiv:2006.06574, ``InitCorrectedModel``), leaky ReLU, logistic loss:
-    :math:`f = f^{MF}(\theta_t) - f^{MF}(\theta_0) + f^{std}(\theta_0)`, trained with MF-time
-    GD.  Returns (rms f_0, relative change of the MF tangent kernel after ``steps``)."""
-    gen = np.random.default_rng(seed)
-    a, W = gen.standard_normal(N), gen.standard_normal((N, X.shape[1]))
+def icmf_two_layer(config: SimulationConfig, N: int, seed: int, *, corrected: bool = True
+                   ) -> tuple[float, float, np.ndarray]:
+    r"""IC-MF (Golikov arXiv:2006.06574, ``InitCorrectedModel``) on the simulator's own setup:
+    :math:`f = f^{MF}(\theta_t) - f^{MF}(\theta_0) + f^{std}(\theta_0)`, trained by GD.
 
-    def act(z):
-        return np.where(z > 0, z, slope * z), np.where(z > 0, 1.0, slope)
+    One description of data and init: ``config`` (a one-hidden-layer ``golikov-mf`` SGD
+    configuration) gives the inputs and labels (``make_data(config.data)``), the initial
+    weights (the simulator's ``init_weights`` for this width and seed: ``W^1 ~ N(0, I/d)``,
+    readout ``a / N`` with ``a ~ N(0, 1)``), the activation (``get_activation``, with its
+    leaky slope), the loss and the step ``config.eta``.  In these coordinates golikov-mf's
+    learning rates ``(eta N, eta / N)`` on ``(W^1, W^2)`` are MF-time GD on ``(a, W)``.  With
+    ``corrected=False`` the offset is dropped and the run *is* the simulator's MF run (tested).
+
+    Returns (rms f_0, relative change of the MF tangent kernel after ``config.steps``, the
+    outputs ``f_t`` for t = 0..steps, shape (steps + 1, n_samples)).
+    """
+    X, y = make_data(config.data)
+    W1, W2 = init_weights(config, N, [seed])
+    W, a = np.asarray(W1[0], np.float64), N * np.asarray(W2[0, 0], np.float64)
+    act = get_activation(config.activation)
+    eta = float(np.broadcast_to(np.asarray(config.eta, float), (2,))[0])
 
     def kern(a_, W_):
-        h, dh = act(W_ @ X.T)
-        g = dh * a_[:, None]
-        return (h.T @ h + (g.T @ g) * (X @ X.T)) / N
+        h = W_ @ X.T
+        g = act.dphi(h) * a_[:, None]
+        return (act.phi(h).T @ act.phi(h) + (g.T @ g) * (X @ X.T)) / N
 
-    h0, _ = act(W @ X.T)
-    f_mf0 = a @ h0 / N
-    offset = np.sqrt(N) * f_mf0 - f_mf0
+    f_mf0 = a @ act.phi(W @ X.T) / N
+    offset = np.sqrt(N) * f_mf0 - f_mf0 if corrected else np.zeros_like(f_mf0)
     K0 = kern(a, W)
-    for _ in range(steps):
-        h, dh = act(W @ X.T)
-        f = a @ h / N + offset
-        lp = -y / (1 + np.exp(y * f)) / len(y)
-        a, W = a - eta * (h @ lp), W - eta * ((dh * lp) * a[:, None]) @ X
+    outs = []
+    for _ in range(config.steps + 1):
+        h = W @ X.T
+        f = a @ act.phi(h) / N + offset
+        outs.append(f)
+        if len(outs) > config.steps:
+            break
+        lp = loss_derivative(config.loss, f, y)
+        a, W = a - eta * (act.phi(h) @ lp), W - eta * ((act.dphi(h) * lp) * a[:, None]) @ X
     return (float(np.sqrt(np.mean((f_mf0 + offset) ** 2))),
-            float(np.linalg.norm(kern(a, W) - K0) / np.linalg.norm(K0)))
+            float(np.linalg.norm(kern(a, W) - K0) / np.linalg.norm(K0)), np.array(outs))
+
+
+def limit_models_config(name: str, data: DataConfig, steps: int) -> SimulationConfig:
+    """The one description of golikov-limit-models' nets (data, init, activation, loss, step),
+    read by the simulator's NTK/MF rows and by the IC-MF reference (:func:`icmf_two_layer`)."""
+    return SimulationConfig(preset(name, 1, "sgd"), optimizer="sgd", activation=LIMIT_ACTIVATION,
+                            loss="logistic", eta=1.0, steps=steps, data=data, dtype="float64",
+                            quantities=("f", "dx", "tangent_kernel_change"))
+
+
+LIMIT_ACTIVATION = "leaky_relu"  # the simulator's default negative slope, on both sides
+LIMIT_DATA = DataConfig(kind="sphere", n_samples=64, d_in=16, target="sign", seed=17)
 
 
 def _limit_models(ctx: Context) -> Outcome:
     T = 2
     widths = (64, 256, 1024, 4096) if ctx.quick else (64, 128, 256, 512, 1024, 2048, 4096)
     seeds = 4 if ctx.quick else 8
-    data = DataConfig(kind="sphere", n_samples=64, d_in=16, target="sign", seed=17)
+    data = LIMIT_DATA
     ev, series = [], []
     for name, label in (("golikov-ntk", "NTK"), ("golikov-mf", "MF")):
-        p = preset(name, 1, "sgd")
-        res = derive(p, "sgd", "leaky_relu", loss="logistic", steps=T)
-        cfg = SimulationConfig(p, optimizer="sgd", activation="leaky_relu", loss="logistic",
-                               eta=1.0, steps=T, data=data, dtype="float64",
-                               quantities=("f", "dx", "tangent_kernel_change"))
+        cfg = limit_models_config(name, data, T)
+        res = derive(preset(name, 1, "sgd"), "sgd", "leaky_relu", loss="logistic", steps=T)
         keys = [("f", None, 0), ("tangent_kernel_change", None, T)]
         fits = measure_exponents(cfg, widths, seeds, keys, rng=ctx.seed % 2**32)
         ev.append(_slope_ev(f"{label}: slope of std f_0", fits[keys[0]], res.exponents[keys[0]],
@@ -321,10 +354,9 @@ def _limit_models(ctx: Context) -> Outcome:
                                decisive=False, note="row 17 tolerance +-0.25"))
         series.append(Series(widths, np.nanmean(fits[keys[0]].values, 1), f"{label}: std f_0"))
         series.append(Series(widths, np.nanmean(kf.values, 1), f"{label}: kernel change", "s--"))
-    X, y = make_data(data)
-    Xn = X / np.linalg.norm(X, axis=1, keepdims=True)
-    vals = np.array([[_icmf_two_layer(Xn, y, n, np.random.SeedSequence([ctx.seed, s, n]), 1.0, T)
-                      for s in range(seeds)] for n in widths])  # (widths, seeds, 2)
+    mf_cfg = limit_models_config("golikov-mf", data, T)
+    vals = np.array([[icmf_two_layer(mf_cfg, n, s)[:2] for s in range(seeds)]
+                     for n in widths])  # (widths, seeds, 2)
     for j, (q, lab) in enumerate((("std f_0", "logits O(1) at init"),
                                   ("relative tangent-kernel change", "kernel evolves"))):
         f = fit_exponent(widths, vals[:, :, j], rng=ctx.seed % 2**32)
@@ -343,12 +375,18 @@ def _limit_models(ctx: Context) -> Outcome:
         tables=(("Limit models (arXiv:2006.06574, seed_theorems.md Sec. 5.3)",
                  ["model", "logits at init", "kernel evolves"],
                  [["NTK", "O(1)", "no"], ["MF", "0", "yes"], ["IC-MF", "O(1)", "yes"]]),),
-        notes=notes + (f"one hidden layer, leaky ReLU (0.01), logistic loss, 64 points on the "
-                       f"sphere (d = 16), +-1 labels, {T} GD steps; widths {widths}, {seeds} seeds",
+        notes=notes + (f"one hidden layer, {get_activation(LIMIT_ACTIVATION).name}, logistic loss, "
+                       f"64 points on the sphere of radius 4 (d = 16), +-1 labels, {T} GD steps; "
+                       f"widths {widths}, {seeds} seeds",
                        "NTK and MF: the numerics simulator with the golikov-ntk / golikov-mf "
                        "presets (eta = 1); std f_0 predictions from the engine",
-                       "IC-MF: implemented here (the simulator has no IC-MF); MF-time GD with "
-                       "step 1, inputs normalized to unit norm, kernel of the MF net",
+                       "IC-MF: implemented here (the simulator has no IC-MF) on the same "
+                       "description as the MF row (limit_models_config: data, init weights from "
+                       "the simulator's init_weights, activation, step); without its offset it "
+                       "reproduces the simulator's MF run (tests/checks). An earlier version used "
+                       "unit-norm inputs, w ~ N(0, I) and leaky slope 0.01 against the "
+                       "simulator's |x| = 4, N(0, I/16), 0.1 (issue 14): a 16x smaller "
+                       "first-layer step, which produced the former refutation",
                        "the NTK kernel-change window was fixed before measuring, from the two "
                        "exponents in the literature; row 17's -1/2 is kept as a non-decisive row"),
     )
@@ -366,6 +404,14 @@ CHECKS = (
                      "learning-rate exponents fixed in time (Golikov's mean_field mode)",
                      "full batch, fixed number of steps as n grows"),
         run=_depth_experiment,
+        design=Design(
+            window=(-1.2, -0.8),
+            control=ControlDesign(
+                0.5,
+                reason="the neighbouring row of the depth table: RMSProp's first step "
+                       "n^{-(L-2)/2}, exponents 1/2 apart",
+            ),
+        ),
     ),
     Check(
         id="golikov-discrete-mf-convergence",
@@ -375,6 +421,7 @@ CHECKS = (
         assumptions=("two-layer MF classifier (tanh, logistic loss), full-batch GD with step 0.5 "
                      "in MF time, 20 steps", "the same for the IC-MF model of arXiv:2006.06574"),
         run=_discrete_mf, quick_budget_s=30.0,
+        design=Design(window=(0.35, 0.7)),
     ),
     Check(
         id="golikov-mf-vs-ntk-large-lr",
@@ -385,6 +432,10 @@ CHECKS = (
         assumptions=("finite net in MF parametrization, width fixed, fixed number of GD steps",
                      "NTK limit: frozen infinite-width kernel, started from the net's own f_0"),
         run=_mf_vs_ntk, quick_budget_s=30.0,
+        design=Design(
+            window=(1.0, BIG),
+            control=ControlDesign(reason="the complement: NTK at least as good"),
+        ),
     ),
     Check(
         id="golikov-intermediate-limit",
@@ -396,6 +447,13 @@ CHECKS = (
         assumptions=("one hidden layer, SGD, tanh, MSE", "golikov-intermediate:q preset (SP form, "
                      "non-input std n^-q, LR exponents (2q-1, q-1, -1))"),
         run=_intermediate, quick_budget_s=30.0,
+        design=Design(
+            window=(-0.4, -0.1),
+            control=ControlDesign(
+                0.25,
+                reason="the neighbouring limits: NTK (f_0 ~ n^0) and MF (n^{-1/2})",
+            ),
+        ),
     ),
     Check(
         id="golikov-limit-models",
@@ -407,5 +465,12 @@ CHECKS = (
         assumptions=("one hidden layer, leaky ReLU, logistic loss, binary labels, GD",
                      "a fixed number of steps"),
         run=_limit_models, quick_budget_s=30.0,
+        design=Design(
+            window=(-0.25, 0.25),
+            control=ControlDesign(
+                0.5,
+                reason="the neighbouring row: MF's std f_0 ~ n^{-1/2}",
+            ),
+        ),
     ),
 )

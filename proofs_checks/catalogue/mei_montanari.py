@@ -23,7 +23,7 @@ from widthlimits.proofs_checks.catalogue._util import (
     save_figure,
     single_thread_blas,
 )
-from widthlimits.proofs_checks.catalogue.base import Check, Context, Outcome
+from widthlimits.proofs_checks.catalogue.base import Check, Context, ControlDesign, Design, Outcome
 
 PAPER = "Mei, Montanari, Nguyen 2018 (arXiv:1804.06561); Mei, Misiakiewicz, Montanari 2019 " \
         "(arXiv:1902.06015)"
@@ -167,7 +167,7 @@ def _alpha(ctx: Context) -> Outcome:
     X /= np.linalg.norm(X, axis=1, keepdims=True)
     y = np.sin(3 * X[:, 0]) + 0.5 * X[:, 1]
     alphas = (2, 4, 8, 16, 32) if ctx.quick else (2, 4, 8, 16, 32, 64)
-    seeds = 3 if ctx.quick else 6
+    seeds = 3 if ctx.quick else 8
     dt = 0.02 if ctx.quick else 0.01
     errs = {"antithetic": [], "i.i.d. (centred output)": []}
     with single_thread_blas():
@@ -220,6 +220,7 @@ CHECKS = (
         assumptions=(MODEL, "deterministic gradient flow on the empirical risk (RK4), i.i.d. "
                             "N(0, 1) init of a and w", "reference: QMC population of 4 x 4096"),
         run=_width, quick_budget_s=30.0,
+        design=Design(window=(0.35, 0.7)),
     ),
     Check(
         id="mmm-step-order",
@@ -230,6 +231,13 @@ CHECKS = (
         assumptions=(MODEL, "N = 256 fixed; GD and SGD started from the same particles as the flow",
                      "the isotropic-Gaussian example is avoided: its SGD bias is not monotone in eps"),
         run=_step, quick_budget_s=30.0,
+        design=Design(
+            window=(0.8, 1.2),
+            control=ControlDesign(
+                0.5,
+                reason="the neighbouring row: one-sample SGD's order 1/2",
+            ),
+        ),
     ),
     Check(
         id="mmm-kernel-limit-alpha",
@@ -242,5 +250,12 @@ CHECKS = (
                      "antithetic init (pairs (a, w), (-a, w)) makes f_0 = 0; the i.i.d. control "
                      "uses the centred output f(t) - f(0)", "N fixed (no width limit taken)"),
         run=_alpha, quick_budget_s=30.0,
+        design=Design(
+            window=(1.8, 2.2),
+            control=ControlDesign(
+                1.0,
+                reason="the neighbouring row: order 1 with i.i.d. init",
+            ),
+        ),
     ),
 )

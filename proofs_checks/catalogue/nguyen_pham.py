@@ -26,7 +26,14 @@ from widthlimits.proofs_checks.catalogue._util import (
     save_figure,
     single_thread_blas,
 )
-from widthlimits.proofs_checks.catalogue.base import Check, Context, Evidence, Outcome
+from widthlimits.proofs_checks.catalogue.base import (
+    Check,
+    Context,
+    ControlDesign,
+    Design,
+    Evidence,
+    Outcome,
+)
 from widthlimits.proofs_checks.measure import as_float, measure_exponents
 from widthlimits.theory.classify import classify
 from widthlimits.theory.exponents import fmt
@@ -135,7 +142,7 @@ def _degeneracy(ctx: Context) -> Outcome:
     # (b) NP's i.i.d. init with mean mu = 1: layer-2 neurons stay identical at depth 4
     X, y0 = _data(ctx.seed)
     nws = (64, 128, 256, 512) if ctx.quick else (64, 128, 256, 512, 1024)
-    seeds = 4 if ctx.quick else 6
+    seeds = 4 if ctx.quick else 8
     steps, dt = 80, 0.1
     pred = {2: 0.0, 3: -0.5}
     out, late, series = [], [], []
@@ -238,7 +245,7 @@ def _diversity(ctx: Context) -> Outcome:
     d = X.shape[1]
     depth = 3  # 4 weight layers
     nws = (64, 128, 256) if ctx.quick else (64, 128, 256, 512)
-    seeds = 3 if ctx.quick else 6
+    seeds = 3 if ctx.quick else 8
     steps, dt = 1000, 0.25
     sp = {k: np.zeros((len(nws), seeds, 2)) for k in ("correlated", "i.i.d.")}
     loss = {k: np.zeros((len(nws), seeds)) for k in sp}
@@ -319,6 +326,13 @@ CHECKS = (
                      "i.i.d. middle weights with nonzero mean (NP's setting); phi = tanh(. + 1/2)",
                      "engine rows: zero-mean i.i.d. (golikov-mf preset)"),
         run=_degeneracy, quick_budget_s=30.0,
+        design=Design(
+            window=(-0.65, -0.35),
+            control=ControlDesign(
+                0.5,
+                reason="the neighbouring regime: Theta(1) spread (3 weight layers)",
+            ),
+        ),
     ),
     Check(
         id="np-mf-limit-convergence",
@@ -329,6 +343,13 @@ CHECKS = (
         assumptions=("3 weight layers, i.i.d. w2 ~ N(1, 1), phi = tanh(. + 1/2), MF-time GD",
                      "the derandomized twin shares w1, w3 with the random-w2 network"),
         run=_limit, quick_budget_s=30.0,
+        design=Design(
+            window=(0.7, 1.3),
+            control=ControlDesign(
+                0.5,
+                reason="the neighbouring order: the CLT order 1/2 of the second row",
+            ),
+        ),
     ),
     Check(
         id="np-bidirectional-diversity",
@@ -341,5 +362,13 @@ CHECKS = (
                      "features only, see notes)", "finite T stands in for t -> infinity; NP's "
                      "convergence-of-weights assumption is not checked"),
         run=_diversity, quick_budget_s=30.0,
+        design=Design(
+            window=(0.0, 0.05),
+            control=ControlDesign(
+                window=(0.05, 1.0),
+                prediction="L(T)/L(0) > 0.05",
+                reason="no global convergence, as with i.i.d. init",
+            ),
+        ),
     ),
 )

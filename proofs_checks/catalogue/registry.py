@@ -25,6 +25,8 @@ def catalogue() -> dict[str, Check]:
         for chk in mod.CHECKS:
             if chk.id in out:
                 raise RuntimeError(f"duplicate check id {chk.id!r}")
+            if chk.design is None:
+                raise RuntimeError(f"check {chk.id!r} declares no Design (window and control)")
             out[chk.id] = chk
     return out
 

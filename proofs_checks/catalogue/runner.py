@@ -19,7 +19,7 @@ from widthlimits.proofs_checks.catalogue.base import (
     CheckResult,
     Context,
     Verdict,
-    decide,
+    judge,
 )
 from widthlimits.proofs_checks.catalogue.registry import catalogue, get_check
 
@@ -33,6 +33,24 @@ class CheckRun:
     def to_json(self) -> list[dict]:
         return [r.to_json() for r in self.results]
 
+    @property
+    def counts(self) -> dict[str, int]:
+        """How many checks were confirmed / inconclusive / refuted."""
+        return verdict_counts(self.to_json())
+
+    def _repr_html_(self) -> str:
+        c = self.counts
+        head = ", ".join(f"{k} {v}" for k, v in c.items())
+        return f"<div><p>{head}</p>" + "".join(r._repr_html_() for r in self.results) + "</div>"
+
+
+def verdict_counts(results: Sequence[dict]) -> dict[str, int]:
+    """``{"confirmed": k, "inconclusive": k, "refuted": k}`` from checks' JSON records."""
+    counts = {v.value: 0 for v in (Verdict.CONFIRMED, Verdict.INCONCLUSIVE, Verdict.REFUTED)}
+    for r in results:
+        counts[r["verdict"]] = counts.get(r["verdict"], 0) + 1
+    return counts
+
 
 def run_check(check: Check, mode: str = "quick", outdir: Path | str = "widthlimits-checks",
               *, latex: bool = True) -> CheckResult:
@@ -45,9 +63,10 @@ def run_check(check: Check, mode: str = "quick", outdir: Path | str = "widthlimi
     ctx = Context(mode=mode, outdir=folder)
     t0 = time.perf_counter()
     error = None
+    control = None
     try:
         out = check.run(ctx)
-        verdict, why = decide(out.evidence)
+        verdict, why, control = judge(check.design, out.evidence, mode)
     except Exception as exc:  # a failing experiment is a result, reported with its error
         from widthlimits.proofs_checks.catalogue.base import Outcome
 
@@ -64,6 +83,7 @@ def run_check(check: Check, mode: str = "quick", outdir: Path | str = "widthlimi
         explanation=why, evidence=out.evidence, prediction=out.prediction, mode=mode,
         seconds=secs, figures=out.figures, notes=out.notes, tables=out.tables,
         expected_failure=check.expected_failure, error=error,
+        design=check.design.describe(mode) if check.design else "undeclared", control=control,
     )
     (folder / "result.json").write_text(json.dumps(res.to_json(), indent=2))
     (folder / "report.md").write_text(render_markdown(res))
@@ -101,24 +121,35 @@ def _write_index(out: Path, results: Sequence[CheckResult]) -> Path:
 def write_index_from_json(out: Path, results: Sequence[dict]) -> Path:
     """The index page (and results.json) from checks' JSON records."""
     lines = ["# Theorem checks", "",
-             "| check | paper, source | verdict | headline: predicted | measured [CI] | time |",
-             "|---|---|---|---|---|---|"]
+             "| check | paper, source | verdict | headline: predicted | measured [CI] | window "
+             "| control: prediction -> verdict | power | time |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for r in results:
         meas = "n/a"
         if r.get("measured") is not None:
             meas = f"{r['measured']:.3g}"
             if r.get("ci_low") is not None and r.get("ci_high") is not None:
                 meas += f" [{r['ci_low']:.3g}, {r['ci_high']:.3g}]"
+        ctrl = r.get("control") or {}
+        power = r.get("power")
+        win = r.get("window")
         lines.append(f"| [{r['id']}]({r['id']}/report.md) | {r['source']} | **{r['verdict']}** "
-                     f"| {r['predicted']} | {meas} | {r['seconds']:.1f} s |")
-    counts: dict[str, int] = {}
-    for r in results:
-        counts[r["verdict"]] = counts.get(r["verdict"], 0) + 1
-    lines += ["", "Totals: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))]
+                     f"| {r['predicted']} | {meas} | {_win(win)} "
+                     f"| {ctrl.get('prediction', 'none')} -> {ctrl.get('verdict', 'n/a')} "
+                     f"| {'n/a' if power is None else f'{power:.3g}'} | {r['seconds']:.1f} s |")
+    counts = verdict_counts(results)
+    lines += ["", "Totals: " + ", ".join(f"{k} {v}" for k, v in counts.items())]
     p = out / "index.md"
     p.write_text("\n".join(lines) + "\n")
     (out / "results.json").write_text(json.dumps(list(results), indent=2))
+    (out / "counts.json").write_text(json.dumps(counts, indent=2))
     return p
+
+
+def _win(w: Sequence[float | None] | None) -> str:
+    if not w:
+        return "-"
+    return "[" + ", ".join("inf" if x is None else f"{x:.3g}" for x in w) + "]"
 
 
 def render_markdown(r: CheckResult) -> str:
@@ -128,14 +159,23 @@ def render_markdown(r: CheckResult) -> str:
     L += [f"- {a}" for a in r.assumptions] or ["- none stated"]
     if r.prediction:
         L += ["", "## Prediction", "", r.prediction]
-    L += ["", "## Evidence", "", "| quantity | predicted | measured | CI | window | passes |",
-          "|---|---|---|---|---|---|"]
+    ctrl = r.control
+    L += ["", "## Design (declared before the run)", "",
+          f"- headline window: {r.design}",
+          f"- control: {ctrl.prediction if ctrl else 'none'} -> "
+          f"**{ctrl.verdict.value if ctrl else 'n/a'}**",
+          f"- power (smallest deviation this run detects, headline): "
+          f"{'n/a' if r.power is None else f'{r.power:.3g}'}"]
+    L += ["", "## Evidence", "",
+          "| quantity | predicted | measured | CI | window | power | passes |",
+          "|---|---|---|---|---|---|---|"]
     for e in r.evidence:
         ci = f"[{e.ci_low:.3g}, {e.ci_high:.3g}]" if e.ci_low is not None and e.ci_high is not None \
             else ""
         meas = f"{e.measured:.4g}" if e.measured is not None else "n/a"
         win = f"[{e.window[0]:.3g}, {e.window[1]:.3g}]" if e.window else ""
-        L.append(f"| {e.name} | {e.predicted} | {meas} | {ci} | {win} | {e.passed} |"
+        pw = "" if e.power is None else f"{e.power:.3g}"
+        L.append(f"| {e.name} | {e.predicted} | {meas} | {ci} | {win} | {pw} | {e.passed} |"
                  + (f" {e.note}" if e.note else ""))
     for title, headers, rows in r.tables:
         L += ["", f"### {title}", "", "| " + " | ".join(headers) + " |",

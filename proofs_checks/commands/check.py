@@ -35,7 +35,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from widthlimits.numerics.validation import check_output_dir
     from widthlimits.proofs_checks.catalogue.registry import catalogue
-    from widthlimits.proofs_checks.catalogue.runner import run_check, write_index_from_json
+    from widthlimits.proofs_checks.catalogue.runner import run_check, verdict_counts, write_index_from_json
     from widthlimits.proofs_checks.format import table
 
     cat = catalogue()
@@ -84,7 +84,10 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps({"complete": complete, "checks": results} if not complete else results,
                          indent=2))
     else:
-        print(f"reports: {index}")
+        c = verdict_counts(results)
+        print(f"counts: confirmed {c['confirmed']}, inconclusive {c['inconclusive']}, "
+              f"refuted {c['refuted']}")
+        print(f"reports: {index} (counts.json beside it)")
     if not complete:
         left = ids[len(results):]
         sys.stderr.write(f"widthlimits check: time limit reached after {len(results)} of "

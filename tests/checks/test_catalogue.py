@@ -46,8 +46,12 @@ def test_every_check_ends_with_a_verdict_quick(check_id, tmp_path, capsys):
     assert main(["check", check_id, "--quick", "-o", str(tmp_path), "--json"]) == 0
     (res,) = json.loads(capsys.readouterr().out)
     assert res["verdict"] in ("confirmed", "refuted", "inconclusive")
-    for key in ("id", "verdict", "predicted", "measured", "ci_low", "ci_high", "source"):
+    for key in ("id", "verdict", "predicted", "measured", "ci_low", "ci_high", "source",
+                "control", "power", "window"):
         assert key in res
+    assert set(res["control"]) >= {"prediction", "verdict"}
+    if res["verdict"] == "confirmed":  # the protocol: confirmed only with its control refuted
+        assert res["control"]["verdict"] == "refuted"
     page = (tmp_path / check_id / "report.md").read_text()
     assert res["verdict"] in page and "## Evidence" in page
     assert (tmp_path / check_id / "report.tex").exists()

@@ -219,3 +219,25 @@ def test_simulate_validation() -> None:
         simulate(cfg, 16, seeds=[1, 1])
     with pytest.raises(ValueError, match="`data.d_in` must be 64 for the digits"):
         DataConfig(kind="digits", d_in=32)
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "momentum", "adam", "rmsprop", "signsgd"])
+def test_default_learning_rate_keeps_the_first_step_linear(optimizer):
+    """The coord check's default rate moves h^1 by less than half its size on the first step
+    (tanh near-linear); eta = 1 with an entrywise optimizer saturates it (why the defaults)."""
+    from widthlimits.numerics.config import SimulationConfig
+    from widthlimits.numerics.coordcheck import DEFAULT_ETA
+    from widthlimits.numerics.data import DataConfig
+    from widthlimits.numerics.simulator import simulate
+    from widthlimits.theory.presets import preset
+
+    def first_step(eta):
+        cfg = SimulationConfig(preset("mup", 2, optimizer), optimizer=optimizer,
+                               activation="tanh", eta=eta, steps=1, data=DataConfig(),
+                               dtype="float64", quantities=("h", "dh"))
+        m = simulate(cfg, 256, [0, 1])
+        return m.get("dh", 1)[:, 1].mean() / m.get("h", 1)[:, 0].mean()
+
+    assert first_step(DEFAULT_ETA[optimizer]) < 0.5
+    if optimizer in ("adam", "rmsprop", "signsgd"):
+        assert first_step(1.0) > 2.0
