@@ -14,6 +14,7 @@ PAPER_MODULES: tuple[str, ...] = (
     "mei_montanari",
     "chen_vanden_eijnden_bruna",
     "nguyen_pham",
+    "kernel_regime",
     "depth",
 )
 
