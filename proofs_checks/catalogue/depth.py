@@ -13,6 +13,9 @@ so a check that cannot tell the two apart says so):
 * ``tp6-depth-mup``: alpha = 1/2 (TP VI, arXiv 2310.02244, Depth-muP, Adam LR L^{-1/2}): block
   features move L^{-1/2}, each block's update L^{-1}, the output's update L^0.  Control: the
   same network with the LR not scaled in depth (c_L = 0), whose block update is L^{-1/2}.
+* ``depth-lr-transfer``: the loss-optimal multiplier of the block LR has slope 0 in L once the
+  block LR carries the derived L^{alpha-1} (alpha = 1/2, Adam); the control (LR not scaled)
+  has the engine's slope -1/2, so the check tells the two apart.
 * ``completep-non-lazy``: alpha = 1 vs 1/2 under Adam with the transferring LR: the nonlinear
   part of each block's update relative to its linearization is Theta(1) at alpha = 1 and
   L^{-1/2} at alpha = 1/2 (CompleteP, arXiv 2505.01618, Sec. 4).  The alpha = 1/2 run is the
@@ -161,6 +164,79 @@ def _completep(ctx: Context) -> Outcome:
                    "alpha = 1, L^{-1/2} at alpha = 1/2")
 
 
+def optimal_multiplier(losses: Any, log_grid: Any) -> Any:
+    """Per seed: the loss-minimizing LR multiplier on a log grid, refined by a parabola through
+    the minimum and its two neighbours (in log LR); a diverged run counts as +inf loss."""
+    import numpy as np
+
+    losses = np.where(np.isfinite(losses), losses, np.inf)
+    out = np.empty(losses.shape[1])
+    for s in range(losses.shape[1]):
+        col = losses[:, s]
+        k = int(np.argmin(col))
+        if k in (0, len(col) - 1) or not np.isfinite(col[k]):
+            out[s] = np.nan  # the grid does not bracket the optimum: no measurement
+            continue
+        x = log_grid[k]
+        if 0 < k < len(col) - 1 and np.all(np.isfinite(col[k - 1:k + 2])):
+            y0, y1, y2 = col[k - 1:k + 2]
+            den = y0 - 2 * y1 + y2
+            if den > 0:
+                h = log_grid[k + 1] - log_grid[k]
+                x = log_grid[k] + 0.5 * h * (y0 - y2) / den
+        out[s] = np.exp(x)
+    return out
+
+
+def lr_transfer_sweep(model: ResidualModel, width: int, depths: Sequence[int], seeds: Sequence[int],
+                      steps: int = 10, lr: float = 0.02) -> Any:
+    """kappa*(L, seed): the optimal multiplier of the block LRs (the embedding's and readout's
+    fixed) after ``steps`` Adam steps, on the grid 2^{k/2}, k = -4..16 (widened from -6..6 after
+    the first run found the optimum at the top edge, 8, at every depth)."""
+    import dataclasses
+
+    import numpy as np
+
+    from widthlimits.numerics.residual import simulate_residual
+
+    log_grid = np.log(2.0) * np.arange(-4, 17) / 2
+    out = np.empty((len(depths), len(seeds)))
+    for i, L in enumerate(depths):
+        base = numeric_config(model, width, L, lr=lr, steps=steps)
+        losses = []
+        for lg in log_grid:
+            blk = tuple(dataclasses.replace(b, lr=b.lr * float(np.exp(lg))) for b in base.block)
+            run = simulate_residual(dataclasses.replace(base, block=blk), seeds, measure=False)
+            losses.append(run.values["loss"])
+        out[i] = optimal_multiplier(np.asarray(losses), log_grid)
+    return out
+
+
+LR_TOL = 0.2  # set before any run: the LR grid's spacing is 2^{1/2}
+
+
+def _lr_transfer(ctx: Context) -> Outcome:
+    from widthlimits.numerics.fits import fit_exponent
+    from widthlimits.theory.depth.rules import block_lr_exponent
+
+    n, depths, seeds = _sizes(ctx)
+    half = Fraction(1, 2)
+    model = adam_model(half)  # block LR L^{alpha - 1} = L^{-1/2}: the derived rule
+    control = adam_model(half, c_L=Fraction(0))  # the LR not scaled in depth
+    ev, notes = [], []
+    for label, m in (("derived LR rule", model), ("control: LR not scaled in depth", control)):
+        # the engine's prediction: the optimal extra factor is L^{-(c_L* - c_L)}
+        pred = -float(block_lr_exponent(m) - m.block[0].c_L)
+        kappa = lr_transfer_sweep(m, n, depths, seeds)
+        fit = fit_exponent(depths, kappa, rng=ctx.seed)
+        ev.append(Evidence(f"slope in L of the optimal block-LR multiplier, {label}", f"L^{pred:g}",
+                           fit.slope, fit.ci_low, fit.ci_high, (pred - LR_TOL, pred + LR_TOL)))
+        notes.append(f"{label}: optimal multiplier per depth (seed means) "
+                     + ", ".join(f"L={L}: {kappa[i].mean():.3g}" for i, L in enumerate(depths)))
+    return Outcome(tuple(ev), notes=tuple(notes), prediction="optimal block LR multiplier L^0 "
+                   "under the derived rule, L^{-1/2} under the control (alpha = 1/2, Adam)")
+
+
 CHECKS = (
     Check(
         id="tp6-depth-mup", title="Depth-muP: block and output updates in L (Adam)",
@@ -180,6 +256,16 @@ CHECKS = (
         assumptions=("width first, then depth", "O(1) Adam steps, fixed batch", "muP in width",
                      "pre-LN, two weight layers per block, GELU"),
         run=_completep, quick_budget_s=180.0, full_budget_s=1200.0),
+    Check(
+        id="depth-lr-transfer", title="Depth-wise LR transfer: the optimal LR's slope in L",
+        paper="Yang, Yu, Zhu, Hayou 2023, TP VI (arXiv:2310.02244); Dey et al. 2025, CompleteP "
+              "(arXiv:2505.01618)",
+        source="TP VI Sec. 7 (Adam, eta L^{-1/2} at alpha = 1/2); CompleteP Sec. 3 (eta L^{alpha-1})",
+        statement=r"$\eta^*_{\rm block}(L)\propto L^{0}$ once the block LR carries the derived "
+                  r"$L^{\alpha-1}$; $\propto L^{\alpha-1}$ without it",
+        assumptions=("alpha = 1/2, Adam, pre-LN, two layers per block, GELU", "10 full-batch steps "
+                     "on 8 inputs", "grid of LR multipliers 2^{k/2}, parabola refinement"),
+        run=_lr_transfer, quick_budget_s=180.0, full_budget_s=1200.0),
 )
 
 
@@ -189,9 +275,8 @@ def doc_models() -> list[tuple[str, ResidualModel, float]]:
     from widthlimits.theory.depth.presets import depth_preset
 
     return [
-        ("depth-muP, Adam (1 layer/block, no LN, tanh)", depth_preset("depth-mup", "adam"), 0.02),
-        ("depth-muP, SGD (1 layer/block, no LN, tanh)",
-         depth_preset("depth-mup", "sgd").with_(activation="tanh"), 0.05),
+        ("depth-mup preset, Adam (1 layer/block, no LN, ReLU)", depth_preset("depth-mup", "adam"), 0.02),
+        ("depth-mup preset, SGD (1 layer/block, no LN, ReLU)", depth_preset("depth-mup", "sgd"), 0.05),
         ("alpha = 1/2, Adam (pre-LN, 2 layers/block, GELU)", adam_model(Fraction(1, 2)), 0.02),
         ("alpha = 1, Adam (pre-LN, 2 layers/block, GELU)", adam_model(Fraction(1)), 0.02),
         ("completep preset (AdamW, LN gain+bias, biases, eps, decay)",
