@@ -30,7 +30,7 @@ from typing import Any
 
 from widthlimits.numerics.residual import ResidualConfig, RoleScale
 from widthlimits.numerics.residual_sweep import DepthSweep, depth_sweep
-from widthlimits.proofs_checks.catalogue.base import Check, Context, Evidence, Outcome
+from widthlimits.proofs_checks.catalogue.base import Check, Context, ControlDesign, Design, Evidence, Outcome
 from widthlimits.theory.depth.engine import derive_depth
 from widthlimits.theory.depth.model import LayerScaling, ResidualModel
 from widthlimits.theory.depth.presets import mup_roles
@@ -246,6 +246,8 @@ CHECKS = (
                   r"$L^{-1/2}\Delta\,\mathrm{branch}=\Theta(L^{-1})$, $\Delta f=\Theta(1)$",
         assumptions=("width first, then depth", "O(1) Adam steps, fixed batch",
                      "muP in width", "one weight layer per block, no LayerNorm"),
+        design=Design(tolerance=TOL, control=ControlDesign(
+            reason="the order +- 1/4 of block_features' L-slope (the engine's prediction)")),
         run=_tp6, quick_budget_s=120.0, full_budget_s=900.0),
     Check(
         id="completep-non-lazy", title="CompleteP: blocks are non-lazy only at alpha = 1",
@@ -255,6 +257,9 @@ CHECKS = (
                   r"=\Theta(L^{\alpha-1})$ under Adam with $\eta\propto L^{\alpha-1}$",
         assumptions=("width first, then depth", "O(1) Adam steps, fixed batch", "muP in width",
                      "pre-LN, two weight layers per block, GELU"),
+        design=Design(window=(-TOL, TOL), control=ControlDesign(
+            window=(-0.5 - TOL, -0.5 + TOL), prediction="lazy blocks at alpha = 1 too: L^{-1/2}",
+            reason="the neighbouring regime (TP VI's lazy blocks, Claim 7.6)")),
         run=_completep, quick_budget_s=180.0, full_budget_s=1200.0),
     Check(
         id="depth-lr-transfer", title="Depth-wise LR transfer: the optimal LR's slope in L",
@@ -265,6 +270,9 @@ CHECKS = (
                   r"$L^{\alpha-1}$; $\propto L^{\alpha-1}$ without it",
         assumptions=("alpha = 1/2, Adam, pre-LN, two layers per block, GELU", "10 full-batch steps "
                      "on 8 inputs", "grid of LR multipliers 2^{k/2}, parabola refinement"),
+        design=Design(window=(-LR_TOL, LR_TOL), control=ControlDesign(
+            window=(-0.5 - LR_TOL, -0.5 + LR_TOL), prediction="the optimal LR still drifts as L^{-1/2}",
+            reason="the rule without its depth factor")),
         run=_lr_transfer, quick_budget_s=180.0, full_budget_s=1200.0),
 )
 
