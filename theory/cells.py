@@ -903,11 +903,15 @@ class Cover:
     seconds: float
     horizon: int
     cell_list: tuple[Cell, ...] = field(repr=False, default=())
+    #: False when stopped early (first witness found, or the deadline passed): the pieces do not
+    #: cover the box
+    complete: bool = True
 
 
 def cover(frame: CellFrame, activation: str | Activation = "tanh", loss: str = "mse", *,
           box: tuple[Any, Any] = (-BOX, BOX), steps: int | None = None,
-          want: Sequence[str] | None = None) -> Cover:
+          want: Sequence[str] | None = None, first_witness: bool = False,
+          deadline: float | None = None) -> Cover:
     """Partition the box ``[lo, hi]^k`` of the free coordinates into convex pieces with constant
     verdicts (see the module docstring).  With ``want``, pieces lacking a wanted property only
     certify that (``CoverPiece.partial``; their verdict is the one at their point)."""
@@ -934,6 +938,7 @@ def cover(frame: CellFrame, activation: str | Activation = "tanh", loss: str = "
         pieces.append(CoverPiece((), (), c.verdict))
         return Cover(frame, act.name, loss, (lo, hi), tuple(pieces), 1, eng.runs, 0,
                      time.perf_counter() - t0, eng.T, (c,))
+    complete = True
     start = fp(B)
     work: list[tuple[list[Constraint], list[Fraction]]] = [(B, start)]  # type: ignore[list-item]
     while work:
@@ -944,6 +949,12 @@ def cover(frame: CellFrame, activation: str | Activation = "tanh", loss: str = "
             cell = eng.cell(z, want)
             cells.append(cell)
         pieces.append(CoverPiece(tuple(R) + cell.constraints, tuple(z), cell.verdict, cell.partial))
+        if first_witness and want is not None and wanted(cell.verdict, want, frame.depth,
+                                                         frame.optimizer.entrywise):
+            break  # an existence question: one point with every wanted property answers it
+        if deadline is not None and time.perf_counter() > deadline:
+            complete = False
+            break
         quick = _QuickTest(lo, hi, R)  # R inter prefix, for cheap emptiness tests
         tight = _Tight(R)  # R inter prefix, deduplicated
         for c in cell.constraints:
@@ -961,7 +972,7 @@ def cover(frame: CellFrame, activation: str | Activation = "tanh", loss: str = "
                 quick.add(c)
                 tight.add(c)
     return Cover(frame, act.name, loss, (lo, hi), tuple(pieces), len(cells), eng.runs, lp[0],
-                 time.perf_counter() - t0, eng.T, tuple(cells))
+                 time.perf_counter() - t0, eng.T, tuple(cells), complete and not work)
 
 
 # ------------------------------------------------------------------------------ queries
