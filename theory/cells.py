@@ -1057,6 +1057,8 @@ class QueryResult:
     stats: dict[str, Any]
     notes: tuple[str, ...] = ()
     conflicting_properties: tuple[str, ...] = ()
+    #: False when the time limit stopped the cover: the pieces are those found so far
+    complete: bool = True
 
     @property
     def empty(self) -> bool:
@@ -1086,6 +1088,7 @@ class QueryResult:
             "conflicting_properties": list(self.conflicting_properties),
             "stats": self.stats,
             "notes": list(self.notes),
+            "complete": self.complete,
         }
 
 
@@ -1107,6 +1110,7 @@ def query(
     max_free: int = MAX_FREE,
     describe: bool = True,
     explain: bool = True,
+    time_limit: float | None = None,
 ) -> QueryResult:
     """The exact set of free exponents (in the box) whose limit has every property in ``want``.
 
@@ -1127,6 +1131,9 @@ def query(
         Every free coordinate is restricted to ``[lo, hi]`` (default ``[-4, 4]``).
     describe, explain
         Compute vertices of each piece / a "why not" for an empty answer.
+    time_limit : float, optional
+        Seconds for the cover; when reached, the answer holds the pieces found so far and
+        ``complete`` is False (its ``empty`` then only says none was found yet).
 
     Returns
     -------
@@ -1148,7 +1155,8 @@ def query(
     frame = cell_frame(depth, optimizer, gauge=gauge, fix=fix, shared_hidden=shared_hidden,
                        max_free=max_free)
     wants = parse_want(want, frame.depth)
-    cv = cover(frame, activation, loss, box=box, want=wants)
+    deadline = None if time_limit is None else t0 + time_limit
+    cv = cover(frame, activation, loss, box=box, want=wants, deadline=deadline)
     d = len(frame.variables)
     ent = frame.optimizer.entrywise
     lp0 = cv.lp_calls
@@ -1172,7 +1180,7 @@ def query(
     named = tuple(n for n in named_points_in(frame, wants, activation, loss))
     conflicts: tuple[Conflict, ...] = ()
     props: tuple[str, ...] = ()
-    if not pieces and explain:
+    if not pieces and explain and cv.complete:
         conflicts = why_not(cv, wants)
         # deletion filter over the wanted properties (on the verdicts of a full cover: no LP)
         full = cv if len(wants) == 1 else cover(frame, activation, loss, box=box)
@@ -1192,8 +1200,9 @@ def query(
     notes = (f"free coordinates restricted to the box [{cv.box[0]}, {cv.box[1]}]^{d}",
              f"verdicts over steps 0..{cv.horizon} (the engine's horizon for depth {frame.depth})",
              "pieces are disjoint; their union is the answer within the box")
+    stats["certified_pieces"] = len(cv.pieces)
     return QueryResult(frame, wants, cv.activation, loss, cv.box, tuple(pieces), named, conflicts,
-                       stats, notes, props)
+                       stats, notes, props, cv.complete)
 
 
 def _named_points_of(frame: Any, names: Sequence[str]) -> list[tuple[str, list[Fraction]]]:

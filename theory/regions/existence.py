@@ -24,7 +24,7 @@ from fractions import Fraction
 from typing import Any
 
 from widthlimits.theory.activations import Activation, get_activation
-from widthlimits.theory.cells import CellFrame, cover
+from widthlimits.theory.cells import CellFrame, cover, named_points_in
 from widthlimits.theory.cells import wanted as cells_wanted
 from widthlimits.theory.cells import why_not as cells_why_not
 from widthlimits.theory.classify import classify
@@ -33,6 +33,7 @@ from widthlimits.theory.exponents import fmt, is_pos_inf
 from widthlimits.theory.frames import make_frame
 from widthlimits.theory.optimizers import Optimizer
 from widthlimits.theory.parametrization import Parametrization
+from widthlimits.theory.presets import preset
 from widthlimits.theory.regions.properties import conditions, needs_stability, parse_want, wanted
 from widthlimits.theory.regions.smt_ops import SmtOps, common_denominator, compile_formula, z3_module
 
@@ -288,8 +289,14 @@ def explain_empty(conds: Sequence[Any], defs: Sequence[Any], enc: Encoding, name
 def _search(frame: CellFrame, act: Activation, loss: str, box: tuple[Fraction, Fraction],
             wants: tuple[str, ...], time_limit: float | None, t0: float, explain: bool
             ) -> tuple[bool | None, tuple[Fraction, ...] | None, tuple[str, ...], dict]:
-    """Cells visited until the first wanted one (or the box is covered)."""
+    """Cells visited until the first wanted one (or the box is covered).  The named
+    parametrizations that lie in the frame and the box are tried first (one cell each)."""
     deadline = None if time_limit is None else t0 + time_limit
+    for name in named_points_in(frame, wants, act, loss):
+        z = frame.point_of(preset(name, frame.depth, frame.optimizer))
+        if z is not None and all(box[0] <= x <= box[1] for x in z):
+            return False, tuple(z), (), {"cells": 0, "seed": name,
+                                         "horizon_steps": 2 * (frame.depth + 1) + 6}
     cv = cover(frame, act, loss, box=box, want=wants, first_witness=True, deadline=deadline)
     ent = frame.optimizer.entrywise
     hit = next((pc for pc in cv.pieces if not pc.partial
