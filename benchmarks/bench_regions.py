@@ -65,10 +65,27 @@ def main() -> None:
     ap.add_argument("--time-limit", type=float, default=60.0)
     ap.add_argument("--repeats", type=int, default=1)
     ap.add_argument("--only", default=None, help="restrict to one optimizer")
+    ap.add_argument("--no-seeds", action="store_true",
+                    help="search without first trying the named parametrizations")
+    ap.add_argument("--golikov", default="", metavar="DEPTHS",
+                    help="Golikov's depth statement instead: GD vs RMSProp at mean-field init, "
+                         "every c_l free, want mf_limit, tanh, e.g. --golikov 2,3,4,5,6")
     ap.add_argument("--max-lr", type=int, default=0, help="also time max-lr at this depth")
     ap.add_argument("--classify", type=int, default=0, help="also time classify at this depth")
     args = ap.parse_args()
     opts = (args.only,) if args.only else OPTIMIZERS
+    if args.golikov:
+        for L in (int(x) for x in args.golikov.split(",")):
+            for opt in ("sgd", "rmsprop"):
+                t0, c0 = time.perf_counter(), time.process_time()
+                r = exists(L, opt, "mf_limit", fix=_fix("mf", L, opt), time_limit=args.time_limit,
+                           seeds=not args.no_seeds)
+                w, c = time.perf_counter() - t0, time.process_time() - c0
+                ans = ("did not finish" if r.empty is None else "empty" if r.empty else
+                       "witness c = (" + ", ".join(str(x) for x in r.witness) + ")")
+                print(f"golikov L={L} {opt:8} mf_limit: {ans}; {w:.2f} s wall, {c:.2f} s CPU",
+                      flush=True)
+        return
     print(f"{'L':>2} {'init':5} {'optimizer':8} {'activation':10} {'want':18} {'method':6} "
           f"{'answer':12} {'wall s':>8} {'cpu s':>8}  witness / cells")
     for L in (int(x) for x in args.depths.split(",")):
@@ -84,7 +101,7 @@ def main() -> None:
                                 t0, c0 = time.perf_counter(), time.process_time()
                                 r = exists(L, opt, want, activation=act, fix=_fix(init, L, opt),
                                            time_limit=args.time_limit, method=method,
-                                           explain=False)
+                                           explain=False, seeds=not args.no_seeds)
                                 walls.append(time.perf_counter() - t0)
                                 cpus.append(time.process_time() - c0)
                             w, c = statistics.median(walls), statistics.median(cpus)

@@ -1067,6 +1067,25 @@ class QueryResult:
     def contains(self, z: Sequence[Fraction]) -> bool:
         return any(p.contains(z) for p in self.pieces)
 
+    def _repr_html_(self) -> str:
+        """A table for notebooks: one row per convex piece (conditions, verdict)."""
+        import html
+
+        out = self.to_json()
+        head = (f"<p>depth {out['depth']}, {out['optimizer']}, want {', '.join(self.want)}; "
+                f"free {', '.join(out['variables'])} in [{out['box'][0]}, {out['box'][1]}]"
+                f"{'' if self.complete else ' (INCOMPLETE: time limit)'}</p>")
+        if self.empty:
+            rows = "".join(f"<tr><td colspan=3>{html.escape(t)}</td></tr>"
+                           for c in self.why_not for t in c.conditions)
+            return head + f"<table><tr><th colspan=3>empty; why not</th></tr>{rows}</table>"
+        rows = "".join(
+            f"<tr><td>{i}</td><td>{html.escape(' and '.join(r['equalities'] + r['inequalities']))}"
+            f"</td><td>{html.escape(r['verdict'])}</td></tr>"
+            for i, r in enumerate(out["regions"], 1))
+        return (head + "<table><tr><th>#</th><th>conditions</th><th>verdict</th></tr>"
+                f"{rows}</table>")
+
     def to_json(self) -> dict[str, Any]:
         fr = self.frame
         return {

@@ -152,3 +152,11 @@ def test_exists_cli_witness(capsys):
                  "feature_learning", "--fix", "a=0,0,0", "--fix", "b=0,1,1"])
     assert code == 0
     assert "NON-EMPTY; witness" in capsys.readouterr().out
+
+
+def test_query_result_html_table():
+    from widthlimits.theory.cells import query
+
+    r = query(1, "sgd", "feature_learning", fix={"a": [0, 0], "b": [0, 1]})
+    h = r._repr_html_()
+    assert "<table>" in h and "feature_learning" in h

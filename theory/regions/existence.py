@@ -17,6 +17,7 @@ Horizon: the engine runs for ``T = 2 (L + 1) + 6`` steps, the cap of its default
 
 from __future__ import annotations
 
+import html
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -124,7 +125,7 @@ class Existence:
         for i, t in enumerate(self.why_not, 1):
             rows.append((f"why not ({i})", t))
         rows.append(("seconds", self.stats.get("seconds")))
-        body = "".join(f"<tr><th style='text-align:left'>{k}</th><td>{v}</td></tr>"
+        body = "".join(f"<tr><th style='text-align:left'>{k}</th><td>{html.escape(str(v))}</td></tr>"
                        for k, v in rows)
         return f"<table>{body}</table>"
 
@@ -187,6 +188,7 @@ def exists(
     explain: bool = True,
     progress: Any = None,
     method: str = "search",
+    seeds: bool = True,
 ) -> Existence:
     """Is there a point of the box whose limit has every property of ``want``?  Exact.
 
@@ -200,6 +202,7 @@ def exists(
     wanted property; emptiness is certified when the visited pieces cover the box.
     ``method="smt"``: the whole question as one LRA formula decided by z3 (see the module
     docstring).  Both are exact; their speeds differ by question (benchmarks/bench_regions.py).
+    ``seeds``: the search first tries the named parametrizations lying in the frame and the box.
 
     Examples
     --------
@@ -227,7 +230,7 @@ def exists(
 
     if method == "search":
         empty, witness, why, stats = _search(frame, act, loss, (lo, hi), wants, time_limit, t0,
-                                             explain)
+                                             explain, seeds)
         stage("search")
     elif method == "smt":
         empty, witness, why, stats = _smt(frame, act, loss, (lo, hi), wants, time_limit, t0,
@@ -287,12 +290,13 @@ def explain_empty(conds: Sequence[Any], defs: Sequence[Any], enc: Encoding, name
 
 
 def _search(frame: CellFrame, act: Activation, loss: str, box: tuple[Fraction, Fraction],
-            wants: tuple[str, ...], time_limit: float | None, t0: float, explain: bool
+            wants: tuple[str, ...], time_limit: float | None, t0: float, explain: bool,
+            seeds: bool = True
             ) -> tuple[bool | None, tuple[Fraction, ...] | None, tuple[str, ...], dict]:
     """Cells visited until the first wanted one (or the box is covered).  The named
     parametrizations that lie in the frame and the box are tried first (one cell each)."""
     deadline = None if time_limit is None else t0 + time_limit
-    for name in named_points_in(frame, wants, act, loss):
+    for name in named_points_in(frame, wants, act, loss) if seeds else ():
         z = frame.point_of(preset(name, frame.depth, frame.optimizer))
         if z is not None and all(box[0] <= x <= box[1] for x in z):
             return False, tuple(z), (), {"cells": 0, "seed": name,
