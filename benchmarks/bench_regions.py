@@ -1,62 +1,140 @@
-"""Exact regions (issue 3): time of a full cover of the box [-4, 4]^k against depth.
+"""Region engine (issue 12): existence questions ("is the set empty? a witness?") against depth.
 
-Case "mup-c": SGD, a and b fixed to muP's, every c_l free (k = L + 1 coordinates): the full
-partition of the box into convex pieces with constant verdicts (theory.cells.cover), i.e. every
-region at once.  Case "mup-c-shared": the same with the hidden layers sharing one c (k = 3).
-Case "golikov-rmsprop": Golikov's mean-field init, RMSProp, shared hidden c, want mf_limit.
-Case "golikov-gd": the same with GD (empty from L = 3 on: the whole box must be covered; run up
-to depth 3 unless ``--gd-depth`` says more; depth 4 takes about 100 s).
-Prints medians over repeats, the cell counts and the ratio to the previous depth.  No asserts.
+Cases: a and b fixed (muP's init, and Golikov's mean-field init a = 0, b = (0, 1, ..., 1)),
+every c_l free (L + 1 coordinates, no sharing), box [-4, 4]; want each of ``nontrivial,stable``,
+``feature_learning``, ``mf_limit``; optimizers sgd, rmsprop, adam; activations tanh, leaky_relu.
+Methods: ``search`` (exact cells visited until the first wanted one, or the box covered:
+theory.regions.existence, the default) and ``smt`` (one LRA formula decided by z3); ``old`` is
+the full cover of theory.cells.query (every cell of the box), run only with ``--old``.
+Every answer that is not empty is checked by classify at its witness (inside ``exists``).
+Each case runs under ``--time-limit`` seconds (default 60); a case that hits it prints
+"did not finish in N s".  Prints medians over ``--repeats`` (wall and CPU), one process.  No asserts.
 
-    python benchmarks/bench_regions.py [max_depth] [--gd-depth D]
+    python benchmarks/bench_regions.py [--depths 4,6] [--methods search,smt] [--old]
+        [--time-limit 60] [--repeats 1] [--only sgd] [--max-lr 100] [--classify 1000]
 """
 
 from __future__ import annotations
 
+import argparse
 import statistics
-import sys
 import time
 
-from widthlimits.theory.cells import cell_frame, cover, query
 from widthlimits.theory.presets import preset
+from widthlimits.theory.regions import exists
+
+WANTS = ("nontrivial,stable", "feature_learning", "mf_limit")
+OPTIMIZERS = ("sgd", "rmsprop", "adam")
+ACTIVATIONS = ("tanh", "leaky_relu")
 
 
-def _run(case: str, L: int):
-    if case.startswith("mup"):
-        p = preset("mup", L, "sgd")
-        fr = cell_frame(L, "sgd", fix={"a": list(p.a), "b": list(p.b)},
-                        shared_hidden=case.endswith("shared"))
-        cv = cover(fr)
-        return cv.cells, len(cv.pieces)
-    opt = "sgd" if case == "golikov-gd" else "rmsprop"
-    p = preset("golikov-mf", L, opt)
-    r = query(L, opt, "mf_limit", fix={"a": list(p.a), "b": list(p.b)}, shared_hidden=True,
-              box=(-2, 2), describe=False)
-    return r.stats["cells"], r.stats["cover_pieces"]
+def _fix(init: str, L: int, opt: str) -> dict:
+    if init == "mup":
+        p = preset("mup", L, opt)
+        return {"a": list(p.a), "b": list(p.b)}
+    return {"a": [0] * (L + 1), "b": [0] + [1] * L}
+
+
+def _old(L: int, opt: str, want: str, act: str, init: str, limit: float) -> tuple[str, float]:
+    """The full cover (theory.cells.query), in a subprocess killed at the limit."""
+    import multiprocessing as mp
+
+    def work(q: mp.Queue) -> None:
+        from widthlimits.theory.cells import query
+        r = query(L, opt, want, activation=act, fix=_fix(init, L, opt), max_free=L + 1,
+                  describe=False, explain=False)
+        q.put("empty" if r.empty else "non-empty")
+
+    q: mp.Queue = mp.Queue()
+    t0 = time.perf_counter()
+    pr = mp.Process(target=work, args=(q,))
+    pr.start()
+    pr.join(limit)
+    if pr.is_alive():
+        pr.kill()
+        pr.join()
+        return f"did not finish in {limit:g} s", limit
+    return q.get(), time.perf_counter() - t0
 
 
 def main() -> None:
-    args = sys.argv[1:]
-    gd_depth = 3
-    if "--gd-depth" in args:
-        i = args.index("--gd-depth")
-        gd_depth = int(args[i + 1])
-        del args[i:i + 2]
-    max_depth = int(args[0]) if args else 4
-    for case in ("mup-c", "mup-c-shared", "golikov-rmsprop", "golikov-gd"):
-        prev = None
-        for L in range(1, (gd_depth if case == "golikov-gd" else max_depth) + 1):
-            times = []
-            repeats = 3 if L <= 2 else 1
-            for _ in range(repeats):
-                t0 = time.perf_counter()
-                cells, pieces = _run(case, L)
-                times.append(time.perf_counter() - t0)
-            med = statistics.median(times)
-            ratio = f"x{med / prev:.1f}" if prev else ""
-            print(f"{case:16s} L={L}: {med:8.2f} s  cells={cells:5d} pieces={pieces:5d} {ratio}",
-                  flush=True)
-            prev = med
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--depths", default="4,6")
+    ap.add_argument("--methods", default="search")
+    ap.add_argument("--old", action="store_true")
+    ap.add_argument("--time-limit", type=float, default=60.0)
+    ap.add_argument("--repeats", type=int, default=1)
+    ap.add_argument("--only", default=None, help="restrict to one optimizer")
+    ap.add_argument("--no-seeds", action="store_true",
+                    help="search without first trying the named parametrizations")
+    ap.add_argument("--golikov", default="", metavar="DEPTHS",
+                    help="Golikov's depth statement instead: GD vs RMSProp at mean-field init, "
+                         "every c_l free, want mf_limit, tanh, e.g. --golikov 2,3,4,5,6")
+    ap.add_argument("--max-lr", type=int, default=0, help="also time max-lr at this depth")
+    ap.add_argument("--classify", type=int, default=0, help="also time classify at this depth")
+    args = ap.parse_args()
+    opts = (args.only,) if args.only else OPTIMIZERS
+    if args.golikov:
+        for L in (int(x) for x in args.golikov.split(",")):
+            for opt in ("sgd", "rmsprop"):
+                t0, c0 = time.perf_counter(), time.process_time()
+                r = exists(L, opt, "mf_limit", fix=_fix("mf", L, opt), time_limit=args.time_limit,
+                           seeds=not args.no_seeds)
+                w, c = time.perf_counter() - t0, time.process_time() - c0
+                ans = ("did not finish" if r.empty is None else "empty" if r.empty else
+                       "witness c = (" + ", ".join(str(x) for x in r.witness) + ")")
+                print(f"golikov L={L} {opt:8} mf_limit: {ans}; {w:.2f} s wall, {c:.2f} s CPU",
+                      flush=True)
+        return
+    print(f"{'L':>2} {'init':5} {'optimizer':8} {'activation':10} {'want':18} {'method':6} "
+          f"{'answer':12} {'wall s':>8} {'cpu s':>8}  witness / cells")
+    for L in (int(x) for x in args.depths.split(",")):
+        totals: dict[str, list[float]] = {}
+        for init in ("mup", "mf"):
+            for opt in opts:
+                for act in ACTIVATIONS:
+                    for want in WANTS:
+                        for method in args.methods.split(","):
+                            walls, cpus = [], []
+                            r = None
+                            for _ in range(args.repeats):
+                                t0, c0 = time.perf_counter(), time.process_time()
+                                r = exists(L, opt, want, activation=act, fix=_fix(init, L, opt),
+                                           time_limit=args.time_limit, method=method,
+                                           explain=False, seeds=not args.no_seeds)
+                                walls.append(time.perf_counter() - t0)
+                                cpus.append(time.process_time() - c0)
+                            w, c = statistics.median(walls), statistics.median(cpus)
+                            totals.setdefault(method, []).append(w)
+                            ans = ("did not finish" if r.empty is None else
+                                   "empty" if r.empty else "non-empty")
+                            extra = ("" if r.witness is None else
+                                     "c=(" + ",".join(str(x) for x in r.witness) + ")")
+                            if "cells" in r.stats:
+                                extra += f" cells={r.stats['cells']}"
+                            print(f"{L:>2} {init:5} {opt:8} {act:10} {want:18} {method:6} "
+                                  f"{ans:12} {w:8.2f} {c:8.2f}  {extra}", flush=True)
+                        if args.old:
+                            ans, w = _old(L, opt, want, act, init, args.time_limit)
+                            print(f"{L:>2} {init:5} {opt:8} {act:10} {want:18} {'old':6} "
+                                  f"{ans:12} {w:8.2f} {'':>8}", flush=True)
+        for method, ws in totals.items():
+            print(f"L={L} {method}: {len(ws)} questions, median {statistics.median(ws):.2f} s, "
+                  f"max {max(ws):.2f} s, total {sum(ws):.1f} s", flush=True)
+    if args.max_lr:
+        from widthlimits.theory.max_lr import max_lr
+        p = preset("mup", args.max_lr, "adam")
+        t0 = time.perf_counter()
+        max_lr(p.a, p.b, "adam")
+        print(f"max-lr --preset mup --optimizer adam --depth {args.max_lr}: "
+              f"{time.perf_counter() - t0:.2f} s", flush=True)
+    if args.classify:
+        from widthlimits.theory.classify import classify
+        p = preset("mup", args.classify, "sgd")
+        t0 = time.perf_counter()
+        classify(p, "sgd")
+        print(f"classify --preset mup --depth {args.classify}: {time.perf_counter() - t0:.2f} s",
+              flush=True)
 
 
 if __name__ == "__main__":

@@ -903,11 +903,15 @@ class Cover:
     seconds: float
     horizon: int
     cell_list: tuple[Cell, ...] = field(repr=False, default=())
+    #: False when stopped early (first witness found, or the deadline passed): the pieces do not
+    #: cover the box
+    complete: bool = True
 
 
 def cover(frame: CellFrame, activation: str | Activation = "tanh", loss: str = "mse", *,
           box: tuple[Any, Any] = (-BOX, BOX), steps: int | None = None,
-          want: Sequence[str] | None = None) -> Cover:
+          want: Sequence[str] | None = None, first_witness: bool = False,
+          deadline: float | None = None) -> Cover:
     """Partition the box ``[lo, hi]^k`` of the free coordinates into convex pieces with constant
     verdicts (see the module docstring).  With ``want``, pieces lacking a wanted property only
     certify that (``CoverPiece.partial``; their verdict is the one at their point)."""
@@ -934,6 +938,7 @@ def cover(frame: CellFrame, activation: str | Activation = "tanh", loss: str = "
         pieces.append(CoverPiece((), (), c.verdict))
         return Cover(frame, act.name, loss, (lo, hi), tuple(pieces), 1, eng.runs, 0,
                      time.perf_counter() - t0, eng.T, (c,))
+    complete = True
     start = fp(B)
     work: list[tuple[list[Constraint], list[Fraction]]] = [(B, start)]  # type: ignore[list-item]
     while work:
@@ -944,6 +949,12 @@ def cover(frame: CellFrame, activation: str | Activation = "tanh", loss: str = "
             cell = eng.cell(z, want)
             cells.append(cell)
         pieces.append(CoverPiece(tuple(R) + cell.constraints, tuple(z), cell.verdict, cell.partial))
+        if first_witness and want is not None and wanted(cell.verdict, want, frame.depth,
+                                                         frame.optimizer.entrywise):
+            break  # an existence question: one point with every wanted property answers it
+        if deadline is not None and time.perf_counter() > deadline:
+            complete = False
+            break
         quick = _QuickTest(lo, hi, R)  # R inter prefix, for cheap emptiness tests
         tight = _Tight(R)  # R inter prefix, deduplicated
         for c in cell.constraints:
@@ -961,7 +972,7 @@ def cover(frame: CellFrame, activation: str | Activation = "tanh", loss: str = "
                 quick.add(c)
                 tight.add(c)
     return Cover(frame, act.name, loss, (lo, hi), tuple(pieces), len(cells), eng.runs, lp[0],
-                 time.perf_counter() - t0, eng.T, tuple(cells))
+                 time.perf_counter() - t0, eng.T, tuple(cells), complete and not work)
 
 
 # ------------------------------------------------------------------------------ queries
@@ -1046,6 +1057,8 @@ class QueryResult:
     stats: dict[str, Any]
     notes: tuple[str, ...] = ()
     conflicting_properties: tuple[str, ...] = ()
+    #: False when the time limit stopped the cover: the pieces are those found so far
+    complete: bool = True
 
     @property
     def empty(self) -> bool:
@@ -1053,6 +1066,25 @@ class QueryResult:
 
     def contains(self, z: Sequence[Fraction]) -> bool:
         return any(p.contains(z) for p in self.pieces)
+
+    def _repr_html_(self) -> str:
+        """A table for notebooks: one row per convex piece (conditions, verdict)."""
+        import html
+
+        out = self.to_json()
+        head = (f"<p>depth {out['depth']}, {out['optimizer']}, want {', '.join(self.want)}; "
+                f"free {', '.join(out['variables'])} in [{out['box'][0]}, {out['box'][1]}]"
+                f"{'' if self.complete else ' (INCOMPLETE: time limit)'}</p>")
+        if self.empty:
+            rows = "".join(f"<tr><td colspan=3>{html.escape(t)}</td></tr>"
+                           for c in self.why_not for t in c.conditions)
+            return head + f"<table><tr><th colspan=3>empty; why not</th></tr>{rows}</table>"
+        rows = "".join(
+            f"<tr><td>{i}</td><td>{html.escape(' and '.join(r['equalities'] + r['inequalities']))}"
+            f"</td><td>{html.escape(r['verdict'])}</td></tr>"
+            for i, r in enumerate(out["regions"], 1))
+        return (head + "<table><tr><th>#</th><th>conditions</th><th>verdict</th></tr>"
+                f"{rows}</table>")
 
     def to_json(self) -> dict[str, Any]:
         fr = self.frame
@@ -1075,6 +1107,7 @@ class QueryResult:
             "conflicting_properties": list(self.conflicting_properties),
             "stats": self.stats,
             "notes": list(self.notes),
+            "complete": self.complete,
         }
 
 
@@ -1096,6 +1129,7 @@ def query(
     max_free: int = MAX_FREE,
     describe: bool = True,
     explain: bool = True,
+    time_limit: float | None = None,
 ) -> QueryResult:
     """The exact set of free exponents (in the box) whose limit has every property in ``want``.
 
@@ -1116,6 +1150,9 @@ def query(
         Every free coordinate is restricted to ``[lo, hi]`` (default ``[-4, 4]``).
     describe, explain
         Compute vertices of each piece / a "why not" for an empty answer.
+    time_limit : float, optional
+        Seconds for the cover; when reached, the answer holds the pieces found so far and
+        ``complete`` is False (its ``empty`` then only says none was found yet).
 
     Returns
     -------
@@ -1137,7 +1174,8 @@ def query(
     frame = cell_frame(depth, optimizer, gauge=gauge, fix=fix, shared_hidden=shared_hidden,
                        max_free=max_free)
     wants = parse_want(want, frame.depth)
-    cv = cover(frame, activation, loss, box=box, want=wants)
+    deadline = None if time_limit is None else t0 + time_limit
+    cv = cover(frame, activation, loss, box=box, want=wants, deadline=deadline)
     d = len(frame.variables)
     ent = frame.optimizer.entrywise
     lp0 = cv.lp_calls
@@ -1161,7 +1199,7 @@ def query(
     named = tuple(n for n in named_points_in(frame, wants, activation, loss))
     conflicts: tuple[Conflict, ...] = ()
     props: tuple[str, ...] = ()
-    if not pieces and explain:
+    if not pieces and explain and cv.complete:
         conflicts = why_not(cv, wants)
         # deletion filter over the wanted properties (on the verdicts of a full cover: no LP)
         full = cv if len(wants) == 1 else cover(frame, activation, loss, box=box)
@@ -1181,8 +1219,9 @@ def query(
     notes = (f"free coordinates restricted to the box [{cv.box[0]}, {cv.box[1]}]^{d}",
              f"verdicts over steps 0..{cv.horizon} (the engine's horizon for depth {frame.depth})",
              "pieces are disjoint; their union is the answer within the box")
+    stats["certified_pieces"] = len(cv.pieces)
     return QueryResult(frame, wants, cv.activation, loss, cv.box, tuple(pieces), named, conflicts,
-                       stats, notes, props)
+                       stats, notes, props, cv.complete)
 
 
 def _named_points_of(frame: Any, names: Sequence[str]) -> list[tuple[str, list[Fraction]]]:

@@ -179,7 +179,10 @@ class MaxPlusOps:
     :mod:`widthlimits.theory.derivation_symbolic` are the other two): attributes ``symbolic,
     ninf, zero, half, one``; methods ``conv`` (public exponent -> internal), ``out`` (back),
     ``mx``, ``mn``, ``is_ninf``, ``add``, ``sub``, ``eq`` (True, False or None when undecided);
-    optionally ``same_state(a, b)``.
+    optionally ``same_state(a, b)`` and ``mean_gate(e, q)`` (the mean component ``e`` of an
+    entrywise update's input, present iff the normalized gradient ``q`` is not saturated, for
+    ops that cannot decide ``q == 0`` while the engine runs: the SMT encoding of
+    :mod:`widthlimits.theory.regions.smt_ops`).
     """
 
     def __init__(self, symbolic: bool, denominator: int = 2) -> None:
@@ -569,10 +572,15 @@ class _Engine:
                     q = o.sub(G, N)
                     u = o.add(-self.a[i], self.neg_c[i], q)  # type: ignore[operator]
                     coef = o.sub(o.sub(u, el), er)
-                    saturated = o.eq(q, o.zero)
-                    if saturated and "M" in right and not self.act.sign_has_mean:
-                        # sign(phi(h)) has no mean for leaky-ReLU / GELU: drop the mean part
-                        right_eff = {k: e for k, e in right.items() if k != "M"} or right
+                    if "M" in right and len(right) > 1 and not self.act.sign_has_mean:
+                        # sign(phi(h)) has no mean for leaky-ReLU / GELU: a saturated update
+                        # (q = 0) drops the mean part.  Ops with ``mean_gate(e, q)`` keep the
+                        # mean component as "present iff q != 0" instead of deciding here.
+                        gate = getattr(o, "mean_gate", None)
+                        if gate is not None:
+                            right_eff = {k: (gate(e, q) if k == "M" else e) for k, e in right.items()}
+                        elif o.eq(q, o.zero):
+                            right_eff = {k: e for k, e in right.items() if k != "M"}
                 rule_txt = (f"{self.opt.name}: entries n^{{-a-c}} Q(.), Q normalizes by its "
                             f"{'history max' if self.opt.memory == 'max' else 'own size'}")
             self.record("dW", layer, t, [Term(rule_txt, "optimizer", u)], u)

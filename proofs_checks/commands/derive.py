@@ -31,7 +31,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--loss", default=None, choices=["mse", "logistic"],
                    help="loss (default mse; logistic in --symbolic mode)")
     p.add_argument("--steps", type=int, default=None, metavar="T",
-                   help="compute steps 0..T (default: until the exponents are stationary)")
+                   help="compute steps 0..T (default: until the exponents are stationary; with "
+                        "--symbolic: 0..2)")
     p.add_argument("--title", default=None, help="document title (free text, printed literally)")
     p.add_argument("--format", default="tex", choices=["tex", "snippet", "md", "txt"],
                    help="output format (default tex: a complete document)")
@@ -59,8 +60,12 @@ def run(args: argparse.Namespace) -> int:
         given = [x for x in ("preset", "a", "b", "c", "d") if getattr(args, x, None) is not None]
         if given:
             raise ValueError(f"--symbolic takes no --{given[0]}: the exponents are symbols")
+        if args.steps is not None and args.steps < 0:
+            raise ValueError(f"--steps must be >= 0, got {args.steps}")
+        # --steps reaches the symbolic derivation too (it was ignored: steps 0..2 always)
+        extra = {} if args.steps is None else {"steps": args.steps}
         d = symbolic_derivation(args.symbolic, args.depth, args.optimizer, args.activation,
-                                loss=args.loss or "logistic", title=args.title)
+                                loss=args.loss or "logistic", title=args.title, **extra)
     else:
         param = parametrization_from_args(args)
         d = derivation(param, args.optimizer, args.activation, loss=args.loss or "mse",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from fractions import Fraction
 
 from widthlimits.proofs_checks.commands._params import add_activation_argument, add_parametrization_arguments
 
@@ -18,7 +19,20 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--alignment", choices=["full", "none"], default=None,
                    help="use Everett et al.'s alignment constraints (default: the TP rule, engine)")
     p.add_argument("--loss", default="mse", choices=["mse", "logistic"])
+    p.add_argument("--base-width", type=int, default=None, metavar="N0",
+                   help="width at which --base-lr was tuned; with --width, print learning rates")
+    p.add_argument("--base-lr", type=float, default=None, metavar="ETA0",
+                   help="learning rate tuned at --base-width (the same for every layer there)")
+    p.add_argument("--width", type=int, default=None, metavar="N",
+                   help="target width: lr_l = ETA0 * (N / N0)^(-c_l) per layer")
     p.add_argument("--json", action="store_true", help="print JSON (key `c`: one exact string per layer)")
+
+
+def learning_rate(base_lr: float, base_width: int, width: int, c: Fraction) -> float:
+    """``base_lr * (width / base_width) ** (-c)``: the rate at ``width`` of a layer whose
+    learning-rate exponent is ``c`` (lr proportional to n^{-c}), tuned to ``base_lr`` at
+    ``base_width``."""
+    return base_lr * (width / base_width) ** (-float(c))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -37,9 +51,21 @@ def run(args: argparse.Namespace) -> int:
         if args.a is None or args.b is None:
             raise ValueError("give --preset NAME, or both --a and --b")
         a, b, name = parse_layer_list(args.a, L, "a"), parse_layer_list(args.b, L, "b"), None
+    given = [x is not None for x in (args.base_width, args.base_lr, args.width)]
+    if any(given) and not all(given):
+        raise ValueError("give all of --base-width, --base-lr and --width (or none)")
+    if all(given) and (args.base_width < 1 or args.width < 1 or not args.base_lr > 0):
+        raise ValueError("--base-width and --width must be >= 1 and --base-lr > 0")
     res = max_lr(a, b, args.optimizer, alignment=args.alignment, activation=args.activation,
                  loss=args.loss, preset_name=name)
     out = res.to_json()
+    if all(given):
+        out["learning_rates"] = {
+            "convention": "lr_l = base_lr * (width / base_width)^(-c_l): the exponents transfer "
+                          "a rate tuned at base_width (the same for every layer there)",
+            "base_width": args.base_width, "base_lr": args.base_lr, "width": args.width,
+            "per_layer": [None if x is None else learning_rate(args.base_lr, args.base_width,
+                                                               args.width, x) for x in res.c]}
     if args.json:
         print(json.dumps(out, indent=2))
         return 0
@@ -49,7 +75,13 @@ def run(args: argparse.Namespace) -> int:
     for key, lab in (("everett_full", "Everett, full alignment"), ("everett_none", "Everett, no alignment")):
         if out[key] is not None:
             rows.append([lab] + [str(x) for x in out[key]])
+    if "learning_rates" in out:
+        rows.append([f"lr at n={args.width}"] + ["-" if x is None else f"{x:.4g}"
+                                                 for x in out["learning_rates"]["per_layer"]])
     print(table(rows[0], rows[1:]))
+    if "learning_rates" in out:
+        print(f"learning rates: {out['learning_rates']['convention']} (base_lr={args.base_lr} at "
+              f"base_width={args.base_width})")
     print(f"engine at the answer: {out['engine_check'].get('regime')}")
     for line in out["disagreements"] + out["notes"]:
         print("- " + line)

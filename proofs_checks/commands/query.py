@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 
 from widthlimits.proofs_checks.commands._params import (
     OPTIMIZER_NAMES,
@@ -41,6 +42,15 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help=f"refuse more free coordinates than this (default {MAX_FREE})")
     add_activation_argument(p)
     p.add_argument("--loss", default="mse", choices=["mse", "logistic"])
+    p.add_argument("--exists", action="store_true",
+                   help="only decide whether the set is empty and give a witness (no cover of the "
+                        "box; no limit on the number of free coordinates)")
+    p.add_argument("--method", default="search", choices=["search", "smt"],
+                   help="with --exists: exact cells until the first witness (search, default) or "
+                        "one linear-real-arithmetic formula decided by z3 (smt)")
+    p.add_argument("--time-limit", type=float, default=None, metavar="SECONDS",
+                   help="stop after SECONDS: print what is established, mark the JSON "
+                        "\"complete\": false and exit with status 3")
     p.add_argument("--json", action="store_true", help="print JSON")
 
 
@@ -70,6 +80,39 @@ def _fixes(args: argparse.Namespace, L: int) -> dict[str, list]:
     return fix
 
 
+def _stage(name: str, seconds: float) -> None:
+    """Progress: one line per stage with the elapsed time, on stderr."""
+    print(f"[{seconds:7.2f} s] {name}", file=sys.stderr, flush=True)
+
+
+def _run_exists(args: argparse.Namespace, L: int, box: tuple) -> int:
+    from widthlimits.theory.regions import exists
+
+    r = exists(L, args.optimizer, args.want, activation=args.activation, loss=args.loss,
+               gauge=args.gauge, fix=_fixes(args, L), shared_hidden=args.shared_hidden, box=box,
+               time_limit=args.time_limit, method=args.method, progress=_stage)
+    out = r.to_json()
+    code = 0 if r.complete else 3
+    if args.json:
+        print(json.dumps(out, indent=2))
+        return code
+    fixed = ", ".join(f"{k}={v}" for k, v in out["fixed"].items())
+    print(f"depth {L}, {out['optimizer']}, want {', '.join(r.want)}; free: "
+          f"{', '.join(out['variables'])} in [{out['box'][0]}, {out['box'][1]}]; fixed: {fixed}")
+    if r.empty is None:
+        print(f"NOT DECIDED within the time limit ({args.time_limit} s): no witness found yet; "
+              f"{out['stats'].get('cells', 0)} cells certified without the wanted properties")
+    elif r.empty:
+        print("EMPTY (certified): no exponents in the box have these properties.")
+        for t in r.why_not:
+            print(f"  - {t}")
+    else:
+        print("NON-EMPTY; witness: " + ", ".join(f"{k} = {v}" for k, v in out["witness"].items())
+              + f"  (classify at the witness: {out['witness_check']['regime']})")
+    print(f"({out['stats']['seconds']} s, method {args.method})")
+    return code
+
+
 def run(args: argparse.Namespace) -> int:
     from widthlimits.theory.cells import query
     from widthlimits.theory.exponents import as_exponent
@@ -80,17 +123,26 @@ def run(args: argparse.Namespace) -> int:
     if len(parts) != 2:
         raise ValueError(f"`--box` wants LO,HI, got {args.box!r}")
     box = (as_exponent(parts[0], name="box"), as_exponent(parts[1], name="box"))
+    if args.time_limit is not None and not args.time_limit > 0:
+        raise ValueError(f"`--time-limit` must be positive, got {args.time_limit}")
+    if args.exists:
+        return _run_exists(args, L, box)
     r = query(L, args.optimizer, args.want, activation=args.activation, loss=args.loss,
               gauge=args.gauge, fix=_fixes(args, L), shared_hidden=args.shared_hidden, box=box,
-              max_free=args.max_free)
+              max_free=args.max_free, time_limit=args.time_limit)
+    _stage("cover", r.stats["seconds"])
     out = r.to_json()
+    code = 0 if r.complete else 3
     if args.json:
         print(json.dumps(out, indent=2))
-        return 0
+        return code
+    if not r.complete:
+        print(f"INCOMPLETE: the time limit ({args.time_limit} s) stopped the cover after "
+              f"{out['stats']['cells']} cells; the pieces below are those found so far")
     fixed = ", ".join(f"{k}={v}" for k, v in out["fixed"].items())
     print(f"depth {L}, {out['optimizer']}, want {', '.join(r.want)}; free: "
           f"{', '.join(out['variables'])} in [{out['box'][0]}, {out['box'][1]}]; fixed: {fixed}")
-    if r.empty:
+    if r.empty and r.complete:
         print("EMPTY: no exponents in the box have these properties.")
         if r.conflicting_properties:
             print("minimal conflicting properties: " + ", ".join(r.conflicting_properties)
@@ -112,4 +164,4 @@ def run(args: argparse.Namespace) -> int:
     print("named points inside: " + (", ".join(r.named_points) or "none"))
     st = out["stats"]
     print(f"({st['cells']} cells, {st['cover_pieces']} pieces, {st['seconds']} s)")
-    return 0
+    return code

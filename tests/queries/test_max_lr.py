@@ -112,3 +112,15 @@ def test_least_c_is_exact_beyond_the_box(monkeypatch):
     assert r.c == (None, None) and r.notes == ("readout: c_2 unbounded below: every learning rate is stable",)
     r = max_lr((0, 0), (0, -1), "sgd")
     assert r.notes == ("readout: no stable c_2 (unstable for every learning rate)",)
+
+
+def test_max_lr_cli_prints_learning_rates_at_the_target_width(capsys):
+    code = main(["max-lr", "--preset", "mup", "--optimizer", "adam", "--depth", "2",
+                 "--base-width", "256", "--base-lr", "1e-3", "--width", "4096", "--json"])
+    out = json.loads(capsys.readouterr().out)
+    assert code == 0
+    rates = out["learning_rates"]["per_layer"]
+    # lr_l = 1e-3 * 16^(-c_l): muP Adam has c = (1/2, 1, 1/2) in the SP gauge
+    assert [str(x) for x in out["c"]] == ["1/2", "1", "1/2"]
+    assert rates == pytest.approx([1e-3 / 4, 1e-3 / 16, 1e-3 / 4])
+    assert main(["max-lr", "--preset", "mup", "--depth", "2", "--width", "4096"]) == 2

@@ -1,0 +1,162 @@
+"""Existence questions (theory.regions): agreement with classify on thousands of exact points,
+witnesses checked, the one definition of the wanted properties, time limits."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import random
+from fractions import Fraction
+
+import pytest
+
+from widthlimits.proofs_checks.cli import main
+from widthlimits.theory.classify import classify
+from widthlimits.theory.golikov import is_mf_limit
+from widthlimits.theory.parametrization import Parametrization
+from widthlimits.theory.presets import preset
+from widthlimits.theory.regions import exists, has_property
+from widthlimits.theory.regions.properties import PROPERTIES
+
+OPTIMIZERS = ("sgd", "momentum", "adam", "rmsprop", "signsgd")
+
+
+def _points(rng: random.Random, k: int, n: int, lo: int = -2, hi: int = 2) -> list[list[Fraction]]:
+    """Exact points of the box, mostly on the half-integer grid (where cells meet: exponents
+    are sums of halves, so ties and boundaries are common), some with thirds."""
+    out = []
+    for i in range(n):
+        den = 3 if i % 5 == 4 else 2
+        out.append([Fraction(rng.randint(lo * den, hi * den), den) for _ in range(k)])
+    return out
+
+
+def test_properties_are_classify_definitions():
+    """has_property (the region engine's definitions) equals the Classification's own fields on
+    2,500 exact points of every optimizer, two activations, depths 1-3."""
+    rng = random.Random(12)
+    n = 0
+    for L, opt, act in itertools.product((1, 2, 3), OPTIMIZERS, ("tanh", "leaky_relu")):
+        for b_hidden in (Fraction(1), Fraction(1, 2)):
+            for c in _points(rng, L + 1, 40):
+                p = Parametrization([0] * (L + 1), [0] + [b_hidden] * L, c)
+                cl = classify(p, opt, act)
+                n += 1
+                assert has_property(cl, "stable") == cl.stable
+                assert has_property(cl, "nontrivial") == cl.nontrivial
+                assert has_property(cl, "feature_learning") == (cl.regime == "feature_learning")
+                assert has_property(cl, "trivial") == (cl.regime == "trivial")
+                assert has_property(cl, "kernel") == (cl.regime == "kernel")
+                assert has_property(cl, "operator") == (cl.regime == "operator")
+                assert has_property(cl, "mf_limit") == bool(is_mf_limit(cl))
+                assert has_property(cl, "stable_at_init") == cl.stable_at_init
+                assert has_property(cl, "degenerate_at_init") == cl.degenerate_at_init
+                assert has_property(cl, "unstable") == (not cl.stable)
+                for l in range(1, L + 1):
+                    assert has_property(cl, f"fl{l}") == (cl.stable and
+                                                           l in cl.feature_learning_layers)
+                assert has_property(cl, "discrete_time") == (cl.stable and
+                                                              bool(cl.discrete_time))
+    assert n >= 2400
+
+
+QUESTIONS = [
+    (L, opt, act, init, want)
+    for L in (1, 2)
+    for opt in ("sgd", "adam", "rmsprop", "signsgd", "momentum")
+    for act, init, want in (("tanh", "mf", "mf_limit"), ("leaky_relu", "mup", "feature_learning"),
+                            ("tanh", "mup", "nontrivial,stable"))
+]
+
+
+def _fix(init: str, L: int, opt: str) -> dict:
+    if init == "mup":
+        p = preset("mup", L, opt)
+        return {"a": list(p.a), "b": list(p.b)}
+    return {"a": [0] * (L + 1), "b": [0] + [1] * L}
+
+
+@pytest.mark.parametrize("L,opt,act,init,want", QUESTIONS)
+def test_exists_agrees_with_classify(L, opt, act, init, want):
+    """30 questions x 200 exact points (6,000): an empty answer has no point with the wanted
+    properties by classify; a non-empty one has a witness inside the set by classify."""
+    fix = _fix(init, L, opt)
+    r = exists(L, opt, want, activation=act, fix=fix, box=(-2, 2), explain=False)
+    assert r.complete and r.empty is not None
+    wants = want.split(",")
+    if not r.empty:
+        c = classify(r.witness_parametrization, opt, act)
+        assert all(has_property(c, w) for w in wants)
+        assert all(Fraction(-2) <= x <= 2 for x in r.witness)
+    rng = random.Random(hash((L, opt, act, init, want)) % 10**6)
+    hits = 0
+    for z in _points(rng, L + 1, 200):
+        c = classify(r.frame.parametrization_at(z), opt, act)
+        hits += all(has_property(c, w) for w in wants)
+    if r.empty:
+        assert hits == 0
+    # (a non-empty set may have measure zero: no sampled point need hit it)
+
+
+def test_golikov_gd_depth3_mf_limit_is_empty_with_reasons():
+    r = exists(3, "sgd", "mf_limit", fix={"a": [0] * 4, "b": [0, 1, 1, 1]}, box=(-2, 2))
+    assert r.empty is True and r.complete and r.witness is None
+    assert r.why_not and all(isinstance(t, str) for t in r.why_not)
+    assert "<table>" in r._repr_html_()
+
+
+def test_rmsprop_depth4_mf_limit_has_a_witness():
+    r = exists(4, "rmsprop", "mf_limit", fix={"a": [0] * 5, "b": [0, 1, 1, 1, 1]})
+    assert r.empty is False and r.witness_check["wanted"]
+    assert "witness" in r._repr_html_()
+
+
+@pytest.mark.parametrize("L,opt,want", [(1, "sgd", "feature_learning"), (1, "adam", "mf_limit"),
+                                        (1, "sgd", "not-stable")])
+def test_smt_method_agrees_with_search(L, opt, want):
+    kw = {"fix": {"a": [0] * (L + 1), "b": [0] + [1] * L}, "box": (-2, 2), "explain": False}
+    a = exists(L, opt, want, method="search", **kw)
+    b = exists(L, opt, want, method="smt", **kw)
+    assert a.empty == b.empty
+
+
+def test_unknown_property_and_method_are_errors():
+    with pytest.raises(ValueError, match="unknown property"):
+        exists(1, "sgd", "shiny")
+    with pytest.raises(ValueError, match="unknown method"):
+        exists(1, "sgd", "stable", method="guess")
+    assert "mf_limit" in PROPERTIES
+
+
+def test_time_limit_exit_3_and_incomplete_flag(capsys):
+    args = ["query", "--exists", "--depth", "4", "--optimizer", "sgd", "--want", "mf_limit",
+            "--fix", "a=0,0,0,0,0", "--fix", "b=0,1,1,1,1", "--activation", "leaky_relu",
+            "--time-limit", "0.5", "--json"]
+    code = main(args)
+    out = json.loads(capsys.readouterr().out)
+    assert code == 3
+    assert out["complete"] is False and out["empty"] is None
+
+
+def test_cover_time_limit_exit_3(capsys):
+    args = ["query", "--depth", "3", "--optimizer", "sgd", "--want", "nontrivial,stable",
+            "--fix", "a=0,0,0,0", "--fix", "b=0,1,1,1", "--activation", "leaky_relu",
+            "--time-limit", "0.5", "--json"]
+    code = main(args)
+    out = json.loads(capsys.readouterr().out)
+    assert code == 3 and out["complete"] is False
+
+
+def test_exists_cli_witness(capsys):
+    code = main(["query", "--exists", "--depth", "2", "--optimizer", "adam", "--want",
+                 "feature_learning", "--fix", "a=0,0,0", "--fix", "b=0,1,1"])
+    assert code == 0
+    assert "NON-EMPTY; witness" in capsys.readouterr().out
+
+
+def test_query_result_html_table():
+    from widthlimits.theory.cells import query
+
+    r = query(1, "sgd", "feature_learning", fix={"a": [0, 0], "b": [0, 1]})
+    h = r._repr_html_()
+    assert "<table>" in h and "feature_learning" in h
