@@ -136,7 +136,7 @@ def size_ml(e: Any) -> str:
     """``Theta(n^e)``; ``0`` for an identically zero quantity."""
     if str(e) in ("-oo", "-inf"):
         return "<mn>0</mn>"
-    return "<mi mathvariant=normal>&Theta;</mi>" + _P + _sub_sup("<mi>n</mi>", None, exponent_ml(e)) + _Q
+    return "<mi mathvariant=\"normal\">&Theta;</mi>" + _P + _sub_sup("<mi>n</mi>", None, exponent_ml(e)) + _Q
 
 
 def math(content: str, *, display: bool = False) -> str:
