@@ -71,6 +71,12 @@ def run(args: argparse.Namespace) -> int:
     if args.output:
         Path(args.output).write_text(text, encoding="utf-8")
         print(f"wrote {args.output}")
+        if args.format in ("tex", "snippet"):
+            from widthlimits.theory.render_latex import render_bibtex
+
+            bib = Path(args.output).with_suffix(".bib")
+            bib.write_text(render_bibtex(), encoding="utf-8")
+            print(f"wrote {bib} (BibTeX entries of the \\cite keys)")
     else:
         sys.stdout.write(text)
     return 0
