@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -195,7 +195,7 @@ def _one_check(args: tuple[str, str, str]) -> dict[str, Any]:
             limiter.unregister()
 
 
-def _checks(out: Path, size: TourSize, jobs: int) -> dict[str, Any]:
+def _checks(out: Path, size: TourSize, jobs: int, progress: bool = False) -> dict[str, Any]:
     from widthlimits.proofs_checks.catalogue.registry import catalogue
     from widthlimits.proofs_checks.catalogue.runner import write_index_from_json
 
@@ -203,11 +203,27 @@ def _checks(out: Path, size: TourSize, jobs: int) -> dict[str, Any]:
     folder = out / "checks"
     folder.mkdir(parents=True, exist_ok=True)
     args = [(i, size.check_mode, str(folder)) for i in ids]
+    t0 = time.perf_counter()
+
+    def report(k: int, r: dict[str, Any]) -> None:  # one line per check, terminal or not
+        if progress:
+            print(f"[tour]   check {k}/{len(args)} {r['id']}: {r['verdict']} "
+                  f"({time.perf_counter() - t0:.0f} s elapsed)", flush=True)
+
+    by_id: dict[str, dict[str, Any]] = {}
     if jobs > 1 and len(args) > 1:
         with ProcessPoolExecutor(min(jobs, len(args))) as ex:
-            results = list(ex.map(_one_check, args))
+            futures = [ex.submit(_one_check, a) for a in args]
+            for k, fut in enumerate(as_completed(futures), 1):
+                r = fut.result()
+                by_id[r["id"]] = r
+                report(k, r)
     else:
-        results = [_one_check(a) for a in args]
+        for k, a in enumerate(args, 1):
+            r = _one_check(a)
+            by_id[r["id"]] = r
+            report(k, r)
+    results = [by_id[i] for i in ids]
     write_index_from_json(folder, results)
     P.write_check_pages(folder, results)
     cnt = P.counts(results)
@@ -240,7 +256,7 @@ def run_tour(outdir: str | Path = "widthlimits-tour", *, quick: bool = True, job
         ("A phase diagram (Golikov's plane, exact)", lambda: _phase_diagram(out)),
         ("A derivation, step by step (muP, SGD, depth 2)", lambda: _derivation(out)),
         ("Coord check by numbers (muP, SGD, depth 2)", lambda: _coordcheck(out, sz)),
-        (f"Theorem checks ({sz.check_mode} mode)", lambda: _checks(out, sz, jobs)),
+        (f"Theorem checks ({sz.check_mode} mode)", lambda: _checks(out, sz, jobs, progress)),
     ]
     done = []
     t_all = time.perf_counter()

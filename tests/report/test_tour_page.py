@@ -64,7 +64,14 @@ def tour(tmp_path_factory) -> Path:
     res = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     assert res.returncode == 0, res.stderr[-2000:]
     assert "failed" not in (out / "tour.json").read_text(), (out / "tour.json").read_text()
+    (out.parent / "stdout.txt").write_text(res.stdout)
     return out
+
+
+def test_progress_lines_reach_a_pipe(tour: Path) -> None:
+    text = (tour.parent / "stdout.txt").read_text()
+    assert "[tour] Theorem checks (quick mode) ..." in text
+    assert re.search(r"\[tour\]   check 2/2 golikov-depth-gd-vs-rmsprop: \w+ \(\d+ s elapsed\)", text)
 
 
 def test_every_link_and_image_exists_and_no_markdown_is_linked(tour: Path) -> None:
