@@ -184,7 +184,9 @@ class CoordCheckReport:
         return "\n".join(lines)
 
     def plot(self, path: str, **kwargs: Any) -> str:
-        """Write the coord-check figure (needs the ``plots`` extra); returns ``path``."""
+        """Write the summary figure to ``path`` and the detail pages beside it
+        (:func:`widthlimits.numerics.plots.plot_coordcheck`; needs the ``plots`` extra);
+        returns ``path``."""
         from widthlimits.numerics.plots import plot_coordcheck
 
         return plot_coordcheck(self, path, **kwargs)

@@ -67,7 +67,8 @@ def coordcheck_against_engine(
     **options: Any,
 ) -> CoordCheckReport:
     """Derive the exponents, measure them, compare quantity by quantity; optionally write
-    ``report.json``, ``table.txt`` and ``coordcheck.png`` into ``outdir``."""
+    ``report.json``, ``table.txt``, the summary figure ``coordcheck.png`` and the detail pages
+    ``coordcheck_detail.png`` / ``coordcheck_detail_backward.png`` into ``outdir``."""
     res = derive(param, optimizer, activation, loss=loss, steps=steps, trace=False)
     names = list(quantities) if quantities is not None else [q for q in QUANTITIES]
     predicted = engine_predictions_for(res, steps, names)

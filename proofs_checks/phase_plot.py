@@ -38,6 +38,14 @@ _SHORT = {
 }
 
 
+def legend_label(label: str, dim: int) -> str:
+    """A cell's label in words for the legend: ``feature_learning (FL layers 1,2)`` on a segment
+    -> ``feature learning (in layers 1,2) -- on this line only``."""
+    text = label.replace("(FL layers ", "(in layers ").replace("_", " ")
+    where = {2: "", 1: " -- on this line only", 0: " -- at this point only"}[min(dim, 2)]
+    return text + where
+
+
 def _xy(v: list[str]) -> tuple[float, float]:
     return float(Fraction(v[0])), float(Fraction(v[1]))
 
@@ -55,7 +63,7 @@ def plot_phase_diagram(data: dict[str, Any], path: str | Path) -> Path:
     path = Path(path)
     if path.suffix.lower() not in (".png", ".pdf", ".svg"):
         raise ValueError(f"output must end in .png, .pdf or .svg, got {path.name!r}")
-    fig, ax = plt.subplots(figsize=(8.2, 6.4))
+    fig, ax = plt.subplots(figsize=(8.2, 8.4))
     legend: dict[str, Any] = {}
     for dim in (2, 1, 0):
         for pc in data["pieces"]:
@@ -65,17 +73,17 @@ def plot_phase_diagram(data: dict[str, Any], path: str | Path) -> Path:
             pts = [_xy(v) for v in pc["vertices"]]
             if dim == 2 and len(pts) >= 3:
                 ax.add_patch(Polygon(pts, closed=True, facecolor=col, edgecolor="white", lw=0.8))
-                legend.setdefault(pc["label"], Patch(facecolor=col, label=pc["label"]))
+                legend.setdefault(pc["label"], Patch(facecolor=col, label=legend_label(pc["label"], 2)))
             elif dim == 1 or (dim == 2 and len(pts) == 2):
                 xs, ys = zip(*pts, strict=True)
                 ax.plot(xs, ys, color=col, lw=4, solid_capstyle="round", zorder=3)
                 legend.setdefault(pc["label"] + " (segment)",
-                                  Line2D([], [], color=col, lw=4, label=pc["label"] + " (segment)"))
+                                  Line2D([], [], color=col, lw=4, label=legend_label(pc["label"], 1)))
             else:
                 ax.plot(*pts[0], "o", color=col, ms=9, zorder=4, mec="black")
                 legend.setdefault(pc["label"] + " (point)",
                                   Line2D([], [], marker="o", ls="", color=col, mec="black",
-                                         label=pc["label"] + " (point)"))
+                                         label=legend_label(pc["label"], 0)))
     # named points: group names at the same location
     groups: dict[tuple[float, float], list[str]] = {}
     for npt in data["named_points"]:
@@ -97,10 +105,13 @@ def plot_phase_diagram(data: dict[str, Any], path: str | Path) -> Path:
     ax.set_xlabel(short[0], fontsize=9)
     ax.set_ylabel(short[1], fontsize=9)
     ax.set_title(f"{data['plane']} plane: depth {data['depth']}, {data['optimizer']}, "
-                 f"{data['activation']} (exact cells; * = named points)", fontsize=10)
+                 f"{data['activation']}: exact regions of the exponent plane", fontsize=10)
     ax.grid(True, lw=0.3, alpha=0.5)
-    ax.legend(handles=list(legend.values()), loc="upper left", bbox_to_anchor=(1.01, 1.0),
-              fontsize=8, frameon=False)
+    handles = list(legend.values()) + [Line2D([], [], marker="*", color="black", ms=11, ls="",
+                                              label="named parametrization (preset name beside it)")]
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(-0.08, -0.09), fontsize=8,
+              ncol=2, frameon=False, title="regime of the infinite-width limit", title_fontsize=8,
+              alignment="left")
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=130)

@@ -96,6 +96,12 @@ def run(args: argparse.Namespace) -> int:
         except OSError as exc:  # e.g. a full disk: name the file in the one-line message
             raise OSError(exc.errno, exc.strerror, str(out)) from None
         print(f"wrote {out}")
+        if args.format in ("tex", "snippet"):
+            from widthlimits.theory.derivation.render_latex import render_bibtex
+
+            bib = out.with_suffix(".bib")
+            bib.write_text(render_bibtex(), encoding="utf-8")
+            print(f"wrote {bib} (BibTeX entries of the \\cite keys)")
     else:
         sys.stdout.write(text)
     return 0

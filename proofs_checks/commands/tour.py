@@ -1,5 +1,5 @@
-"""``widthlimits tour``: the headline job (classification, Golikov's depth table, a LaTeX
-derivation, a coord check and the quick theorem checks, in one folder with an index page)."""
+"""``widthlimits tour``: the headline job (classification, Golikov's depth table, a phase diagram,
+derivations, a coord check and the quick theorem checks, in one folder with an HTML index page)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,11 @@ HELP = "the headline job: everything the toolkit does, in one folder with an ind
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("-o", "--output", default="widthlimits-tour", metavar="DIR",
                    help="output folder (default widthlimits-tour)")
-    p.add_argument("--full", action="store_true", help="full-mode theorem checks (slow)")
+    size = p.add_mutually_exclusive_group()
+    size.add_argument("--full", action="store_true", help="full-mode theorem checks (slow)")
+    size.add_argument("--tiny", action="store_true",
+                      help="a small configuration that runs in seconds (depths 1 and 3, widths "
+                           "64..256, two engine checks): for CI and a first look")
     p.add_argument("--jobs", type=int, default=2, help="processes for the checks (1..64, default 2)")
     add_time_limit_argument(p)
 
@@ -32,10 +36,11 @@ def run(args: argparse.Namespace) -> int:
     check_int(args.jobs, "jobs", minimum=1, maximum=64)
     check_output_dir(args.output)
     deadline = deadline_from_args(args)
-    index = run_tour(args.output, quick=not args.full, jobs=args.jobs, deadline=deadline)
+    size = "tiny" if args.tiny else "full" if args.full else "quick"
+    index = run_tour(args.output, size=size, jobs=args.jobs, deadline=deadline)
     print()
     print(print_summary(index))
-    print(f"\nopen {index} (or index.html) first")
+    print(f"\nopen {index} first")
     cut = stopped_by_time_limit(index) if deadline is not None else []
     if cut:
         sys.stderr.write(f"widthlimits tour: time limit reached; incomplete: {'; '.join(cut)}\n")

@@ -679,11 +679,42 @@ def _bibliography() -> str:
     return "\\begin{thebibliography}{9}\n" + items + "\n\\end{thebibliography}\n"
 
 
+#: BibTeX entries of :data:`REFERENCES` (same keys), for a host document's bibliography
+BIBTEX = {
+    "yanghu2021": ("inproceedings", {
+        "author": "Yang, Greg and Hu, Edward J.",
+        "title": "Tensor Programs {IV}: Feature Learning in Infinite-Width Neural Networks",
+        "booktitle": "Proceedings of the 38th International Conference on Machine Learning (ICML)",
+        "year": "2021", "eprint": "2011.14522", "archivePrefix": "arXiv"}),
+    "yanglittwin2023": ("misc", {
+        "author": "Yang, Greg and Littwin, Etai",
+        "title": "Tensor Programs {IVb}: Adaptive Optimization in the Infinite-Width Limit",
+        "year": "2023", "eprint": "2308.01814", "archivePrefix": "arXiv"}),
+    "golikov2020": ("inproceedings", {
+        "author": "Golikov, Eugene A.",
+        "title": "Towards a General Theory of Infinite-Width Limits of Neural Classifiers",
+        "booktitle": "Proceedings of the 37th International Conference on Machine Learning (ICML)",
+        "year": "2020", "eprint": "2003.05884", "archivePrefix": "arXiv"}),
+}
+
+
+def render_bibtex() -> str:
+    """The ``.bib`` file for the ``\\cite`` keys a derivation uses (``widthlimits derive``
+    writes it beside the ``.tex``)."""
+    out = []
+    for key, (kind, fields) in BIBTEX.items():
+        body = ",\n".join(f"  {k} = {{{v}}}" for k, v in fields.items())
+        out.append(f"@{kind}{{{key},\n{body}\n}}\n")
+    return "\n".join(out)
+
+
 def render_snippet(d: Derivation) -> str:
-    """The body (sections, align environments, bibliography) without preamble; needs amsmath
-    and amssymb in the host document."""
-    head = r"% widthlimits derivation: " + escape_tex(d.title) + "\n"
-    return head + render_body(d) + _bibliography()
+    """The body (sections, align environments) without preamble or bibliography: it cites
+    ``yanghu2021``, ``yanglittwin2023``, ``golikov2020``, whose entries :func:`render_bibtex`
+    gives for the host document's ``\\bibliography``; needs amsmath and amssymb."""
+    head = (r"% widthlimits derivation: " + escape_tex(d.title) + "\n"
+            "% cites: " + ", ".join(BIBTEX) + " (BibTeX entries: the .bib written beside this file)\n")
+    return head + render_body(d)
 
 
 def render_document(d: Derivation) -> str:
