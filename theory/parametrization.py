@@ -275,8 +275,9 @@ def equivalent(p: Parametrization, q: Parametrization, optimizer: str | Optimize
     return cp.a == cq.a and cp.b == cq.b and cp.c == cq.c and cp.d == cq.d
 
 
-#: most hidden layers accepted: every engine, query and derivation stays within seconds up to it
-MAX_DEPTH = 100
+#: most hidden layers accepted: classify and derive stay within seconds up to it (depth 1000:
+#: about 0.5 s); set-valued commands (query, max-lr) take --time-limit at such depths
+MAX_DEPTH = 1000
 
 
 def _check_depth(depth: Any) -> int:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+from typing import TYPE_CHECKING
 
 from widthlimits.numerics.torch_bridge.scaling import (
     OPTIMIZER_FAMILY,
@@ -15,10 +16,9 @@ from widthlimits.numerics.torch_bridge.scaling import (
     engine_optimizer,
     scale_parameter,
 )
-from widthlimits.proofs_checks.format import table
-from widthlimits.theory.exponents import fmt
-from widthlimits.theory.parametrization import Parametrization, check_depth, parse_layer_list
-from widthlimits.theory.presets import preset
+
+if TYPE_CHECKING:
+    from widthlimits.theory.parametrization import Parametrization
 
 NAME = "torch-lr"
 HELP = ("per-layer learning rate, init std, multiplier (and Adam epsilon, weight decay) at a "
@@ -49,6 +49,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def parametrization(args: argparse.Namespace) -> Parametrization:
+    # sympy-backed theory modules are imported here, not at the top: `--help` stays light
+    from widthlimits.theory.parametrization import Parametrization, check_depth, parse_layer_list
+    from widthlimits.theory.presets import preset
+
     L = check_depth(args.depth)
     eng = engine_optimizer(args.optimizer)
     given = [x for x in "abcd" if getattr(args, x) is not None]
@@ -66,6 +70,8 @@ def parametrization(args: argparse.Namespace) -> Parametrization:
 
 
 def rows(args: argparse.Namespace) -> list[dict]:
+    from widthlimits.theory.exponents import fmt
+
     for k in ("base_width", "width", "d_in"):
         if getattr(args, k) < 1:
             raise ValueError(f"`--{k.replace('_', '-')}` must be a positive integer, got {getattr(args, k)}")
@@ -92,6 +98,8 @@ def rows(args: argparse.Namespace) -> list[dict]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from widthlimits.proofs_checks.format import table
+
     rs = rows(args)
     if args.json:
         print(json.dumps(rs, indent=2))

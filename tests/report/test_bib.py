@@ -8,8 +8,8 @@ import subprocess
 import sys
 
 from widthlimits.theory.derivation import derivation, symbolic_derivation
+from widthlimits.theory.derivation.render_latex import BIBTEX, REFERENCES, render_bibtex
 from widthlimits.theory.presets import preset
-from widthlimits.theory.render_latex import BIBTEX, REFERENCES, render_bibtex
 
 
 def _cited(tex: str) -> set[str]:

@@ -32,7 +32,7 @@ add("classify",
     ["classify", *PM],  # no depth
     ["classify", *PM, "--depth", "0"],
     ["classify", *PM, "--depth", "-1"],
-    ["classify", *PM, "--depth", "101"],
+    ["classify", *PM, "--depth", "1001"],
     ["classify", *PM, "--depth", "99999999999999999999"],
     ["classify", *PM, "--depth", "1" * 5000],
     ["classify", *PM, "--depth", "1e3"],
@@ -71,7 +71,7 @@ add("tables",
     ["tables", "--depths", "x"],
     ["tables", "--depths", "1,,2"],
     ["tables", "--depths", "99999999999999999999"],
-    ["tables", "--depths", "101"],
+    ["tables", "--depths", "1001"],
     ["tables", "--depths", "1,1"],
     ["tables", "--optimizers", "lion"],
     ["tables", "--optimizers", "sgd,sgd"],
@@ -221,6 +221,19 @@ add("tour",
     ["tour", "-o", "{dir}/t", "--time-limit", "0"],
     ["tour", "-o", "{dir}/t", "--time-limit", "inf"],
     ["tour", "--nosuch"],
+    )
+
+TL = ["torch-lr", "--preset", "mup", "--depth", "3", "--optimizer", "adam"]
+add("torch-lr",
+    [*TL, "--width", "4096", "--base-lr", "3e-3"],  # no base width
+    [*TL, "--base-width", "0", "--width", "4096", "--base-lr", "3e-3"],
+    [*TL, "--base-width", "256", "--width", "-4", "--base-lr", "3e-3"],
+    [*TL, "--base-width", "256", "--width", "4096", "--base-lr", "-1"],
+    [*TL, "--base-width", "256", "--width", "4096", "--base-lr", "nan"],
+    ["torch-lr", "--preset", "nosuch", "--depth", "3", "--base-width", "256", "--width", "4096",
+     "--base-lr", "3e-3"],
+    ["torch-lr", "--a", "0,x,0", "--b", "0,0,0", "--c", "0,0,0", "--depth", "2", "--base-width", "256",
+     "--width", "4096", "--base-lr", "1e-3"],
     )
 
 #: cases about the process: (subcommand, argv, extra environment)

@@ -34,7 +34,7 @@ def test_depth(capsys) -> None:
 
     exc = api_error(lambda: preset("mup", 10**20, "sgd"))
     line = cli_error(capsys, ["classify", "--preset", "mup", "--depth", str(10**20)])
-    assert line.endswith(str(exc)) and "1..100" in line
+    assert line.endswith(str(exc)) and "1..1000" in line
 
 
 def test_widths(capsys) -> None:

@@ -32,7 +32,7 @@ def test_layer_lists_accept_per_layer_or_input_hidden_readout():
         parse_layer_list("0,0", 3, "a")
     with pytest.raises(ValueError, match=r"in 1\.\.100"):
         parse_layer_list("0,0", 0, "a")
-    with pytest.raises(ValueError, match=r"in 1\.\.100 hidden layers, got 10{20}"):  # bounded
+    with pytest.raises(ValueError, match=r"in 1\.\.1000 hidden layers, got 10{20}"):  # bounded
         parse_layer_list("0,0", 10**20, "a")
 
 
