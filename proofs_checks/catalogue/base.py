@@ -254,7 +254,7 @@ class Check:
     title: str
     paper: str
     source: str
-    statement: str  # LaTeX
+    statement: str  # LaTeX display-math content (no $...$): rendered inside \[ \] and $$ $$
     assumptions: tuple[str, ...]
     run: Callable[[Context], Outcome] = field(repr=False)
     design: Design | None = None  # required by the protocol; judge() refuses a check without

@@ -242,8 +242,8 @@ CHECKS = (
         id="tp6-depth-mup", title="Depth-muP: block and output updates in L (Adam)",
         paper="Yang, Yu, Zhu, Hayou 2023, TP VI (arXiv:2310.02244)",
         source="Sec. 3 (Depth-muP), Sec. 7 (Adam LR L^{-1/2}), Claim 7.6",
-        statement=r"$\alpha=\tfrac12,\ \eta\propto L^{-1/2}$: $\Delta z_{\rm block}=\Theta(L^{-1/2})$, "
-                  r"$L^{-1/2}\Delta\,\mathrm{branch}=\Theta(L^{-1})$, $\Delta f=\Theta(1)$",
+        statement=r"\alpha=\tfrac12,\ \eta\propto L^{-1/2}:\quad \Delta z_{\rm block}=\Theta(L^{-1/2}),\ "
+                  r"L^{-1/2}\Delta\,\mathrm{branch}=\Theta(L^{-1}),\ \Delta f=\Theta(1)",
         assumptions=("width first, then depth", "O(1) Adam steps, fixed batch",
                      "muP in width", "one weight layer per block, no LayerNorm"),
         design=Design(tolerance=TOL, control=ControlDesign(
@@ -253,8 +253,8 @@ CHECKS = (
         id="completep-non-lazy", title="CompleteP: blocks are non-lazy only at alpha = 1",
         paper="Dey et al. 2025, CompleteP (arXiv:2505.01618)",
         source="Sec. 4 (lazy learning within blocks, relative distance from linearization)",
-        statement=r"$\|\Delta_{\rm block}-\Delta^{\rm lin}_{\rm block}\|/\|\Delta^{\rm lin}_{\rm block}\|"
-                  r"=\Theta(L^{\alpha-1})$ under Adam with $\eta\propto L^{\alpha-1}$",
+        statement=r"\|\Delta_{\rm block}-\Delta^{\rm lin}_{\rm block}\|/\|\Delta^{\rm lin}_{\rm block}\|"
+                  r"=\Theta(L^{\alpha-1})\ \text{under Adam with}\ \eta\propto L^{\alpha-1}",
         assumptions=("width first, then depth", "O(1) Adam steps, fixed batch", "muP in width",
                      "pre-LN, two weight layers per block, GELU"),
         design=Design(window=(-TOL, TOL), control=ControlDesign(
@@ -266,8 +266,8 @@ CHECKS = (
         paper="Yang, Yu, Zhu, Hayou 2023, TP VI (arXiv:2310.02244); Dey et al. 2025, CompleteP "
               "(arXiv:2505.01618)",
         source="TP VI Sec. 7 (Adam, eta L^{-1/2} at alpha = 1/2); CompleteP Sec. 3 (eta L^{alpha-1})",
-        statement=r"$\eta^*_{\rm block}(L)\propto L^{0}$ once the block LR carries the derived "
-                  r"$L^{\alpha-1}$; $\propto L^{\alpha-1}$ without it",
+        statement=r"\eta^*_{\rm block}(L)\propto L^{0}\ \text{once the block LR carries the derived}\ "
+                  r"L^{\alpha-1};\quad \propto L^{\alpha-1}\ \text{without it}",
         assumptions=("alpha = 1/2, Adam, pre-LN, two layers per block, GELU", "10 full-batch steps "
                      "on 8 inputs", "grid of LR multipliers 2^{k/2}, parabola refinement"),
         design=Design(window=(-LR_TOL, LR_TOL), control=ControlDesign(

@@ -59,3 +59,16 @@ def test_every_check_ends_with_a_verdict_quick(check_id, tmp_path, capsys):
         assert (tmp_path / check_id / "report.pdf").exists()
     if res["verdict"] != "confirmed":
         assert res["explanation"]
+
+
+@pytest.mark.skipif(tex_tool() is None, reason="no pdflatex on PATH")
+def test_every_statement_is_display_math_that_compiles():
+    """Reports put a check's statement inside \\[ \\] (PDF) and $$ $$ (Markdown): no inline $."""
+    from widthlimits.theory.derivation.latex_compile import compile_many
+
+    cat = catalogue()
+    assert all("$" not in c.statement for c in cat.values())
+    texs = [r"\documentclass{article}\usepackage{amsmath,amssymb}\begin{document}"
+            r"\[ " + c.statement + r" \]\end{document}" for c in cat.values()]
+    bad = [cid for cid, r in zip(cat, compile_many(texs, workers=2), strict=True) if not r.ok]
+    assert not bad

@@ -50,14 +50,17 @@ def _check(cases: list[tuple[str, str, int]]) -> None:
 
 def test_compile_every_preset_and_optimizer() -> None:
     cases = _matrix(full=False)
-    assert len(cases) == 21 and {L for _, _, L in cases} == set(DEPTHS)
+    # every named preset appears (GD-only ones with sgd alone) and every depth is exercised
+    assert {n for n, _, _ in cases} == set(NAMED_POINTS)
+    assert {L for _, _, L in cases} == set(DEPTHS)
     _check(cases)
 
 
 @pytest.mark.slow
 def test_compile_full_matrix() -> None:
     cases = _matrix(full=True)
-    assert len(cases) == 84
+    assert {n for n, _, _ in cases} == set(NAMED_POINTS)
+    assert len(cases) == 4 * len({(n, o) for n, o, _ in cases})
     _check(cases)
 
 
