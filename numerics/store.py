@@ -35,6 +35,7 @@ import hashlib
 import json
 import os
 import pathlib
+import re
 import socket
 import sqlite3
 import tempfile
@@ -112,6 +113,7 @@ CREATE TABLE IF NOT EXISTS claims (
 #: seconds after which a claim whose holder stopped refreshing it is abandoned
 CLAIM_LEASE = 60.0
 _HOST = socket.gethostname()
+_HOST_TAG = hashlib.sha256(_HOST.encode()).hexdigest()[:8]
 
 
 class StoreError(InvalidInput):
@@ -341,7 +343,10 @@ class ResultStore:
         """Write a finished run: arrays first (atomic rename), then the record."""
         name = f"{key}.npz"
         final = self.arrays / name
-        fd, tmp = tempfile.mkstemp(prefix=f".{key}.", suffix=".tmp", dir=self.arrays)
+        # the writer's host and pid are in the name, so that another driver's
+        # cleanup_temporaries() leaves a write in progress alone
+        fd, tmp = tempfile.mkstemp(prefix=f".{key}.{_HOST_TAG}-{os.getpid()}.", suffix=".tmp",
+                                   dir=self.arrays)
         try:
             with os.fdopen(fd, "wb") as fh:
                 np.savez(fh, **m.to_arrays())
@@ -379,11 +384,23 @@ class ResultStore:
         return bad
 
     def cleanup_temporaries(self) -> int:
-        """Delete leftover temporary files of interrupted writes; returns how many."""
+        """Delete leftover temporary files of interrupted writes; returns how many.
+
+        A temporary is left over when its writer (host and pid are in its name) is a dead
+        process on this host, or when it is older than :data:`CLAIM_LEASE`; a write in
+        progress by a live driver sharing the store is left alone."""
         n = 0
+        now = time.time()
         for p in self.arrays.glob(".*.tmp"):
-            p.unlink(missing_ok=True)
-            n += 1
+            m = re.search(r"\.([0-9a-f]{8})-(\d+)\.[^.]*\.tmp$", p.name)
+            try:
+                old = now - p.stat().st_mtime > CLAIM_LEASE
+            except FileNotFoundError:
+                continue
+            dead = m is not None and m.group(1) == _HOST_TAG and not _pid_alive(int(m.group(2)))
+            if m is None or dead or old:
+                p.unlink(missing_ok=True)
+                n += 1
         return n
 
     def to_dict(self) -> dict[str, Any]:

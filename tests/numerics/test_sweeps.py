@@ -336,3 +336,24 @@ def test_divergence_is_a_field_of_the_coordcheck_json() -> None:
     assert {x["width"] for x in d["divergences"]} <= {64, 128, 256}
     assert [(x.width, x.seed, x.step) for x in rep.divergences] == \
         [(x["width"], x["seed"], x["step"]) for x in d["divergences"]]
+
+
+def test_cleanup_leaves_a_live_drivers_write_alone(tmp_path) -> None:
+    """The race behind a CI failure: a second driver opening the store deleted the first's
+    temporary file mid-write.  Only temporaries of dead writers (or stale ones) go."""
+    from widthlimits.numerics import store as store_mod
+
+    store = ResultStore(tmp_path)
+    arrays = tmp_path / "arrays"
+    tag = store_mod._HOST_TAG
+    live = arrays / f".abc.{tag}-{os.getpid()}.x1y2z3.tmp"
+    dead_pid = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                              capture_output=True, text=True, check=True).stdout.strip()
+    dead = arrays / f".abc.{tag}-{dead_pid}.q9w8e7.tmp"
+    stale = arrays / f".abd.{tag}-{os.getpid()}.r5t6y7.tmp"
+    for p in (live, dead, stale):
+        p.write_bytes(b"partial")
+    old = time.time() - 2 * store_mod.CLAIM_LEASE
+    os.utime(stale, (old, old))
+    assert store.cleanup_temporaries() == 2
+    assert live.exists() and not dead.exists() and not stale.exists()
