@@ -40,7 +40,7 @@ def _old(L: int, opt: str, want: str, act: str, init: str, limit: float) -> tupl
     import multiprocessing as mp
 
     def work(q: mp.Queue) -> None:
-        from widthlimits.theory.cells import query
+        from widthlimits.theory.regions.query import query
         r = query(L, opt, want, activation=act, fix=_fix(init, L, opt), max_free=L + 1,
                   describe=False, explain=False)
         q.put("empty" if r.empty else "non-empty")

@@ -28,9 +28,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from widthlimits.numerics.validation import check_output_file
     from widthlimits.proofs_checks.phase_plot import plot_phase_diagram
-    from widthlimits.theory.cells import phase_diagram
     from widthlimits.theory.exponents import as_exponent
     from widthlimits.theory.parametrization import check_depth
+    from widthlimits.theory.regions.planes import phase_diagram
 
     check_depth(args.depth)
     if not args.output.lower().endswith((".png", ".pdf", ".svg")):

@@ -18,7 +18,7 @@ HELP = ("exact set of exponents (union of rational polyhedra, modulo the width s
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    from widthlimits.theory.cells import MAX_FREE
+    from widthlimits.theory.regions.frame import MAX_FREE
 
     add_depth_argument(p, required=True)
     p.add_argument("--optimizer", default="sgd", choices=OPTIMIZER_NAMES, help="default sgd")
@@ -114,9 +114,9 @@ def _run_exists(args: argparse.Namespace, L: int, box: tuple) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from widthlimits.theory.cells import query
     from widthlimits.theory.exponents import as_exponent
     from widthlimits.theory.parametrization import check_depth
+    from widthlimits.theory.regions.query import query
 
     L = check_depth(args.depth)
     parts = [x.strip() for x in args.box.split(",")]
