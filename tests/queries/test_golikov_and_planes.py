@@ -52,10 +52,15 @@ def test_golikov_depth3_gd_empty_with_why_not():
     r = _golikov_query(3, "sgd")
     assert r.empty and r.stats["cells"] > 0
     assert r.why_not and all(c.conditions for c in r.why_not)
-    # the conflicts are stated as named conditions on the exponents, not only as cell facets
-    named = [t for c in r.why_not for t in c.conditions if not t.startswith(("cell:", "box:"))]
-    assert named and all(", i.e. " in t for t in named)
-    assert any("feature learning" in t or "non-trivial" in t or "discrete time" in t for t in named)
+    # the conflicts are sentences about layers and steps, not only cell facets or solver text
+    named = [t for c in r.why_not for t in c.conditions
+             if not t.startswith(("the cell around", "the box bounds"))]
+    assert named and all(" needs " in t or "cannot" in t or "blow" in t for t in named)
+    assert not any(", i.e. " in t or "0 <= -1" in t or "==" in t for c in r.why_not
+                   for t in c.conditions)
+    assert any("feature learning in layer" in t and " at step " in t for t in named)
+    first = r.why_not[0]
+    assert ", while " in first.sentence and first.to_json()["sentence"] == first.sentence
     # spot check against the point classifier
     rng = random.Random(5)
     for _ in range(40):

@@ -22,7 +22,9 @@ box with the same verdict at every point (the verdict at a point does not depend
 Budgets.  ``time_limit`` stops the work: the pieces found so far are exact, the answer is marked
 ``complete=False``.  ``progress(cells, covered)`` is called as work proceeds: cells certified so
 far and the fraction of the box covered (serial: estimated from fixed sample points, the share
-not inside any pending region; parts: the exact share of finished sub-boxes).
+not inside any pending region; parts: the exact share of finished sub-boxes) and the number of
+regions still pending.  The volume is covered long before the end: lower-dimensional pieces
+(on the hyperplanes where exponents tie) hold no volume and much of the work.
 """
 
 from __future__ import annotations
@@ -60,8 +62,8 @@ PROGRESS_INTERVAL = 1.0
 
 #: a ``map``-like callable: ``mapper(function, iterable)`` -> iterable of results, in order
 Mapper = Callable[[Callable[[Any], Any], Iterable[Any]], Iterable[Any]]
-#: ``progress(cells_certified, fraction_of_box_covered)``
-ProgressFn = Callable[[int, float], None]
+#: ``progress(cells_certified, fraction_of_box_volume_covered, regions_pending)``
+ProgressFn = Callable[[int, float, int], None]
 
 
 class _QuickTest:
@@ -233,7 +235,8 @@ def cover(frame: CellFrame, activation: str | Activation = "tanh", loss: str = "
         results.append(cv)
         cells += cv.cells
         if progress is not None:
-            progress(cells, sum(c.complete for c in results) / len(tasks))
+            progress(cells, sum(c.complete for c in results) / len(tasks),
+                     len(tasks) - len(results))
         if first_witness and want_t is not None and any(
                 not pc.partial and wanted(pc.verdict, want_t) for pc in cv.pieces):
             break
@@ -278,7 +281,7 @@ def _cover_region(frame: CellFrame, act: Activation, loss: str, box: tuple[Fract
         c = eng.cell(())
         pieces.append(CoverPiece((), (), c.verdict))
         if progress is not None:
-            progress(1, 1.0)
+            progress(1, 1.0, 0)
         return Cover(frame, act.name, loss, (lo, hi), tuple(pieces), 1, eng.runs, 0,
                      time.perf_counter() - t0, eng.T, (c,))
     wanted_at: dict[int, bool] = {}  # id(cell) -> every wanted property holds at its point
@@ -327,11 +330,12 @@ def _cover_region(frame: CellFrame, act: Activation, loss: str, box: tuple[Fract
             # a sample is covered iff no pending region holds it (pieces and pending regions
             # partition the region); once covered it stays covered
             samples = [s for s in samples if any(_in_region(*s, w[0]) for w in work)]
-            progress(len(cells), 1 - len(samples) / n_samples if n_samples else 0.0)
+            progress(len(cells), 1 - len(samples) / n_samples if n_samples else 0.0, len(work))
     done = complete and not work
     if progress is not None:
         progress(len(cells), 1.0 if done else
-                 1 - sum(any(_in_region(*s, w[0]) for w in work) for s in samples) / max(n_samples, 1))
+                 1 - sum(any(_in_region(*s, w[0]) for w in work) for s in samples) / max(n_samples, 1),
+                 len(work))
     return Cover(frame, act.name, loss, (lo, hi), tuple(pieces), len(cells), eng.runs, lp[0],
                  time.perf_counter() - t0, eng.T, tuple(cells), done)
 

@@ -196,7 +196,8 @@ def query(
         Split the box into at least ``parts`` sub-boxes covered independently through the
         ``map``-like ``mapper`` (e.g. an executor's ``map``); the answer is the same set.
     progress : callable, optional
-        ``progress(cells_certified, fraction_of_box_covered)`` during the cover.
+        ``progress(cells_certified, fraction_of_box_volume_covered, regions_pending)`` during
+        the cover.
 
     Returns
     -------

@@ -110,7 +110,7 @@ def want_conditions(want: Sequence[str], ex: dict, L: int, T: int
 
     for w in want:
         if w in ("nontrivial", "moves", "mf_limit", "feature_learning", "kernel", "operator"):
-            groups.append(some_step("df", None, "the output moving Theta(1)",
+            groups.append(some_step("df", None, "a non-trivial output change",
                                     "the output cannot move Theta(1)"))
         if w in ("fl_all", "mf_limit"):
             for l in range(1, L + 1):
