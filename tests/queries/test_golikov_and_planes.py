@@ -46,7 +46,7 @@ def test_golikov_depth2_gd_nonempty():
 
 
 def test_golikov_depth3_gd_empty_with_why_not():
-    """Golikov 2020, Sec. 4 (background golikov.md Sec. 4): with mean-field i.i.d. init and GD, no
+    """Golikov 2020 (arXiv:2003.05884), Sec. 4: with mean-field i.i.d. init and GD, no
     learning-rate exponents give the discrete-time MF limit at L = 3 -- an exact cover of the
     box, not a grid search -- and the answer says which conditions conflict."""
     r = _golikov_query(3, "sgd")
