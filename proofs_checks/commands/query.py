@@ -93,9 +93,14 @@ def _stage(name: str, seconds: float) -> None:
 def _run_exists(args: argparse.Namespace, L: int, box: tuple) -> int:
     from widthlimits.theory.regions import exists
 
-    r = exists(L, args.optimizer, args.want, activation=args.activation, loss=args.loss,
-               gauge=args.gauge, fix=_fixes(args, L), shared_hidden=args.shared_hidden, box=box,
-               time_limit=args.time_limit, method=args.method, progress=_stage)
+    cells = CoverProgress("query --exists")
+    try:
+        r = exists(L, args.optimizer, args.want, activation=args.activation, loss=args.loss,
+                   gauge=args.gauge, fix=_fixes(args, L), shared_hidden=args.shared_hidden,
+                   box=box, time_limit=args.time_limit, method=args.method, progress=_stage,
+                   cover_progress=cells)
+    finally:
+        cells.close()
     out = r.to_json()
     code = 0 if r.complete else 3
     if args.json:

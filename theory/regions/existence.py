@@ -33,7 +33,7 @@ from widthlimits.theory.optimizers import Optimizer
 from widthlimits.theory.parametrization import Parametrization
 from widthlimits.theory.presets import preset
 from widthlimits.theory.regions.cell import horizon_steps
-from widthlimits.theory.regions.cover import BOX, cover
+from widthlimits.theory.regions.cover import BOX, ProgressFn, cover
 from widthlimits.theory.regions.frame import CellFrame
 from widthlimits.theory.regions.properties import conditions, needs_stability, parse_want, wanted
 from widthlimits.theory.regions.query import named_points_in
@@ -188,6 +188,7 @@ def exists(
     progress: Any = None,
     method: str = "search",
     seeds: bool = True,
+    cover_progress: ProgressFn | None = None,
 ) -> Existence:
     """Is there a point of the box whose limit has every property of ``want``?  Exact.
 
@@ -229,7 +230,7 @@ def exists(
 
     if method == "search":
         empty, witness, why, stats = _search(frame, act, loss, (lo, hi), wants, time_limit, t0,
-                                             explain, seeds)
+                                             explain, seeds, cover_progress)
         stage("search")
     elif method == "smt":
         empty, witness, why, stats = _smt(frame, act, loss, (lo, hi), wants, time_limit, t0,
@@ -290,7 +291,7 @@ def explain_empty(conds: Sequence[Any], defs: Sequence[Any], enc: Encoding, name
 
 def _search(frame: CellFrame, act: Activation, loss: str, box: tuple[Fraction, Fraction],
             wants: tuple[str, ...], time_limit: float | None, t0: float, explain: bool,
-            seeds: bool = True
+            seeds: bool = True, progress: ProgressFn | None = None
             ) -> tuple[bool | None, tuple[Fraction, ...] | None, tuple[str, ...], dict]:
     """Cells visited until the first wanted one (or the box is covered).  The named
     parametrizations that lie in the frame and the box are tried first (one cell each)."""
@@ -301,7 +302,8 @@ def _search(frame: CellFrame, act: Activation, loss: str, box: tuple[Fraction, F
             return False, tuple(z), (), {"cells": 0, "seed": name,
                                          "horizon_steps": horizon_steps(frame.depth)}
     left = None if deadline is None else max(deadline - time.perf_counter(), 0.0)
-    cv = cover(frame, act, loss, box=box, want=wants, first_witness=True, time_limit=left)
+    cv = cover(frame, act, loss, box=box, want=wants, first_witness=True, time_limit=left,
+               progress=progress)
     hit = next((pc for pc in cv.pieces if not pc.partial and wanted(pc.verdict, wants)), None)
     stats: dict[str, Any] = {"cells": cv.cells, "pieces": len(cv.pieces),
                              "engine_runs": cv.engine_runs, "lp_calls": cv.lp_calls,
