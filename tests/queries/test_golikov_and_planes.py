@@ -167,3 +167,15 @@ def test_bad_input_one_line_exit_2(argv, capsys):
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_why_not_states_impossible_conditions_in_words():
+    """SP's initialization admits no feature learning: on some cells a wanted condition is
+    constant-false; it reads as what cannot happen there, not as solver text ("0 <= -1")."""
+    r = query(1, "sgd", "feature_learning", fix={"a": [0, 0], "b": [0, "1/2"]})
+    texts = [t for c in r.why_not for t in c.conditions]
+    assert r.empty and texts
+    assert not any("0 <= -1" in t or "i.e." in t or "==" in t for t in texts)
+    assert any("whatever the free coordinates" in t for t in texts)
+    assert all(t.startswith(("the ", "feature learning", "a ", "layer ", "discrete"))
+               for t in texts)

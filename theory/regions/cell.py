@@ -95,7 +95,9 @@ class Cell:
     the fields of :func:`verdict_key` are constant on the cell (when ``partial``: only the
     failure of one wanted property is certified).  ``exponents`` are the affine values
     (:class:`~widthlimits.theory.regions.affine.AffineValue`) and ``engine_constraints`` the
-    conditions under which all of them are affine (used by why-not)."""
+    conditions under which all of them are affine (used by why-not).  For the MSE loss the run
+    classified is the logistic one (``verdict.engine.loss``; see the module docstring): its
+    exponents are those of MSE on the stable set, and its verdict fields are the same everywhere."""
 
     constraints: tuple[Constraint, ...]
     point: tuple[Fraction, ...]
