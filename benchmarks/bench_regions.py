@@ -5,7 +5,7 @@ every c_l free (L + 1 coordinates, no sharing), box [-4, 4]; want each of ``nont
 ``feature_learning``, ``mf_limit``; optimizers sgd, rmsprop, adam; activations tanh, leaky_relu.
 Methods: ``search`` (exact cells visited until the first wanted one, or the box covered:
 theory.regions.existence, the default) and ``smt`` (one LRA formula decided by z3); ``old`` is
-the full cover of theory.cells.query (every cell of the box), run only with ``--old``.
+the full cover of theory.regions.query.query (every cell of the box), run only with ``--old``.
 Every answer that is not empty is checked by classify at its witness (inside ``exists``).
 Each case runs under ``--time-limit`` seconds (default 60); a case that hits it prints
 "did not finish in N s".  Prints medians over ``--repeats`` (wall and CPU), one process.  No asserts.
@@ -36,11 +36,11 @@ def _fix(init: str, L: int, opt: str) -> dict:
 
 
 def _old(L: int, opt: str, want: str, act: str, init: str, limit: float) -> tuple[str, float]:
-    """The full cover (theory.cells.query), in a subprocess killed at the limit."""
+    """The full cover (theory.regions.query.query), in a subprocess killed at the limit."""
     import multiprocessing as mp
 
     def work(q: mp.Queue) -> None:
-        from widthlimits.theory.cells import query
+        from widthlimits.theory.regions.query import query
         r = query(L, opt, want, activation=act, fix=_fix(init, L, opt), max_free=L + 1,
                   describe=False, explain=False)
         q.put("empty" if r.empty else "non-empty")

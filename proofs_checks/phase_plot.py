@@ -1,4 +1,4 @@
-"""Drawing of exact 2-D phase diagrams (data from :func:`widthlimits.theory.cells.phase_diagram`).
+"""Drawing of exact 2-D phase diagrams (data from :func:`widthlimits.theory.regions.planes.phase_diagram`).
 
 matplotlib (optional extra ``plots``) is imported lazily, with the headless Agg backend.
 Polygons (2-D pieces) are filled by verdict; segments (1-D pieces) drawn as thick lines and

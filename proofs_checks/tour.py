@@ -113,7 +113,7 @@ def _golikov(out: Path, size: TourSize) -> dict[str, Any]:
 
 def _phase_diagram(out: Path) -> dict[str, Any]:
     from widthlimits.proofs_checks.phase_plot import plot_phase_diagram
-    from widthlimits.theory.cells import phase_diagram
+    from widthlimits.theory.regions.planes import phase_diagram
 
     data = phase_diagram("golikov", 1, "sgd")
     named = f"{len(data['named_points'])} named parametrizations placed"

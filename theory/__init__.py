@@ -58,6 +58,11 @@ _EXPORTS: dict[str, str] = {
     "Derivation": "widthlimits.theory.derivation.model",
     # Golikov's depth statement
     "depth_table": "widthlimits.theory.golikov",
+    # exact regions: which exponents have a property (widthlimits.theory.regions)
+    "query": "widthlimits.theory.regions.query",
+    "QueryResult": "widthlimits.theory.regions.query",
+    "exists": "widthlimits.theory.regions.existence",
+    "phase_diagram": "widthlimits.theory.regions.planes",
 }
 
 __all__ = sorted(_EXPORTS)

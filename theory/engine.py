@@ -175,7 +175,7 @@ class MaxPlusOps:
     back to ``Fraction`` at the boundary.  Symbolic mode works on sympy expressions.
 
     The interface an ``ops`` object passed to :func:`derive` implements (the exact cells of
-    :mod:`widthlimits.theory.cells` and the normal-form arithmetic of
+    :mod:`widthlimits.theory.regions.cell` and the normal-form arithmetic of
     :mod:`widthlimits.theory.derivation_symbolic` are the other two): attributes ``symbolic,
     ninf, zero, half, one``; methods ``conv`` (public exponent -> internal), ``out`` (back),
     ``mx``, ``mn``, ``is_ninf``, ``add``, ``sub``, ``eq`` (True, False or None when undecided);
@@ -687,7 +687,7 @@ def derive(
         exponent blows up, with a cap of ``2 (L + 1) + 6`` steps (a degenerate initialization can
         need about one step per layer to lift).  Symbolic exponents default to ``L + 3`` steps.
     ops, on_record : optional
-        Hooks for exact regions (the cells of :mod:`widthlimits.theory.cells`): ``ops`` replaces
+        Hooks for exact regions (the cells of :mod:`widthlimits.theory.regions.cell`): ``ops`` replaces
         the max-plus arithmetic (an object with the interface of ``MaxPlusOps``: ``symbolic, ninf,
         zero, half, one, conv, out, mx, mn, is_ninf, add, sub, eq``; optionally
         ``same_state(a, b)``, an exact "identical" test that records nothing: then the run stops

@@ -11,7 +11,7 @@ coordinates :math:`z \\in \\mathbb Q^k` (``Frame.variables``, e.g. ``("b2", "c3"
 parametrization matching the fixed values is moved by the symmetry to exactly one ``z``
 (:meth:`Frame.point_of`).
 
-The exact regions of :mod:`widthlimits.theory.cells` and the maximal learning rates of
+The exact regions of :mod:`widthlimits.theory.regions` and the maximal learning rates of
 :mod:`widthlimits.theory.max_lr` are computed in these coordinates.
 """
 
@@ -27,7 +27,7 @@ import sympy
 from widthlimits.theory.exponents import Exponent, as_exponent, is_pos_inf
 from widthlimits.theory.optimizers import Optimizer, get_optimizer
 from widthlimits.theory.parametrization import Parametrization, check_depth
-from widthlimits.theory.polyhedra import Constraint
+from widthlimits.theory.regions.polyhedra import Constraint
 
 ZERO = Fraction(0)
 HALF = Fraction(1, 2)

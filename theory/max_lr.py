@@ -9,7 +9,7 @@ Two rules:
        the least :math:`c_l` that is stable with the other layers frozen; 3. the joint vector is
        checked with :func:`widthlimits.theory.classify.classify`.  Each least value is computed
        exactly as the boundary of the engine's one-dimensional stable region (the exact cells
-       of :func:`widthlimits.theory.cells.cover` along the one free coordinate), not by sampling.
+       of :func:`widthlimits.theory.regions.cover.cover` along the one free coordinate), not by sampling.
        For nonlinear activations this reproduces TP4 Thm 3.3 / TP IVb Thm 2.8.12
        (:math:`2a_{L+1}+c_{L+1}\\ge1` resp. :math:`a_{L+1}+c_{L+1}\\ge1`, then :math:`r_l\\ge0` and
        :math:`a_{L+1}+b_{L+1}+r\\ge1`).
@@ -45,13 +45,15 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-from widthlimits.theory.cells import Cell, CellFrame, Cover, cover
 from widthlimits.theory.classify import classify
 from widthlimits.theory.exponents import INF, Exponent, as_exponent, fmt, is_pos_inf
 from widthlimits.theory.frames import make_frame
 from widthlimits.theory.optimizers import Optimizer, get_optimizer
 from widthlimits.theory.parametrization import Parametrization, check_depth
-from widthlimits.theory.polyhedra import Constraint, lp_max, satisfies
+from widthlimits.theory.regions.cell import Cell
+from widthlimits.theory.regions.cover import Cover, cover
+from widthlimits.theory.regions.frame import CellFrame
+from widthlimits.theory.regions.polyhedra import Constraint, lp_max, satisfies
 
 HALF = Fraction(1, 2)
 RULES = ("tp", "everett-full", "everett-none")
@@ -214,7 +216,7 @@ def _least_c(a: tuple, b: tuple, c: list[Exponent], layer: int, optimizer: Optim
     """Least c_layer (others as in ``c``) with a stable engine verdict, exactly.
 
     The frame has one free coordinate, ``c_layer`` (every a, b and the other c fixed, gauge
-    ``sp``); :func:`widthlimits.theory.cells.cover` cuts the box ``[lo, hi]`` (initially
+    ``sp``); :func:`widthlimits.theory.regions.cover.cover` cuts the box ``[lo, hi]`` (initially
     ``[-LEAST_C_BOX, LEAST_C_BOX]``) into intervals with constant exact verdicts, and the answer
     is the least end of the closures of the stable ones; ``attained`` says whether that end is
     itself stable.  Outside the box: a cell certifies its verdict on all of it, so if the cell at

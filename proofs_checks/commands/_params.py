@@ -16,6 +16,7 @@ import argparse
 import contextlib
 import math
 import signal
+import sys
 import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
@@ -156,3 +157,77 @@ def parametrization_from_args(args: argparse.Namespace, *, need_c: bool = True) 
     c = parse_layer_list(args.c, L, "c") if need_c else (0,) * (L + 1)
     d = parse_layer_list(args.d, L, "d") if getattr(args, "d", None) is not None else None
     return Parametrization(a, b, c, d)
+
+
+#: most worker processes a set-valued command accepts
+MAX_WORKERS = 64
+
+
+def add_workers_argument(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--workers", type=int, default=1, metavar="N",
+                   help="cover the box in independent parts on N worker processes (1..64; "
+                        "default 1: serial in this process); the answer is the same set")
+
+
+def check_workers(n: int) -> int:
+    if not 1 <= n <= MAX_WORKERS:
+        raise ValueError(f"`--workers` must be in 1..{MAX_WORKERS}, got {n}")
+    return n
+
+
+@contextlib.contextmanager
+def cover_mapper(workers: int) -> Iterator[tuple[int, Any]]:
+    """``(parts, mapper)`` for :func:`widthlimits.theory.regions.cover.cover`: serial for one
+    worker, else four parts per worker on the project's process executor."""
+    if check_workers(workers) == 1:
+        yield 1, None
+        return
+    from widthlimits.numerics.executors import make_executor
+
+    with make_executor("process", n_workers=workers) as ex:
+        yield 4 * workers, ex.map
+
+
+class CoverProgress:
+    """Progress of a cover, ``progress(cells, covered, pending)``: a bar in percent of the box's
+    volume on a terminal (:class:`widthlimits.numerics.progress.Progress`), plain lines elsewhere
+    (at most one every ``MIN_INTERVAL`` seconds, and the last at :meth:`close`)."""
+
+    def __init__(self, desc: str, stream: Any = None) -> None:
+        from widthlimits.numerics.progress import Progress, on_terminal
+
+        self.desc = desc
+        self.stream = sys.stderr if stream is None else stream
+        self.bar = (Progress(100, desc=desc, unit="%", stream=self.stream)
+                    if on_terminal(self.stream) else None)
+        self.t0 = time.perf_counter()
+        self.last = -math.inf
+        self.unwritten = ""
+
+    def __call__(self, cells: int, covered: float, pending: int) -> None:
+        from widthlimits.numerics.progress import MIN_INTERVAL
+
+        what = (f"{cells} cells certified, {covered:.0%} of the box's volume covered, "
+                f"{pending} regions pending")
+        if self.bar is not None:
+            while self.bar.n < min(100, int(covered * 100)):
+                self.bar.update(what)
+            if self.bar.bar is not None:
+                self.bar.bar.set_postfix_str(f"{cells} cells, {pending} pending")
+            return
+        now = time.perf_counter() - self.t0
+        self.unwritten = f"[{self.desc}] {what} ({now:.1f} s)\n"
+        if now - self.last >= MIN_INTERVAL:
+            self._write()
+            self.last = now
+
+    def _write(self) -> None:
+        if self.unwritten:
+            self.stream.write(self.unwritten)
+            self.stream.flush()
+            self.unwritten = ""
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+        self._write()

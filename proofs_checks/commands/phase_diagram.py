@@ -6,8 +6,14 @@ import argparse
 
 from widthlimits.proofs_checks.commands._params import (
     OPTIMIZER_NAMES,
+    CoverProgress,
     add_activation_argument,
     add_depth_argument,
+    add_time_limit_argument,
+    add_workers_argument,
+    check_workers,
+    cover_mapper,
+    deadline_from_args,
 )
 
 NAME = "phase-diagram"
@@ -23,14 +29,16 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--box", default="-2,2", metavar="LO,HI", help="both axes range (default -2,2)")
     p.add_argument("-o", "--output", required=True, metavar="FILE",
                    help="image file (.png, .pdf or .svg); the data goes to FILE with .json")
+    add_time_limit_argument(p)
+    add_workers_argument(p)
 
 
 def run(args: argparse.Namespace) -> int:
     from widthlimits.numerics.validation import check_output_file
     from widthlimits.proofs_checks.phase_plot import plot_phase_diagram
-    from widthlimits.theory.cells import phase_diagram
     from widthlimits.theory.exponents import as_exponent
     from widthlimits.theory.parametrization import check_depth
+    from widthlimits.theory.regions.planes import phase_diagram
 
     check_depth(args.depth)
     if not args.output.lower().endswith((".png", ".pdf", ".svg")):
@@ -40,11 +48,23 @@ def run(args: argparse.Namespace) -> int:
     if len(parts) != 2:
         raise ValueError(f"`--box` wants LO,HI, got {args.box!r}")
     box = (as_exponent(parts[0], name="box"), as_exponent(parts[1], name="box"))
-    data = phase_diagram(args.plane, args.depth, args.optimizer, activation=args.activation,
-                         box=box)
+    deadline_from_args(args)  # validates --time-limit
+    check_workers(args.workers)
+    progress = CoverProgress("phase-diagram")
+    try:
+        with cover_mapper(args.workers) as (parts, mapper):
+            data = phase_diagram(args.plane, args.depth, args.optimizer,
+                                 activation=args.activation, box=box, time_limit=args.time_limit,
+                                 parts=parts, mapper=mapper, progress=progress)
+    finally:
+        progress.close()
     path = plot_phase_diagram(data, args.output)
+    if not data["complete"]:
+        print(f"INCOMPLETE: the time limit ({args.time_limit} s) stopped the cover after "
+              f"{data['stats']['cells']} cells; the picture and the JSON (\"complete\": false) "
+              "hold the pieces found so far")
     print(f"wrote {path} and {path.with_suffix('.json')} ({len(data['pieces'])} pieces, "
           f"{data['stats']['cells']} cells)")
     for npt in data["named_points"]:
         print(f"  {npt['name']}: ({', '.join(npt['point'])}) {npt['label']}")
-    return 0
+    return 0 if data["complete"] else 3

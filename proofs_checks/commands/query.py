@@ -8,8 +8,12 @@ import sys
 
 from widthlimits.proofs_checks.commands._params import (
     OPTIMIZER_NAMES,
+    CoverProgress,
     add_activation_argument,
     add_depth_argument,
+    add_workers_argument,
+    check_workers,
+    cover_mapper,
 )
 
 NAME = "query"
@@ -18,7 +22,7 @@ HELP = ("exact set of exponents (union of rational polyhedra, modulo the width s
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    from widthlimits.theory.cells import MAX_FREE
+    from widthlimits.theory.regions.frame import MAX_FREE
 
     add_depth_argument(p, required=True)
     p.add_argument("--optimizer", default="sgd", choices=OPTIMIZER_NAMES, help="default sgd")
@@ -51,6 +55,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--time-limit", type=float, default=None, metavar="SECONDS",
                    help="stop after SECONDS: print what is established, mark the JSON "
                         "\"complete\": false and exit with status 3")
+    add_workers_argument(p)
     p.add_argument("--json", action="store_true", help="print JSON")
 
 
@@ -88,9 +93,14 @@ def _stage(name: str, seconds: float) -> None:
 def _run_exists(args: argparse.Namespace, L: int, box: tuple) -> int:
     from widthlimits.theory.regions import exists
 
-    r = exists(L, args.optimizer, args.want, activation=args.activation, loss=args.loss,
-               gauge=args.gauge, fix=_fixes(args, L), shared_hidden=args.shared_hidden, box=box,
-               time_limit=args.time_limit, method=args.method, progress=_stage)
+    cells = CoverProgress("query --exists")
+    try:
+        r = exists(L, args.optimizer, args.want, activation=args.activation, loss=args.loss,
+                   gauge=args.gauge, fix=_fixes(args, L), shared_hidden=args.shared_hidden,
+                   box=box, time_limit=args.time_limit, method=args.method, progress=_stage,
+                   cover_progress=cells)
+    finally:
+        cells.close()
     out = r.to_json()
     code = 0 if r.complete else 3
     if args.json:
@@ -114,9 +124,9 @@ def _run_exists(args: argparse.Namespace, L: int, box: tuple) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from widthlimits.theory.cells import query
     from widthlimits.theory.exponents import as_exponent
     from widthlimits.theory.parametrization import check_depth
+    from widthlimits.theory.regions.query import query
 
     L = check_depth(args.depth)
     parts = [x.strip() for x in args.box.split(",")]
@@ -125,11 +135,18 @@ def run(args: argparse.Namespace) -> int:
     box = (as_exponent(parts[0], name="box"), as_exponent(parts[1], name="box"))
     if args.time_limit is not None and not args.time_limit > 0:
         raise ValueError(f"`--time-limit` must be positive, got {args.time_limit}")
+    check_workers(args.workers)
     if args.exists:
         return _run_exists(args, L, box)
-    r = query(L, args.optimizer, args.want, activation=args.activation, loss=args.loss,
-              gauge=args.gauge, fix=_fixes(args, L), shared_hidden=args.shared_hidden, box=box,
-              max_free=args.max_free, time_limit=args.time_limit)
+    progress = CoverProgress("query")
+    try:
+        with cover_mapper(args.workers) as (parts, mapper):
+            r = query(L, args.optimizer, args.want, activation=args.activation, loss=args.loss,
+                      gauge=args.gauge, fix=_fixes(args, L), shared_hidden=args.shared_hidden,
+                      box=box, max_free=args.max_free, time_limit=args.time_limit, parts=parts,
+                      mapper=mapper, progress=progress)
+    finally:
+        progress.close()
     _stage("cover", r.stats["seconds"])
     out = r.to_json()
     code = 0 if r.complete else 3
@@ -149,10 +166,7 @@ def run(args: argparse.Namespace) -> int:
                   + (" (never true in the box)" if len(r.conflicting_properties) == 1 else
                      " (each holds somewhere, never all together)"))
         for i, c in enumerate(r.why_not, 1):
-            print(f"why not ({i}): these conditions cannot hold together on the cell around "
-                  f"({', '.join(c.cell_point)}):")
-            for t in c.conditions:
-                print(f"  - {t}")
+            print(f"why not ({i}), on the cell around ({', '.join(c.cell_point)}): {c.sentence}.")
     else:
         print(f"{len(r.pieces)} convex piece(s):")
         for i, pc in enumerate(out["regions"], 1):
@@ -163,5 +177,7 @@ def run(args: argparse.Namespace) -> int:
                 print(f"      vertices: {vs}")
     print("named points inside: " + (", ".join(r.named_points) or "none"))
     st = out["stats"]
-    print(f"({st['cells']} cells, {st['cover_pieces']} pieces, {st['seconds']} s)")
+    print(f"({st['cells']} cells, {st['cover_pieces']} pieces"
+          + (f", {st['parts']} parts on {args.workers} workers" if st["parts"] > 1 else "")
+          + f", {st['seconds']} s)")
     return code

@@ -155,7 +155,7 @@ def test_exists_cli_witness(capsys):
 
 
 def test_query_result_html_table():
-    from widthlimits.theory.cells import query
+    from widthlimits.theory.regions.query import query
 
     r = query(1, "sgd", "feature_learning", fix={"a": [0, 0], "b": [0, 1]})
     h = r._repr_html_()

@@ -7,10 +7,13 @@ from fractions import Fraction as F
 import pytest
 
 from widthlimits.proofs_checks.cli import main
-from widthlimits.theory.cells import Verdict, cover, phase_diagram, plane_frame, query
 from widthlimits.theory.classify import classify
 from widthlimits.theory.golikov import is_mf_limit
 from widthlimits.theory.presets import preset
+from widthlimits.theory.regions.cell import verdict_key
+from widthlimits.theory.regions.cover import cover
+from widthlimits.theory.regions.planes import phase_diagram, plane_frame
+from widthlimits.theory.regions.query import query
 
 
 def _golikov_query(L, opt, box=(-2, 2)):
@@ -43,16 +46,21 @@ def test_golikov_depth2_gd_nonempty():
 
 
 def test_golikov_depth3_gd_empty_with_why_not():
-    """Golikov 2020, Sec. 4 (background golikov.md Sec. 4): with mean-field i.i.d. init and GD, no
+    """Golikov 2020 (arXiv:2003.05884), Sec. 4: with mean-field i.i.d. init and GD, no
     learning-rate exponents give the discrete-time MF limit at L = 3 -- an exact cover of the
     box, not a grid search -- and the answer says which conditions conflict."""
     r = _golikov_query(3, "sgd")
     assert r.empty and r.stats["cells"] > 0
     assert r.why_not and all(c.conditions for c in r.why_not)
-    # the conflicts are stated as named conditions on the exponents, not only as cell facets
-    named = [t for c in r.why_not for t in c.conditions if not t.startswith(("cell:", "box:"))]
-    assert named and all(", i.e. " in t for t in named)
-    assert any("feature learning" in t or "non-trivial" in t or "discrete time" in t for t in named)
+    # the conflicts are sentences about layers and steps, not only cell facets or solver text
+    named = [t for c in r.why_not for t in c.conditions
+             if not t.startswith(("the cell around", "the box bounds"))]
+    assert named and all(" needs " in t or "cannot" in t or "blow" in t for t in named)
+    assert not any(", i.e. " in t or "0 <= -1" in t or "==" in t for c in r.why_not
+                   for t in c.conditions)
+    assert any("feature learning in layer" in t and " at step " in t for t in named)
+    first = r.why_not[0]
+    assert ", while " in first.sentence and first.to_json()["sentence"] == first.sentence
     # spot check against the point classifier
     rng = random.Random(5)
     for _ in range(40):
@@ -112,13 +120,13 @@ def test_plane_cover_matches_classify(kind):
     fr = plane_frame(kind, 1, "sgd")
     cv = cover(fr, box=(-2, 2))
     rng = random.Random(11)
-    from widthlimits.theory.polyhedra import satisfies
+    from widthlimits.theory.regions.polyhedra import satisfies
     for _ in range(150):
         z = [F(rng.randint(-8, 8), 4) if rng.random() < 0.8 else F(rng.randint(-60, 60), 30)
              for _ in range(2)]
         inside = [pc for pc in cv.pieces if satisfies(z, pc.constraints)]
         assert len(inside) == 1
-        assert inside[0].verdict == Verdict.of(classify(fr.parametrization_at(z), "sgd"))
+        assert verdict_key(inside[0].verdict) == verdict_key(classify(fr.parametrization_at(z), "sgd"))
 
 
 def test_phase_diagram_cli_writes_png_and_json(tmp_path):
@@ -159,3 +167,15 @@ def test_bad_input_one_line_exit_2(argv, capsys):
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_why_not_states_impossible_conditions_in_words():
+    """SP's initialization admits no feature learning: on some cells a wanted condition is
+    constant-false; it reads as what cannot happen there, not as solver text ("0 <= -1")."""
+    r = query(1, "sgd", "feature_learning", fix={"a": [0, 0], "b": [0, "1/2"]})
+    texts = [t for c in r.why_not for t in c.conditions]
+    assert r.empty and texts
+    assert not any("0 <= -1" in t or "i.e." in t or "==" in t for t in texts)
+    assert any("whatever the free coordinates" in t for t in texts)
+    assert all(t.startswith(("the ", "feature learning", "a ", "layer ", "discrete"))
+               for t in texts)

@@ -4,7 +4,7 @@ import itertools
 import random
 from fractions import Fraction as F
 
-from widthlimits.theory.polyhedra import find_point, lp_max, satisfies, simplify
+from widthlimits.theory.regions.polyhedra import find_point, lp_max, satisfies, simplify
 
 
 def _brute(c, cons):
@@ -75,7 +75,7 @@ def _box(x0, x1, y0, y1, rx=("<=", "<="), ry=("<=", "<=")):
 
 
 def test_convex_union_merges_exactly_when_the_union_is_convex():
-    from widthlimits.theory.polyhedra import convex_union, merge_convex
+    from widthlimits.theory.regions.polyhedra import convex_union, merge_convex
 
     left = _box(0, 1, 0, 1)
     right = _box(1, 2, 0, 1, rx=("<", "<="))  # 1 < x <= 2: disjoint from left

@@ -69,7 +69,7 @@ def test_phase_legend_is_in_words(tmp_path) -> None:
     assert legend_label("feature_learning (FL layers 1,2), discrete-time", 1) == (
         "feature learning (in layers 1,2), discrete-time -- on this line only")
     assert legend_label("kernel", 0).endswith("at this point only")
-    from widthlimits.theory.cells import phase_diagram
+    from widthlimits.theory.regions.planes import phase_diagram
 
     out = plot_phase_diagram(phase_diagram("tp4", 1, "sgd"), tmp_path / "p.png")
     assert image.imread(str(out)).shape[0] > 500 and out.with_suffix(".json").exists()

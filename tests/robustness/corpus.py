@@ -195,6 +195,8 @@ add("query",
     ["query", "--depth", "2", "--gauge", "x"],
     ["query", "--depth", "2", "--optimizer", "lion"],
     ["query", "--depth", "2", "--max-free", "x"],
+    ["query", "--depth", "1", "--fix", "a=0,0", "--fix", "b=0,1", "--workers", "0"],
+    ["query", "--depth", "1", "--fix", "a=0,0", "--fix", "b=0,1", "--workers", "x"],
     )
 
 PD = ["phase-diagram", "--plane", "tp4"]
@@ -211,6 +213,9 @@ add("phase-diagram",
     [*PD, "--depth", "0", "-o", "{dir}/x.png"],
     [*PD, "--depth", "99999999999999999999", "-o", "{dir}/x.png"],
     [*PD, "--optimizer", "lion", "-o", "{dir}/x.png"],
+    [*PD, "--time-limit", "-1", "-o", "{dir}/x.png"],
+    [*PD, "--time-limit", "nan", "-o", "{dir}/x.png"],
+    [*PD, "--workers", "100", "-o", "{dir}/x.png"],
     )
 
 add("tour",

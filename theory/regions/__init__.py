@@ -1,14 +1,57 @@
 """The region engine: exact sets of exponents (scalings) with wanted properties.
 
-* :mod:`~widthlimits.theory.regions.smt_ops` -- the engine's max-plus arithmetic as linear real
-  arithmetic (exponents as SMT terms);
+Every exponent the engine computes is a piecewise-affine function of the free exponents, so the
+set of scalings with a property is a finite union of rational polyhedra.  The modules, in the
+order a query uses them:
+
+* :mod:`~widthlimits.theory.regions.polyhedra` -- rational polyhedra and the one exact LP;
+* :mod:`~widthlimits.theory.regions.frame` -- the free coordinates (fixed exponents, gauge,
+  shared hidden layers);
+* :mod:`~widthlimits.theory.regions.affine` -- exponents as affine forms on a cell, and the
+  recorder of the conditions that keep them affine;
 * :mod:`~widthlimits.theory.regions.properties` -- wanted properties as conditions on exponents
-  (one definition for a point and for a region);
-* :mod:`~widthlimits.theory.regions.existence` -- "is the set empty? give me a witness", exact,
-  without enumerating the box.
+  (one definition for a point, a cell and a formula);
+* :mod:`~widthlimits.theory.regions.cell` -- one cell: a polyhedron with a constant verdict;
+* :mod:`~widthlimits.theory.regions.cover` -- an exact partition of a box into cells' pieces
+  (serial, or in independent parts through any ``map``);
+* :mod:`~widthlimits.theory.regions.query` -- the set with the wanted properties, merged;
+* :mod:`~widthlimits.theory.regions.why_not` -- for an empty set, conflicting conditions as
+  sentences;
+* :mod:`~widthlimits.theory.regions.planes` -- exact 2-D phase diagrams;
+* :mod:`~widthlimits.theory.regions.smt_ops`, :mod:`~widthlimits.theory.regions.existence` --
+  "is the set empty? give me a witness", exact, without enumerating the box.
+
+Names are imported lazily (PEP 562): ``import widthlimits.theory.regions.polyhedra`` does not
+load the engine.
 """
 
-from widthlimits.theory.regions.existence import Existence, exists
-from widthlimits.theory.regions.properties import PROPERTIES, has_property, parse_want
+from __future__ import annotations
 
-__all__ = ["PROPERTIES", "Existence", "exists", "has_property", "parse_want"]
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "PROPERTIES": "properties", "has_property": "properties", "parse_want": "properties",
+    "wanted": "properties",
+    "Existence": "existence", "exists": "existence",
+    "CellFrame": "frame", "cell_frame": "frame", "MAX_FREE": "frame",
+    "Cover": "cover", "CoverPiece": "cover", "cover": "cover", "BOX": "cover",
+    "QueryResult": "query", "RegionPiece": "query", "query": "query", "verdict_at": "query",
+    "named_points_in": "query",
+    "Conflict": "why_not", "why_not": "why_not",
+    "phase_diagram": "planes", "plane_frame": "planes", "PlaneFrame": "planes",
+    "verdict_key": "cell", "verdict_label": "cell",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    mod = _EXPORTS.get(name)
+    if mod is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{mod}"), name)
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))

@@ -12,7 +12,7 @@ re-classified by the ordinary engine (:func:`widthlimits.theory.classify.classif
 of the tracked conditions names the conflicting conditions as sentences about layers and steps.
 
 Horizon: the engine runs for ``T = 2 (L + 1) + 6`` steps, the cap of its default run (see
-:mod:`widthlimits.theory.cells` for why verdicts over ``0..T`` are those of ``classify``).
+:mod:`widthlimits.theory.regions.cell` for why verdicts over ``0..T`` are those of ``classify``).
 """
 
 from __future__ import annotations
@@ -25,9 +25,6 @@ from fractions import Fraction
 from typing import Any
 
 from widthlimits.theory.activations import Activation, get_activation
-from widthlimits.theory.cells import CellFrame, cover, named_points_in
-from widthlimits.theory.cells import wanted as cells_wanted
-from widthlimits.theory.cells import why_not as cells_why_not
 from widthlimits.theory.classify import classify
 from widthlimits.theory.engine import derive
 from widthlimits.theory.exponents import fmt, is_pos_inf
@@ -35,11 +32,13 @@ from widthlimits.theory.frames import make_frame
 from widthlimits.theory.optimizers import Optimizer
 from widthlimits.theory.parametrization import Parametrization
 from widthlimits.theory.presets import preset
+from widthlimits.theory.regions.cell import horizon_steps
+from widthlimits.theory.regions.cover import BOX, ProgressFn, cover
+from widthlimits.theory.regions.frame import CellFrame
 from widthlimits.theory.regions.properties import conditions, needs_stability, parse_want, wanted
+from widthlimits.theory.regions.query import named_points_in
 from widthlimits.theory.regions.smt_ops import SmtOps, common_denominator, compile_formula, z3_module
-
-#: default box: every free coordinate in [-BOX, BOX]
-BOX = Fraction(4)
+from widthlimits.theory.regions.why_not import why_not
 
 
 class FormulaLogic:
@@ -155,9 +154,9 @@ def encode(frame: CellFrame, activation: Activation, loss: str, box: tuple[Fract
     syms = frame.symbols()
     vals = [v for v in (*p.a, *p.b, *p.c) if not is_pos_inf(v)]
     ops = SmtOps(syms, box, common_denominator(vals, syms))
-    T = steps if steps is not None else 2 * (frame.depth + 1) + 6
+    T = steps if steps is not None else horizon_steps(frame.depth)
     # MSE: on the stable set the loss derivative is Theta(1), as for the logistic loss, so the
-    # runs coincide there (see widthlimits.theory.cells); the logistic run has no feedback max
+    # runs coincide there (see widthlimits.theory.regions.cell); the logistic run has no feedback max
     eff = "logistic" if loss == "mse" and needs_stability(want) else loss
     res = derive(p, frame.optimizer, activation, loss=eff, steps=T, trace=False, ops=ops)
     z3 = z3_module()
@@ -189,14 +188,15 @@ def exists(
     progress: Any = None,
     method: str = "search",
     seeds: bool = True,
+    cover_progress: ProgressFn | None = None,
 ) -> Existence:
     """Is there a point of the box whose limit has every property of ``want``?  Exact.
 
-    Parameters as in :func:`widthlimits.theory.cells.query` (no limit on the number of free
+    Parameters as in :func:`widthlimits.theory.regions.query.query` (no limit on the number of free
     coordinates).  ``time_limit`` (seconds) bounds the solver; if it is reached the answer has
     ``empty=None, complete=False``.  ``progress(stage, seconds)`` is called after each stage.
 
-    ``method="search"`` (default): the exact cells of :func:`widthlimits.theory.cells.cover`,
+    ``method="search"`` (default): the exact cells of :func:`widthlimits.theory.regions.cover.cover`,
     visited so that a cell whose point lacks a wanted property only certifies that (one failing
     condition's constraints, so it is large), stopping at the first cell whose verdict has every
     wanted property; emptiness is certified when the visited pieces cover the box.
@@ -230,7 +230,7 @@ def exists(
 
     if method == "search":
         empty, witness, why, stats = _search(frame, act, loss, (lo, hi), wants, time_limit, t0,
-                                             explain, seeds)
+                                             explain, seeds, cover_progress)
         stage("search")
     elif method == "smt":
         empty, witness, why, stats = _smt(frame, act, loss, (lo, hi), wants, time_limit, t0,
@@ -291,7 +291,7 @@ def explain_empty(conds: Sequence[Any], defs: Sequence[Any], enc: Encoding, name
 
 def _search(frame: CellFrame, act: Activation, loss: str, box: tuple[Fraction, Fraction],
             wants: tuple[str, ...], time_limit: float | None, t0: float, explain: bool,
-            seeds: bool = True
+            seeds: bool = True, progress: ProgressFn | None = None
             ) -> tuple[bool | None, tuple[Fraction, ...] | None, tuple[str, ...], dict]:
     """Cells visited until the first wanted one (or the box is covered).  The named
     parametrizations that lie in the frame and the box are tried first (one cell each)."""
@@ -300,11 +300,11 @@ def _search(frame: CellFrame, act: Activation, loss: str, box: tuple[Fraction, F
         z = frame.point_of(preset(name, frame.depth, frame.optimizer))
         if z is not None and all(box[0] <= x <= box[1] for x in z):
             return False, tuple(z), (), {"cells": 0, "seed": name,
-                                         "horizon_steps": 2 * (frame.depth + 1) + 6}
-    cv = cover(frame, act, loss, box=box, want=wants, first_witness=True, deadline=deadline)
-    ent = frame.optimizer.entrywise
-    hit = next((pc for pc in cv.pieces if not pc.partial
-                and cells_wanted(pc.verdict, wants, frame.depth, ent)), None)
+                                         "horizon_steps": horizon_steps(frame.depth)}
+    left = None if deadline is None else max(deadline - time.perf_counter(), 0.0)
+    cv = cover(frame, act, loss, box=box, want=wants, first_witness=True, time_limit=left,
+               progress=progress)
+    hit = next((pc for pc in cv.pieces if not pc.partial and wanted(pc.verdict, wants)), None)
     stats: dict[str, Any] = {"cells": cv.cells, "pieces": len(cv.pieces),
                              "engine_runs": cv.engine_runs, "lp_calls": cv.lp_calls,
                              "horizon_steps": cv.horizon}
@@ -314,7 +314,7 @@ def _search(frame: CellFrame, act: Activation, loss: str, box: tuple[Fraction, F
         return None, None, (), stats
     why: tuple[str, ...] = ()
     if explain:
-        conflicts = cells_why_not(cv, wants)  # smallest first
+        conflicts = why_not(cv, wants)  # smallest first
         why = conflicts[0].conditions if conflicts else ()
     return True, None, why, stats
 

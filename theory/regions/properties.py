@@ -5,7 +5,7 @@ A property (``stable``, ``nontrivial``, ``feature_learning``, ``mf_limit``, ...)
 conjunction of :class:`Condition` s, each a sentence about layers and steps and a Boolean
 combination of sign conditions on exponents (``e > 0``, ``e = 0``, ``e < 0``).  The definitions
 are those of :mod:`widthlimits.theory.classify` (TP4 Sec. 3; TP IVb Sec. 2.8; Golikov 2020,
-arXiv 2002.09277 Sec. 4 for ``mf_limit``), over the steps ``0..T`` of one engine run:
+arXiv:2003.05884, Sec. 4 for ``mf_limit``), over the steps ``0..T`` of one engine run:
 
 * stable: :math:`h^l_t, x^l_t, f_t = O(1)` for ``t <= T`` and :math:`f_{T+1} - f_T = O(1)`;
 * nontrivial: stable and :math:`f_t - f_0 = \\Theta(1)` at some step ``1..T``;

@@ -538,3 +538,77 @@ def vertices_and_rays(constraints: Sequence[Constraint], d: int, limit: int = 20
         return [[_fr(x) for x in v] for v in vs]
 
     return fr(verts), fr(rays), fr(lineality)
+
+
+def box_constraints(d: int, lo: Fraction, hi: Fraction) -> list[Constraint]:
+    """The box :math:`[lo, hi]^d` as ``2 d`` constraints."""
+    out: list[Constraint] = []
+    for i in range(d):
+        e = [ZERO] * (d + 1)
+        e[i] = ONE
+        out.append((tuple(e[:-1]) + (-hi,), "<="))  # z_i - hi <= 0
+        out.append((tuple(-x for x in e[:-1]) + (lo,), "<="))  # lo - z_i <= 0
+    return out
+
+
+def rank(rows: Sequence[Sequence[Fraction]]) -> int:
+    """Rank of a rational matrix (exact Gaussian elimination); e.g. the number of independent
+    equalities of a polyhedron, whose dimension is ``d - rank``."""
+    m = [list(r) for r in rows]
+    k, col = 0, 0
+    ncol = len(m[0]) if m else 0
+    while k < len(m) and col < ncol:
+        piv = next((i for i in range(k, len(m)) if m[i][col] != 0), None)
+        if piv is None:
+            col += 1
+            continue
+        m[k], m[piv] = m[piv], m[k]
+        for i in range(len(m)):
+            if i != k and m[i][col] != 0:
+                fct = m[i][col] / m[k][col]
+                m[i] = [x - fct * y for x, y in zip(m[i], m[k], strict=True)]
+        k += 1
+        col += 1
+    return k
+
+
+class TightSet:
+    """Constraints with, among inequalities of the same (normalized) linear part, only the
+    tightest kept; incremental (``add``) with a one-off extension (``with_``)."""
+
+    def __init__(self, cons: Sequence[Constraint] = ()) -> None:
+        self.best: dict[tuple[Fraction, ...], Constraint] = {}
+        self.eqs: list[Constraint] = []
+        for c in cons:
+            self.add(c)
+
+    def _beats(self, c: Constraint) -> bool:
+        """``c`` is tighter than the kept inequality with its linear part (or there is none)."""
+        f, r = c
+        old = self.best.get(f[:-1])
+        return old is None or f[-1] > old[0][-1] or (f[-1] == old[0][-1] and r == "<")
+
+    def add(self, c: Constraint) -> None:
+        if c[1] == "==":
+            if c not in self.eqs:
+                self.eqs.append(c)
+        elif self._beats(c):
+            self.best[c[0][:-1]] = c
+
+    def constraints(self) -> list[Constraint]:
+        return self.eqs + list(self.best.values())
+
+    def with_(self, c: Constraint) -> list[Constraint]:
+        """The tightest list of the constraints added so far and ``c`` (not added)."""
+        if c[1] == "==":
+            return self.eqs + ([] if c in self.eqs else [c]) + list(self.best.values())
+        if self._beats(c):
+            b = dict(self.best)
+            b[c[0][:-1]] = c
+            return self.eqs + list(b.values())
+        return self.constraints()
+
+
+def tightest(cons: Sequence[Constraint]) -> list[Constraint]:
+    """Among inequalities with the same (normalized) linear part keep the tightest one."""
+    return TightSet(cons).constraints()

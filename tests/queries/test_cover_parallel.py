@@ -1,0 +1,107 @@
+"""The cover in independent parts (serial ``map`` or worker processes) gives the same sets as the
+one serial cover; progress and time limits of the set-valued commands."""
+
+import json
+import random
+from fractions import Fraction as F
+
+import pytest
+
+from widthlimits.numerics.executors import make_executor
+from widthlimits.proofs_checks.cli import main
+from widthlimits.theory.regions.cell import verdict_key
+from widthlimits.theory.regions.cover import cover, split_box
+from widthlimits.theory.regions.frame import cell_frame
+from widthlimits.theory.regions.polyhedra import satisfies
+from widthlimits.theory.regions.query import query
+
+
+def _points(rng, d, n, lo=-4, hi=4):
+    # quarter-integers land on cell boundaries (ties of exponents), the rest anywhere
+    return [[F(rng.randint(lo * 4, hi * 4), 4) if rng.random() < 0.6 else
+             F(rng.randint(lo * 97, hi * 97), 97) for _ in range(d)] for _ in range(n)]
+
+
+def _verdict_at(cv, z):
+    inside = [pc for pc in cv.pieces if satisfies(z, pc.constraints)]
+    assert len(inside) == 1, (z, len(inside))  # a partition: exactly one piece
+    return verdict_key(inside[0].verdict)
+
+
+def test_split_box_is_a_partition():
+    boxes = split_box(3, F(-4), F(4), 8)
+    assert len(boxes) == 8
+    rng = random.Random(3)
+    for z in _points(rng, 3, 300) + [[F(0)] * 3, [F(4)] * 3, [F(-4), F(0), F(4)]]:
+        assert sum(satisfies(z, b) for b in boxes) == 1, z
+
+
+@pytest.fixture(scope="module")
+def frame():
+    return cell_frame(2, "sgd", fix={"a": [0, 0, 0], "b": [0, 1, 1]})
+
+
+def test_parts_through_map_equal_serial(frame):
+    serial = cover(frame)
+    parts = cover(frame, parts=8, mapper=map)
+    assert serial.complete and parts.complete and parts.parts == 8
+    # every verdict's union is the same set: the verdict at many exact points agrees
+    for z in _points(random.Random(11), 3, 400):
+        assert _verdict_at(serial, z) == _verdict_at(parts, z), z
+    assert {verdict_key(p.verdict) for p in serial.pieces} == {verdict_key(p.verdict)
+                                                               for p in parts.pieces}
+
+
+def test_query_on_worker_processes_equals_serial():
+    fix = {"a": [0, 0, 0], "b": [0, 1, 1]}
+    s = query(2, "sgd", "nontrivial,stable", fix=fix, box=(-2, 2))
+    with make_executor("process", n_workers=2) as ex:
+        p = query(2, "sgd", "nontrivial,stable", fix=fix, box=(-2, 2), parts=8, mapper=ex.map)
+    assert p.stats["parts"] == 8 and p.complete and s.complete
+    assert s.empty == p.empty and s.named_points == p.named_points
+    for z in _points(random.Random(5), 3, 400, -2, 2):
+        assert s.contains(z) == p.contains(z), z
+    # piece-count independent: a point of every piece of one answer lies in the other
+    for a, b in ((s, p), (p, s)):
+        for pc in a.pieces:
+            assert b.contains(pc.point)
+            for v in pc.vertices or ():
+                assert b.contains(v) == a.contains(v)
+
+
+def test_progress_reports_cells_and_coverage(frame):
+    calls = []
+    cv = cover(frame, box=(-2, 2), progress=lambda c, f, w: calls.append((c, f, w)))
+    assert calls and calls[-1] == (cv.cells, 1.0, 0)
+    assert all(0 <= f <= 1 for _, f, _ in calls)
+    assert [f for _, f, _ in calls] == sorted(f for _, f, _ in calls)
+
+
+def test_time_limit_gives_incomplete_cover(frame):
+    cv = cover(frame, time_limit=1e-9)
+    assert not cv.complete and cv.pieces
+
+
+def test_query_cli_workers_and_progress(capsys):
+    code = main(["query", "--depth", "1", "--fix", "a=0,0", "--fix", "b=0,1", "--want",
+                 "feature_learning", "--workers", "2", "--json"])
+    out = json.loads(capsys.readouterr().out)
+    assert code == 0 and out["complete"] and not out["empty"] and out["stats"]["parts"] == 8
+
+
+def test_phase_diagram_cli_time_limit_exit_3(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    png = tmp_path / "p.png"
+    code = main(["phase-diagram", "--plane", "golikov", "--depth", "2", "--time-limit", "0.001",
+                 "-o", str(png)])
+    captured = capsys.readouterr()
+    assert code == 3 and "INCOMPLETE" in captured.out
+    data = json.loads(png.with_suffix(".json").read_text())
+    assert data["complete"] is False and data["pieces"]
+    assert "cells certified" in captured.err
+
+
+@pytest.mark.parametrize("bad", ["0", "65", "-1"])
+def test_workers_out_of_range_is_refused(bad, capsys):
+    assert main(["query", "--depth", "1", "--fix", "a=0,0", "--fix", "b=0,1", "--workers", bad]) == 2
+    assert "workers" in capsys.readouterr().err

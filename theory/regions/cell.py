@@ -1,0 +1,269 @@
+"""One cell: a convex polyhedron around a rational point on which the verdict is constant.
+
+Run the engine at a rational point :math:`z_0` of the free coordinates on affine values
+(:mod:`widthlimits.theory.regions.affine`); the classification is then evaluated by the
+unmodified :func:`widthlimits.theory.classify.classify_result` on those values, and each
+comparison it makes records the sign of an affine difference that keeps its outcome.  The cell
+:math:`C(z_0)` is the set where the recorded conditions hold: a convex rational polyhedron
+containing :math:`z_0` on which every verdict of the classifier is constant (its control flow
+only depends on the outcomes of its comparisons).  The verdict carried is the ordinary
+:class:`~widthlimits.theory.classify.Classification` of the exact exponents at :math:`z_0`;
+:func:`verdict_key` lists the fields that are constant on the cell.
+
+Collapse.  An unstable verdict needs only one blown-up exponent ``e > 0`` under its own
+provenance (and the step-0 facts it reports); a stable cell whose verdict lacks a wanted
+property may certify just that failure (``Cell.partial``: the signs of one failing condition's
+exponents), so it is much larger than the full-verdict cell.
+
+Horizon.  The engine runs for ``T = 2 (L + 1) + 6`` steps (:func:`horizon_steps`), the cap of its
+default run.  Its default stops earlier only when the exponents are stationary (later steps
+repeat, so every verdict over ``0..T`` is the same) or one step after a blow-up (then the verdict
+is "unstable" either way), so the verdicts agree with
+:func:`~widthlimits.theory.classify.classify` (tested on random points).
+
+Loss.  For MSE the engine runs the logistic loss: on the stable set :math:`f_t = O(1)` at every
+step, so the loss derivative is :math:`\\Theta(1)` for both and the runs coincide step by step;
+a run is stable for one loss iff it is for the other.  The logistic run avoids the feedback
+terms that cut the unstable region into many cells.
+
+Definitions of the properties: :mod:`widthlimits.theory.regions.properties` (TP4 Sec. 3; TP IVb,
+Yang & Littwin 2023, arXiv:2308.01814, Sec. 2.8; Golikov 2020, arXiv:2003.05884, Sec. 4).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+from widthlimits.theory.activations import Activation
+from widthlimits.theory.classify import Classification, classify_result
+from widthlimits.theory.engine import derive
+from widthlimits.theory.exponents import is_pos_inf
+from widthlimits.theory.golikov import is_mf_limit
+from widthlimits.theory.regions.affine import AffineValue, Recorder, linear_form
+from widthlimits.theory.regions.frame import CellFrame
+from widthlimits.theory.regions.polyhedra import Constraint, satisfies, tightest
+from widthlimits.theory.regions.properties import wanted
+
+
+def horizon_steps(depth: int) -> int:
+    """Steps ``0..T`` every region verb classifies over: ``T = 2 (L + 1) + 6``."""
+    return 2 * (depth + 1) + 6
+
+
+def verdict_key(c: Classification) -> tuple:
+    """The fields of a cell's verdict that are constant on the cell, as a hashable key (the
+    grouping of pieces by verdict): regime, stability at init and later, degeneracy,
+    non-triviality, feature-learning and maximal-update layers, discrete time, Golikov's
+    mean-field criterion."""
+    return (c.regime, c.stable, c.stable_at_init, c.degenerate_at_init, c.nontrivial,
+            tuple(c.feature_learning_layers), tuple(c.maximal_update_layers),
+            bool(c.discrete_time) if c.stable else False, is_mf_limit(c))
+
+
+def verdict_label(c: Classification) -> str:
+    """Short text: regime, feature-learning layers and discrete/continuous time, e.g.
+    ``"feature_learning (FL layers 1,2), discrete-time"``."""
+    s = str(c.regime)
+    if c.regime == "feature_learning":
+        s += " (FL layers " + ",".join(str(x) for x in c.feature_learning_layers) + ")"
+    if c.stable and c.nontrivial:
+        s += ", discrete-time" if c.discrete_time else ", continuous-time"
+    return s
+
+
+def verdict_record(c: Classification) -> dict[str, Any]:
+    """The fields of :func:`verdict_key` and the label, JSON-ready."""
+    regime, st, st0, deg, nt, fl, mu, dt, mf = verdict_key(c)
+    return {"regime": str(regime), "stable": st, "stable_at_init": st0, "degenerate_at_init": deg,
+            "nontrivial": nt, "moves": nt, "feature_learning_layers": list(fl),
+            "maximal_update_layers": list(mu), "discrete_time": dt, "mf_limit": mf,
+            "label": verdict_label(c)}
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A convex polyhedron (``constraints``, containing ``point``) on which every exponent is
+    affine and the verdict is constant.
+
+    ``verdict`` is the exact :class:`~widthlimits.theory.classify.Classification` at ``point``;
+    the fields of :func:`verdict_key` are constant on the cell (when ``partial``: only the
+    failure of one wanted property is certified).  ``exponents`` are the affine values
+    (:class:`~widthlimits.theory.regions.affine.AffineValue`) and ``engine_constraints`` the
+    conditions under which all of them are affine (used by why-not).  For the MSE loss the run
+    classified is the logistic one (``verdict.engine.loss``; see the module docstring): its
+    exponents are those of MSE on the stable set, and its verdict fields are the same everywhere."""
+
+    constraints: tuple[Constraint, ...]
+    point: tuple[Fraction, ...]
+    verdict: Classification
+    exponents: dict = field(repr=False, compare=False, default_factory=dict)
+    engine_constraints: tuple[Constraint, ...] = field(repr=False, compare=False, default=())
+    partial: bool = False
+
+    def contains(self, z: Sequence[Fraction]) -> bool:
+        return satisfies(z, self.constraints)
+
+    def contains_scaled(self, zs: Sequence[int], dz: int) -> bool:
+        """``contains(z)`` for ``z = zs / dz`` (integers; fast path of the cover)."""
+        ints = self.__dict__.get("_ints")
+        if ints is None:
+            ints = []
+            for f, r in self.constraints:
+                m = math.lcm(*(x.denominator for x in f))
+                ints.append((tuple(int(x * m) for x in f[:-1]), int(f[-1] * m), r))
+            object.__setattr__(self, "_ints", ints)
+        for lin, k0, r in ints:
+            v = k0 * dz
+            for k, z in zip(lin, zs, strict=True):
+                v += k * z
+            if (v > 0) if r == "<=" else (v >= 0) if r == "<" else (v != 0):
+                return False
+        return True
+
+
+def scaled(z: Sequence[Fraction]) -> tuple[tuple[int, ...], int]:
+    """``z`` as integers over a common denominator: ``(z * dz, dz)``."""
+    dz = math.lcm(1, *(x.denominator for x in z))
+    return tuple(int(x * dz) for x in z), dz
+
+
+class CellEngine:
+    """Runs the engine and the classifier on cells of one frame (caches the sympy conversions
+    of the parametrization's exponents to affine forms)."""
+
+    def __init__(self, frame: CellFrame, activation: Activation, loss: str,
+                 steps: int | None = None) -> None:
+        self.frame = frame
+        self.act = activation
+        self.loss = loss
+        self.p_sym = frame.parametrization()
+        self.symbols = frame.symbols()
+        self.d = len(self.symbols)
+        self.T = steps if steps is not None else horizon_steps(frame.depth)
+        self.cache: dict[Any, tuple[int, ...]] = {}
+        D = 2
+        for v in (*self.p_sym.a, *self.p_sym.b, *self.p_sym.c):
+            if is_pos_inf(v):
+                continue
+            for k in linear_form(v, self.symbols):
+                D = math.lcm(D, k.denominator)
+        self.D = D
+        self.runs = 0
+        self.seconds = 0.0
+
+    def cell(self, z0: Sequence[Fraction], want: Sequence[str] | None = None) -> Cell:
+        """The cell of ``z0``.  With ``want``: if the verdict at z0 lacks a wanted property, the
+        cell only certifies that (``Cell.partial``): its constraints are those of one failing
+        condition (the smallest), so it can be much larger than the full-verdict cell."""
+        t0 = time.perf_counter()
+        z0 = tuple(Fraction(x) for x in z0)
+        rec = Recorder(self.d, z0, self.cache, self.symbols, self.D)
+        # MSE: on the stable set f_t = O(1) at every step, so the loss derivative max(1, |f|) is
+        # Theta(1) as for the logistic loss and the two runs coincide step by step; a run is
+        # stable for one loss iff it is for the other.  The logistic run avoids the feedback
+        # terms k (1 - c) that cut the unstable region into many cells.
+        eff_loss = "logistic" if self.loss == "mse" else self.loss
+        pos: dict[tuple, int] = {}
+
+        def on_record(q: str, layer: int | None, t: int, value: Any) -> None:
+            pos[(q, layer, t)] = len(rec.cons)
+
+        res = derive(self.p_sym, self.frame.optimizer, self.act, loss=eff_loss, steps=self.T,
+                     trace=False, ops=rec, on_record=on_record)
+        res = dataclasses.replace(res, parametrization=self.frame.parametrization_at(z0))
+        engine_cons = tuple(tightest(list(rec.cons)))
+        c = classify_result(res)  # on affine values: records the sign of every comparison
+        # the verdict carried: the ordinary classification of the exact exponents at z0
+        v = classify_result(dataclasses.replace(
+            res, exponents={k: rec.value(e) for k, e in res.exponents.items()},
+            normalizer={k: rec.value(e) for k, e in res.normalizer.items()}))
+        ex = res.exponents
+        partial = False
+        if c.stable:
+            # the classifier's outcomes hold on the constraints their operands depend on
+            mask = rec.verdict_mask | rec.global_mask
+            if want is not None and not wanted(v, want):
+                alt = self._failing_masks(rec, res.exponents, v, want)
+                if alt:
+                    mask = min(alt, key=int.bit_count) | rec.global_mask
+                    partial = True
+        else:
+            # collapse: an unstable verdict only needs the step-0 facts it reports and one
+            # blown-up exponent e > 0 (a violation of the classifier's stability test), valid
+            # under its own provenance; take the one with the fewest constraints
+            cands = [(ex[k].lo.bit_count(), pos[k], k) for k in pos if k[0] in ("h", "x", "f")
+                     and isinstance(ex[k], AffineValue) and ex[k].v > 0]
+            vexp = ex[min(cands)[2]] if cands else c.violations[0].exponent
+            mask = rec.global_mask | _keep_sign(rec, vexp, positive=True)
+            for l in range(1, self.frame.depth + 1):
+                for q in ("h", "x"):
+                    mask |= _keep_sign(rec, ex[(q, l, 0)], positive=True)
+                mask |= _keep_sign(rec, ex[("h", l, 0)], positive=False)
+            mask |= _keep_sign(rec, ex[("f", None, 0)], positive=True)
+        self.runs += 1
+        self.seconds += time.perf_counter() - t0
+        return Cell(tuple(tightest(rec.select(mask))), z0, v, dict(ex), engine_cons, partial)
+
+    def _failing_masks(self, rec: Recorder, ex: dict, v: Classification, want: Sequence[str]) -> list[int]:
+        """Certificates (constraint masks) of wanted conditions that fail at z0 on a stable
+        cell: "f_t - f_0 != Theta(1) at every step", "x^l_t - x^l_0 != Theta(1) at every step",
+        "f_{t+1} - f_t != Theta(1)" -- each the signs of those exponents and their provenance."""
+        L, T = self.frame.depth, self.T
+
+        def never_zero(keys: list[tuple]) -> int | None:
+            m = 0
+            for k in keys:
+                e = ex[k]
+                if not isinstance(e, AffineValue):
+                    continue
+                if e.v == 0:
+                    return None
+                m |= rec.sign(e.f, e.v) | e.cert(e.v > 0)
+            return m
+
+        ws = set(want)
+        out: list[int] = []
+        needs_moves = ws & {"nontrivial", "moves", "mf_limit", "feature_learning", "kernel", "operator"}
+        if needs_moves and not v.nontrivial:
+            m = never_zero([("df", None, t) for t in range(1, T + 1)])
+            if m is not None:
+                out.append(m)
+        fl_layers = set()
+        if ws & {"fl_all", "mf_limit"}:
+            fl_layers |= set(range(1, L + 1))
+        fl_layers |= {int(w[2:]) for w in ws if w.startswith("fl") and w[2:].isdigit()}
+        for l in sorted(fl_layers - set(v.feature_learning_layers)):
+            m = never_zero([("dx", l, t) for t in range(1, T + 1)])
+            if m is not None:
+                out.append(m)
+        if ws & {"discrete_time", "mf_limit"} and not v.discrete_time:
+            m = never_zero([("df_step", None, T)])
+            if m is not None:
+                out.append(m)
+        return out
+
+
+def _keep_sign(rec: Recorder, e: Any, positive: bool) -> int:
+    """Record the condition that keeps the outcome of ``e > 0`` (``positive``) or ``e < 0``;
+    returns its bit together with the provenance of ``e``."""
+    if not isinstance(e, AffineValue):
+        return 0
+    neg = tuple(-x for x in e.f)
+    if positive:
+        holds = e.v > 0
+        bit = rec.add_cons(neg, "<") if holds else rec.add_cons(e.f, "<=")
+    else:
+        holds = e.v < 0
+        bit = rec.add_cons(e.f, "<") if holds else rec.add_cons(neg, "<=")
+    # "e > 0" and "e >= 0" need e's lower certificate, "e < 0" and "e <= 0" its upper one
+    return bit | e.cert(positive == holds)
+
+
+__all__ = ["Cell", "CellEngine", "horizon_steps", "scaled", "verdict_key", "verdict_label",
+           "verdict_record"]

@@ -1,0 +1,316 @@
+"""Queries: the exact set of free exponents (in a box) whose limit has the wanted properties,
+as a union of convex rational polyhedra.
+
+The answer is read off the cover (:mod:`widthlimits.theory.regions.cover`): the pieces whose
+verdict has every wanted property (definitions: :mod:`widthlimits.theory.regions.properties`,
+TP4, Yang & Hu 2021, arXiv:2011.14522, Sec. 3; TP IVb, Yang & Littwin 2023, arXiv:2308.01814,
+Sec. 2.8; Golikov 2020, arXiv:2003.05884, Sec. 4).  Pieces with the same verdict are simplified
+(redundant constraints dropped by the exact LP) and merged where their union is convex
+(:func:`~widthlimits.theory.regions.polyhedra.merge_convex`), then described by their vertices.
+Regions are reported modulo the width symmetry (TP4 Eq. 5; TP IVb Prop. 2.2.3) in the frame of
+:mod:`widthlimits.theory.regions.frame`.  The presets lying in the frame are tested one cell
+each (``named_points``).  An empty answer comes with a why-not
+(:mod:`widthlimits.theory.regions.why_not`) and the minimal conflicting wanted properties (a
+deletion filter over the verdicts of a full cover).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+from widthlimits.theory.activations import Activation, get_activation
+from widthlimits.theory.classify import Classification
+from widthlimits.theory.exponents import fmt
+from widthlimits.theory.frames import constraint_text
+from widthlimits.theory.optimizers import Optimizer
+from widthlimits.theory.presets import NAMED_POINTS, preset
+from widthlimits.theory.regions.cell import CellEngine, verdict_key, verdict_label
+from widthlimits.theory.regions.cover import BOX, Mapper, ProgressFn, cover
+from widthlimits.theory.regions.frame import MAX_FREE, CellFrame, cell_frame
+from widthlimits.theory.regions.polyhedra import (
+    Constraint,
+    find_point,
+    merge_convex,
+    rank,
+    satisfies,
+    simplify,
+    vertices_and_rays,
+)
+from widthlimits.theory.regions.properties import parse_want, wanted
+from widthlimits.theory.regions.why_not import Conflict, why_not
+
+
+@dataclass(frozen=True)
+class RegionPiece:
+    """One convex piece of a query's answer (closure described by its vertices; in the box there
+    are no rays).  ``verdict`` is the classification at one point of the piece (its
+    ``parametrization``); the fields of :func:`~widthlimits.theory.regions.cell.verdict_key` are
+    the same on the whole piece."""
+
+    constraints: tuple[Constraint, ...]
+    point: tuple[Fraction, ...]
+    variables: tuple[str, ...]
+    verdict: Classification
+    vertices: tuple[tuple[Fraction, ...], ...] | None = None
+
+    def contains(self, z: Sequence[Fraction]) -> bool:
+        return satisfies(z, self.constraints)
+
+    @property
+    def dimension(self) -> int:
+        eqs = [f[:-1] for f, r in self.constraints if r == "=="]
+        return len(self.variables) - rank(eqs)
+
+    def to_json(self) -> dict[str, Any]:
+        def pt(v: Sequence[Fraction]) -> dict[str, str]:
+            return {n: str(x) for n, x in zip(self.variables, v, strict=True)}
+
+        txt = [constraint_text(c, self.variables) for c in self.constraints]
+        return {
+            "equalities": [t for t, c in zip(txt, self.constraints, strict=True) if c[1] == "=="],
+            "inequalities": [t for t, c in zip(txt, self.constraints, strict=True) if c[1] != "=="],
+            "vertices": None if self.vertices is None else [pt(v) for v in self.vertices],
+            "rays": [],
+            "dimension": self.dimension,
+            "point": pt(self.point),
+            "verdict": verdict_label(self.verdict),
+        }
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    """Answer of :func:`query`: the set of free coordinates (in the box) with every property in
+    ``want``, as a union of convex rational polyhedra."""
+
+    frame: CellFrame
+    want: tuple[str, ...]
+    activation: str
+    loss: str
+    box: tuple[Fraction, Fraction]
+    pieces: tuple[RegionPiece, ...]
+    named_points: tuple[str, ...]
+    why_not: tuple[Conflict, ...]
+    stats: dict[str, Any]
+    notes: tuple[str, ...] = ()
+    conflicting_properties: tuple[str, ...] = ()
+    #: False when the time limit stopped the cover: the pieces are those found so far
+    complete: bool = True
+
+    @property
+    def empty(self) -> bool:
+        return not self.pieces
+
+    def contains(self, z: Sequence[Fraction]) -> bool:
+        return any(p.contains(z) for p in self.pieces)
+
+    def _repr_html_(self) -> str:
+        """A table for notebooks: one row per convex piece (conditions, verdict)."""
+        import html
+
+        out = self.to_json()
+        head = (f"<p>depth {out['depth']}, {out['optimizer']}, want {', '.join(self.want)}; "
+                f"free {', '.join(out['variables'])} in [{out['box'][0]}, {out['box'][1]}]"
+                f"{'' if self.complete else ' (INCOMPLETE: time limit)'}</p>")
+        if self.empty:
+            rows = "".join(f"<tr><td colspan=3>{html.escape(t)}</td></tr>"
+                           for c in self.why_not for t in c.conditions)
+            return head + f"<table><tr><th colspan=3>empty; why not</th></tr>{rows}</table>"
+        rows = "".join(
+            f"<tr><td>{i}</td><td>{html.escape(' and '.join(r['equalities'] + r['inequalities']))}"
+            f"</td><td>{html.escape(r['verdict'])}</td></tr>"
+            for i, r in enumerate(out["regions"], 1))
+        return (head + "<table><tr><th>#</th><th>conditions</th><th>verdict</th></tr>"
+                f"{rows}</table>")
+
+    def to_json(self) -> dict[str, Any]:
+        fr = self.frame
+        return {
+            "schema": "widthlimits.query/2",
+            "depth": fr.depth,
+            "optimizer": fr.optimizer.name,
+            "activation": self.activation,
+            "loss": self.loss,
+            "gauge": fr.gauge,
+            "want": list(self.want),
+            "fixed": {f"{k}{l}": fmt(v) for (k, l), v in sorted(fr.base.values.items())},
+            "variables": list(fr.variables),
+            "shared_hidden": fr.shared_hidden,
+            "box": [str(self.box[0]), str(self.box[1])],
+            "empty": self.empty,
+            "regions": [p.to_json() for p in self.pieces],
+            "named_points": list(self.named_points),
+            "why_not": [c.to_json() for c in self.why_not],
+            "conflicting_properties": list(self.conflicting_properties),
+            "stats": self.stats,
+            "notes": list(self.notes),
+            "complete": self.complete,
+        }
+
+
+def query(
+    depth: int,
+    optimizer: str | Optimizer = "sgd",
+    want: str | Sequence[str] = "nontrivial",
+    *,
+    activation: str | Activation = "tanh",
+    loss: str = "mse",
+    gauge: str = "sp",
+    fix: dict[str, Sequence[Any]] | None = None,
+    shared_hidden: bool = False,
+    box: tuple[Any, Any] = (-BOX, BOX),
+    max_free: int = MAX_FREE,
+    describe: bool = True,
+    explain: bool = True,
+    time_limit: float | None = None,
+    parts: int = 1,
+    mapper: Mapper | None = None,
+    progress: ProgressFn | None = None,
+) -> QueryResult:
+    """The exact set of free exponents (in the box) whose limit has every property in ``want``.
+
+    Parameters
+    ----------
+    depth, optimizer, activation, loss
+        The network and training (as in :func:`widthlimits.theory.classify.classify`).
+    want : str or sequence of str
+        Conjunction of properties: ``stable``, ``unstable``, ``stable_at_init``,
+        ``degenerate_at_init``, ``moves``, ``nontrivial``, ``trivial``, ``feature_learning``,
+        ``kernel``, ``operator``, ``fl_all``, ``maximal_update``, ``discrete_time``,
+        ``mf_limit`` (Golikov's criterion, :func:`widthlimits.theory.golikov.is_mf_limit`),
+        ``fl<l>``, ``mu<l>``; prefix ``not-`` negates.
+    gauge, fix, shared_hidden
+        The frame (:func:`cell_frame`): fixed exponent lists, gauge for the symmetry, and
+        whether hidden layers share their free coordinates.
+    box : (lo, hi)
+        Every free coordinate is restricted to ``[lo, hi]`` (default ``[-4, 4]``).
+    describe, explain
+        Compute vertices of each piece / a "why not" for an empty answer.
+    time_limit : float, optional
+        Seconds for the cover; when reached, the answer holds the pieces found so far and
+        ``complete`` is False (its ``empty`` then only says none was found yet).
+    parts, mapper
+        Split the box into at least ``parts`` sub-boxes covered independently through the
+        ``map``-like ``mapper`` (e.g. an executor's ``map``); the answer is the same set.
+    progress : callable, optional
+        ``progress(cells_certified, fraction_of_box_volume_covered, regions_pending)`` during
+        the cover.
+
+    Returns
+    -------
+    QueryResult
+        ``pieces`` (disjoint convex polyhedra, simplified, with vertices), ``named_points``,
+        ``why_not`` (for an empty answer) and statistics.
+
+    Examples
+    --------
+    muP's initialization in SP form (a = 0, b = (0, 1)) admits feature learning; SP's (b = (0, 1/2))
+    does not, whatever the learning rates:
+
+    >>> query(1, "sgd", "feature_learning", fix={"a": [0, 0], "b": [0, 1]}).empty
+    False
+    >>> query(1, "sgd", "feature_learning", fix={"a": [0, 0], "b": [0, "1/2"]}).empty
+    True
+    """
+    t0 = time.perf_counter()
+    frame = cell_frame(depth, optimizer, gauge=gauge, fix=fix, shared_hidden=shared_hidden,
+                       max_free=max_free)
+    wants = parse_want(want, frame.depth)
+    cv = cover(frame, activation, loss, box=box, want=wants, time_limit=time_limit, parts=parts,
+               mapper=mapper, progress=progress)
+    d = len(frame.variables)
+    lp0 = cv.lp_calls
+    pieces: list[RegionPiece] = []
+    memo: dict[int, bool] = {}
+
+    def ok(v: Classification, ws: Sequence[str]) -> bool:
+        k = id(v)
+        if k not in memo:
+            memo[k] = wanted(v, ws)
+        return memo[k]
+
+    found = [pc for pc in cv.pieces if ok(pc.verdict, wants)]
+    groups: dict[tuple, tuple[Classification, list[list[Constraint]]]] = {}
+    for pc in found:
+        groups.setdefault(verdict_key(pc.verdict), (pc.verdict, []))[1].append(
+            simplify(pc.constraints, d) if d else [])
+    for verdict, css in groups.values():
+        if describe and d and len(css) > 1:
+            css = merge_convex(css, d)  # same verdict, convex union: one piece
+        for cs_list in css:
+            cs = tuple(cs_list)
+            point = find_point(list(cs), d) if d else []
+            verts = None
+            if describe and d:
+                vr = vertices_and_rays(cs, d)
+                if vr is not None:
+                    verts = tuple(tuple(v) for v in vr[0])
+            pieces.append(RegionPiece(cs, tuple(point or ()), frame.variables, verdict, verts))
+    named = tuple(n for n in named_points_in(frame, wants, activation, loss))
+    conflicts: tuple[Conflict, ...] = ()
+    props: tuple[str, ...] = ()
+    if not pieces and explain and cv.complete:
+        conflicts = why_not(cv, wants)
+        # deletion filter over the wanted properties (on the verdicts of a full cover: no LP)
+        full = cv if len(wants) == 1 else cover(frame, activation, loss, box=box, parts=parts,
+                                                mapper=mapper)
+        verdicts = list({id(pc.verdict): pc.verdict for pc in full.pieces}.values())
+        keep = list(wants)
+        i = 0
+        while i < len(keep):
+            trial = keep[:i] + keep[i + 1:]
+            if not any(wanted(v, trial) for v in verdicts):
+                keep = trial
+            else:
+                i += 1
+        props = tuple(keep)
+    stats = {"cells": cv.cells, "cover_pieces": len(cv.pieces), "answer_pieces_before_merge":
+             len(found), "engine_runs": cv.engine_runs,
+             "lp_calls_cover": lp0, "seconds": round(time.perf_counter() - t0, 3),
+             "horizon_steps": cv.horizon}
+    notes = (f"free coordinates restricted to the box [{cv.box[0]}, {cv.box[1]}]^{d}",
+             f"verdicts over steps 0..{cv.horizon} (the engine's horizon for depth {frame.depth})",
+             "pieces are disjoint; their union is the answer within the box")
+    stats["certified_pieces"] = len(cv.pieces)
+    stats["parts"] = cv.parts
+    return QueryResult(frame, wants, cv.activation, loss, cv.box, tuple(pieces), named, conflicts,
+                       stats, notes, props, cv.complete)
+
+
+def named_points_of(frame: Any, names: Sequence[str]) -> list[tuple[str, list[Fraction]]]:
+    """``(name, coordinates)`` of the presets that exist at the frame's depth and optimizer and
+    lie in the frame (moved there by the width symmetry)."""
+    out = []
+    for name in names:
+        try:
+            pp = preset(name, frame.depth, frame.optimizer)
+        except ValueError:
+            continue
+        x = frame.point_of(pp)
+        if x is not None:
+            out.append((name, x))
+    return out
+
+
+def named_points_in(frame: CellFrame, want: Sequence[str], activation: str | Activation = "tanh",
+                    loss: str = "mse") -> list[str]:
+    """Names from NAMED_POINTS whose parametrization (moved into the frame) has every property
+    in ``want`` (exact: one cell computation at the point; not restricted to the box)."""
+    eng = CellEngine(frame, get_activation(activation), loss)
+    out = []
+    for name, x in named_points_of(frame, NAMED_POINTS):
+        if wanted(eng.cell(x).verdict, want):
+            out.append(name)
+    return out
+
+
+def verdict_at(frame: CellFrame, z: Sequence[Any], activation: str | Activation = "tanh",
+               loss: str = "mse") -> Classification:
+    """The verdict at one point of the frame (exact; over the region verbs' horizon)."""
+    return CellEngine(frame, get_activation(activation), loss).cell([Fraction(x) for x in z]).verdict
+
+
+__all__ = ["QueryResult", "RegionPiece", "named_points_in", "named_points_of", "query", "verdict_at"]
