@@ -30,6 +30,7 @@ from widthlimits.theory.exponents import (
     as_exponent,
     fmt,
     is_pos_inf,
+    is_sympy_object,
 )
 from widthlimits.theory.optimizers import Optimizer, get_optimizer
 
@@ -102,9 +103,7 @@ class Parametrization:
         return Parametrization(**kw)
 
     def is_symbolic(self) -> bool:
-        import sympy
-
-        return any(isinstance(v, sympy.Basic) for v in (*self.a, *self.b, *self.c, *(self.d or ())))
+        return any(is_sympy_object(v) for v in (*self.a, *self.b, *self.c, *(self.d or ())))
 
     def as_dict(self) -> dict[str, Any]:
         return {
