@@ -32,7 +32,9 @@ recorded with its name in the trace:
     :math:`W^{L+1}_0 \\Delta x^L` when :math:`\\Delta x^L` has a B component (TP4 Sec. 5:
     :math:`\\Delta x^L` is correlated with :math:`W^{L+1}_0` through backprop).  Inner products of
     uncorrelated components are CLT (+1/2): this is what makes a degenerate initialization lift
-    one layer per step (Golikov 2020; golikov.md Sec. 4).
+    one layer per step, the mechanism behind Golikov's depth result (arXiv:2003.05884, abstract:
+    GD has no non-trivial discrete-time mean-field limit beyond two hidden layers; the power
+    count is :mod:`widthlimits.theory.golikov`).
 ``finite fan-in``
     the input layer sums over d = O(1) input coordinates: +0.
 ``multiplier``

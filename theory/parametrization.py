@@ -221,10 +221,13 @@ class Parametrization:
     def to_golikov(self, optimizer: str | Optimizer) -> dict[str, str | None]:
         """Golikov's (q_sigma, q~_a, q~_v, q~_w) for a parametrization in his family.
 
-        His convention (golikov.md Sec. 1): SP form (a = 0), input std independent of n, one
-        exponent ``q_sigma`` for the std of every non-input weight, LRs ``eta_w ~ n^{q~_w}``
-        (input), ``eta_v ~ n^{q~_v + q_sigma}`` (hidden), ``eta_a ~ n^{q~_a + 2 q_sigma}``
-        (readout).  Raises if the parametrization is not in the family.
+        His convention (arXiv:2003.05884 and the paper's public code, github.com/deepmipt/research,
+        Infinite_Width_Limits_of_Neural_Classifiers/utils/scale_hyperparams.py, which scales
+        every hyper-parameter relative to SP at a reference width): SP form (a = 0), input std
+        independent of n, one exponent ``q_sigma`` for the std of every non-input weight, LRs
+        ``eta_w ~ n^{q~_w}`` (input), ``eta_v ~ n^{q~_v + q_sigma}`` (hidden),
+        ``eta_a ~ n^{q~_a + 2 q_sigma}`` (readout).  Raises if the parametrization is not in the
+        family.
         """
         p = self.canonical(optimizer, "sp")
         if p.b[0] != 0:

@@ -1,6 +1,6 @@
 """Derivations as data and their text renderers (no TeX needed).
 
-Kinds (STYLE.md Sec. 8, lesson 14): (a) exact equalities -- every exponent printed in the text
+Kinds of test: (a) exact equalities -- every exponent printed in the text
 and Markdown output is parsed back and compared with the engine; (b) the symbolic conditions
 agree with the numeric classifier and the TP4 closed form at sampled points; (e) validation and
 escaping.

@@ -1,6 +1,6 @@
 """Markdown escaping of plain text in derivations (issue 13: the Markdown output over-escaped).
 
-Kinds (STYLE.md Sec. 8): (a) closed forms -- what each context escapes and what it leaves alone;
+Kinds of test: (a) closed forms -- what each context escapes and what it leaves alone;
 (b) a property -- undoing CommonMark's backslash escapes (spec 0.31, sec. 2.4: a backslash before
 ASCII punctuation is the literal character) gives back the text, and a backslash is inserted only
 before a character that can be markup; (c) the rendered derivation: its prose carries no escape
