@@ -108,8 +108,8 @@ def legend_label(s: Series, loglog: bool) -> str:
 
 
 def save_figure(ctx: Context, fname: str, series: Sequence[Series], *, title: str,
-                xlabel: str, ylabel: str, logx: bool = True, logy: bool = True
-                ) -> tuple[tuple[str, ...], tuple[str, ...]]:
+                xlabel: str, ylabel: str, logx: bool = True, logy: bool = True,
+                evidence: Sequence[Evidence] = ()) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Write one figure into ``ctx.outdir``; returns (figures, notes).
 
     Read without the docs: the legend sits under the axes (it never covers a point), lists the
@@ -118,6 +118,11 @@ def save_figure(ctx: Context, fname: str, series: Sequence[Series], *, title: st
     are and where the verdict, confidence intervals and tolerance windows are (the report's
     evidence table).  Log axes are labelled at the measured x values (widths,
     step sizes) when there are at most ten, in plain numbers.
+
+    With ``evidence`` (the check's :class:`Evidence` items that have a window), a strip under the
+    plot shows each one as a grey band (the predicted window, tolerance included) and the
+    measured value with its confidence interval, green inside, red outside: the verdict's
+    numbers on the figure itself.
     """
     try:
         import matplotlib
@@ -128,7 +133,15 @@ def save_figure(ctx: Context, fname: str, series: Sequence[Series], *, title: st
     from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, NullFormatter
 
     loglog = logx and logy
-    fig, ax = plt.subplots(figsize=(5.6, 4.2))
+    shown = [e for e in evidence if e.window is not None and e.measured is not None
+             and math.isfinite(e.measured)]
+    if shown:
+        fig, (ax, strip) = plt.subplots(
+            2, 1, figsize=(5.6, 4.2 + 0.32 * len(shown) + 0.5),
+            gridspec_kw={"height_ratios": [4.2, 0.32 * len(shown) + 0.3], "hspace": 0.55})
+        _evidence_strip(strip, shown)
+    else:
+        fig, ax = plt.subplots(figsize=(5.6, 4.2))
     ordered = sorted(series, key=lambda s: ROLES.index(s.kind))
     for s in ordered:
         y = np.asarray(s.y, float)
@@ -164,15 +177,51 @@ def save_figure(ctx: Context, fname: str, series: Sequence[Series], *, title: st
         head = "every curve is a prediction of the theorem"
     else:
         head = "markers / solid: measured;  dashed or dotted: predicted"
-    head += "\nverdict, confidence intervals, tolerance windows: the evidence table of this report"
+    head += ("\nwindows and CIs in the strip above; all numbers in the evidence table of this report"
+             if shown else
+             "\nverdict, confidence intervals, tolerance windows: the evidence table of this report")
     labels = [legend_label(s, loglog) for s in ordered]
     ncol = 2 if len(series) > 4 and max(map(len, labels)) <= 48 else 1
-    leg = ax.legend(fontsize=7, title=head, title_fontsize=7, loc="upper center",
-                    bbox_to_anchor=(0.5, -0.14), ncol=ncol, frameon=False)
+    anchor = strip if shown else ax
+    handles, texts = ax.get_legend_handles_labels()
+    if shown:
+        more = strip.get_legend_handles_labels()
+        handles, texts = handles + more[0], texts + more[1]
+    leg = anchor.legend(handles, texts, fontsize=7, title=head, title_fontsize=7,
+                        loc="upper center", bbox_to_anchor=(0.5, -0.45 if shown else -0.14),
+                        ncol=ncol, frameon=False)
     fig.savefig(ctx.outdir / fname, dpi=110, bbox_inches="tight",
                 bbox_extra_artists=(leg,), pad_inches=0.15)
     plt.close(fig)
     return (fname,), ()
+
+
+def _evidence_strip(ax, shown: Sequence[Evidence]) -> None:  # type: ignore[no-untyped-def]
+    """One row per evidence item: predicted window (grey band), measured value and CI."""
+    colors = {True: "#1a9850", False: "#d73027", None: "0.4"}
+    vals: list[float] = []
+    for e in shown:
+        vals += [v for v in (e.measured, e.ci_low, e.ci_high) if v is not None and math.isfinite(v)]
+        vals += [v for v in e.window if abs(v) < 1e5]  # type: ignore[union-attr]
+    lo_x, hi_x = min(vals), max(vals)
+    pad = 0.08 * (hi_x - lo_x) if hi_x > lo_x else 0.5
+    lo_x, hi_x = lo_x - pad, hi_x + pad
+    for i, e in enumerate(shown):
+        w0, w1 = (max(v, lo_x) if k == 0 else min(v, hi_x) for k, v in enumerate(e.window))  # type: ignore[arg-type]
+        ax.barh(i, w1 - w0, left=w0, height=0.6, color="0.85",
+                label="predicted window (tolerance included)" if i == 0 else None)
+        m = float(e.measured)  # type: ignore[arg-type]
+        lo = e.ci_low if e.ci_low is not None and math.isfinite(e.ci_low) else m
+        hi = e.ci_high if e.ci_high is not None and math.isfinite(e.ci_high) else m
+        ax.errorbar(m, i, xerr=[[m - lo], [hi - m]], fmt="o", ms=4, capsize=3,
+                    color=colors[e.passed], label="measured, with its CI" if i == 0 else None)
+    ax.set_yticks(range(len(shown)))
+    ax.set_yticklabels([e.name if len(e.name) <= 38 else e.name[:36] + "..." for e in shown],
+                       fontsize=6.5)
+    ax.set_ylim(len(shown) - 0.5, -0.5)
+    ax.set_xlim(lo_x, hi_x)
+    ax.tick_params(axis="x", labelsize=7)
+    ax.set_title("the verdict's numbers: green inside the window, red outside", fontsize=7.5)
 
 
 def power_line(x: Sequence[float], anchor: float, order: float) -> list[float]:

@@ -63,3 +63,29 @@ def test_save_figure_writes_a_readable_png(tmp_path) -> None:  # type: ignore[no
     h, w = image.imread(str(tmp_path / "order.png")).shape[:2]
     # the legend sits under the axes: the figure is taller than the 4.2 in axes figure alone
     assert 500 < h < 900 and 450 < w < 900
+
+
+def test_evidence_strip_shows_windows_and_cis(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from widthlimits.proofs_checks.catalogue.base import Evidence
+
+    ctx = Context(mode="quick", outdir=tmp_path)
+    series = [Series(WIDTHS, [w ** -0.55 for w in WIDTHS], "RMS over seeds"),
+              Series(WIDTHS, power_line(WIDTHS, WIDTHS[0] ** -0.55, -0.5), "slope -1/2", "--")]
+    ev = [Evidence("order", "-0.5", -0.55, -0.7, -0.41, (-0.75, -0.25)),
+          Evidence("control: order -1", "-1", -0.55, -0.7, -0.41, (-1.25, -0.75)),
+          Evidence("one-sided", "< 0", -0.55, None, None, (-1e6, 0.0)),
+          Evidence("missing", "0", None, window=(-0.1, 0.1)),  # not drawn: nothing measured
+          Evidence("no window", "?", 0.3)]  # not drawn: nothing to compare with
+    save_figure(ctx, "plain.png", series, title="t", xlabel="width m", ylabel="error")
+    save_figure(ctx, "strip.png", series, title="t", xlabel="width m", ylabel="error", evidence=ev)
+    plain = image.imread(str(tmp_path / "plain.png"))
+    strip = image.imread(str(tmp_path / "strip.png"))
+    assert strip.shape[0] > plain.shape[0] + 100  # three rows of evidence under the plot
+    rgb = strip[..., :3]
+
+    def count(hex_color: str) -> int:
+        c = [int(hex_color[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+        return int((abs(rgb - c).max(axis=2) < 0.03).sum())
+
+    assert count("#1a9850") > 20 and count("#d73027") > 20  # inside (green) and outside (red)
+    assert count("#d73027") < count("#1a9850")  # one red row, two green ones
