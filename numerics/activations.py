@@ -2,7 +2,8 @@
 
 Names match the symbolic layer (``tanh``, ``relu``, ``leaky_relu``, ``gelu``, ``linear``,
 ``sigmoid``).  ``leaky_relu`` takes its negative slope after a colon (``"leaky_relu:0.01"``);
-the default 0.1 is the one used in the reference measurements (golikov_depth_numerics.md).
+the default 0.1 is the negative slope used in this project's own finite-width measurements of
+Golikov's depth setting (Golikov 2020, arXiv:2003.05884, trains leaky-ReLU nets).
 ``gelu`` is the exact :math:`x\\Phi(x)`, not the tanh approximation.
 """
 

@@ -81,7 +81,7 @@ class SimulationConfig:
         Adam's :math:`(\\beta_1, \\beta_2)`, bias corrected.
     rmsprop_beta : float
         RMSProp's :math:`\\beta_2` (bias corrected, i.e. Adam with :math:`\\beta_1 = 0`, as in
-        the reference measurements).
+        the project's measurements of Golikov's depth setting).
     eps : float or None
         Epsilon of entrywise optimizers.  ``None``: 1e-8 if ``param.d`` is given, else 1e-30
         (scale invariant; see Notes).

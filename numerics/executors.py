@@ -1,7 +1,7 @@
 """Executors for sweeps: serial, local processes (default), or a Dask cluster.
 
 Every backend is a :class:`concurrent.futures.Executor`, so the sweep driver is one loop over
-futures (packaging.md Sec. 2.7).  Seeds are explicit (``SeedSequence([init_seed, width,
+futures.  Seeds are explicit (``SeedSequence([init_seed, width,
 seed])``), so results do not depend on the backend or on scheduling order.
 
 * ``"serial"``: runs each task in the calling process when it is submitted.

@@ -8,12 +8,11 @@ with a bootstrap confidence interval over seeds, small-sample corrected).
 
 The statistic is the least-squares slope of :math:`\\log \\bar v(n)` against :math:`\\log n`,
 where :math:`\\bar v(n)` is the arithmetic **seed mean** of the per-seed RMS values at width
-``n`` (the choice of the reference measurements, golikov_depth_numerics.md "Slope fit").  The
-confidence interval resamples *seeds* (the clusters; STYLE.md Sec. 8, lesson 9, and
-packaging.md Sec. 2.5): one bootstrap draw picks seed indices with replacement and applies
-them at every width.  The CI measures seed noise only; finite-size bias (curvature of the
-log-log line at small widths) is not in it, which is why :func:`~widthlimits.numerics.verdicts.
-compare` widens it by a tolerance.
+``n``.  The confidence interval resamples *seeds*, the clusters (a seed index pairs the runs
+across widths, so whole seeds are resampled, as in a cluster bootstrap): one bootstrap draw
+picks seed indices with replacement and applies them at every width.  The CI measures seed
+noise only; finite-size bias (curvature of the log-log line at small widths) is not in it,
+which is why :func:`~widthlimits.numerics.verdicts.compare` widens it by a tolerance.
 """
 
 from __future__ import annotations

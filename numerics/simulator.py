@@ -128,7 +128,7 @@ class Measurements:
 
     def tidy(self) -> list[dict[str, Any]]:
         """Long table rows ``{width, name, layer, step, seed, value}`` (mup's coord-check
-        format; STYLE.md Sec. 8, lesson 9)."""
+        format: microsoft/mup, mup/coord_check.py, ``get_coord_data``)."""
         rows = []
         for k, (name, layer) in enumerate(self.keys):
             for i, seed in enumerate(self.seeds):

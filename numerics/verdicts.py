@@ -10,9 +10,12 @@ Rule (documented defaults, both overridable):
 4. CI wider than ``max_ci_width`` (default 0.5) -> ``inconclusive``: too noisy to decide.
 5. ``agree`` iff the prediction lies in ``[ci_low - tolerance, ci_high + tolerance]``, else
    ``disagree``.  ``tolerance`` (default 0.1) absorbs finite-size bias, which the seed
-   bootstrap cannot see: over widths 256..4096 the reference measurements
-   (tensor_programs.md Sec. 8) deviate from the power-counting exponents by up to 0.05, and
-   slow crossovers give up to 0.1-0.3 at early steps (golikov_depth_numerics.md caveat 4).
+   bootstrap cannot see: in this project's one-step numpy measurements of L = 2 tanh MLPs
+   (SP, NTP, muP, UP_1/4 under SGD and signSGD, widths 256..4096, 4 seeds; the muP row is
+   re-measured by ``tests/numerics/test_simulator.py``) the fitted slopes deviate from the
+   power-counting exponents by up to 0.05, and in its measurements of Golikov's depth setting
+   (widths 256..8192) slow crossovers -- a lower-order term with a large prefactor -- bias the
+   slope at early steps by 0.1-0.3 where power counting gives 0.
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
 """Symbolic layer: exact width exponents, parametrizations, the power-counting engine and the
-classification of infinite-width limits.  Imports sympy but no numeric stack.
+classification of infinite-width limits.  Imports no numeric stack; sympy only for symbolic
+exponents (numbers are exact ``Fraction``s).
 
 What a notebook needs is importable from here::
 

@@ -32,7 +32,9 @@ recorded with its name in the trace:
     :math:`W^{L+1}_0 \\Delta x^L` when :math:`\\Delta x^L` has a B component (TP4 Sec. 5:
     :math:`\\Delta x^L` is correlated with :math:`W^{L+1}_0` through backprop).  Inner products of
     uncorrelated components are CLT (+1/2): this is what makes a degenerate initialization lift
-    one layer per step (Golikov 2020; golikov.md Sec. 4).
+    one layer per step, the mechanism behind Golikov's depth result (arXiv:2003.05884, abstract:
+    GD has no non-trivial discrete-time mean-field limit beyond two hidden layers; the power
+    count is :mod:`widthlimits.theory.golikov`).
 ``finite fan-in``
     the input layer sums over d = O(1) input coordinates: +0.
 ``multiplier``
@@ -62,8 +64,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
-
-import sympy
 
 from widthlimits.theory.activations import Activation, get_activation
 from widthlimits.theory.exponents import (
@@ -188,10 +188,19 @@ class MaxPlusOps:
     def __init__(self, symbolic: bool, denominator: int = 2) -> None:
         self.symbolic = symbolic
         self.D = denominator
-        self.ninf: Exponent = -sympy.oo if symbolic else NEG_INF
-        self.zero: Exponent = sympy.Integer(0) if symbolic else 0
-        self.half: Exponent = sympy.Rational(1, 2) if symbolic else denominator // 2
-        self.one: Exponent = sympy.Integer(1) if symbolic else denominator
+        if symbolic:  # sympy only for symbolic exponents: numeric work never loads it
+            import sympy
+
+            self._sympy = sympy
+            self.ninf: Exponent = -sympy.oo
+            self.zero: Exponent = sympy.Integer(0)
+            self.half: Exponent = sympy.Rational(1, 2)
+            self.one: Exponent = sympy.Integer(1)
+        else:
+            self.ninf = NEG_INF
+            self.zero = 0
+            self.half = denominator // 2
+            self.one = denominator
 
     def conv(self, e: Exponent) -> Exponent:
         if self.symbolic:
@@ -210,12 +219,12 @@ class MaxPlusOps:
         if not xs:
             return self.ninf
         if self.symbolic:
-            return sympy.Max(*xs)
+            return self._sympy.Max(*xs)
         return max(xs)
 
     def mn(self, *xs: Exponent) -> Exponent:
         if self.symbolic:
-            return sympy.Min(*xs)
+            return self._sympy.Min(*xs)
         return min(xs)
 
     def is_ninf(self, e: Exponent) -> bool:
@@ -240,7 +249,7 @@ class MaxPlusOps:
             return x == y
         if x == y:
             return True
-        d = sympy.simplify(x - y) if not (x == self.ninf or y == self.ninf) else None  # type: ignore[operator]
+        d = self._sympy.simplify(x - y) if not (x == self.ninf or y == self.ninf) else None  # type: ignore[operator]
         if d is None:
             return False
         if d.is_zero:

@@ -10,6 +10,11 @@ A width exponent ``e`` stands for a quantity of size :math:`\\Theta(n^{e})`.  Ex
 * :mod:`sympy` expressions for symbolic work (passed as sympy objects from Python, never as
   text); then ``max`` becomes :class:`sympy.Max`.
 
+This module does not import sympy: a sympy object can exist only once sympy has been imported by
+whoever made it, so the type tests look sympy up in ``sys.modules`` and the symbolic branches
+import it when they are reached.  Numeric work (``classify`` of a preset, the command line)
+therefore never loads sympy (~0.2 s of start-up).
+
 The arithmetic used by the engine is max-plus ("tropical"): a product multiplies sizes, so its
 exponent is the sum; a sum of terms without cancellation has the exponent of the largest term.
 """
@@ -18,20 +23,29 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from fractions import Fraction
-from typing import Any, Union
+from typing import TYPE_CHECKING, Any, Union
 
-import sympy
+if TYPE_CHECKING:
+    import sympy
 
 #: the exponent of an identically zero quantity; also ``b = inf`` (zero init), ``c = inf`` (frozen)
 INF = math.inf
 NEG_INF = -math.inf
 
-Exponent = Union[Fraction, float, sympy.Expr]  # float only for +-inf  # noqa: UP007
+Exponent = Union[Fraction, float, "sympy.Expr"]  # float only for +-inf  # noqa: UP007
+
+
+def is_sympy_object(e: Any) -> bool:
+    """``isinstance(e, sympy.Basic)`` without importing sympy: if sympy is not loaded, no sympy
+    object exists."""
+    mod = sys.modules.get("sympy")
+    return mod is not None and isinstance(e, mod.Basic)
 
 
 def is_symbolic(e: Any) -> bool:
-    return isinstance(e, sympy.Basic) and not e.is_number
+    return is_sympy_object(e) and not e.is_number
 
 
 def as_exponent(value: Any, *, name: str = "exponent") -> Exponent:
@@ -54,7 +68,9 @@ def as_exponent(value: Any, *, name: str = "exponent") -> Exponent:
         )
     if isinstance(value, str):
         return _parse_exponent_text(value.strip(), name)
-    if isinstance(value, sympy.Basic):
+    if is_sympy_object(value):
+        import sympy
+
         if value in (sympy.oo,):
             return INF
         if value in (-sympy.oo,):
@@ -116,14 +132,21 @@ def _parse_exponent_text(text: str, name: str) -> Exponent:
 
 
 def is_neg_inf(e: Exponent) -> bool:
-    return isinstance(e, float) and e == NEG_INF or (isinstance(e, sympy.Basic) and e == -sympy.oo)
+    if isinstance(e, float):
+        return e == NEG_INF
+    return is_sympy_object(e) and e == -sys.modules["sympy"].oo
 
 
 def is_pos_inf(e: Exponent) -> bool:
-    return isinstance(e, float) and e == INF or (isinstance(e, sympy.Basic) and e == sympy.oo)
+    if isinstance(e, float):
+        return e == INF
+    return is_sympy_object(e) and e == sys.modules["sympy"].oo
 
 
 def to_sympy(e: Exponent) -> sympy.Expr:
+    """The sympy form of an exponent (imports sympy: asked for symbolic output)."""
+    import sympy
+
     if isinstance(e, float):
         return sympy.oo if e > 0 else -sympy.oo
     if isinstance(e, Fraction):
@@ -141,12 +164,16 @@ def emax(*args: Exponent) -> Exponent:
     if not vals:
         return NEG_INF
     if any(is_symbolic(v) for v in vals):
+        import sympy
+
         return from_sympy(sympy.Max(*[to_sympy(v) for v in vals]))
     return max(vals)
 
 
 def emin(*args: Exponent) -> Exponent:
     if any(is_symbolic(v) for v in args):
+        import sympy
+
         return from_sympy(sympy.Min(*[to_sympy(v) for v in args]))
     return min(args)
 
@@ -165,7 +192,9 @@ def eadd(*args: Exponent) -> Exponent:
             raise ValueError("internal: +inf exponent in a product")
         sym = sym or is_symbolic(a)
         total = total + a  # type: ignore[operator]
-    if sym:
+    if sym:  # a symbolic term was given, so sympy is loaded; sympify turns no text into code here
+        import sympy
+
         return from_sympy(sympy.sympify(total))
     return total
 
@@ -182,14 +211,18 @@ def fmt(e: Exponent | None) -> str | None:
         return None
     if isinstance(e, float):
         return "inf" if e > 0 else "-inf"
-    if isinstance(e, Fraction):
+    if isinstance(e, Fraction | int):
         return str(e)
+    import sympy
+
     return sympy.sstr(e)
 
 
 def compare(e: Exponent, value: int | Fraction = 0) -> int | None:
     """Sign of ``e - value`` (-1, 0, 1), or ``None`` when symbolic and undecidable."""
     if is_symbolic(e):
+        import sympy
+
         d = sympy.simplify(to_sympy(e) - sympy.Rational(value))
         if d.is_positive:
             return 1

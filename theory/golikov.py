@@ -1,11 +1,14 @@
 """Golikov's depth statement, derived by the engine (not typed in).
 
-Golikov (2020, arXiv:2003.05884, abstract and Sec. 4): with mean-field i.i.d. initialization
+Golikov (2020, arXiv:2003.05884, abstract: "for networks with more than two hidden layers
+RMSProp training has a non-trivial discrete-time MF limit but GD training does not have one"):
+with mean-field i.i.d. initialization
 (input init O(1), hidden and readout init std :math:`n^{-1}`) and mean-field learning rates,
 GD has a non-trivial discrete-time limit for :math:`L \\le 2` hidden layers and none for
 :math:`L \\ge 3`, while RMSProp/Adam has one for every L.
 
-The mechanism (golikov.md Sec. 4), which :func:`depth_row` reads off the engine's exponents: at
+The mechanism, a power count of this project (the paper states the result, not this count),
+which :func:`depth_row` reads off the engine's exponents: at
 step 0 the network is degenerate (:math:`h^l_0 = \\Theta(n^{-(l-1)/2})`), so hidden gradients are
 :math:`n^{L/2-1}` times smaller than in the mean-field regime.  GD multiplies them by the learning
 rate, so rates that are right later leave the hidden layers frozen at step 0 (trivial), and rates

@@ -30,6 +30,7 @@ from widthlimits.theory.exponents import (
     as_exponent,
     fmt,
     is_pos_inf,
+    is_sympy_object,
 )
 from widthlimits.theory.optimizers import Optimizer, get_optimizer
 
@@ -102,9 +103,7 @@ class Parametrization:
         return Parametrization(**kw)
 
     def is_symbolic(self) -> bool:
-        import sympy
-
-        return any(isinstance(v, sympy.Basic) for v in (*self.a, *self.b, *self.c, *(self.d or ())))
+        return any(is_sympy_object(v) for v in (*self.a, *self.b, *self.c, *(self.d or ())))
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -222,10 +221,13 @@ class Parametrization:
     def to_golikov(self, optimizer: str | Optimizer) -> dict[str, str | None]:
         """Golikov's (q_sigma, q~_a, q~_v, q~_w) for a parametrization in his family.
 
-        His convention (golikov.md Sec. 1): SP form (a = 0), input std independent of n, one
-        exponent ``q_sigma`` for the std of every non-input weight, LRs ``eta_w ~ n^{q~_w}``
-        (input), ``eta_v ~ n^{q~_v + q_sigma}`` (hidden), ``eta_a ~ n^{q~_a + 2 q_sigma}``
-        (readout).  Raises if the parametrization is not in the family.
+        His convention (arXiv:2003.05884 and the paper's public code, github.com/deepmipt/research,
+        Infinite_Width_Limits_of_Neural_Classifiers/utils/scale_hyperparams.py, which scales
+        every hyper-parameter relative to SP at a reference width): SP form (a = 0), input std
+        independent of n, one exponent ``q_sigma`` for the std of every non-input weight, LRs
+        ``eta_w ~ n^{q~_w}`` (input), ``eta_v ~ n^{q~_v + q_sigma}`` (hidden),
+        ``eta_a ~ n^{q~_a + 2 q_sigma}`` (readout).  Raises if the parametrization is not in the
+        family.
         """
         p = self.canonical(optimizer, "sp")
         if p.b[0] != 0:

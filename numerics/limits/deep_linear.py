@@ -1,7 +1,8 @@
 r"""Deep linear networks: finite width vs the deterministic infinite-width dynamics of CCFF.
 
 Model (Chizat, Colombo, Fernandez-Real, Figalli 2022, arXiv 2211.16980, Section 6, eqs.
-(6.1)-(6.9); our concrete normalization, see ``shared/background/seed_theorems.md`` section 1.2):
+(6.1)-(6.9), the layer-scaled GD recursion with middle operators :math:`m^{-1/2}Z + m^{-1}W`;
+the concrete normalization below is this project's choice, consistent with that section):
 :math:`f(x) = \frac1m v^\top M U x` with :math:`M = m^{-1/2}Z + m^{-1}W`, i.i.d. standard normal
 :math:`U\in\mathbb R^{m\times d}`, :math:`Z\in\mathbb R^{m\times m}`, :math:`v\in\mathbb R^m`,
 :math:`W(0) = 0`, risk :math:`L(\beta) = \frac{1}{2n}\|X\beta - y\|^2` and layer-wise rates

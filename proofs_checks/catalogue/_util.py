@@ -52,44 +52,176 @@ def late_rate(t: np.ndarray, y: np.ndarray, confidence: float = 0.95) -> RateFit
     return RateFit(-slope, -slope - q * se, -slope + q * se, float(res.rvalue) ** 2)
 
 
+#: styles of a line without markers drawn dashed or dotted: a predicted reference (``power_line``)
+_REFERENCE_STYLES = ("--", ":", "-.")
+ROLES = ("measured", "predicted")
+
+
 @dataclass(frozen=True)
 class Series:
-    """One line of a figure: x, y, label, and an optional style ("o-", "--", ...)."""
+    """One line of a figure: x, y, label, an optional style ("o-", "--", ...) and its role.
+
+    ``role`` is what the legend tells the reader: "measured" (a statistic of simulations) or
+    "predicted" (a reference drawn from the theorem, e.g. :func:`power_line`).  Left ``None`` it
+    follows the style: a dashed or dotted line without markers is a prediction, anything with
+    markers or a solid line is a measurement.
+    """
 
     x: Sequence[float]
     y: Sequence[float]
     label: str
     style: str = "o-"
+    role: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.role is not None and self.role not in ROLES:
+            raise ValueError(f"Series role must be one of {', '.join(ROLES)}, got {self.role!r}")
+
+    @property
+    def kind(self) -> str:
+        if self.role is not None:
+            return self.role
+        return "predicted" if self.style in _REFERENCE_STYLES else "measured"
+
+
+def points_slope(x: Sequence[float], y: Sequence[float]) -> float | None:
+    """Least-squares slope of ``log y`` on ``log x`` over the finite positive points (None if
+    fewer than two): what the eye reads off a log-log plot."""
+    xa, ya = np.asarray(x, float), np.asarray(y, float)
+    ok = np.isfinite(xa) & np.isfinite(ya) & (xa > 0) & (ya > 0)
+    if ok.sum() < 2 or np.ptp(xa[ok]) == 0:
+        return None
+    return float(np.polyfit(np.log(xa[ok]), np.log(ya[ok]), 1)[0])
+
+
+def legend_label(s: Series, loglog: bool) -> str:
+    """The legend text of one series: its role first, then its label; a measured series on a
+    log-log plot also shows the slope of its points, to read against the predicted slope."""
+    label = s.label
+    if not label.lower().startswith(s.kind):
+        label = f"{s.kind}: {label}"
+    if loglog and s.kind == "measured":
+        slope = points_slope(s.x, s.y)
+        if slope is not None:
+            label += f" (slope of points {slope:+.2f})"
+    return label
 
 
 def save_figure(ctx: Context, fname: str, series: Sequence[Series], *, title: str,
-                xlabel: str, ylabel: str, logx: bool = True, logy: bool = True
-                ) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """Write one figure into ``ctx.outdir``; returns (figures, notes)."""
+                xlabel: str, ylabel: str, logx: bool = True, logy: bool = True,
+                evidence: Sequence[Evidence] = ()) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Write one figure into ``ctx.outdir``; returns (figures, notes).
+
+    Read without the docs: the legend sits under the axes (it never covers a point), lists the
+    measured series first, names each entry's role (measured / predicted) and, on log-log axes,
+    the slope of each measured series' points; its title says what markers and dashed lines
+    are and where the verdict, confidence intervals and tolerance windows are (the report's
+    evidence table).  Log axes are labelled at the measured x values (widths,
+    step sizes) when there are at most ten, in plain numbers.
+
+    With ``evidence`` (the check's :class:`Evidence` items that have a window), a strip under the
+    plot shows each one as a grey band (the predicted window, tolerance included) and the
+    measured value with its confidence interval, green inside, red outside: the verdict's
+    numbers on the figure itself.
+    """
     try:
         import matplotlib
     except ImportError:  # pragma: no cover - optional extra
         return (), (NO_MPL,)
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, NullFormatter
 
-    fig, ax = plt.subplots(figsize=(5.2, 4))
-    for s in series:
+    loglog = logx and logy
+    shown = [e for e in evidence if e.window is not None and e.measured is not None
+             and math.isfinite(e.measured)]
+    if shown:
+        fig, (ax, strip) = plt.subplots(
+            2, 1, figsize=(5.6, 4.2 + 0.32 * len(shown) + 0.5),
+            gridspec_kw={"height_ratios": [4.2, 0.32 * len(shown) + 0.3], "hspace": 0.55})
+        _evidence_strip(strip, shown)
+    else:
+        fig, ax = plt.subplots(figsize=(5.6, 4.2))
+    ordered = sorted(series, key=lambda s: ROLES.index(s.kind))
+    for s in ordered:
         y = np.asarray(s.y, float)
         ok = np.isfinite(y) & ((y > 0) if logy else True)
-        ax.plot(np.asarray(s.x, float)[ok], y[ok], s.style, label=s.label, ms=4)
+        ax.plot(np.asarray(s.x, float)[ok], y[ok], s.style, label=legend_label(s, loglog), ms=4,
+                lw=1.2 if s.kind == "predicted" else 1.5)
+    plain = FuncFormatter(lambda v, _pos: f"{v:g}")
     if logx:
         ax.set_xscale("log")
+        xs = sorted({float(v) for s in series if s.kind == "measured" for v in s.x
+                     if math.isfinite(float(v)) and float(v) > 0})
+        if 2 <= len(xs) <= 10:
+            ax.xaxis.set_major_locator(FixedLocator(xs))
+        ax.xaxis.set_major_formatter(plain)
+        ax.xaxis.set_minor_formatter(NullFormatter())
     if logy:
         ax.set_yscale("log")
+        ys = np.concatenate([np.asarray(s.y, float) for s in series])
+        ys = ys[np.isfinite(ys) & (ys > 0)]
+        span = ys.max() / ys.min() if ys.size else math.inf
+        if span < 300:  # under ~2.5 decades: label more than the powers of ten
+            subs = (1.0, 2.0, 5.0) if span >= 10 else (1.0, 1.5, 2.0, 3.0, 5.0, 7.0)
+            ax.yaxis.set_major_locator(LogLocator(base=10, subs=subs))
+        ax.yaxis.set_major_formatter(plain)
+        ax.yaxis.set_minor_formatter(NullFormatter())
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.set_title(title, fontsize=9)
-    ax.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(ctx.outdir / fname, dpi=110)
+    kinds = {s.kind for s in series}
+    if kinds == {"measured"}:
+        head = "every curve is measured (simulation statistics)"
+    elif kinds == {"predicted"}:
+        head = "every curve is a prediction of the theorem"
+    else:
+        head = "markers / solid: measured;  dashed or dotted: predicted"
+    head += ("\nwindows and CIs in the strip above; all numbers in the evidence table of this report"
+             if shown else
+             "\nverdict, confidence intervals, tolerance windows: the evidence table of this report")
+    labels = [legend_label(s, loglog) for s in ordered]
+    ncol = 2 if len(series) > 4 and max(map(len, labels)) <= 48 else 1
+    anchor = strip if shown else ax
+    handles, texts = ax.get_legend_handles_labels()
+    if shown:
+        more = strip.get_legend_handles_labels()
+        handles, texts = handles + more[0], texts + more[1]
+    leg = anchor.legend(handles, texts, fontsize=7, title=head, title_fontsize=7,
+                        loc="upper center", bbox_to_anchor=(0.5, -0.45 if shown else -0.14),
+                        ncol=ncol, frameon=False)
+    fig.savefig(ctx.outdir / fname, dpi=110, bbox_inches="tight",
+                bbox_extra_artists=(leg,), pad_inches=0.15)
     plt.close(fig)
     return (fname,), ()
+
+
+def _evidence_strip(ax, shown: Sequence[Evidence]) -> None:  # type: ignore[no-untyped-def]
+    """One row per evidence item: predicted window (grey band), measured value and CI."""
+    colors = {True: "#1a9850", False: "#d73027", None: "0.4"}
+    vals: list[float] = []
+    for e in shown:
+        vals += [v for v in (e.measured, e.ci_low, e.ci_high) if v is not None and math.isfinite(v)]
+        vals += [v for v in e.window if abs(v) < 1e5]  # type: ignore[union-attr]
+    lo_x, hi_x = min(vals), max(vals)
+    pad = 0.08 * (hi_x - lo_x) if hi_x > lo_x else 0.5
+    lo_x, hi_x = lo_x - pad, hi_x + pad
+    for i, e in enumerate(shown):
+        w0, w1 = (max(v, lo_x) if k == 0 else min(v, hi_x) for k, v in enumerate(e.window))  # type: ignore[arg-type]
+        ax.barh(i, w1 - w0, left=w0, height=0.6, color="0.85",
+                label="predicted window (tolerance included)" if i == 0 else None)
+        m = float(e.measured)  # type: ignore[arg-type]
+        lo = e.ci_low if e.ci_low is not None and math.isfinite(e.ci_low) else m
+        hi = e.ci_high if e.ci_high is not None and math.isfinite(e.ci_high) else m
+        ax.errorbar(m, i, xerr=[[m - lo], [hi - m]], fmt="o", ms=4, capsize=3,
+                    color=colors[e.passed], label="measured, with its CI" if i == 0 else None)
+    ax.set_yticks(range(len(shown)))
+    ax.set_yticklabels([e.name if len(e.name) <= 38 else e.name[:36] + "..." for e in shown],
+                       fontsize=6.5)
+    ax.set_ylim(len(shown) - 0.5, -0.5)
+    ax.set_xlim(lo_x, hi_x)
+    ax.tick_params(axis="x", labelsize=7)
+    ax.set_title("the verdict's numbers: green inside the window, red outside", fontsize=7.5)
 
 
 def power_line(x: Sequence[float], anchor: float, order: float) -> list[float]:

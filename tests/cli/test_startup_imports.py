@@ -49,11 +49,35 @@ def test_numerics_validation_and_package_import_no_numpy() -> None:
     assert loaded_after("import widthlimits.numerics") == set()
 
 
-def test_classify_does_not_import_scipy() -> None:
+@pytest.mark.parametrize("argv", [
+    ["classify", "--preset", "mup", "--depth", "3"],
+    ["classify", "--preset", "golikov-ntk", "--depth", "2", "--json"],
+    ["classify", "--preset", "up:1/2", "--depth", "2", "--optimizer", "adam", "--steps", "4"],
+    ["classify", "--a", "-1/2,0,1/2", "--b", "1/2,1/2,inf", "--c", "0,0,0", "--depth", "1"],
+    ["classify", "--preset", "depth-mup", "--depth", "4", "--json"],
+])
+def test_classify_imports_nothing_heavy(argv: list[str]) -> None:
+    """Exact exponents are Fractions: the numeric classify path needs neither sympy (imported
+    only for symbolic exponents, theory/exponents.py) nor the numeric stack."""
     code = ("import contextlib, io\nfrom widthlimits.proofs_checks.cli import main\n"
             "with contextlib.redirect_stdout(io.StringIO()):\n"
-            "    main(['classify', '--preset', 'mup', '--depth', '3'])")
-    assert not loaded_after(code) & {"numpy", "scipy", "scipy.stats"}
+            f"    assert main({argv!r}) == 0")
+    assert loaded_after(code) == set()
+
+
+def test_python_classify_of_a_preset_imports_no_sympy() -> None:
+    code = ("from widthlimits.theory import classify, preset\n"
+            "c = classify(preset('mup', 3, 'adam'), 'adam')\n"
+            "assert c.headline and c.to_json() and c._repr_html_()")
+    assert loaded_after(code) == set()
+
+
+def test_symbolic_exponents_still_load_sympy_where_asked() -> None:
+    code = ("import sympy\nfrom widthlimits.theory.exponents import as_exponent, emax, fmt, is_symbolic\n"
+            "x = sympy.Symbol('x')\nassert is_symbolic(as_exponent(x))\n"
+            "assert fmt(emax(x, as_exponent('1/2'))) == 'Max(1/2, x)'\n"
+            "assert as_exponent(sympy.Rational(1, 3)) == as_exponent('1/3')")
+    assert "sympy" in loaded_after(code)
 
 
 def test_cli_choices_match_the_theory_registries() -> None:

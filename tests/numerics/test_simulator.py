@@ -1,5 +1,6 @@
 """Simulator: gradients vs finite differences, a naive reference implementation, batching,
-determinism, low-rank mode, divergence records and the TP4 one-step reference table."""
+determinism, low-rank mode, divergence records and the one-step reference table (the project's
+own measurements of SP, NTP, muP, UP at L = 2)."""
 
 from __future__ import annotations
 
@@ -216,10 +217,11 @@ def test_divergence_becomes_a_record_not_a_crash() -> None:
     assert np.all(np.isfinite(m.get("f")[0, : d.step]))
 
 
-# ----------------------------------------------------------------------------- TP4 Sec. 8 table
+# ------------------------------------------------- one-step table of SP / NTP / muP / UP (L = 2)
 def _one_step_slopes(param: dict, optimizer: str = "sgd", seeds: int = 4) -> dict[str, float]:
-    # tensor_programs.md Sec. 8 setup: L=2 tanh, d=4, MSE target 1, one example, eta=0.5;
-    # widths reduced to 128..1024 to stay fast.
+    # the setup of the project's first one-step numpy measurements (reference rows below):
+    # L=2 tanh, d=4, MSE target 1, one example, eta=0.5, widths 256..4096, 4 seeds; here
+    # widths 128..1024 to stay fast.
     widths = [128, 256, 512, 1024]
     data = DataConfig(kind="sphere", n_samples=1, d_in=4, target="constant", target_value=1.0)
     cfg = SimulationConfig(param, optimizer=optimizer, steps=1, eta=0.5, data=data,

@@ -11,6 +11,7 @@ Markdown uses ``$...$`` math with the LaTeX renderer's symbols and exponents.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 import sympy
@@ -88,10 +89,11 @@ def _steps_text(d: Derivation, md: bool) -> list[str]:
 
     out: list[str] = []
     if d.stationary_from is not None:
-        out.append(f"Steps 0..{d.steps} computed; from step {d.stationary_from} on the exponents "
-                   "repeat (induction over steps: the update adds nothing larger to W_t - W_0).")
+        first = (f"Steps 0..{d.steps} computed; from step {d.stationary_from} on the exponents "
+                 "repeat (induction over steps: the update adds nothing larger to W_t - W_0).")
     else:
-        out.append(f"Steps 0..{d.steps} computed ({d.stop_reason}).")
+        first = f"Steps 0..{d.steps} computed ({d.stop_reason})."
+    out.append(md_escape(first, line_start=True) if md else first)
     for b in d.blocks:
         out.append("")
         out.append(f"### Step t = {b.step}" if md else f"Step t = {b.step}")
@@ -127,10 +129,10 @@ def _md_line(d: Derivation, line: Line) -> str:
         nums = [exp_tex(i.exponent) for i in shown]
         body = (nums[0] if len(nums) == 1 else r"\max(" + ", ".join(nums) + ")")
         rules = ", ".join(f"{i.rule} ${what_tex(i.what)}$" if r"\text" not in what_tex(i.what)
-                          else f"{i.rule}: {_clean(i.what)}" for i in shown)
+                          else f"{i.rule}: {md_escape(i.what)}" for i in shown)
     elif line.combine == "sum":
         body = " + ".join(_p(i.exponent) for i in line.inputs)
-        rules = ", ".join(f"{i.rule}: {_clean(i.what)}" for i in line.inputs)
+        rules = ", ".join(f"{i.rule}: {md_escape(i.what)}" for i in line.inputs)
     elif line.combine == "nonlinearity":
         ins = [i for i in line.inputs if i.what.startswith(("h", "dh"))]
         body = r"\phi(" + ", ".join(exp_tex(i.exponent) for i in ins) + ")"
@@ -158,9 +160,10 @@ def _conclusion_lines(d: Derivation, md: bool) -> list[str]:
     if c is None:
         sc = d.symbolic
         assert sc is not None
-        out.append("Symbols: " + ", ".join(str(s) for s in sc.symbols))
+        esc = md_escape if md else _clean
+        out.append(esc("Symbols: " + ", ".join(str(s) for s in sc.symbols)))
         for s, v in sc.substitutions:
-            out.append(f"Assumed (TP4 Thm 3.3(1), non-degenerate init): {s} = {v}")
+            out.append(esc(f"Assumed (TP4 Thm 3.3(1), non-degenerate init): {s} = {v}"))
         out.append("Stability holds iff all of:")
         for cl in sc.stability.relationals():
             out.append("  " + " or ".join(_rel(r, md) for r in cl))
@@ -177,7 +180,7 @@ def _conclusion_lines(d: Derivation, md: bool) -> list[str]:
                 for a in alts:
                     out.append("  " + " and ".join(_rel(nice_ge(x), md) for x in a))
         return out
-    out.append(f"**{_clean(c.headline)}**" if md else _clean(c.headline))
+    out.append(_clean(c.headline))
     out.append(f"Regime: {c.regime.replace('_', ' ')} (stable: {c.stable}, nontrivial: "
                f"{c.nontrivial})")
     for v in c.violations:
@@ -208,6 +211,8 @@ def _conclusion_lines(d: Derivation, md: bool) -> list[str]:
                    "(Golikov 2020).")
     out.extend(f"Binding: {b}" for b in c.binding)
     out.extend(f"Note: {n}" for n in c.notes)
+    if md:  # plain text in list items: escape what Markdown would read as markup
+        out = [f"**{md_escape(out[0])}**"] + [md_escape(x, line_start=True) for x in out[1:]]
     return out
 
 
@@ -252,24 +257,98 @@ def render_text(d: Derivation) -> str:
     return "\n".join(out) + "\n"
 
 
-def _md_escape(s: str) -> str:
-    out = []
-    for ch in _clean(s):
-        out.append("\\" + ch if ch in "\\`*_{}[]()#+-.!|<>$~" else ch)
+#: ASCII punctuation: a backslash before one of these is an escape (CommonMark 0.31, sec. 2.4)
+_ASCII_PUNCT = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
+_ENTITY = re.compile(r"&(#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+_THEMATIC_BREAK = re.compile(r"^([-*_])(?:\s*\1){2,}\s*$")
+_ORDERED_MARKER = re.compile(r"^[0-9]{1,9}[.)](?=\s|$)")
+
+
+def _flanked(s: str, i: int) -> bool:
+    """Whether the delimiter run of ``s[i]`` (``*``, ``_`` or ``~``) can open or close emphasis
+    (CommonMark sec. 6.2; GFM strikethrough uses the same rule): a run with whitespace or the
+    line's edge on both sides is literal, and a ``_`` run between two letters or digits
+    (intraword) is literal too."""
+    ch = s[i]
+    j, k = i, i
+    while j > 0 and s[j - 1] == ch:
+        j -= 1
+    while k + 1 < len(s) and s[k + 1] == ch:
+        k += 1
+    before = s[j - 1] if j > 0 else " "
+    after = s[k + 1] if k + 1 < len(s) else " "
+    if before.isspace() and after.isspace():
+        return False
+    return not (ch == "_" and before.isalnum() and after.isalnum())
+
+
+def md_escape(s: str, *, line_start: bool = False, heading: bool = False) -> str:
+    r"""User or library text as literal Markdown (CommonMark/GFM with ``$...$`` math), escaping
+    only the characters that would otherwise be read as markup where they stand:
+
+    * ``` `` ``` (code), ``$`` (math), ``[`` (links, images, footnotes) everywhere;
+    * ``*``, ``_``, ``~`` only where they could open or close emphasis or strikethrough (not
+      between spaces, not ``_`` inside a word such as ``leaky_relu``);
+    * ``<`` only before what could start an HTML tag or autolink, ``&`` only before an entity
+      such as ``&amp;``, ``\`` only before punctuation or at the end (a hard line break);
+    * with ``line_start`` (the text opens a block: a list item's text) a leading ``#``, ``>``,
+      ``-``/``+``/``*`` list marker, ``1.`` ordered-list marker or a thematic break;
+    * with ``heading`` a trailing run of ``#`` (an ATX heading's closing sequence).
+
+    Parentheses, dots, braces, ``!``, ``+``, ``-``, ``|`` and ``#`` inside a line need nothing.
+    Undoing CommonMark's backslash escapes gives back the text (tests/latex/test_md_escape.py).
+
+    >>> md_escape("leaky_relu (not odd), Theta(max(1, |f_t|)).")
+    'leaky_relu (not odd), Theta(max(1, |f_t|)).'
+    >>> md_escape("W^{L+1}_t, *a*, $5, [x](y), <b>")
+    'W^{L+1}\\_t, \\*a\\*, \\$5, \\[x](y), \\<b>'
+    """
+    t = _clean(s)
+    out: list[str] = []
+    for i, ch in enumerate(t):
+        nxt = t[i + 1] if i + 1 < len(t) else ""
+        if ch in "`$[":
+            esc = True
+        elif ch in "*_~":
+            esc = _flanked(t, i)
+        elif ch == "<":
+            esc = nxt.isalpha() or nxt in "/!?"
+        elif ch == "&":
+            esc = _ENTITY.match(t, i) is not None
+        elif ch == "\\":
+            esc = nxt == "" or nxt in _ASCII_PUNCT
+        else:
+            esc = False
+        out.append("\\" + ch if esc else ch)
+    if line_start and t:
+        first = t[0]
+        m = _ORDERED_MARKER.match(t)
+        if m is not None:  # "1. x" would start an ordered list: escape its "." or ")"
+            k = m.end() - 1
+            out[k] = "\\" + t[k]
+        elif (first in "#>" or (first in "-+*" and (len(t) == 1 or t[1].isspace()))
+              or _THEMATIC_BREAK.match(t)) and not out[0].startswith("\\"):
+            out[0] = "\\" + first
+    if heading and t.endswith("#"):
+        k = len(t) - 1
+        while k > 0 and t[k - 1] == "#":
+            k -= 1
+        if k == 0 or t[k - 1].isspace():  # a closing sequence: " ##" at the end
+            out[k] = "\\#"
     return "".join(out)
 
 
 def render_markdown(d: Derivation) -> str:
     """Markdown with ``$...$`` math (GitHub, Jupyter)."""
-    out = [f"# {_md_escape(d.title)}", "",
+    out = [f"# {md_escape(d.title, heading=True)}", "",
            f"MLP with $L = {d.depth}$ hidden layers of width $n$, activation "
-           f"{_md_escape(d.activation.name)}, {d.loss} loss, optimizer {_md_escape(d.optimizer.name)}; "
+           f"{md_escape(d.activation.name)}, {d.loss} loss, optimizer {md_escape(d.optimizer.name)}; "
            r"$W^l = n^{-a_l} w^l$, $w^l_{\alpha\beta} \sim \mathcal N(0, n^{-2b_l})$, learning rate "
            r"$\eta n^{-c_l}$. A size $\Theta(n^{e})$ is written $e$; $e = -\infty$ is identically "
            "zero.", "",
-           f"Parametrization {_md_escape(d.parametrization.name or 'custom')}:", "",
+           f"Parametrization {md_escape(d.parametrization.name or 'custom')}:", "",
            *_param_rows(d, True), "", "**Assumptions**", "",
-           *[f"- {_md_escape(a)}" for a in d.assumptions], "", "## Derivation", ""]
+           *[f"- {md_escape(a, line_start=True)}" for a in d.assumptions], "", "## Derivation", ""]
     out += _steps_text(d, md=True)
     if d.symbolic is None:
         out += ["", "## Conditions", ""]
@@ -278,7 +357,7 @@ def render_markdown(d: Derivation) -> str:
             rel = {"<=": r"\le", "=": "="}[c.relation]
             verdict = "" if c.holds is None else (" ✓" if c.holds else " **violated**")
             out.append(f"- $e({qty_tex(c.quantity, c.layer, step)}) = {exp_tex(c.exponent)} "
-                       f"{rel} 0$ ({c.meaning}){verdict}")
+                       f"{rel} 0$ ({md_escape(c.meaning)}){verdict}")
     out += ["", "## Conclusion", ""]
     out += [f"- {x}" for x in _conclusion_lines(d, md=True)]
     if d.conclusion is not None and d.conclusion.step_change_exponent is not None:
