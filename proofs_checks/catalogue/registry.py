@@ -16,6 +16,7 @@ PAPER_MODULES: tuple[str, ...] = (
     "nguyen_pham",
     "kernel_regime",
     "depth",
+    "lr_transfer",
 )
 
 
