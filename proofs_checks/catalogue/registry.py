@@ -17,6 +17,7 @@ PAPER_MODULES: tuple[str, ...] = (
     "kernel_regime",
     "depth",
     "lr_transfer",
+    "golikov_blowup",
 )
 
 
