@@ -99,9 +99,27 @@ class LRSweep:
         return np.stack([optimal_multiplier(self.losses[i], lg) for i in range(len(self.widths))])
 
 
+#: a row stops once its last ``STOP_AFTER`` rates each have every seed's loss above ``STOP_RATIO``
+#: times the best seed-mean loss so far (or diverged): the remaining, larger rates cannot hold the
+#: argmin of a curve that rises past its minimum (a cost rule, added before the first full run)
+STOP_AFTER, STOP_RATIO = 2, 3.0
+
+
+def past_the_optimum(row: np.ndarray) -> bool:
+    """``row[k, seed]``: the losses so far along the grid; True when larger rates can be skipped."""
+    if len(row) <= STOP_AFTER:
+        return False
+    if not np.isfinite(row[-1]).any():
+        return True
+    with np.errstate(invalid="ignore"):
+        best = np.min(np.mean(row, axis=1))
+    return bool(np.isfinite(best) and np.all(row[-STOP_AFTER:] > STOP_RATIO * best))
+
+
 def lr_sweep(optimizer: str, name: str, widths: Sequence[int], seeds: int) -> LRSweep:
     """The sweep behind one curve family; larger rates are skipped (counted as diverged) once
-    every seed has diverged at a grid point."""
+    every seed has diverged at a grid point or the row is past its optimum
+    (:func:`past_the_optimum`)."""
     from widthlimits.numerics.config import SimulationConfig
     from widthlimits.numerics.data import DataConfig
     from widthlimits.numerics.simulator import simulate
@@ -118,7 +136,7 @@ def lr_sweep(optimizer: str, name: str, widths: Sequence[int], seeds: int) -> LR
                                    dtype="float32", quantities=("f",))
             loss = simulate(cfg, n, seeds=seeds).loss[:, -1]
             out[i, k] = np.where(np.isfinite(loss), loss, np.inf)
-            if not np.isfinite(out[i, k]).any():
+            if past_the_optimum(out[i, :k + 1]):
                 break
     return LRSweep(optimizer, name, tuple(widths), grid, out)
 

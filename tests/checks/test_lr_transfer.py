@@ -68,3 +68,15 @@ def test_unbracketed_optima_are_missing_not_guessed():
 
 def test_sp_bounds_come_from_the_engine():
     assert sp_bound("sgd") == 1 and str(sp_bound("adam")) == "3/2"
+
+
+def test_the_stopping_rule_never_cuts_before_the_argmin():
+    from widthlimits.proofs_checks.catalogue.lr_transfer import past_the_optimum
+
+    sw = synthetic_sweep(0.0, noise=0.3, seed=2)
+    for i in range(len(WIDTHS)):
+        row = sw.losses[i]
+        k_stop = next((k for k in range(len(GRID)) if past_the_optimum(row[:k + 1])), None)
+        assert k_stop is not None and k_stop > np.argmin(row.mean(1))
+    diverged = np.full((3, 2), np.inf)
+    assert past_the_optimum(diverged) and not past_the_optimum(diverged[:2] * 0 + 1.0)
