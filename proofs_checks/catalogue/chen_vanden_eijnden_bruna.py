@@ -1,6 +1,6 @@
 r"""Chen, Vanden-Eijnden, Bruna 2022 (ICLR, arXiv:2204.10782): feature learning with global convergence.
 
-Model (seed_theorems.md Sec. 3.2): :math:`f(x) = \frac1m\sum_i c_i\sigma(z_i\cdot u(x))` with fixed
+Model (the two-layer model of the abstract): :math:`f(x) = \frac1m\sum_i c_i\sigma(z_i\cdot u(x))` with fixed
 :math:`c_i\sim N(0,1)`, trained :math:`z_i` in mean-field time, :math:`L = \frac1{2n}\|r\|^2`, where
 :math:`u(x) = x` (shallow net) or :math:`u(x)` = fixed random ReLU features of earlier layers (the
 multilayer model whose second-to-last layer is trained).  The tangent kernel of the trained layer

@@ -1,11 +1,11 @@
 r"""Chizat, Colombo, Fernandez-Real, Figalli 2022 (arXiv:2211.16980): infinite-width deep linear nets.
 
-Model (CCFF Sec. 6, eqs. (6.1)-(6.9); concrete normalization of seed_theorems.md Sec. 1.2, as
+Model (CCFF Sec. 6, eqs. (6.1)-(6.9); a concrete normalization, as
 implemented by ``widthlimits.numerics.limits.deep_linear``): :math:`f(x) = \frac1m v^\top M U x`,
 :math:`M = m^{-1/2}Z + m^{-1}W`, i.i.d. N(0,1) init, :math:`W(0)=0`, layer-wise gradient flow; the
 limit is the same flow on Hilbert spaces of rooted Gaussian paths (chains truncated at P).
 
-Tolerances are those of seed_theorems.md Sec. 6, rows 1-6.
+Tolerances are declared in each check's Design, fixed before the runs.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ from widthlimits.proofs_checks.catalogue.base import (
 )
 
 PAPER = "Chizat, Colombo, Fernandez-Real, Figalli 2022 (arXiv:2211.16980)"
-ASSUME = ("mu-P deep linear net with one middle square matrix (seed_theorems.md Sec. 1.2)",
+ASSUME = ("mu-P deep linear net with one middle square matrix (CCFF Sec. 6)",
           "data: n = 4 points in d = 8, X_ij ~ N(0, 4/d), y ~ N(0, 1); risk (1/2n)|X beta - y|^2",
           "gradient flow integrated by RK4 at finite width and in the limit (same grid)")
 
@@ -98,7 +98,7 @@ def _width_order(ctx: Context) -> Outcome:
     fit = fit_order(np.array(r.widths), r.sup_err, rng=ctx.seed)
     ev = (
         order_evidence("order of RMS_seeds sup_t |beta_m(t) - beta_inf(t)| in m", fit, 0.5,
-                       (0.35, 0.65), note="tolerance: seed_theorems.md Sec. 6 row 1"),
+                       (0.35, 0.65), note="tolerance declared before the run"),
         Evidence("limit truncation max_t |beta^(30) - beta^(15)|", "< 1e-10", r.trunc_err,
                  window=(0.0, 1e-10), note="row 6: the reference itself is converged in P"),
     )
@@ -110,7 +110,7 @@ def _width_order(ctx: Context) -> Outcome:
     return Outcome(
         evidence=ev, figures=figs,
         prediction="|beta_m - beta_inf| = O(m^{-1/2}) (CLT order; CCFF's quantitative theorem "
-                   "bounds it, the order 1/2 is the rate stated in seed_theorems.md Sec. 1.4(1))",
+                   "bounds it, the order 1/2 is the CLT rate of fluctuations around the limit)",
         notes=notes + (f"widths {r.widths}, {r.sup_err.shape[1]} seeds, t <= {r.t_max}, limit "
                        f"with chain truncation P = 30 (checked against P = 15)",
                        "CI: percentile bootstrap over seeds (numerics.limits.fit_order), 95%"),
@@ -216,7 +216,7 @@ CHECKS = (
     Check(
         id="ccff-min-norm-bias",
         title="Deep linear limit: implicit bias towards the minimum-l2-norm interpolator",
-        paper=PAPER, source="abstract; Thm 2.3 (seed_theorems.md Sec. 1.4(2))",
+        paper=PAPER, source="abstract; Thm 2.3",
         statement=r"\beta_\infty(t)\in\mathrm{row}(X)\ \forall t,\quad "
                   r"\beta_\infty(t)\to X^+y,\quad \|P_{\ker X}\beta_m(T)\| = O_P(m^{-1/2})",
         assumptions=ASSUME + ("n < d (under-determined least squares, many interpolators)",),

@@ -44,7 +44,7 @@ from widthlimits.theory.presets import preset
 PAPER = "Golikov 2020 (arXiv:2003.05884)"
 PAPER2 = "Golikov 2020 (arXiv:2006.06574)"
 BIG = 1e6
-TOL = 0.2  # finite-width crossovers: golikov_depth_numerics.md caveat 4
+TOL = 0.2  # finite-width crossovers of the depth-3/4 slopes at widths 256..4096
 
 
 def _depth_experiment(ctx: Context) -> Outcome:
@@ -90,7 +90,7 @@ def _depth_experiment(ctx: Context) -> Outcome:
                "labels +-1; GD rates (eta n, eta, eta/n) with eta = 0.5; RMSProp (Adam beta1 = 0) "
                "rates (eta/16, eta/n, eta/n) with eta = 0.1 (the 'rms16' setting of the reference "
                "measurements)",
-               f"tolerance +-{TOL} on slopes: finite-width crossovers (golikov_depth_numerics.md)"),
+               f"tolerance +-{TOL} on slopes: finite-width crossovers, declared before the run"),
     )
 
 
@@ -126,7 +126,8 @@ def _discrete_mf(ctx: Context) -> Outcome:
         notes=notes + (f"two-layer tanh MF classifier, logistic loss, +-1 labels, n = 10 points in "
                        f"d = 12; widths {widths}, {seeds} seeds; reference: QMC population 4 x 4096 "
                        "with the same step (numerics.limits.convergence_study)",
-                       "tolerance [0.35, 0.7] on the order, as row 10 of seed_theorems.md Sec. 6",
+                       "tolerance [0.35, 0.7] on the order, declared before the run "
+                       "(the N^{-1/2} order +- 0.15..0.2)",
                        *res["golikov-discrete-mf"].warnings, *res["golikov-icmf"].warnings),
     )
 
@@ -372,7 +373,7 @@ def _limit_models(ctx: Context) -> Outcome:
         evidence=tuple(ev), figures=figs,
         prediction="NTK: logits O(1) at init, kernel frozen; MF: logits -> 0, kernel evolves; "
                    "IC-MF: logits O(1) and kernel evolves (all the finite-net properties)",
-        tables=(("Limit models (arXiv:2006.06574, seed_theorems.md Sec. 5.3)",
+        tables=(("Limit models (arXiv:2006.06574, abstract)",
                  ["model", "logits at init", "kernel evolves"],
                  [["NTK", "O(1)", "no"], ["MF", "0", "yes"], ["IC-MF", "O(1)", "yes"]]),),
         notes=notes + (f"one hidden layer, {get_activation(LIMIT_ACTIVATION).name}, logistic loss, "
@@ -397,7 +398,7 @@ CHECKS = (
         id="golikov-depth-gd-vs-rmsprop",
         title="GD has no non-trivial discrete-time mean-field limit at depth >= 3; RMSProp does",
         paper=PAPER,
-        source="abstract; Sec. 4 (claim 3 of golikov.md)",
+        source="abstract; Sec. 4",
         statement=(r"\text{MF init},\ L \ge 3:\quad f^{GD}_t - f^{GD}_0 = \Theta(n^{2-L}) \to 0,"
                    r"\qquad f^{RMSProp}_t - f^{RMSProp}_0 = \Theta(1)\ (t \ge 2)"),
         assumptions=("mean-field i.i.d. initialization: input std O(1), hidden/readout std 1/n",
@@ -441,7 +442,7 @@ CHECKS = (
         id="golikov-intermediate-limit",
         title="The intermediate scaling gives a limit that is neither MF nor NTK",
         paper=PAPER, source="abstract ('a limit model that coincides neither with the MF limit "
-                            "nor with the NTK one'); golikov.md Sec. 2",
+                            "nor with the NTK one')",
         statement=r"q\in(\tfrac12,1):\ f_0=\Theta(n^{1/2-q})\to0,\ "
                   r"\Delta x=\Theta(n^{1/2-q})\to0,\ f_t-f_0=\Theta(1)",
         assumptions=("one hidden layer, SGD, tanh, MSE", "golikov-intermediate:q preset (SP form, "
@@ -459,7 +460,7 @@ CHECKS = (
         id="golikov-limit-models",
         title="One hidden layer: the limit models told apart by logits at init and kernel "
               "stationarity (NTK, MF, IC-MF)",
-        paper=PAPER2, source="abstract; seed_theorems.md Sec. 5.3 and Sec. 6 rows 17-18",
+        paper=PAPER2, source="abstract (NTK, MF and IC-MF limit models)",
         statement=r"\mathrm{NTK}: (\mathrm{sd} f_0, \Delta K) \sim (n^0, n^{<0});\ "
                   r"\mathrm{MF}: (n^{-1/2}, n^0);\ \mathrm{IC\text{-}MF}: (n^0, n^0)",
         assumptions=("one hidden layer, leaky ReLU, logistic loss, binary labels, GD",

@@ -1,8 +1,8 @@
 r"""Mei, Montanari, Nguyen 2018 (arXiv:1804.06561) and Mei, Misiakiewicz, Montanari 2019 (arXiv:1902.06015).
 
 Two-layer mean-field net :math:`\hat y = \frac1N\sum_i a_i\tanh(\langle w_i, x\rangle)` trained in
-mean-field time on a fixed data set (the generic model of seed_theorems.md Sec. 6 row 10; the
-isotropic-Gaussian example is not used for orders, see the notes on rows 7-10 there).  The limit
+mean-field time on a fixed data set (the generic two-layer model of MMM, arXiv:1902.06015; the
+isotropic-Gaussian example of MMN, arXiv:1804.06561, is not used for orders).  The limit
 is the distributional dynamics, computed by ``widthlimits.numerics.limits.TwoLayerMF`` (a
 quasi-Monte-Carlo particle population).  The error bound of MMN Thm 3 / MMM Thm 1 is
 :math:`\sqrt{1/N \vee \varepsilon}` (up to logs and a time-dependent constant).
@@ -60,7 +60,7 @@ def _width(ctx: Context) -> Outcome:
     out = _study_outcome(ctx, res, "order in N of sup_t rms |y_N(t) - y_inf(t)| (training outputs)",
                          0.5, (0.35, 0.7), "width_order.png", "width N",
                          (f"model: {MODEL}; RK4 dt = 0.02, t <= 5; widths {widths}, {seeds} seeds",
-                          "tolerance: seed_theorems.md Sec. 6 row 10 ([0.35, 0.7])"))
+                          "tolerance [0.35, 0.7], declared before the run"))
     return Outcome(evidence=out.evidence, figures=out.figures, notes=out.notes,
                    prediction="N-term of MMN Thm 3 / MMM Thm 1: |y_N - y_inf| = O(N^{-1/2}), "
                               "dimension-free")
@@ -202,7 +202,7 @@ def _alpha(ctx: Context) -> Outcome:
         evidence=ev, figures=figs,
         prediction="alpha -> infinity: kernel gradient flow f_t = (I - e^{-K_0 t/n}) y (MMM, kernel "
                    "limit); deviation O(1/alpha) in general and O(1/alpha^2) with antithetic init "
-                   "(seed_theorems.md Sec. 2.2, row 11; the 1/alpha^2 order is a derived finding, not "
+                   "(the 1/alpha^2 order is a derived finding, not "
                    "a statement of MMM)",
         notes=notes + (f"N = {N} particles fixed, n = {n}, d = {d}, T = {T}, RK4 dt = {dt}; the "
                        "kernel K_0 is the tangent kernel of the same particles, so only the alpha "
@@ -225,7 +225,7 @@ CHECKS = (
     Check(
         id="mmm-step-order",
         title="Two-layer mean field: step-size error, O(eps) for GD and O(sqrt(eps)) for SGD",
-        paper=PAPER, source="MMN Thm 3 (sqrt(1/N v eps) bound), seed_theorems.md rows 7-10 notes",
+        paper=PAPER, source="MMN Thm 3 (sqrt(1/N v eps) bound)",
         statement=r"\|\hat y^{GD}_{\varepsilon}(t) - \hat y^{GF}(t)\| = O(\varepsilon),\quad "
                   r"\|\hat y^{SGD}_{\varepsilon}(t) - \hat y^{GF}(t)\| = O_P(\sqrt\varepsilon)",
         assumptions=(MODEL, "N = 256 fixed; GD and SGD started from the same particles as the flow",
@@ -243,7 +243,7 @@ CHECKS = (
         id="mmm-kernel-limit-alpha",
         title="alpha-scaled two-layer net tends to kernel gradient flow; antithetic init gives "
               "O(1/alpha^2)",
-        paper=PAPER, source="MMM Sec. on the kernel (lazy) limit; seed_theorems.md Sec. 2.2, row 11",
+        paper=PAPER, source="MMM (arXiv:1902.06015), the kernel (lazy) limit",
         statement=r"f_\alpha(t) \to (I - e^{-K_0t/n})y,\quad "
                   r"\|f_\alpha - f_{ker}\| = O(\alpha^{-1})\ (O(\alpha^{-2})\text{ antithetic})",
         assumptions=("f_alpha = (alpha/N) sum a_i tanh(w_i.x), theta' = -(N/alpha^2) grad R",

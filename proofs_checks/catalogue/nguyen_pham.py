@@ -1,6 +1,6 @@
 r"""Nguyen & Pham 2020 (arXiv:2001.11443; note arXiv:2006.07867): multilayer mean field.
 
-Finite net in the mean-field scaling of NP Sec. 3 (seed_theorems.md Sec. 4.2), depth ``L``
+Finite net in the mean-field scaling of NP Sec. 3 (arXiv:2001.11443), depth ``L``
 hidden layers of width n: :math:`H_1 = \langle w_1(j_1), x\rangle`,
 :math:`H_l(x, j_l) = \frac1n\sum_{j_{l-1}} w_l(j_{l-1}, j_l)\phi(H_{l-1}(x, j_{l-1}))`,
 :math:`\hat y = \frac1n\sum_{j_L} w_{L+1}(j_L)\phi(H_L(x, j_L))`, :math:`\phi(z) = \tanh(z + 1/2)`,

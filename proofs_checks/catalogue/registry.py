@@ -16,6 +16,8 @@ PAPER_MODULES: tuple[str, ...] = (
     "nguyen_pham",
     "kernel_regime",
     "depth",
+    "lr_transfer",
+    "golikov_blowup",
 )
 
 
