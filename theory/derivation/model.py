@@ -392,8 +392,8 @@ def _numeric_conditions(res: EngineResult, c: Classification) -> tuple[Condition
 
 def _stop_reason(res: EngineResult, symbolic: bool) -> str:
     if symbolic:
-        return (f"symbolic exponents: steps 0..{res.steps} computed (L + 3 steps); the conditions "
-                "below hold for these steps")
+        return (f"symbolic exponents: steps 0..{res.steps} computed (horizon T = {res.steps}); "
+                "the conditions below hold for these steps")
     if res.stationary_from is not None:
         return "stationary"
     return f"stopped after step {res.steps}"
@@ -562,7 +562,7 @@ def symbolic_derivation(
     -----
     Stability is :math:`\\max_t e(h^l_t), e(x^l_t), e(f_t) \\le 0` and :math:`e(f_{t+1}-f_t)\\le0`;
     nontriviality :math:`\\max_t e(f_t-f_0)=0`; feature learning :math:`\\max_t e(x^L_t-x^L_0)=0`;
-    discrete time :math:`e(f_{T+1}-f_T)=0` -- each over the computed steps 0..L+3.
+    discrete time :math:`e(f_{T+1}-f_T)=0` -- each over the computed steps 0..T (``steps``).
 
     Examples
     --------
