@@ -24,13 +24,25 @@ HELP = ("exact set of exponents (union of rational polyhedra, modulo the width s
 def add_arguments(p: argparse.ArgumentParser) -> None:
     from widthlimits.theory.regions.frame import MAX_FREE
 
-    add_depth_argument(p, required=True)
+    add_depth_argument(p, required=False)
     p.add_argument("--optimizer", default="sgd", choices=OPTIMIZER_NAMES, help="default sgd")
-    p.add_argument("--want", default="nontrivial", metavar="PROPS",
+    p.add_argument("--want", default=None, metavar="PROPS",
                    help="comma-separated conjunction: stable, unstable, stable_at_init, "
-                        "degenerate_at_init, moves, nontrivial, trivial, feature_learning, kernel, "
-                        "operator, fl_all, fl<l>, mu<l>, maximal_update, discrete_time, mf_limit "
-                        "(Golikov's criterion); prefix not- negates")
+                        "degenerate_at_init, moves, nontrivial (default), trivial, "
+                        "feature_learning, kernel, operator, fl_all, fl<l>, mu<l>, maximal_update, "
+                        "discrete_time, mf_limit (Golikov's criterion); with --preset (residual "
+                        "model): stable_depth, block_1_over_L, non_lazy (default), lazy, "
+                        "output_theta1; prefix not- negates")
+    p.add_argument("--preset", metavar="NAME", default=None,
+                   help="residual model in (n, L): depth-mup or completep[:alpha]; the query runs "
+                        "over --free (alpha and block L-exponents) instead of the width exponents; "
+                        "--depth is then optional")
+    p.add_argument("--free", default=None, metavar="LIST",
+                   help="with --preset: free coordinates among alpha, c_L (block LR ~ L^-c_L), "
+                        "d_L (block epsilon), wd_L (block weight decay); default alpha")
+    p.add_argument("--tie", default=None, metavar="LIST",
+                   help="with --preset: set these by the depth rules at every point: lr (every "
+                        "block Theta(1/L): the transferring LR), eps, wd")
     p.add_argument("--fix", action="append", default=[], metavar="K=LIST",
                    help="fix a, b or c: e.g. --fix b=0,1/2,1/2 (L+1 values or input,hidden,readout; "
                         "* leaves a layer free: --fix c=*,1,1)")
@@ -123,16 +135,64 @@ def _run_exists(args: argparse.Namespace, L: int, box: tuple) -> int:
     return code
 
 
+def _run_depth(args: argparse.Namespace, box: tuple) -> int:
+    """``--preset depth-mup|completep``: the depth query (:mod:`widthlimits.theory.depth.query`)."""
+    from widthlimits.theory.depth.presets import depth_preset
+    from widthlimits.theory.depth.query import depth_query
+
+    width_only = [f for f, given in (("--fix", args.fix), ("--init", args.init),
+                                     ("--exists", args.exists), ("--shared-hidden", args.shared_hidden),
+                                     ("--time-limit", args.time_limit is not None),
+                                     ("--gauge", args.gauge != "sp")) if given]
+    if width_only:
+        raise ValueError(f"{width_only[0]} is for the width query; the residual query takes "
+                         f"--free, --tie, --want, --box")
+    free = [x.strip() for x in (args.free or "alpha").split(",")]
+    tie = [x.strip() for x in args.tie.split(",")] if args.tie else []
+    model = depth_preset(args.preset, args.optimizer, args.depth)
+    r = depth_query(model, free, args.want or "non_lazy", tie=tie, box=box)
+    out = r.to_json()
+    if args.json:
+        print(json.dumps(out, indent=2))
+        return 0
+    fixed = "" if "alpha" in r.free else f", alpha = {out['fixed_alpha']}"
+    print(f"residual model {out['model']}{fixed}, {out['optimizer']}; tied to the depth rules: "
+          f"{', '.join(r.tie) or 'none'}; want {', '.join(r.want)}; free: "
+          + ", ".join(f"{v} in [{lo}, {hi}]" for v, (lo, hi) in out["box"].items()))
+    if r.empty:
+        print("EMPTY: no point of the box has these properties.")
+        if r.conflicting:
+            print("minimal conflicting properties: " + ", ".join(r.conflicting))
+    else:
+        print(f"{len(r.pieces)} convex piece(s):")
+        for i, pc in enumerate(out["regions"], 1):
+            print(f"  [{i}] dim {pc['dimension']}: " + " and ".join(pc["conditions"])
+                  + f"   ({pc['regime']})")
+            w = ", ".join(f"{k} = {v}" for k, v in pc["witness"].items())
+            print(f"      witness {w}: re-classified by the depth engine: "
+                  + ("holds" if pc["witness_reclassified"] else "DOES NOT HOLD"))
+    st = out["stats"]
+    print(f"({st['cells']} cells, {st['seconds']} s)")
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
     from widthlimits.theory.exponents import as_exponent
     from widthlimits.theory.parametrization import check_depth
     from widthlimits.theory.regions.query import query
 
-    L = check_depth(args.depth)
     parts = [x.strip() for x in args.box.split(",")]
     if len(parts) != 2:
         raise ValueError(f"`--box` wants LO,HI, got {args.box!r}")
     box = (as_exponent(parts[0], name="box"), as_exponent(parts[1], name="box"))
+    if args.preset is not None:
+        return _run_depth(args, box)
+    if args.free is not None or args.tie is not None:
+        raise ValueError("--free and --tie need --preset (a residual model: depth-mup, completep)")
+    if args.depth is None:
+        raise ValueError("--depth is required (or --preset for a residual model)")
+    L = check_depth(args.depth)
+    args.want = args.want or "nontrivial"
     if args.time_limit is not None and not args.time_limit > 0:
         raise ValueError(f"`--time-limit` must be positive, got {args.time_limit}")
     check_workers(args.workers)

@@ -91,6 +91,11 @@ class DepthRegime:
     block_features: str
     output: str
     summary: str
+    #: the comparisons behind the strings: "exact", "below", "above", "zero", "diverges",
+    #: "vanishes in width", "blows up in width" (:func:`_cmp`); the depth query reads these
+    contribution_state: str = ""
+    features_state: str = ""
+    output_state: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return {"stable_in_depth": self.stable, "block_contribution": self.block_contribution,
@@ -363,4 +368,4 @@ def classify_depth(q: dict[str, Quantity], model: ResidualModel) -> DepthRegime:
     bits = ["stable" if stable else "unstable", "Theta(1/L) per block" if c == "exact" else c,
             {"exact": "complete", "below": "lazy"}.get(fstate, fstate) + " blocks",
             "output Theta(1)" if ostate == "exact" else "output " + ostate]
-    return DepthRegime(stable, contribution, features, output, ", ".join(bits))
+    return DepthRegime(stable, contribution, features, output, ", ".join(bits), c, fstate, ostate)

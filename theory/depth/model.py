@@ -31,6 +31,7 @@ from fractions import Fraction
 from typing import Any
 
 from widthlimits.theory.activations import Activation, get_activation
+from widthlimits.theory.depth.scale import is_symbolic
 from widthlimits.theory.exponents import as_exponent, fmt
 
 LAYERNORMS = ("none", "plain", "gain", "gain_bias")
@@ -43,6 +44,8 @@ class DepthModelError(ValueError):
 
 
 def exact(v: Any, name: str) -> Fraction:
+    if is_symbolic(v):  # an affine form on a cell (widthlimits.theory.depth.query)
+        return v
     try:
         e = as_exponent(v, name=name)
     except (TypeError, ValueError) as err:

@@ -28,6 +28,7 @@ Sums over blocks (the one rule that is new in depth).  A sum of L terms of size
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -95,7 +96,18 @@ class Scale:
         return f"n^{fmt(self.n)} L^{fmt(self.L)}"
 
 
+def is_symbolic(v: Any) -> bool:
+    """True for an exponent that is an affine form on a cell of free coordinates
+    (:class:`widthlimits.theory.regions.affine.AffineValue`): the depth engine then runs on the
+    forms and records the conditions its comparisons depend on (:mod:`.query`).  Checked
+    without importing the region machinery, which is loaded iff such a value exists."""
+    mod = sys.modules.get("widthlimits.theory.regions.affine")
+    return mod is not None and isinstance(v, mod.AffineValue)
+
+
 def _exact(v: Any, name: str) -> Fraction:
+    if is_symbolic(v):
+        return v
     e = as_exponent(v, name=name)
     if not isinstance(e, Fraction):
         raise ValueError(f"`{name}` must be a finite exact number, got {v!r}")
