@@ -241,6 +241,30 @@ add("torch-lr",
      "--width", "4096", "--base-lr", "1e-3"],
     )
 
+# the depth query (--preset depth-mup|completep: widthlimits.theory.depth.query)
+DQ = ["query", "--preset", "depth-mup", "--optimizer", "adam"]
+add("query",
+    ["query", "--preset", "nosuch"],
+    ["query", "--preset", "completep:2"],
+    ["query", "--preset", "completep", "--optimizer", "sgd"],
+    [*DQ, "--free", "beta"],
+    [*DQ, "--free", "alpha,alpha"],
+    [*DQ, "--free", "c_L", "--tie", "lr"],
+    [*DQ, "--tie", "nosuch"],
+    [*DQ, "--want", "non_lazy,nosuch"],
+    [*DQ, "--want", ","],
+    [*DQ, "--free", "d_L"],
+    [*DQ, "--free", "wd_L"],
+    [*DQ, "--box", "2,1"],
+    [*DQ, "--box", f"{PAYLOAD},2"],
+    [*DQ, "--fix", "a=0,0,0"],
+    [*DQ, "--exists"],
+    [*DQ, "--depth", "0"],
+    ["query", "--free", "alpha", "--depth", "2"],
+    ["query", "--tie", "lr", "--depth", "2"],
+    ["query"],
+    )
+
 #: cases about the process: (subcommand, argv, extra environment)
 PROCESS: list[tuple[str, list[str], dict[str, str]]] = [
     ("classify", ["classify", "--a", PAYLOAD, "--b", "1/2,1/2,1/2", "--c", "0,0", "--depth", "2"], {}),

@@ -1,0 +1,160 @@
+"""The depth query: exact sets of alpha and block L-exponents with wanted depth regimes.
+
+Checked three ways: closed forms (the headline, TP VI Claim 7.6 vs CompleteP), pointwise
+agreement of the answer with the ordinary engine on random rational points and on the
+breakpoints (hypothesis), and every cell's regime equal to the engine's on points inside it.
+"""
+
+from fractions import Fraction as F
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from widthlimits.proofs_checks.cli import main
+from widthlimits.theory.depth.presets import depth_preset
+from widthlimits.theory.depth.query import (
+    DepthQueryError,
+    depth_cell,
+    depth_query,
+    has_properties,
+    regime_at,
+    regime_key,
+)
+from widthlimits.theory.regions.polyhedra import find_point
+
+ADAM_MUP = depth_preset("depth-mup", "adam")
+COMPLETEP = depth_preset("completep", "adamw")
+
+
+@pytest.mark.parametrize("model", [ADAM_MUP, depth_preset("depth-mup", "sgd"), COMPLETEP],
+                         ids=["depth-mup-adam", "depth-mup-sgd", "completep"])
+def test_headline_non_lazy_only_at_alpha_one(model):
+    """With the transferring LR (tie lr), blocks move Theta(1) exactly at alpha = 1 (CompleteP
+    Sec. 4) and are lazy for 1/2 <= alpha < 1 (TP VI Claim 7.6); alpha < 1/2 is not stable."""
+    r = depth_query(model, ["alpha"], "non_lazy,stable_depth", tie=["lr"], box=(0, 2))
+    assert [p.conditions() for p in r.pieces] == [["alpha == 1"]]
+    assert r.pieces[0].witness == (F(1),) and r.pieces[0].checked
+    lazy = depth_query(model, ["alpha"], "lazy,stable_depth", tie=["lr"], box=(0, 2))
+    assert [sorted(p.conditions()) for p in lazy.pieces] == [["alpha < 1", "alpha >= 1/2"]]
+    assert all(p.checked for p in lazy.pieces)
+
+
+def test_two_dimensional_alpha_and_lr():
+    """depth-mup under Adam, alpha and the block LR exponent free: the only non-lazy, stable
+    scaling with every block Theta(1/L) is alpha = 1, c_L = 0 (CompleteP's LR L^{alpha-1})."""
+    r = depth_query(ADAM_MUP, ["alpha", "c_L"], "non_lazy,block_1_over_L,stable_depth", box=(-2, 2))
+    assert [sorted(p.conditions()) for p in r.pieces] == [["alpha == 1", "c_L == 0"]]
+    assert r.pieces[0].dimension == 0
+    # every block Theta(1/L) and stable: the line c_L = 1 - alpha for alpha in [1/2, 1]
+    r2 = depth_query(ADAM_MUP, ["alpha", "c_L"], "block_1_over_L,stable_depth", box=(-2, 2))
+    for a in (F(1, 2), F(2, 3), F(1)):
+        assert r2.contains((a, 1 - a))
+        assert not r2.contains((a, 1 - a + F(1, 7)))
+    assert not r2.contains((F(1, 3), F(2, 3)))
+
+
+def test_empty_answer_names_the_conflict():
+    r = depth_query(ADAM_MUP, ["alpha"], "non_lazy,lazy", tie=["lr"], box=(0, 2))
+    assert r.empty and set(r.conflicting) == {"non_lazy", "lazy"}
+
+
+CASES = [
+    (ADAM_MUP, ("alpha",), ("lr",), "non_lazy,stable_depth"),
+    (ADAM_MUP, ("alpha", "c_L"), (), "block_1_over_L,stable_depth"),
+    (COMPLETEP, ("alpha",), ("lr",), "lazy"),
+    (COMPLETEP, ("alpha", "c_L"), (), "non_lazy,not-output_theta1"),
+    (COMPLETEP, ("alpha", "d_L"), ("lr",), "non_lazy,stable_depth"),
+    (COMPLETEP, ("alpha", "wd_L"), ("lr",), "stable_depth"),
+]
+_ANSWERS = {}
+
+
+def _answer(i):
+    if i not in _ANSWERS:
+        m, free, tie, want = CASES[i]
+        _ANSWERS[i] = depth_query(m, free, want, tie=tie, box=(-2, 2))
+    return _ANSWERS[i]
+
+
+# rationals in [-2, 2], biased toward the breakpoints (multiples of 1/2 and 1/4)
+coord = st.one_of(st.sampled_from([F(k, 4) for k in range(-8, 9)]),
+                  st.fractions(min_value=-2, max_value=2, max_denominator=60))
+
+
+@settings(max_examples=300, deadline=None)
+@given(i=st.integers(0, len(CASES) - 1), z=st.lists(coord, min_size=2, max_size=2))
+def test_answer_agrees_with_the_engine_pointwise(i, z):
+    m, free, tie, want = CASES[i]
+    pt = tuple(z[:len(free)])
+    r = _answer(i)
+    assert r.contains(pt) == has_properties(regime_at(m, free, pt, tie), r.want)
+
+
+@settings(max_examples=150, deadline=None)
+@given(i=st.integers(0, len(CASES) - 1), z=st.lists(coord, min_size=2, max_size=2),
+       w=st.lists(coord, min_size=2, max_size=2))
+def test_a_cell_has_one_regime(i, z, w):
+    """The regime computed on affine forms at z0 is the engine's at z0, and the same at any
+    other point of the cell (here: a point of the segment toward w, if inside the cell)."""
+    m, free, tie, _ = CASES[i]
+    z0 = tuple(z[:len(free)])
+    cell = depth_cell(m, free, z0, tie)
+    assert regime_key(cell.regime) == regime_key(regime_at(m, free, z0, tie))
+    for t in (F(1, 2), F(1, 10), F(1, 1000)):
+        p = tuple(a + t * (b - a) for a, b in zip(z0, w[:len(free)], strict=False))
+        if cell.contains(p):
+            assert regime_key(regime_at(m, free, p, tie)) == regime_key(cell.regime)
+    other = find_point(list(cell.constraints), len(free))
+    assert other is not None and regime_key(regime_at(m, free, other, tie)) == regime_key(cell.regime)
+
+
+def test_every_witness_is_reclassified():
+    for i in range(len(CASES)):
+        r = _answer(i)
+        assert all(p.checked and p.contains(p.witness) for p in r.pieces)
+
+
+@pytest.mark.parametrize(("free", "tie", "want", "msg"), [
+    (["beta"], [], "non_lazy", "unknown free coordinate"),
+    (["alpha", "alpha"], [], "non_lazy", "listed twice"),
+    (["c_L"], ["lr"], "non_lazy", "cannot be free and tied"),
+    (["alpha"], ["nosuch"], "non_lazy", "unknown tie"),
+    (["alpha"], [], "nosuch", "unknown depth property"),
+    (["alpha"], [], "", "comma-separated"),
+    (["d_L"], [], "non_lazy", "epsilon is negligible"),
+    (["wd_L"], [], "non_lazy", "no weight decay"),
+])
+def test_bad_input(free, tie, want, msg):
+    with pytest.raises(DepthQueryError, match=msg):
+        depth_query(ADAM_MUP, free, want, tie=tie)
+    assert issubclass(DepthQueryError, ValueError)
+
+
+def test_bad_box():
+    with pytest.raises(ValueError, match="lo < hi"):
+        depth_query(ADAM_MUP, ["alpha"], box=(1, 1))
+
+
+def test_cli_headline(capsys):
+    code = main(["query", "--preset", "completep", "--optimizer", "adam", "--tie", "lr",
+                 "--box", "0,2", "--want", "non_lazy,stable_depth"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "[1] dim 0: alpha == 1" in out and "re-classified by the depth engine: holds" in out
+
+
+def test_cli_json_and_errors(capsys):
+    import json
+
+    code = main(["query", "--preset", "depth-mup", "--optimizer", "adam", "--free", "alpha,c_L",
+                 "--box", "-1,2", "--want", "non_lazy,block_1_over_L", "--json"])
+    d = json.loads(capsys.readouterr().out)
+    assert code == 0 and d["regions"][0]["witness"] == {"alpha": "1", "c_L": "0"}
+    for argv in (["query", "--preset", "depth-mup", "--fix", "a=0,0,0"],
+                 ["query", "--free", "alpha", "--depth", "2"],
+                 ["query"],
+                 ["query", "--preset", "completep", "--optimizer", "sgd"]):
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1, err
