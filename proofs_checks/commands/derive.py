@@ -44,10 +44,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from widthlimits.numerics.validation import check_output_file
+    from widthlimits.theory.depth.presets import is_depth_preset
     from widthlimits.theory.derivation import derivation, symbolic_derivation
     from widthlimits.theory.parametrization import check_depth
 
-    check_depth(args.depth)
+    depth_model = is_depth_preset(args.preset)  # residual model: widthlimits.theory.depth
+    if not depth_model:
+        check_depth(args.depth)
     steps = check_steps_arg(args.steps)
     if args.pdf and args.format != "tex":
         raise ValueError(f"--pdf compiles the full document; drop --format {args.format}")
@@ -56,7 +59,17 @@ def run(args: argparse.Namespace) -> int:
         out = check_output_file(args.output or "derivation.pdf")
         if args.pdf and out.suffix.lower() != ".pdf":
             raise ValueError(f"with --pdf, `-o` names the PDF (ending in .pdf), got {args.output!r}")
-    if args.symbolic is not None:
+    if depth_model:
+        from widthlimits.theory.depth.derivation import depth_derivation
+        from widthlimits.theory.depth.presets import depth_preset
+
+        extra = [f for f in ("symbolic", "a", "b", "c", "d", "steps", "loss")
+                 if getattr(args, f, None) is not None]
+        if extra:
+            raise ValueError(f"--{extra[0]} does not apply to the residual model {args.preset!r} "
+                             f"(its exponents are the preset's)")
+        d = depth_derivation(depth_preset(args.preset, args.optimizer, args.depth), title=args.title)
+    elif args.symbolic is not None:
         given = [x for x in ("preset", "a", "b", "c", "d") if getattr(args, x, None) is not None]
         if given:
             raise ValueError(f"--symbolic takes no --{given[0]}: the exponents are symbols")
@@ -96,7 +109,7 @@ def run(args: argparse.Namespace) -> int:
         except OSError as exc:  # e.g. a full disk: name the file in the one-line message
             raise OSError(exc.errno, exc.strerror, str(out)) from None
         print(f"wrote {out}")
-        if args.format in ("tex", "snippet"):
+        if args.format in ("tex", "snippet") and not depth_model:  # the depth LaTeX cites inline
             from widthlimits.theory.derivation.render_latex import render_bibtex
 
             bib = out.with_suffix(".bib")

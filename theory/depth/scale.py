@@ -182,6 +182,14 @@ def exceeds(s: Size, bound: Scale = None) -> bool:  # type: ignore[assignment]
     return s > b  # type: ignore[operator]
 
 
+#: where each rule for a sum over blocks comes from (module docstring), keyed by ``correlated``
+SUM_SOURCES: dict[bool, str] = {
+    True: "TP VI (Yang, Yu, Zhu, Hayou 2023, arXiv 2310.02244) Sec. 5; Bordelon et al. 2023 "
+          "(arXiv 2309.16620) Sec. 4; CompleteP (Dey et al. 2025, arXiv 2505.01618) Sec. 3",
+    False: "TP VI (arXiv 2310.02244) Sec. 4; Hayou et al. 2021 (arXiv 2106.03091)",
+}
+
+
 def depth_sum(term: Size, correlated: bool) -> Size:
     """Size of a sum over the L blocks of terms of size ``term`` each (module docstring):
     ``+1`` in L if correlated (coherent), ``+1/2`` if uncorrelated (independent, mean zero)."""
