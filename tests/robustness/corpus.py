@@ -265,6 +265,23 @@ add("query",
     ["query"],
     )
 
+# the depth derivation (derive --preset depth-mup|completep: widthlimits.theory.depth.derivation)
+DD = ["derive", "--preset", "depth-mup", "--optimizer", "adam"]
+add("derive",
+    [*DD],  # no depth
+    [*DD, "--depth", "0"],
+    [*DD, "--depth", "two"],
+    [*DD, "--depth", "4", "--a", "0,0,0"],
+    [*DD, "--depth", "4", "--symbolic"],
+    [*DD, "--depth", "4", "--steps", "3"],
+    [*DD, "--depth", "4", "--format", "snippet", "--pdf"],
+    [*DD, "--depth", "4", "--title", "x" * 600],
+    [*DD, "--depth", "4", "-o", "{dir}"],
+    ["derive", "--preset", "completep", "--depth", "4", "--optimizer", "sgd"],
+    ["derive", "--preset", "completep:3", "--depth", "4", "--optimizer", "adam"],
+    ["derive", "--preset", "depth-mup:1", "--depth", "4", "--optimizer", "adam"],
+    )
+
 #: cases about the process: (subcommand, argv, extra environment)
 PROCESS: list[tuple[str, list[str], dict[str, str]]] = [
     ("classify", ["classify", "--a", PAYLOAD, "--b", "1/2,1/2,1/2", "--c", "0,0", "--depth", "2"], {}),

@@ -290,7 +290,8 @@ def derive_depth(model: ResidualModel) -> DepthResult:
     if not ln and exceeds(prop_spread):
         propagation: Size = float("inf")
         put("propagation", propagation, "exponential: the spread exceeds Theta(1) without "
-            "LayerNorm", "blowup", (("sum.propagation", prop_spread),))
+            "LayerNorm", "blowup", (("sum.propagation", prop_spread),
+                                    ("identity plus sum.propagation", smax(ONE, prop_spread))))
     else:
         propagation = put("propagation", smax(ONE, prop_spread), "factor by which later blocks "
                           "amplify a stream perturbation: identity plus their sum", "max",
