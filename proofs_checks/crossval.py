@@ -182,29 +182,67 @@ def _one(args: tuple[Parametrization, str, Sequence[int], int, int, str, str]) -
     from widthlimits.proofs_checks.coordcheck import coordcheck_against_engine
 
     cl = classify(p, opt)
+    # "default": exactly ``widthlimits coordcheck``'s defaults (every quantity the engine
+    # derives, the optimizer's DEFAULT_ETA); otherwise the study's quantities and constants
+    default = constants.startswith("default")
+    if default:
+        from widthlimits.numerics.coordcheck import DEFAULT_ETA
+
+        unit = DEFAULT_ETA[opt]
+        eta: Any = None if constants == "default" else tuple(
+            unit * x for x in eta_for(p.depth, "input/d"))
+    else:
+        eta = eta_for(p.depth, constants)
     rep = coordcheck_against_engine(p, opt, "tanh", widths=widths, seeds=seeds, steps=steps,
-                                    quantities=QUANTITIES, executor="serial", progress=False,
-                                    dtype=dtype, eta=eta_for(p.depth, constants))
+                                    quantities=None if default else QUANTITIES,
+                                    executor="serial", progress=False, dtype=dtype, eta=eta)
     d = rep.to_dict()
-    return {"name": p.name, "optimizer": opt, "regime": cl.regime, "r": str(cl.r),
-            "first_blowup": cl.violations[0].step if cl.violations else None,
-            "parametrization": str(p), "agreement_rate": d.get("agreement_rate"),
-            "quantities": d["quantities"], "divergences": d["divergences"]}
+    out = {"name": p.name, "optimizer": opt, "regime": cl.regime, "r": str(cl.r),
+           "first_blowup": cl.violations[0].step if cl.violations else None,
+           "parametrization": str(p), "agreement_rate": d.get("agreement_rate"),
+           "quantities": d["quantities"], "divergences": d["divergences"]}
+    if rep.result is not None and steps >= 1:
+        out["first_step"] = first_step_ratio(rep)
+    return out
+
+
+def first_step_ratio(rep: Any) -> list[float | None]:
+    """Per width, the first step's relative move of the input layer's pre-activations,
+    mean_seeds |dh^1_1| / mean_seeds |h^1_0| (RMS over coordinates): the quantity the default
+    learning rates keep below 1/2 (tanh's near-linear range;
+    :data:`widthlimits.numerics.coordcheck.DEFAULT_ETA`).  None where not measured or not finite."""
+    import numpy as np
+
+    res = rep.result
+    try:
+        dh = res.values("dh", 1, 1)
+        h = res.values("h", 1, 0)
+    except (KeyError, ValueError, IndexError):
+        return [None] * len(rep.widths)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = np.nanmean(dh, axis=1) / np.nanmean(h, axis=1)
+    return [round(float(x), 4) if np.isfinite(x) else None for x in r]
 
 
 D_IN = 32  # the simulator's default input dimension (DataConfig.d_in)
 
 
 def eta_for(depth: int, constants: str) -> tuple[float, ...]:
-    """Learning-rate constants: ``"unit"`` = 1 for every layer; ``"input/d"`` = 1/d_in for the
+    """Learning-rate constants: ``"unit"`` = 1 for every layer; ``"default"`` = the coord check's
+    per-optimizer default (:data:`widthlimits.numerics.coordcheck.DEFAULT_ETA`, every layer);
+    ``"default-input/d"`` = that default with the input layer's divided by d_in (as below);
+    ``"input/d"`` = 1/d_in for the
     input layer.  The input layer sums over its d_in fixed coordinates, so its update carries a
     factor d_in (xi.xi = d_in for SGD, sum |xi_j| ~ 0.8 d_in for sign-like updates) that the
     other layers do not; 1/d_in gives it a unit prefactor (chosen a priori, not fitted)."""
     if constants == "unit":
         return (1.0,) * (depth + 1)
+    if constants in ("default", "default-input/d"):  # DEFAULT_ETA[optimizer], set in _one
+        return ()
     if constants == "input/d":
         return (1.0 / D_IN,) + (1.0,) * depth
-    raise ValueError(f"unknown constants {constants!r}; choose 'unit' or 'input/d'")
+    raise ValueError(f"unknown constants {constants!r}; choose 'unit', 'input/d', 'default' or "
+                     "'default-input/d'")
 
 
 _FORWARD = {"h", "x", "dh", "dx", "dWx", "W0dx", "f", "df"}
@@ -244,6 +282,116 @@ def named_coordchecks(presets: Sequence[str] = ("mup", "ntp", "sp:1", "sp:1/2", 
             pairs.append((p.replace(name=f"{name}/{opt}"), opt))
     return run_cases(pairs, widths=widths, seeds=seeds, steps=steps, jobs=jobs,
                      constants=constants, outdir=outdir, dtype="float32")
+
+
+#: the coord check command's defaults (``widthlimits coordcheck --help``)
+COMMAND_WIDTHS = (256, 512, 1024, 2048, 4096)
+COMMAND_SEEDS = 8
+COMMAND_STEPS = 5
+OPTIMIZERS = ("sgd", "momentum", "adam", "rmsprop", "signsgd")
+
+
+def default_presets() -> tuple[str, ...]:
+    """The named parametrizations the coord check offers: ``widthlimits tables``' points
+    (parametrized presets with their example) and TP5's three muP tables."""
+    from widthlimits.theory.presets import NAMED_POINTS
+
+    return tuple(NAMED_POINTS) + ("mup-table3", "mup-table8", "mup-table9")
+
+
+def default_coordchecks(presets: Sequence[str] | None = None,
+                        optimizers: Sequence[str] = OPTIMIZERS, depth: int = 2, *,
+                        constants: str = "default", jobs: int = 1,
+                        outdir: str | Path | None = None) -> CrossValidation:
+    """``widthlimits coordcheck --preset NAME --optimizer OPT --depth 2`` at the command's
+    defaults (widths 256..4096, 8 seeds, 5 steps, float32, tanh, MSE, every quantity the
+    engine derives, the optimizer's default learning rate) for every named parametrization and
+    optimizer; a preset an optimizer does not define (golikov-sym-default with entrywise
+    optimizers) is skipped.  With ``outdir``: ``crossval.json`` (resumable), ``crossval.md`` and
+    ``defaults.md`` (:func:`render_defaults`)."""
+    from widthlimits.theory.presets import preset
+
+    pairs = []
+    for name in (default_presets() if presets is None else presets):
+        for opt in optimizers:
+            try:
+                p = preset(name, depth, opt)
+            except ValueError:
+                continue
+            pairs.append((p.replace(name=f"{name}/{opt}"), opt))
+    cv = run_cases(pairs, widths=COMMAND_WIDTHS, seeds=COMMAND_SEEDS, steps=COMMAND_STEPS,
+                   jobs=jobs, constants=constants, outdir=outdir, dtype="float32")
+    if outdir is not None:
+        (Path(outdir) / "defaults.md").write_text(render_defaults(cv, depth, constants))
+    return cv
+
+
+def render_defaults(cv: CrossValidation, depth: int, constants: str = "default") -> str:
+    """Per preset x optimizer: rows agreeing / disagreeing / inconclusive (all rows, as the
+    command reports them), the engine's regime, the first step's relative move of h^1; then
+    every disagreeing row with its numbers."""
+    lines = ["# The coord check at its defaults, every named parametrization", "",
+             f"`widthlimits coordcheck --preset NAME --optimizer OPT --depth {depth}` at the "
+             "command's defaults: widths 256..4096, 8 seeds, 5 steps, float32, tanh, MSE, every "
+             "quantity the engine derives, learning rate `DEFAULT_ETA[OPT]`"
+             + (" (every layer)" if constants == "default" else
+                f", learning-rate constants '{constants}' (not the command's; see `eta_for`)")
+             + ". Rows as the command "
+             "prints them (no row left out). `first step` is the largest, over widths, of "
+             "|dh^1_1| / |h^1_0| (the default rates keep it below 1/2; "
+             "tests/numerics/test_coordcheck_defaults.py). Regime: the engine's "
+             "(`widthlimits.theory.classify`).", "",
+             "| preset | optimizer | regime | agree | disagree | inconclusive | rows | first step |",
+             "|---|---|---|---|---|---|---|---|"]
+    tot = {"agree": 0, "disagree": 0, "inconclusive": 0}
+    for case in cv.cases:
+        c = {"agree": 0, "disagree": 0, "inconclusive": 0}
+        for q in case["quantities"]:
+            c[q["verdict"]] += 1
+        for k in tot:
+            tot[k] += c[k]
+        name, opt = case["name"].rsplit("/", 1)
+        fs = [x for x in case.get("first_step", []) if x is not None]
+        lines.append(f"| {name} | {opt} | {case['regime']} | {c['agree']} | {c['disagree']} | "
+                     f"{c['inconclusive']} | {sum(c.values())} | "
+                     + (f"{max(fs):.3g}" if fs else "n/a") + " |")
+    lines += ["", _total_line("All rows", tot)]
+    stable = CrossValidation(tuple(c for c in cv.cases if c["regime"] != "unstable"))
+    unstable = CrossValidation(tuple(c for c in cv.cases if c["regime"] == "unstable"))
+    if stable.cases:
+        lines.append(_total_line(f"Stable by the engine ({len(stable.cases)} cases)",
+                                 stable.counts(only_scored=False)))
+    if unstable.cases:
+        lines.append(_total_line(
+            f"Unstable by the engine ({len(unstable.cases)} cases), rows up to the first "
+            "blow-up (`scored`)", unstable.counts()))
+    dis = cv.disagreements()
+    diag: dict[str, int] = {}
+    for d in dis:
+        key = ("stable" if d["regime"] != "unstable" else "unstable") + ", " + d["diagnosis"]
+        diag[key] = diag.get(key, 0) + 1
+    lines += ["", "Disagreements by diagnosis (`diagnose`: a sum whose terms each agree and whose "
+              "slope lies between theirs is a finite-width crossover): "
+              + ", ".join(f"{k}: {v}" for k, v in sorted(diag.items())) + ".", ""]
+    lines += [f"## Every disagreeing row ({len(dis)})", "",
+              "| case | regime | quantity | layer | step | predicted | measured [95% CI] | "
+              "diagnosis |", "|---|---|---|---|---|---|---|---|"]
+    order = {"unexplained": 0, "crossover": 1}
+    for d in sorted(dis, key=lambda d: (d["regime"] == "unstable", order.get(d["diagnosis"], 2))):
+        meas = ("nan" if d["measured"] is None else
+                f"{d['measured']:.3f} [{d['ci_low']:.3f}, {d['ci_high']:.3f}]")
+        lines.append(f"| {d['case']} | {d['regime']} | {d['name']} | {d['layer']} | {d['step']} | "
+                     f"{d['predicted']} | {meas} | {d['diagnosis']} |")
+    return "\n".join(lines) + "\n"
+
+
+def _total_line(label: str, c: dict[str, int]) -> str:
+    n = sum(c.values())
+    decided = c["agree"] + c["disagree"]
+    return (f"- {label}: {c['agree']} agree, {c['disagree']} disagree, {c['inconclusive']} "
+            f"inconclusive of {n} rows; agree / all rows = "
+            + (f"{c['agree'] / n:.2%}" if n else "n/a") + ", agree / (agree + disagree) = "
+            + (f"{c['agree'] / decided:.2%}" if decided else "n/a") + ".")
 
 
 def run_settings(widths: Sequence[int], seeds: int, steps: int, constants: str,

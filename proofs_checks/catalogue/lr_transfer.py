@@ -156,6 +156,27 @@ def slope_evidence(sweep: LRSweep, window: tuple[float, float], predicted: str, 
     return ev, f"{label}: {per}"
 
 
+#: a final loss at or above this is drawn as diverged (the untrained net's MSE on +-1 labels is
+#: about 1; a loss of 10 means the run blew up without reaching inf in 20 steps)
+DRAW_CAP = 10.0
+
+
+def drawn_mean_loss(losses: np.ndarray) -> tuple[np.ndarray, int]:
+    """``losses[grid point, seed]`` -> (the curve drawn: per grid point the mean over the seeds
+    whose loss is finite and below ``DRAW_CAP``; the number of grid points where no seed is).
+
+    A grid point where every seed diverged, was skipped past the optimum (stored as inf, see
+    :func:`lr_sweep`) or ended at or above ``DRAW_CAP`` has no trained run to average: it is NaN,
+    a gap in the curve, and counted so the legend can say so (not a mean of an empty set)."""
+    y = np.asarray(losses, dtype=float)
+    ok = np.isfinite(y) & (y < DRAW_CAP)
+    n = ok.sum(axis=1)
+    total = np.where(ok, y, 0.0).sum(axis=1)
+    mean = np.full(len(y), np.nan)
+    np.divide(total, n, out=mean, where=n > 0)
+    return mean, int((n == 0).sum())
+
+
 def _plot(ctx: Context, sweeps: dict[tuple[str, str], LRSweep]) -> tuple[tuple[str, ...], tuple[str, ...]]:
     try:
         import matplotlib
@@ -177,17 +198,17 @@ def _plot(ctx: Context, sweeps: dict[tuple[str, str], LRSweep]) -> tuple[tuple[s
             cmap = plt.get_cmap("viridis")
             for i, n in enumerate(sw.widths):
                 col = cmap(i / max(1, len(sw.widths) - 1))
-                with np.errstate(invalid="ignore"):
-                    y = np.where(np.isfinite(sw.losses[i]), sw.losses[i], np.nan)
-                    mean = np.nanmean(np.where(y < 10, y, np.nan), axis=1)
-                ax.plot(sw.log2_eta, mean, "o-", ms=3, color=col, label=f"width {n}")
+                mean, gone = drawn_mean_loss(sw.losses[i])
+                ax.plot(sw.log2_eta, mean, "o-", ms=3, color=col,
+                        label=f"width {n}" + (f" ({gone} rates: no seed drawn)" if gone else ""))
                 if np.isfinite(eta[i]).any():
                     ax.axvline(np.log2(np.nanmean(eta[i])), color=col, ls=":", lw=1)
             ax.set_yscale("log")
             ax.set_xlabel("log2 learning rate (constant before width factors)")
             ax.set_ylabel(f"training loss after {STEPS} steps (seed mean)")
             ax.set_title(f"{opt.upper()}, {titles[name]}: dotted = optimum per width", fontsize=9)
-            ax.legend(fontsize=7, title="diverged runs not drawn", title_fontsize=7)
+            ax.legend(fontsize=7, title=f"diverged or loss >= {DRAW_CAP:g}: not drawn",
+                      title_fontsize=7)
     fig.suptitle(f"LR transfer: {DEPTH}-hidden-layer tanh MLP, digits ({N_SAMPLES} ex.), MSE",
                  fontsize=10)
     fig.tight_layout()

@@ -27,6 +27,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--widths", default="256:4096", help="LO:HI (powers of 2) or a comma list")
     p.add_argument("--seeds", type=int, default=8, help="seeds per width (2..4096, default 8)")
     p.add_argument("--steps", type=int, default=5, help="training steps (1..1000, default 5)")
+    p.add_argument("--eta", default=None, metavar="X|LIST",
+                   help="learning-rate constant before the width factors: one value, or one per "
+                        "weight layer (L+1); default: the optimizer's DEFAULT_ETA "
+                        "(widthlimits.numerics.coordcheck: the first step keeps tanh near-linear)")
     p.add_argument("--quantities", default=None,
                    help="comma list of quantity names (default: all the engine derives)")
     p.add_argument("--scheduler", default=None, metavar="ADDR",
@@ -53,6 +57,21 @@ def check_quantities(text: str | None) -> list[str] | None:
     return names
 
 
+def check_eta(text: str | None, depth: int) -> float | tuple[float, ...] | None:
+    """``--eta``: a positive number, or one per weight layer (``depth + 1``); None: the
+    optimizer's default (:data:`widthlimits.numerics.coordcheck.DEFAULT_ETA`)."""
+    if text is None:
+        return None
+    from widthlimits.numerics.validation import check_per_layer
+
+    try:
+        vals = [float(x) for x in text.split(",")]
+    except ValueError:
+        raise ValueError(f"`--eta` must be a number or a comma list of numbers, got {text!r}") from None
+    eta = check_per_layer(vals if len(vals) > 1 else vals[0], "eta", depth + 1)
+    return eta if len(vals) > 1 else eta[0]
+
+
 def run(args: argparse.Namespace) -> int:
     from widthlimits.numerics.validation import (
         check_output_dir,
@@ -73,6 +92,7 @@ def run(args: argparse.Namespace) -> int:
     if len(widths) < 3:
         raise ValueError(f"`widths` needs at least 3 widths for a slope, got {list(widths)}")
     quantities = check_quantities(args.quantities)
+    eta = check_eta(args.eta, param.depth)
     if args.scheduler is not None:
         check_scheduler(args.scheduler)
     if args.fresh and args.output is None:
@@ -91,6 +111,7 @@ def run(args: argparse.Namespace) -> int:
         rep = coordcheck_against_engine(
             param, args.optimizer, args.activation, widths=widths, seeds=seeds, steps=steps,
             loss=args.loss, quantities=quantities, outdir=args.output, scheduler=args.scheduler,
+            eta=eta,
             progress=None if not args.json else False, deadline=deadline)
     except SweepIncomplete as exc:
         msg = f"time limit: {exc}; rerun with the same -o to resume" if args.output else \

@@ -1,6 +1,7 @@
 """The catalogue framework: verdict rules, reports, and the CLI."""
 
 import json
+import math
 
 import pytest
 
@@ -50,8 +51,13 @@ def test_every_check_ends_with_a_verdict_quick(check_id, tmp_path, capsys):
                 "control", "power", "window"):
         assert key in res
     assert set(res["control"]) >= {"prediction", "verdict"}
+    assert res["control"]["prediction"] and res["control"]["verdict"] in (
+        "confirmed", "refuted", "inconclusive")
+    # power: the smallest deviation the run detects, a finite number >= 0 whenever decided
+    assert res["power"] is None or (math.isfinite(res["power"]) and res["power"] >= 0)
     if res["verdict"] == "confirmed":  # the protocol: confirmed only with its control refuted
         assert res["control"]["verdict"] == "refuted"
+        assert res["power"] is not None
     page = (tmp_path / check_id / "report.md").read_text()
     assert res["verdict"] in page and "## Evidence" in page
     assert (tmp_path / check_id / "report.tex").exists()

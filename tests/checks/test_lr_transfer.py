@@ -80,3 +80,19 @@ def test_the_stopping_rule_never_cuts_before_the_argmin():
         assert k_stop is not None and k_stop > np.argmin(row.mean(1))
     diverged = np.full((3, 2), np.inf)
     assert past_the_optimum(diverged) and not past_the_optimum(np.ones((2, 2)))
+
+
+def test_drawn_curve_leaves_a_gap_where_every_seed_diverged_without_warning():
+    """A grid point with no trained seed (inf, or loss >= DRAW_CAP) is a counted gap (NaN), not
+    numpy's 'Mean of empty slice'; other points average only their trained seeds."""
+    import warnings
+
+    from widthlimits.proofs_checks.catalogue.lr_transfer import DRAW_CAP, drawn_mean_loss
+
+    losses = np.array([[0.5, 1.5], [0.2, np.inf], [np.inf, np.inf], [DRAW_CAP, 50.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        mean, gone = drawn_mean_loss(losses)
+    assert mean[0] == pytest.approx(1.0) and mean[1] == pytest.approx(0.2)
+    assert np.isnan(mean[2]) and np.isnan(mean[3])
+    assert gone == 2

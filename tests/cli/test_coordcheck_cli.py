@@ -31,3 +31,35 @@ def test_mup_coordcheck_agrees_with_the_engine(tmp_path, capsys):
 def test_bad_seeds_is_one_line(capsys):
     assert main(["coordcheck", "--preset", "mup", "--depth", "2", "--seeds", "1"]) == 2
     assert "`seeds` must be >= 2" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("eta", "message"), [
+    ("abc", "`--eta` must be a number or a comma list"),
+    ("-1", "`eta` must be > 0"),
+    ("0.1,1", "`eta` has 2 values but the network has 3 weight layers"),
+])
+def test_bad_eta_is_one_line(eta, message, capsys):
+    assert main(["coordcheck", "--preset", "mup", "--depth", "2", "--eta", eta]) == 2
+    err = capsys.readouterr().err
+    assert message in err and len(err.strip().splitlines()) == 1
+
+
+def test_eta_reaches_the_coord_check(monkeypatch, capsys):
+    """--eta is passed to the coord check as given (None without it: DEFAULT_ETA applies)."""
+    import widthlimits.proofs_checks.coordcheck as cc
+
+    seen = []
+
+    class Stop(Exception):
+        pass
+
+    def record(*args, **kwargs):
+        seen.append(kwargs["eta"])
+        raise Stop
+
+    monkeypatch.setattr(cc, "coordcheck_against_engine", record)
+    base = ["coordcheck", "--preset", "mup", "--depth", "2"]
+    for extra in ([], ["--eta", "0.2"], ["--eta", "0.01,0.5,0.5"]):
+        with pytest.raises(Stop):
+            main(base + extra)
+    assert seen == [None, 0.2, (0.01, 0.5, 0.5)]
