@@ -8,15 +8,19 @@ Two rules:
        hidden layers frozen; 2. then, with that :math:`c_{L+1}`, for each layer :math:`l \\le L`
        the least :math:`c_l` that is stable with the other layers frozen; 3. the joint vector is
        checked with :func:`widthlimits.theory.classify.classify`.  Each least value is computed
-       exactly as the boundary of the engine's one-dimensional stable region (the exact cells
-       of :func:`widthlimits.theory.regions.cover.cover` along the one free coordinate), not by sampling.
+       exactly as the infimum of the engine's one-dimensional stable set, not by sampling: the
+       germ cells of :mod:`widthlimits.theory.regions.line` walked from :math:`-\\infty` to the
+       first stable cell (the hidden layers' questions together, their cell ends classified by one
+       batched run, :mod:`widthlimits.theory.regions.line_batch`); ``method="cover"`` gives the
+       same answers from the exact 1-D cover of a box
+       (:func:`widthlimits.theory.regions.cover.cover`), the earlier and slower route.
        For nonlinear activations this reproduces TP4 Thm 3.3 / TP IVb Thm 2.8.12
        (:math:`2a_{L+1}+c_{L+1}\\ge1` resp. :math:`a_{L+1}+c_{L+1}\\ge1`, then :math:`r_l\\ge0` and
        :math:`a_{L+1}+b_{L+1}+r\\ge1`).
 
 ``rule="everett-full"`` / ``"everett-none"``
-    Everett et al. (2024, arXiv 2407.05872) alignment constraints as encoded in maxP
-    (background tensor_programs.md Sec. 4.3), with :math:`(\\alpha,\\omega,u)=(1,\\tfrac12,1)`
+    Everett et al. (2024, arXiv:2407.05872, Table 1 and its alignment assumptions) as encoded
+    in the maxP package, with :math:`(\\alpha,\\omega,u)=(1,\\tfrac12,1)`
     (full alignment) or all :math:`\\tfrac12` (none): residuals
 
     .. math::
@@ -28,13 +32,15 @@ Two rules:
 
     with :math:`g_l = \\min(a_{L+1}+b_{L+1}, 2a_{L+1}+c_{L+1}) + a_l`, :math:`k = 2` for SGD and
     :math:`g_l = 0`, :math:`k = 1` for Adam; all :math:`r \\ge 0`; maxP's objective
-    :math:`\\min \\sum_l c_l` (an exact LP: every ``min`` under ``>= 0`` splits into linear
-    inequalities).  maxP writes ``1/2`` for the hidden :math:`a_l+b_l`; we keep
+    :math:`\\min \\sum_l c_l` (an exact LP with one auxiliary variable per ``min``, see
+    :func:`everett_max_lr`).  maxP writes ``1/2`` for the hidden :math:`a_l+b_l`; we keep
     :math:`a_l + b_l` (equal when the init is stable).
 
 The two rules differ in the readout: Everett's :math:`\\omega_{L+1} = \\tfrac12` accepts
-:math:`a_{L+1}+b_{L+1}+r \\ge \\tfrac12`, TP4/TP IVb require :math:`\\ge 1` (tensor_programs.md
-Sec. 4.4, 7.1).  Every result lists the layers where they disagree.
+:math:`a_{L+1}+b_{L+1}+r \\ge \\tfrac12`, TP4/TP IVb require :math:`\\ge 1` (TP4, Yang & Hu 2021,
+arXiv:2011.14522, Thm 3.3: :math:`W^{L+1}_0` is correlated with :math:`\\Delta x^L` through
+backprop, Sec. 5; TP IVb, Yang & Littwin 2023, arXiv:2308.01814, Thm 2.8.12).  Every result
+lists the layers where they disagree.
 """
 
 from __future__ import annotations
@@ -52,13 +58,13 @@ from widthlimits.theory.parametrization import Parametrization, check_depth
 from widthlimits.theory.regions.cell import Cell
 from widthlimits.theory.regions.cover import Cover, cover
 from widthlimits.theory.regions.frame import CellFrame
-from widthlimits.theory.regions.line import X, least_stable
+from widthlimits.theory.regions.line import LeastStable, X, least_stable, least_stable_many
 from widthlimits.theory.regions.polyhedra import Constraint, lp_max, satisfies
 
 HALF = Fraction(1, 2)
 RULES = ("tp", "everett-full", "everett-none")
 
-#: Everett et al. Table 1 as transcribed in maxP (tensor_programs.md Sec. 4.2; embedding /
+#: Everett et al. (arXiv:2407.05872) Table 1 as transcribed in the maxP package (embedding /
 #: hidden / readout), used only to flag differences; (opt, alignment, preset) -> c
 EVERETT_TABLE: dict[tuple[str, str, str], tuple[Fraction, Fraction, Fraction]] = {
     (o, al, p): tuple(Fraction(x) for x in v)  # type: ignore[misc]
@@ -73,7 +79,8 @@ EVERETT_TABLE: dict[tuple[str, str, str], tuple[Fraction, Fraction, Fraction]] =
         ("adam", "full", "mfp"): ("0", "1/2", "0"), ("adam", "none", "mfp"): ("0", "0", "1/2"),
     }.items()
 }
-#: the cell the background flags as a probable transcription error (maxP +1/2, symmetry -1/2)
+#: a probable transcription error in maxP's table (maxP +1/2; the width symmetry from muP and the
+#: LP give -1/2)
 SUSPECT_CELL = ("adam", "none", "mfp")
 
 
@@ -230,7 +237,10 @@ def _least_c_line(a: tuple, b: tuple, c: list[Exponent], layer: int, optimizer: 
 
     Returns (value, attained, note)."""
     cs = [X if l == layer else c[l - 1] for l in range(1, len(a) + 1)]
-    r = least_stable(Parametrization(a, b, tuple(cs)), optimizer, activation, loss)
+    return _note(least_stable(Parametrization(a, b, tuple(cs)), optimizer, activation, loss), layer)
+
+
+def _note(r: LeastStable, layer: int) -> tuple[Fraction | None, bool, str]:
     note = ""
     if r.value is None:
         note = (f"c_{layer} unbounded below: every learning rate is stable"
@@ -333,8 +343,14 @@ def tp_max_lr(a: tuple, b: tuple, optimizer: str | Optimizer, *, activation: str
     if v is None:
         return tuple(out), notes
     c[L] = v
-    for l in range(1, L + 1):
-        v, att, note = least(c, l)
+    if method == "line":  # the hidden layers' questions are independent: walked together
+        probs = [Parametrization(a, b, tuple(X if k == l else c[k - 1] for k in range(1, L + 2)))
+                 for l in range(1, L + 1)]
+        hidden = [_note(r, l) for l, r in
+                  enumerate(least_stable_many(probs, opt, activation, loss), start=1)]
+    else:
+        hidden = [least(c, l) for l in range(1, L + 1)]
+    for l, (v, att, note) in enumerate(hidden, start=1):
         if note:
             notes.append(f"layer {l}: {note}")
         if v is not None and not att:
@@ -405,7 +421,7 @@ def max_lr(
         if dis:
             dis.append("reason: Everett's readout omega = 1/2 accepts a_{L+1} + b_{L+1} + r >= 1/2; "
                        "TP4/TP IVb need >= 1 (W^{L+1}_0 is LLN-correlated with dx^L through "
-                       "backprop; tensor_programs.md Sec. 4.4)")
+                       "backprop; TP4, arXiv:2011.14522, Thm 3.3 and Sec. 5)")
     if preset_name is not None and L == 1 or (preset_name is not None and L >= 1):
         key_opt = "adam" if opt.entrywise else "sgd"
         for al, mine in (("full", ev_full), ("none", ev_none)):
@@ -416,7 +432,7 @@ def max_lr(
             for idx, nm in ((0, "embedding"), (1, "hidden"), (2, "readout")):
                 if mine3[idx] is None or mine3[idx] == ref[idx]:
                     continue
-                tag = (" -- the suspect cell of tensor_programs.md Sec. 4.2 (maxP +1/2; the "
+                tag = (" -- the suspect cell of maxP's transcription (maxP +1/2; the "
                        "symmetry from muP and this LP give -1/2)"
                        if (key_opt, al, preset_name) == SUSPECT_CELL and idx == 2 else "")
                 notes.append(f"Everett {al} alignment, {nm}: LP gives {fmt(mine3[idx])}, the maxP "

@@ -24,7 +24,8 @@ from widthlimits.theory.max_lr import (
 from widthlimits.theory.optimizers import get_optimizer
 from widthlimits.theory.parametrization import Parametrization
 from widthlimits.theory.presets import preset
-from widthlimits.theory.regions.line import X, germ_verdict
+from widthlimits.theory.regions.line import X, germ_verdict, least_stable, least_stable_many
+from widthlimits.theory.regions.line_batch import stable_at_points
 from widthlimits.theory.regions.polyhedra import lp_max
 
 H = F(1, 2)
@@ -35,7 +36,7 @@ NAMES = ("sp", "ntp", "mup", "mfp")
 @pytest.mark.parametrize("opt", ["sgd", "adam"])
 @pytest.mark.parametrize("name", NAMES)
 def test_everett_table_is_reproduced_except_the_suspect_cell(L, opt, name):
-    # reference: Everett et al. 2024 Table 1 via the maxP presets (tensor_programs.md Sec. 4.2)
+    # reference: Everett et al. 2024 (arXiv:2407.05872) Table 1 as transcribed in maxP
     p = preset(name, L, opt)
     r = max_lr(p.a, p.b, opt, preset_name=name)
     for al, got in (("full", r.everett_full), ("none", r.everett_none)):
@@ -80,7 +81,7 @@ def test_disagreement_between_tp_and_everett_is_reported(opt):
         p = preset(name, 2, opt)
         r = max_lr(p.a, p.b, opt)
         if name in ("sp", "ntp"):
-            assert r.disagreements and "Sec. 4.4" in r.disagreements[-1]
+            assert r.disagreements and "arXiv:2011.14522" in r.disagreements[-1]
             # Everett's full-alignment answer is unstable for the engine (readout omega = 1/2)
             full = max_lr(p.a, p.b, opt, alignment="full")
             assert full.engine_check["regime"] == "unstable"
@@ -249,6 +250,40 @@ def test_germ_cells_carry_the_verdict_of_classify(case, x0, direction):
     right = m.bound if m.bound is not None else F(0)
     for x in (right - F(1, 997), right - 1, right - 100):
         assert stable(x) == m.stable
+
+
+@st.composite
+def batches(draw):
+    """Parametrizations sharing a and b (b sometimes infinite), each with its own c."""
+    L = draw(st.integers(1, 3))
+    a = tuple(draw(QUARTERS) for _ in range(L + 1))
+    b = tuple(draw(st.one_of(QUARTERS, QUARTERS, QUARTERS, st.just(INF))) for _ in range(L + 1))
+    cs = draw(st.lists(st.tuples(*[st.one_of(QUARTERS, st.just(INF))] * (L + 1)), min_size=1,
+                       max_size=6))
+    return [Parametrization(a, b, c) for c in cs], draw(OPTS), draw(ACTS)
+
+
+@settings(max_examples=150, deadline=None)
+@given(batches())
+def test_one_batched_run_classifies_every_problem_like_classify(case):
+    ps, opt, act = case
+    got = stable_at_points(ps, get_optimizer(opt), get_activation(act), "mse")
+    assert got == [classify(p, opt, act).stable for p in ps]
+
+
+@settings(max_examples=60, deadline=None)
+@given(batches())
+def test_walking_together_gives_each_problems_own_answer(case):
+    # one free c per problem (the first finite one, else the readout's)
+    ps, opt, act = case
+    probs = []
+    for p in ps:
+        k = next((i for i, v in enumerate(p.c) if v != INF), len(p.c) - 1)
+        probs.append(Parametrization(p.a, p.b, tuple(X if i == k else v for i, v in enumerate(p.c))))
+    together = least_stable_many(probs, opt, act)
+    alone = [least_stable(p, opt, act) for p in probs]
+    assert [(r.value, r.attained, r.note) for r in together] == \
+        [(r.value, r.attained, r.note) for r in alone]
 
 
 def _everett_expanded(a, b, optimizer, alignment):

@@ -18,12 +18,18 @@ recorded) is constant.  An unstable run stops at its first blown-up :math:`h, x,
 that exponent is affine and positive on the cell of the comparisons made so far (cut at its
 own zero), which is what certifies the verdict; so unstable cells are large.
 
-:func:`least_stable` walks these cells: from a guess leftwards down to the cell unbounded below
-(cells and their end points), then, if nothing stable was met, rightwards up to the first stable
-point.  It returns the infimum of the stable set on the whole line (exact), whether it is
-attained, or that the stable set is empty or unbounded below.  This is a cover of the line
-restricted to the cells the answer needs (:mod:`widthlimits.theory.regions.cover` covers a box
-with the same verdicts), at the cost of a few engine runs on integers.
+The germ :math:`x \\to -\\infty` is one more germ (the slope decides first, then the value):
+its cell is :math:`(-\\infty, b)`.  :func:`least_stable` walks the cells from there rightwards
+-- each open cell, then its right end point -- up to the first stable one, so it returns the
+infimum of the stable set on the whole line (exact), whether it is attained, or that the stable
+set is empty or unbounded below.  This is a cover of the line restricted to the cells the answer
+needs (:mod:`widthlimits.theory.regions.cover` covers a box with the same verdicts), at the cost
+of two to four engine runs on integers for the learning rates of the presets.  Where the run made
+no ``eq`` decision between different germs, every exponent is continuous on the closed cell, so
+a germ's verdict also decides its end points when the blown-up exponent is still positive there
+(or when the germ is stable); otherwise the point is run.  :func:`least_stable_many` walks
+several lines together and classifies the end points of each round in one batched run
+(:mod:`widthlimits.theory.regions.line_batch`).
 
 Run: the engine's default run, as in :func:`~widthlimits.theory.classify.classify` (until the
 exponents are stationary -- tested exactly on the germs, which fixes them on the whole cell --
@@ -35,6 +41,7 @@ derivative is :math:`\\Theta(1)` for both, so a point is stable for one iff for 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -43,9 +50,10 @@ import sympy
 
 from widthlimits.theory.activations import Activation, get_activation
 from widthlimits.theory.engine import MaxPlusOps, derive
-from widthlimits.theory.exponents import NEG_INF
+from widthlimits.theory.exponents import NEG_INF, is_pos_inf
 from widthlimits.theory.optimizers import Optimizer, get_optimizer
 from widthlimits.theory.parametrization import Parametrization
+from widthlimits.theory.regions.line_batch import stable_at_points
 from widthlimits.theory.regions.properties import conditions
 
 HALF = Fraction(1, 2)
@@ -357,5 +365,74 @@ def least_stable(p: Parametrization, optimizer: str | Optimizer, activation: str
     raise RuntimeError(f"internal: more than {MAX_CELLS} cells walked")
 
 
+def least_stable_many(problems: Sequence[Parametrization], optimizer: str | Optimizer,
+                      activation: str | Activation, loss: str = "mse") -> list[LeastStable]:
+    """:func:`least_stable` for several problems at once (equal ``a``, ``b``; the free symbol
+    :data:`X` in ``c``): the cells are walked per problem as there, and the end points of every
+    round are classified together by one batched engine run
+    (:func:`widthlimits.theory.regions.line_batch.stable_at_points`; per problem when some
+    ``b`` is infinite, where the batch's mean-component test could differ from a problem's)."""
+    opt = get_optimizer(optimizer)
+    act = get_activation(activation)
+    if loss not in ("mse", "logistic"):
+        raise ValueError(f"unknown loss {loss!r}; choose 'mse' or 'logistic'")
+    for p in problems:
+        if sum(1 for v in p.c if isinstance(v, sympy.Expr) and v == X) != 1:
+            raise ValueError(f"internal: exactly one c must be the free symbol {X}")
+    batch = all(not is_pos_inf(v) for v in problems[0].b) if problems else False
+    caches: list[dict] = [{} for _ in problems]
+    Ds = [common_denominator(p) for p in problems]
+    runs = [0] * len(problems)
+    out: list[LeastStable | None] = [None] * len(problems)
+
+    def germ(i: int, x0: Fraction | None, direction: int) -> GermVerdict:
+        runs[i] += 1
+        return germ_verdict(problems[i], opt, act, loss, x0, direction, Ds[i], caches[i])
+
+    def at(p: Parametrization, x: Fraction) -> Parametrization:
+        return Parametrization(p.a, p.b, tuple(x if isinstance(v, sympy.Expr) and v == X else v
+                                               for v in p.c), p.d)
+
+    cells: dict[int, GermVerdict] = {}
+    for i in range(len(problems)):
+        cell = germ(i, None, -1)
+        if cell.stable:
+            out[i] = LeastStable(None, False, "unbounded below: every smaller value is stable",
+                                 runs[i])
+        else:
+            cells[i] = cell
+    for _ in range(MAX_CELLS):
+        if not cells:
+            return [r for r in out if r is not None]
+        ask = []
+        for i, cell in list(cells.items()):
+            if cell.bound is None:
+                out[i] = LeastStable(None, False, "no stable value (unstable on the whole line)",
+                                     runs[i])
+                del cells[i]
+            elif not cell.bound_unstable:
+                ask.append(i)
+        if ask:  # the end points, together
+            pts = [at(problems[i], cells[i].bound) for i in ask]  # type: ignore[arg-type]
+            if batch:
+                verdicts = stable_at_points(pts, opt, act, loss)
+            else:
+                verdicts = [germ(i, cells[i].bound, 0).stable for i in ask]
+            for i, v in zip(ask, verdicts, strict=True):
+                runs[i] += batch
+                if v:
+                    out[i] = LeastStable(cells[i].bound, True, "", runs[i])
+                    del cells[i]
+        for i, cell in list(cells.items()):  # the next cells
+            x = cell.bound
+            nxt = germ(i, x, 1)
+            if nxt.stable:
+                out[i] = LeastStable(x, False, "", runs[i])
+                del cells[i]
+            else:
+                cells[i] = nxt
+    raise RuntimeError(f"internal: more than {MAX_CELLS} cells walked")
+
+
 __all__ = ["GermOps", "GermVerdict", "LeastStable", "MAX_CELLS", "X", "common_denominator",
-           "germ_verdict", "least_stable"]
+           "germ_verdict", "least_stable", "least_stable_many"]
