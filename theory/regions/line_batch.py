@@ -6,7 +6,8 @@ others frozen).  :class:`BatchOps` is the engine's max-plus arithmetic
 (:class:`widthlimits.theory.engine.MaxPlusOps`, exact integers scaled by a common denominator)
 on values that are either one integer for every problem or a tuple with one entry per problem
 (``-inf`` for identically zero); ``max``, ``min``, ``+``, ``-`` act entry by entry, so every
-entry is exactly the exponent of its own problem's run.  What the engine decides on values:
+entry is exactly the exponent of its own problem's run.  When half of the problems or more have
+blown up, the run restarts with the others alone.  What the engine decides on values:
 
 * ``is_ninf`` (skip an identically zero term): true only if it is zero for every problem; a term
   kept with some ``-inf`` entries contributes nothing to those problems' maxima and sums;
@@ -44,8 +45,9 @@ from widthlimits.theory.regions.properties import conditions
 _R = itertools.repeat
 
 
-class _AllBlownUp(Exception):
-    """Every problem has blown up: nothing left to decide."""
+class _Shrink(Exception):
+    """At most half of the problems are still running: the run restarts with them alone (the
+    others are unstable), so a long run of a few problems is not paid for the whole batch."""
 
 
 def _cols(xs: Sequence[Any]) -> list[Any]:
@@ -154,8 +156,8 @@ class BatchOps:
                     self.alive[i] = False
         elif value > 0:
             self.alive = [False] * self.n
-        if not any(self.alive):
-            raise _AllBlownUp
+        if 2 * sum(self.alive) <= self.n:
+            raise _Shrink
 
 
 class _VecLogic:
@@ -218,8 +220,14 @@ def stable_at_points(problems: Sequence[Parametrization], optimizer: Optimizer,
     try:
         res = derive(batch, optimizer, activation, loss=eff, trace=False, ops=ops,
                      on_record=on_record)
-    except _AllBlownUp:
-        return [False] * n
+    except _Shrink:
+        out = [False] * n
+        keep = [i for i in range(n) if ops.alive[i]]
+        if keep:
+            for i, v in zip(keep, stable_at_points([problems[i] for i in keep], optimizer,
+                                                   activation, loss), strict=True):
+                out[i] = v
+        return out
     lg = _VecLogic(n)
     holds = lg.all([c.holds for c in conditions("stable", res.exponents, res.depth, res.steps,
                                                 optimizer.entrywise, lg)])
