@@ -53,7 +53,7 @@ from widthlimits.theory.engine import MaxPlusOps, derive
 from widthlimits.theory.exponents import NEG_INF, is_pos_inf
 from widthlimits.theory.optimizers import Optimizer, get_optimizer
 from widthlimits.theory.parametrization import Parametrization
-from widthlimits.theory.regions.line_batch import stable_at_points
+from widthlimits.theory.regions.line_batch import stable_at_cs
 from widthlimits.theory.regions.properties import conditions
 
 HALF = Fraction(1, 2)
@@ -172,9 +172,7 @@ class GermOps(MaxPlusOps):
         """Record where ``e - other`` (both finite) changes sign inside the cell."""
         if not self.direction:
             return
-        p1, s1 = self.decode(e)
-        p2, s2 = self.decode(other) if other else (0, 0)
-        dp, ds = p1 - p2, s1 - s2
+        dp, ds = self.decode(e - other)  # the encoding is linear
         if self.x0 is None:
             # e - other = (ds - dp * M x) / M with -dp the slope: a root at x = ds / (M dp)
             if dp:
@@ -379,7 +377,8 @@ def least_stable_many(problems: Sequence[Parametrization], optimizer: str | Opti
     for p in problems:
         if sum(1 for v in p.c if isinstance(v, sympy.Expr) and v == X) != 1:
             raise ValueError(f"internal: exactly one c must be the free symbol {X}")
-    batch = all(not is_pos_inf(v) for v in problems[0].b) if problems else False
+    batch = bool(problems) and all(not is_pos_inf(v) for v in problems[0].b) and all(
+        p.a == problems[0].a and p.b == problems[0].b and p.d == problems[0].d for p in problems)
     caches: list[dict] = [{} for _ in problems]
     Ds = [common_denominator(p) for p in problems]
     runs = [0] * len(problems)
@@ -389,9 +388,8 @@ def least_stable_many(problems: Sequence[Parametrization], optimizer: str | Opti
         runs[i] += 1
         return germ_verdict(problems[i], opt, act, loss, x0, direction, Ds[i], caches[i])
 
-    def at(p: Parametrization, x: Fraction) -> Parametrization:
-        return Parametrization(p.a, p.b, tuple(x if isinstance(v, sympy.Expr) and v == X else v
-                                               for v in p.c), p.d)
+    def at(p: Parametrization, x: Fraction) -> tuple:
+        return tuple(x if isinstance(v, sympy.Expr) and v == X else v for v in p.c)
 
     cells: dict[int, GermVerdict] = {}
     for i in range(len(problems)):
@@ -413,9 +411,9 @@ def least_stable_many(problems: Sequence[Parametrization], optimizer: str | Opti
             elif not cell.bound_unstable:
                 ask.append(i)
         if ask:  # the end points, together
-            pts = [at(problems[i], cells[i].bound) for i in ask]  # type: ignore[arg-type]
             if batch:
-                verdicts = stable_at_points(pts, opt, act, loss)
+                verdicts = stable_at_cs(problems[0], [at(problems[i], cells[i].bound)  # type: ignore[arg-type]
+                                                      for i in ask], opt, act, loss)
             else:
                 verdicts = [germ(i, cells[i].bound, 0).stable for i in ask]
             for i, v in zip(ask, verdicts, strict=True):

@@ -192,25 +192,31 @@ def stable_at_points(problems: Sequence[Parametrization], optimizer: Optimizer,
     first = problems[0]
     if any(p.a != first.a or p.b != first.b or p.d != first.d for p in problems):
         raise ValueError("internal: a batch shares a, b and d")
-    n = len(problems)
+    return stable_at_cs(first, [p.c for p in problems], optimizer, activation, loss)
+
+
+def stable_at_cs(base: Parametrization, cs: Sequence[Sequence[Any]], optimizer: Optimizer,
+                 activation: Activation, loss: str) -> list[bool]:
+    """:func:`stable_at_points` for the parametrizations ``base`` with each ``c`` of ``cs``
+    (exact exponents or ``inf``; no parametrization is built per problem)."""
+    n = len(cs)
     D = 2
-    for p in problems:
-        for v in (*p.a, *p.b, *p.c, *(p.d or ())):
-            if isinstance(v, Fraction):
-                D = math.lcm(D, v.denominator)
+    for v in (*base.a, *base.b, *(base.d or ()), *(x for c in cs for x in c)):
+        if isinstance(v, Fraction):
+            D = math.lcm(D, v.denominator)
     columns: dict[sympy.Symbol, tuple] = {}
-    cs: list[Any] = []
-    for i in range(first.n_layers):
-        col = tuple(p.c[i] for p in problems)
+    batch_c: list[Any] = []
+    for i in range(base.n_layers):
+        col = tuple(c[i] for c in cs)
         if all(v == col[0] for v in col):
-            cs.append(col[0])
+            batch_c.append(col[0])
         else:
             s = sympy.Symbol(f"c_batch_{i + 1}")
             columns[s] = col
-            cs.append(s)
-    updated = [tuple(not is_pos_inf(p.c[i]) for p in problems) for i in range(first.n_layers)]
+            batch_c.append(s)
+    updated = [tuple(not is_pos_inf(c[i]) for c in cs) for i in range(base.n_layers)]
     ops = BatchOps(columns, D, n, updated)
-    batch = Parametrization(first.a, first.b, tuple(cs), first.d)
+    batch = Parametrization(base.a, base.b, tuple(batch_c), base.d)
     eff = "logistic" if loss == "mse" else loss
 
     def on_record(q: str, layer: int | None, t: int, value: Any) -> None:
@@ -224,8 +230,8 @@ def stable_at_points(problems: Sequence[Parametrization], optimizer: Optimizer,
         out = [False] * n
         keep = [i for i in range(n) if ops.alive[i]]
         if keep:
-            for i, v in zip(keep, stable_at_points([problems[i] for i in keep], optimizer,
-                                                   activation, loss), strict=True):
+            for i, v in zip(keep, stable_at_cs(base, [cs[i] for i in keep], optimizer,
+                                               activation, loss), strict=True):
                 out[i] = v
         return out
     lg = _VecLogic(n)
@@ -234,4 +240,4 @@ def stable_at_points(problems: Sequence[Parametrization], optimizer: Optimizer,
     return [bool(h) and al for h, al in zip(holds, ops.alive, strict=True)]
 
 
-__all__ = ["BatchOps", "stable_at_points"]
+__all__ = ["BatchOps", "stable_at_cs", "stable_at_points"]
