@@ -11,7 +11,7 @@ Each case runs under ``--time-limit`` seconds (default 60); a case that hits it 
 "did not finish in N s".  Prints medians over ``--repeats`` (wall and CPU), one process.  No asserts.
 
     python benchmarks/bench_regions.py [--depths 4,6] [--methods search,smt] [--old]
-        [--time-limit 60] [--repeats 1] [--only sgd] [--max-lr 100] [--classify 1000]
+        [--time-limit 60] [--repeats 1] [--only sgd] [--max-lr 10,20,50,100] [--classify 1000]
 """
 
 from __future__ import annotations
@@ -70,7 +70,12 @@ def main() -> None:
     ap.add_argument("--golikov", default="", metavar="DEPTHS",
                     help="Golikov's depth statement instead: GD vs RMSProp at mean-field init, "
                          "every c_l free, want mf_limit, tanh, e.g. --golikov 2,3,4,5,6")
-    ap.add_argument("--max-lr", type=int, default=0, help="also time max-lr at this depth")
+    ap.add_argument("--max-lr", default="", metavar="DEPTHS",
+                    help="also time max-lr at these depths, e.g. 10,20,50,100 (sgd, adam; presets "
+                         "mup, sp, golikov-default, golikov-mf, golikov-ntk)")
+    ap.add_argument("--max-lr-old", default="", metavar="DEPTHS",
+                    help="also time the earlier method (1-D covers; Everett's LP as now) at these "
+                         "depths, e.g. 3,10,20")
     ap.add_argument("--classify", type=int, default=0, help="also time classify at this depth")
     args = ap.parse_args()
     opts = (args.only,) if args.only else OPTIMIZERS
@@ -121,13 +126,8 @@ def main() -> None:
         for method, ws in totals.items():
             print(f"L={L} {method}: {len(ws)} questions, median {statistics.median(ws):.2f} s, "
                   f"max {max(ws):.2f} s, total {sum(ws):.1f} s", flush=True)
-    if args.max_lr:
-        from widthlimits.theory.max_lr import max_lr
-        p = preset("mup", args.max_lr, "adam")
-        t0 = time.perf_counter()
-        max_lr(p.a, p.b, "adam")
-        print(f"max-lr --preset mup --optimizer adam --depth {args.max_lr}: "
-              f"{time.perf_counter() - t0:.2f} s", flush=True)
+    if args.max_lr or args.max_lr_old:
+        _max_lr(args.max_lr, args.max_lr_old, args.repeats)
     if args.classify:
         from widthlimits.theory.classify import classify
         p = preset("mup", args.classify, "sgd")
@@ -135,6 +135,41 @@ def main() -> None:
         classify(p, "sgd")
         print(f"classify --preset mup --depth {args.classify}: {time.perf_counter() - t0:.2f} s",
               flush=True)
+
+
+MAX_LR_PRESETS = ("mup", "sp", "golikov-default", "golikov-mf", "golikov-ntk")
+
+
+def _max_lr(depths: str, old_depths: str, repeats: int) -> None:
+    """max-lr (the whole answer: TP rule, both Everett LPs, the check by classify) per preset,
+    optimizer and depth: medians of wall and CPU seconds; ``old`` is the TP rule by 1-D covers
+    (method="cover"), the route before the germ-cell walk."""
+    from widthlimits.theory.max_lr import max_lr
+
+    runs = [(int(x), "line") for x in depths.split(",") if x]
+    runs += [(int(x), "cover") for x in old_depths.split(",") if x]
+    print(f"{'max-lr':8} {'L':>4} {'preset':16} {'optimizer':9} {'method':6} {'wall s':>8} "
+          f"{'cpu s':>8}  c (first, second, last)", flush=True)
+    for L, method in runs:
+        for name in MAX_LR_PRESETS:
+            for opt in ("sgd", "adam"):
+                try:
+                    p = preset(name, L, opt)
+                except ValueError as e:
+                    print(f"{'max-lr':8} {L:>4} {name:16} {opt:9} {method:6} (preset: {e})",
+                          flush=True)
+                    continue
+                walls, cpus = [], []
+                r = None
+                for _ in range(max(repeats, 1)):
+                    t0, c0 = time.perf_counter(), time.process_time()
+                    r = max_lr(p.a, p.b, opt, preset_name=name, method=method)
+                    walls.append(time.perf_counter() - t0)
+                    cpus.append(time.process_time() - c0)
+                c = ", ".join(str(x) for x in (r.c[0], r.c[1], r.c[-1]))  # type: ignore[union-attr]
+                print(f"{'max-lr':8} {L:>4} {name:16} {opt:9} {method:6} "
+                      f"{statistics.median(walls):8.2f} {statistics.median(cpus):8.2f}  {c}",
+                      flush=True)
 
 
 if __name__ == "__main__":

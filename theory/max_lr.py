@@ -8,15 +8,19 @@ Two rules:
        hidden layers frozen; 2. then, with that :math:`c_{L+1}`, for each layer :math:`l \\le L`
        the least :math:`c_l` that is stable with the other layers frozen; 3. the joint vector is
        checked with :func:`widthlimits.theory.classify.classify`.  Each least value is computed
-       exactly as the boundary of the engine's one-dimensional stable region (the exact cells
-       of :func:`widthlimits.theory.regions.cover.cover` along the one free coordinate), not by sampling.
+       exactly as the infimum of the engine's one-dimensional stable set, not by sampling: the
+       germ cells of :mod:`widthlimits.theory.regions.line` walked from :math:`-\\infty` to the
+       first stable cell (the hidden layers' questions together, their cell ends classified by one
+       batched run, :mod:`widthlimits.theory.regions.line_batch`); ``method="cover"`` gives the
+       same answers from the exact 1-D cover of a box
+       (:func:`widthlimits.theory.regions.cover.cover`), the earlier and slower route.
        For nonlinear activations this reproduces TP4 Thm 3.3 / TP IVb Thm 2.8.12
        (:math:`2a_{L+1}+c_{L+1}\\ge1` resp. :math:`a_{L+1}+c_{L+1}\\ge1`, then :math:`r_l\\ge0` and
        :math:`a_{L+1}+b_{L+1}+r\\ge1`).
 
 ``rule="everett-full"`` / ``"everett-none"``
-    Everett et al. (2024, arXiv 2407.05872) alignment constraints as encoded in maxP
-    (background tensor_programs.md Sec. 4.3), with :math:`(\\alpha,\\omega,u)=(1,\\tfrac12,1)`
+    Everett et al. (2024, arXiv:2407.05872, Table 1 and its alignment assumptions) as encoded
+    in the maxP package, with :math:`(\\alpha,\\omega,u)=(1,\\tfrac12,1)`
     (full alignment) or all :math:`\\tfrac12` (none): residuals
 
     .. math::
@@ -28,18 +32,19 @@ Two rules:
 
     with :math:`g_l = \\min(a_{L+1}+b_{L+1}, 2a_{L+1}+c_{L+1}) + a_l`, :math:`k = 2` for SGD and
     :math:`g_l = 0`, :math:`k = 1` for Adam; all :math:`r \\ge 0`; maxP's objective
-    :math:`\\min \\sum_l c_l` (an exact LP: every ``min`` under ``>= 0`` splits into linear
-    inequalities).  maxP writes ``1/2`` for the hidden :math:`a_l+b_l`; we keep
+    :math:`\\min \\sum_l c_l` (an exact LP with one auxiliary variable per ``min``, see
+    :func:`everett_max_lr`).  maxP writes ``1/2`` for the hidden :math:`a_l+b_l`; we keep
     :math:`a_l + b_l` (equal when the init is stable).
 
 The two rules differ in the readout: Everett's :math:`\\omega_{L+1} = \\tfrac12` accepts
-:math:`a_{L+1}+b_{L+1}+r \\ge \\tfrac12`, TP4/TP IVb require :math:`\\ge 1` (tensor_programs.md
-Sec. 4.4, 7.1).  Every result lists the layers where they disagree.
+:math:`a_{L+1}+b_{L+1}+r \\ge \\tfrac12`, TP4/TP IVb require :math:`\\ge 1` (TP4, Yang & Hu 2021,
+arXiv:2011.14522, Thm 3.3: :math:`W^{L+1}_0` is correlated with :math:`\\Delta x^L` through
+backprop, Sec. 5; TP IVb, Yang & Littwin 2023, arXiv:2308.01814, Thm 2.8.12).  Every result
+lists the layers where they disagree.
 """
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -53,12 +58,13 @@ from widthlimits.theory.parametrization import Parametrization, check_depth
 from widthlimits.theory.regions.cell import Cell
 from widthlimits.theory.regions.cover import Cover, cover
 from widthlimits.theory.regions.frame import CellFrame
+from widthlimits.theory.regions.line import LeastStable, X, least_stable, least_stable_many
 from widthlimits.theory.regions.polyhedra import Constraint, lp_max, satisfies
 
 HALF = Fraction(1, 2)
 RULES = ("tp", "everett-full", "everett-none")
 
-#: Everett et al. Table 1 as transcribed in maxP (tensor_programs.md Sec. 4.2; embedding /
+#: Everett et al. (arXiv:2407.05872) Table 1 as transcribed in the maxP package (embedding /
 #: hidden / readout), used only to flag differences; (opt, alignment, preset) -> c
 EVERETT_TABLE: dict[tuple[str, str, str], tuple[Fraction, Fraction, Fraction]] = {
     (o, al, p): tuple(Fraction(x) for x in v)  # type: ignore[misc]
@@ -73,7 +79,8 @@ EVERETT_TABLE: dict[tuple[str, str, str], tuple[Fraction, Fraction, Fraction]] =
         ("adam", "full", "mfp"): ("0", "1/2", "0"), ("adam", "none", "mfp"): ("0", "0", "1/2"),
     }.items()
 }
-#: the cell the background flags as a probable transcription error (maxP +1/2, symmetry -1/2)
+#: a probable transcription error in maxP's table (maxP +1/2; the width symmetry from muP and the
+#: LP give -1/2)
 SUSPECT_CELL = ("adam", "none", "mfp")
 
 
@@ -136,6 +143,15 @@ def everett_max_lr(a: tuple[Fraction, ...], b: tuple[Fraction, ...], optimizer: 
     """Everett et al.'s maximal stable ``c`` (maxP objective ``min sum c``), exactly.
 
     Returns None if the constraints are infeasible (or unbounded).
+
+    The LP has one auxiliary variable per ``min``: :math:`\\gamma \\le` each alternative of
+    :math:`g_l - a_l` (SGD-type; pinned to 0 for entrywise optimizers) and :math:`\\rho_l \\le`
+    each alternative of :math:`r_l`, with :math:`\\rho_l \\ge 0` and the readout conditions on
+    :math:`\\rho_L`.  Every alternative is non-decreasing in :math:`\\gamma` and
+    :math:`\\rho_{l-1}`, so by induction :math:`\\rho_l \\le r_l` for any feasible point, and
+    :math:`(\\gamma, \\rho) = (g - a, r)` is feasible whenever ``c`` is: the projection on ``c`` is
+    exactly the set where every :math:`r \\ge 0`, with O(L) constraints (expanding the nested
+    mins instead gives :math:`2^L` (entrywise) to :math:`3^L` (SGD) linear inequalities).
     """
     opt = get_optimizer(optimizer)
     if alignment not in ("full", "none"):
@@ -143,54 +159,56 @@ def everett_max_lr(a: tuple[Fraction, ...], b: tuple[Fraction, ...], optimizer: 
     al, om, u = (Fraction(1), HALF, Fraction(1)) if alignment == "full" else (HALF, HALF, HALF)
     n = len(a)
     L = n - 1
-    d = n
+    # variables: c_1..c_n (indices 0..n-1), gamma (n), rho_1..rho_L (n+1..n+L)
+    d = n + 1 + L
+    gam = n
 
-    def var(l: int) -> tuple[Fraction, ...]:  # c_l as an affine form (1-based l)
-        return tuple(Fraction(int(i == l - 1)) for i in range(d)) + (Fraction(0),)
+    def c_(l: int) -> int:
+        return l - 1
 
-    def const(k: Fraction) -> tuple[Fraction, ...]:
-        return (Fraction(0),) * d + (Fraction(k),)
+    def rho(l: int) -> int:
+        return n + l
 
-    def plus(*fs: tuple[Fraction, ...]) -> tuple[Fraction, ...]:
-        return tuple(sum(x) for x in zip(*fs, strict=True))  # type: ignore[misc]
-
-    ab_out = a[L] + b[L]
-    # g_l: list of alternatives (a min)
-    if opt.entrywise:
-        g = [[const(Fraction(0))] for _ in range(n)]
-        k_out = 1
-    else:
-        m = [const(ab_out), plus(const(2 * a[L]), var(n))]
-        g = [[plus(x, const(a[l])) for x in m] for l in range(n)]
-        k_out = 2
-    r_prev: list[tuple[Fraction, ...]] = [plus(x, const(a[0]), var(1)) for x in g[0]]
     cons: list[Constraint] = []
 
-    def nonneg(alts: list[tuple[Fraction, ...]]) -> None:
-        for f in alts:
-            cons.append((tuple(-x for x in f), "<="))
+    def nonneg(coefs: dict[int, int], k: Fraction) -> None:
+        """``sum coefs[i] x_i + k >= 0`` as ``-(...) <= 0``."""
+        f = [Fraction(0)] * (d + 1)
+        for i, x in coefs.items():
+            f[i] -= x
+        f[-1] = -Fraction(k)
+        cons.append((tuple(f), "<="))
 
-    nonneg(r_prev)
+    ab_out = a[L] + b[L]
+    if opt.entrywise:  # g_l = 0
+        nonneg({gam: 1}, Fraction(0))
+        nonneg({gam: -1}, Fraction(0))
+        k_out = 1
+    else:  # g_l = min(a_{L+1} + b_{L+1}, 2 a_{L+1} + c_{L+1}) + a_l
+        nonneg({gam: -1}, ab_out)
+        nonneg({gam: -1, c_(n): 1}, 2 * a[L])
+        k_out = 2
+    nonneg({gam: 1, c_(1): 1, rho(1): -1}, 2 * a[0] if not opt.entrywise else a[0])
+    nonneg({rho(1): 1}, Fraction(0))
     for l in range(2, L + 1):
         i = l - 1
-        alts = [plus(x, const(a[i] - al), var(l)) for x in g[i]]
-        alts += [plus(x, y, const(a[i] - u), var(l)) for x, y in itertools.product(g[i], r_prev)]
-        alts += [plus(y, const(a[i] + b[i] - om)) for y in r_prev]
-        nonneg(alts)
-        r_prev = alts
-    out = [plus(y, const(ab_out - om)) for y in r_prev]
-    out += [plus(const(k_out * a[L] - al), var(n))]
-    out += [plus(y, const(k_out * a[L] - u), var(n)) for y in r_prev]
-    nonneg(out)
-    obj = tuple(Fraction(-1) for _ in range(d)) + (Fraction(0),)
+        g_a = a[i] if not opt.entrywise else Fraction(0)  # g_l - gamma
+        nonneg({gam: 1, c_(l): 1, rho(l): -1}, g_a + a[i] - al)
+        nonneg({gam: 1, rho(l - 1): 1, c_(l): 1, rho(l): -1}, g_a + a[i] - u)
+        nonneg({rho(l - 1): 1, rho(l): -1}, a[i] + b[i] - om)
+        nonneg({rho(l): 1}, Fraction(0))
+    nonneg({rho(L): 1}, ab_out - om)
+    nonneg({c_(n): 1}, k_out * a[L] - al)
+    nonneg({rho(L): 1, c_(n): 1}, k_out * a[L] - u)
+    obj = tuple(Fraction(-1) if i < n else Fraction(0) for i in range(d)) + (Fraction(0),)
     st, _, x = lp_max(obj, cons, d)
     if st != "optimal" or x is None:
         return None
-    return tuple(x)
+    return tuple(x[:n])
 
 
 # ------------------------------------------------------------------------------ the TP rule
-#: half-width of the first box ``[-B, B]`` of the free ``c_l`` in :func:`_least_c`.  The answer
+#: half-width of the first box ``[-B, B]`` of the free ``c_l`` in :func:`_least_c_cover`.  The answer
 #: does not depend on it: the box is only where the cover starts (every cell certifies its verdict
 #: on the whole cell, also outside the box), and it is widened while the cell at an end of the box
 #: leaves the answer open.  64 is far beyond any least c seen (|c| <= 3 for the presets up to depth
@@ -211,7 +229,27 @@ def _extent(cons: Sequence[Constraint]) -> tuple[Fraction | None, Fraction | Non
     return ends[0], ends[1]
 
 
-def _least_c(a: tuple, b: tuple, c: list[Exponent], layer: int, optimizer: Optimizer,
+def _least_c_line(a: tuple, b: tuple, c: list[Exponent], layer: int, optimizer: Optimizer,
+                  activation: str, loss: str) -> tuple[Fraction | None, bool, str]:
+    """Least c_layer (others as in ``c``) with a stable engine verdict, exactly: the walk of
+    :func:`widthlimits.theory.regions.line.least_stable` over the germ cells of the line (the
+    same verdicts as the cover's cells, only the cells the answer needs).
+
+    Returns (value, attained, note)."""
+    cs = [X if l == layer else c[l - 1] for l in range(1, len(a) + 1)]
+    return _note(least_stable(Parametrization(a, b, tuple(cs)), optimizer, activation, loss), layer)
+
+
+def _note(r: LeastStable, layer: int) -> tuple[Fraction | None, bool, str]:
+    note = ""
+    if r.value is None:
+        note = (f"c_{layer} unbounded below: every learning rate is stable"
+                if r.note.startswith("unbounded") else
+                f"no stable c_{layer} (unstable for every learning rate)")
+    return r.value, r.attained, note
+
+
+def _least_c_cover(a: tuple, b: tuple, c: list[Exponent], layer: int, optimizer: Optimizer,
              activation: str, loss: str) -> tuple[Fraction | None, bool, str]:
     """Least c_layer (others as in ``c``) with a stable engine verdict, exactly.
 
@@ -259,15 +297,44 @@ def _least_c(a: tuple, b: tuple, c: list[Exponent], layer: int, optimizer: Optim
                        f"widenings of the box (now [{lo}, {hi}])")
 
 
+def least_c(a: tuple, b: tuple, c: Sequence[Exponent], layer: int, optimizer: str | Optimizer,
+            activation: str = "tanh", loss: str = "mse", *, method: str = "line"
+            ) -> tuple[Fraction | None, bool, str]:
+    """Least ``c_layer`` (1-based; the other exponents as in ``c``, ``inf`` = frozen) with a
+    stable engine verdict, exactly: ``(value, attained, note)``; ``value`` None when every
+    ``c_layer`` or none is stable (``note`` says which).  ``method``: ``"line"`` (germ cells,
+    :mod:`widthlimits.theory.regions.line`) or ``"cover"`` (1-D cover of a box); the same
+    answers."""
+    opt = get_optimizer(optimizer)
+    if method == "line":
+        return _least_c_line(a, b, list(c), layer, opt, activation, loss)
+    if method == "cover":
+        return _least_c_cover(a, b, list(c), layer, opt, activation, loss)
+    raise ValueError(f"unknown method {method!r}; choose 'line' or 'cover'")
+
+
 def tp_max_lr(a: tuple, b: tuple, optimizer: str | Optimizer, *, activation: str = "tanh",
-              loss: str = "mse") -> tuple[tuple[Fraction | None, ...], list[str]]:
-    """The readout-first rule answered by the engine (see the module docstring)."""
+              loss: str = "mse", method: str = "line") -> tuple[tuple[Fraction | None, ...], list[str]]:
+    """The readout-first rule answered by the engine (see the module docstring).
+
+    ``method="line"`` (default): each least ``c_l`` by the germ-cell walk of
+    :mod:`widthlimits.theory.regions.line`; ``"cover"``: by the 1-D cover of a box (the earlier
+    method, kept as the reference of the tests and the benchmark).  Both are exact and give the
+    same answers."""
     opt = get_optimizer(optimizer)
     L = len(a) - 1
+    if method not in ("line", "cover"):
+        raise ValueError(f"unknown method {method!r}; choose 'line' or 'cover'")
+
+    def least(c: list[Exponent], layer: int) -> tuple[Fraction | None, bool, str]:
+        if method == "cover":
+            return _least_c_cover(a, b, c, layer, opt, activation, loss)
+        return _least_c_line(a, b, c, layer, opt, activation, loss)
+
     notes: list[str] = []
     c: list[Exponent] = [INF] * (L + 1)
     out: list[Fraction | None] = [None] * (L + 1)
-    v, att, note = _least_c(a, b, c, L + 1, opt, activation, loss)
+    v, att, note = least(c, L + 1)
     if note:
         notes.append(f"readout: {note}")
     if v is not None and not att:
@@ -276,8 +343,14 @@ def tp_max_lr(a: tuple, b: tuple, optimizer: str | Optimizer, *, activation: str
     if v is None:
         return tuple(out), notes
     c[L] = v
-    for l in range(1, L + 1):
-        v, att, note = _least_c(a, b, c, l, opt, activation, loss)
+    if method == "line":  # the hidden layers' questions are independent: walked together
+        probs = [Parametrization(a, b, tuple(X if k == l else c[k - 1] for k in range(1, L + 2)))
+                 for l in range(1, L + 1)]
+        hidden = [_note(r, l) for l, r in
+                  enumerate(least_stable_many(probs, opt, activation, loss), start=1)]
+    else:
+        hidden = [least(c, l) for l in range(1, L + 1)]
+    for l, (v, att, note) in enumerate(hidden, start=1):
         if note:
             notes.append(f"layer {l}: {note}")
         if v is not None and not att:
@@ -295,6 +368,7 @@ def max_lr(
     activation: str = "tanh",
     loss: str = "mse",
     preset_name: str | None = None,
+    method: str = "line",
 ) -> MaxLR:
     """Maximal stable learning-rate exponent per layer for the initialization ``(a, b)``.
 
@@ -306,6 +380,8 @@ def max_lr(
         Everett et al.'s alignment constraints (module docstring).
     preset_name : str, optional
         Used only to compare with Everett's published table (sp, ntp, mup, mfp).
+    method : {"line", "cover"}
+        How the TP rule's least values are found (:func:`tp_max_lr`); the same exact answers.
 
     Examples
     --------
@@ -326,7 +402,7 @@ def max_lr(
     if alignment not in (None, "full", "none"):
         raise ValueError(f"unknown alignment {alignment!r}; choose 'full' or 'none'")
     notes: list[str] = []
-    tp, tp_notes = tp_max_lr(a_, b_, opt, activation=activation, loss=loss)
+    tp, tp_notes = tp_max_lr(a_, b_, opt, activation=activation, loss=loss, method=method)
     notes += tp_notes
     finite_b = all(not is_pos_inf(x) for x in b_)
     ev_full = everett_max_lr(a_, b_, opt, "full") if finite_b else None  # type: ignore[arg-type]
@@ -345,7 +421,7 @@ def max_lr(
         if dis:
             dis.append("reason: Everett's readout omega = 1/2 accepts a_{L+1} + b_{L+1} + r >= 1/2; "
                        "TP4/TP IVb need >= 1 (W^{L+1}_0 is LLN-correlated with dx^L through "
-                       "backprop; tensor_programs.md Sec. 4.4)")
+                       "backprop; TP4, arXiv:2011.14522, Thm 3.3 and Sec. 5)")
     if preset_name is not None and L == 1 or (preset_name is not None and L >= 1):
         key_opt = "adam" if opt.entrywise else "sgd"
         for al, mine in (("full", ev_full), ("none", ev_none)):
@@ -356,7 +432,7 @@ def max_lr(
             for idx, nm in ((0, "embedding"), (1, "hidden"), (2, "readout")):
                 if mine3[idx] is None or mine3[idx] == ref[idx]:
                     continue
-                tag = (" -- the suspect cell of tensor_programs.md Sec. 4.2 (maxP +1/2; the "
+                tag = (" -- the suspect cell of maxP's transcription (maxP +1/2; the "
                        "symmetry from muP and this LP give -1/2)"
                        if (key_opt, al, preset_name) == SUSPECT_CELL and idx == 2 else "")
                 notes.append(f"Everett {al} alignment, {nm}: LP gives {fmt(mine3[idx])}, the maxP "
@@ -373,4 +449,5 @@ def max_lr(
                  tuple(notes))
 
 
-__all__ = ["EVERETT_TABLE", "MaxLR", "RULES", "SUSPECT_CELL", "everett_max_lr", "max_lr", "tp_max_lr"]
+__all__ = ["EVERETT_TABLE", "MaxLR", "RULES", "SUSPECT_CELL", "everett_max_lr", "least_c", "max_lr",
+           "tp_max_lr"]

@@ -1,16 +1,32 @@
 """Maximal stable learning rates: Everett et al.'s table under their alignment assumption, the
 Tensor Programs readout rule answered by the engine, and where the two disagree."""
 
+import itertools
 import json
 from fractions import Fraction as F
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from widthlimits.proofs_checks.cli import main
+from widthlimits.theory.activations import get_activation
 from widthlimits.theory.classify import classify
-from widthlimits.theory.max_lr import EVERETT_TABLE, SUSPECT_CELL, max_lr
+from widthlimits.theory.exponents import INF
+from widthlimits.theory.max_lr import (
+    EVERETT_TABLE,
+    SUSPECT_CELL,
+    everett_max_lr,
+    least_c,
+    max_lr,
+    tp_max_lr,
+)
+from widthlimits.theory.optimizers import get_optimizer
 from widthlimits.theory.parametrization import Parametrization
 from widthlimits.theory.presets import preset
+from widthlimits.theory.regions.line import X, germ_verdict, least_stable, least_stable_many
+from widthlimits.theory.regions.line_batch import stable_at_points
+from widthlimits.theory.regions.polyhedra import lp_max
 
 H = F(1, 2)
 NAMES = ("sp", "ntp", "mup", "mfp")
@@ -20,7 +36,7 @@ NAMES = ("sp", "ntp", "mup", "mfp")
 @pytest.mark.parametrize("opt", ["sgd", "adam"])
 @pytest.mark.parametrize("name", NAMES)
 def test_everett_table_is_reproduced_except_the_suspect_cell(L, opt, name):
-    # reference: Everett et al. 2024 Table 1 via the maxP presets (tensor_programs.md Sec. 4.2)
+    # reference: Everett et al. 2024 (arXiv:2407.05872) Table 1 as transcribed in maxP
     p = preset(name, L, opt)
     r = max_lr(p.a, p.b, opt, preset_name=name)
     for al, got in (("full", r.everett_full), ("none", r.everett_none)):
@@ -65,7 +81,7 @@ def test_disagreement_between_tp_and_everett_is_reported(opt):
         p = preset(name, 2, opt)
         r = max_lr(p.a, p.b, opt)
         if name in ("sp", "ntp"):
-            assert r.disagreements and "Sec. 4.4" in r.disagreements[-1]
+            assert r.disagreements and "arXiv:2011.14522" in r.disagreements[-1]
             # Everett's full-alignment answer is unstable for the engine (readout omega = 1/2)
             full = max_lr(p.a, p.b, opt, alignment="full")
             assert full.engine_check["regime"] == "unstable"
@@ -96,8 +112,9 @@ def test_bad_alignment_in_api():
 
 
 def test_least_c_is_exact_beyond_the_box(monkeypatch):
-    # the box only starts the 1-D cover: with a tiny one (least c outside it, e.g. mfp's -1 and
-    # sp-Adam's 3/2) the cells at its ends widen it, and the answers are the same
+    # the box only starts the 1-D cover (method "cover"): with a tiny one (least c outside it,
+    # e.g. mfp's -1 and sp-Adam's 3/2) the cells at its ends widen it, and the answers are the
+    # same, and those of the line walk (no box at all)
     import widthlimits.theory.max_lr as m
 
     want = {(name, opt): max_lr(preset(name, 2, opt).a, preset(name, 2, opt).b, opt).c
@@ -105,12 +122,16 @@ def test_least_c_is_exact_beyond_the_box(monkeypatch):
     monkeypatch.setattr(m, "LEAST_C_BOX", F(1, 8))
     for (name, opt), c in want.items():
         p = preset(name, 2, opt)
-        assert max_lr(p.a, p.b, opt).c == c
+        assert max_lr(p.a, p.b, opt, method="cover").c == c
+
+
+@pytest.mark.parametrize("method", ["line", "cover"])
+def test_unbounded_and_empty_stable_sets(method):
     # a frozen zero-initialized input layer: f = 0 for every readout learning rate (a cell
     # unbounded below, not an artefact of the box); an exploding init: no c is stable
-    r = max_lr((0, H), ("inf", 0), "sgd")
+    r = max_lr((0, H), ("inf", 0), "sgd", method=method)
     assert r.c == (None, None) and r.notes == ("readout: c_2 unbounded below: every learning rate is stable",)
-    r = max_lr((0, 0), (0, -1), "sgd")
+    r = max_lr((0, 0), (0, -1), "sgd", method=method)
     assert r.notes == ("readout: no stable c_2 (unstable for every learning rate)",)
 
 
@@ -124,3 +145,227 @@ def test_max_lr_cli_prints_learning_rates_at_the_target_width(capsys):
     assert [str(x) for x in out["c"]] == ["1/2", "1", "1/2"]
     assert rates == pytest.approx([1e-3 / 4, 1e-3 / 16, 1e-3 / 4])
     assert main(["max-lr", "--preset", "mup", "--depth", "2", "--width", "4096"]) == 2
+
+
+# ------------------------------------------------------------------ the line walk (issue 12)
+PRESETS_LINE = ("sp", "ntp", "mup", "mfp", "golikov-default", "golikov-mf")
+
+
+def _preset_or_skip(name, L, opt):
+    try:
+        return preset(name, L, opt)
+    except ValueError as e:  # a preset defined for some depths or optimizers only
+        pytest.skip(str(e))
+
+
+@pytest.mark.parametrize("L", [1, 2, 3, 4, 5, 6])
+@pytest.mark.parametrize("opt", ["sgd", "momentum", "adam", "rmsprop", "signsgd"])
+@pytest.mark.parametrize("act", ["tanh", "leaky_relu"])
+def test_line_walk_equals_the_cover(L, opt, act):
+    # the germ-cell walk and the 1-D cover of a box are two exact methods: same answers, notes
+    for name in PRESETS_LINE:
+        p = _preset_or_skip(name, L, opt)
+        assert tp_max_lr(p.a, p.b, opt, activation=act, method="line") == \
+            tp_max_lr(p.a, p.b, opt, activation=act, method="cover"), name
+
+
+@pytest.mark.parametrize("L", [1, 2, 3])
+@pytest.mark.parametrize("opt", ["sgd", "adam", "signsgd"])
+@pytest.mark.parametrize("act", ["relu", "gelu", "linear", "sigmoid"])
+def test_line_walk_equals_the_cover_other_activations(L, opt, act):
+    for name in PRESETS_LINE:
+        p = _preset_or_skip(name, L, opt)
+        assert tp_max_lr(p.a, p.b, opt, activation=act, method="line") == \
+            tp_max_lr(p.a, p.b, opt, activation=act, method="cover"), name
+
+
+QUARTERS = st.integers(-8, 8).map(lambda k: F(k, 4))
+OPTS = st.sampled_from(["sgd", "momentum", "adam", "rmsprop", "signsgd"])
+ACTS = st.sampled_from(["tanh", "relu", "leaky_relu", "gelu", "linear", "sigmoid"])
+
+
+@st.composite
+def one_free_c(draw):
+    """A random parametrization with one free learning-rate exponent (the others finite or
+    frozen), depth 1..3."""
+    L = draw(st.integers(1, 3))
+    a = tuple(draw(QUARTERS) for _ in range(L + 1))
+    b = tuple(draw(QUARTERS) for _ in range(L + 1))
+    c = [draw(st.one_of(QUARTERS, st.just(INF))) for _ in range(L + 1)]
+    layer = draw(st.integers(1, L + 1))
+    return a, b, c, layer, draw(OPTS), draw(ACTS)
+
+
+def _p(a, b, c, layer, x):
+    cs = list(c)
+    cs[layer - 1] = x
+    return Parametrization(a, b, tuple(cs))
+
+
+@settings(max_examples=150, deadline=None)
+@given(one_free_c())
+def test_least_c_by_the_line_walk_is_the_covers_and_maximal_by_classify(case):
+    a, b, c, layer, opt, act = case
+    line = least_c(a, b, c, layer, opt, act)
+    assert line == least_c(a, b, c, layer, opt, act, method="cover")
+    v, attained, _ = line
+    if v is None:
+        return
+    def stable(x):
+        return classify(_p(a, b, c, layer, x), opt, act).stable
+
+    # the answer is stable (or, when not attained, everything just above it); a larger learning
+    # rate, by any epsilon, is unstable
+    assert stable(v) == attained
+    assert stable(v + F(1, 1000))
+    for eps in (F(1, 1000), F(1, 10**6)):
+        assert not stable(v - eps)
+
+
+@settings(max_examples=150, deadline=None)
+@given(one_free_c(), QUARTERS, st.sampled_from([-1, 0, 1]))
+def test_germ_cells_carry_the_verdict_of_classify(case, x0, direction):
+    # the cell of a germ: its verdict is classify's at every point inside it (tested at points
+    # near both ends and in the middle), and the end points it decides are decided right
+    a, b, c, layer, opt, act = case
+    o, ac = get_optimizer(opt), get_activation(act)
+    p = _p(a, b, c, layer, X)
+    g = germ_verdict(p, o, ac, "mse", x0, direction)
+
+    def stable(x):
+        return classify(_p(a, b, c, layer, x), opt, act).stable
+
+    if direction == 0:
+        assert g.stable == stable(x0)
+        return
+    far = g.bound if g.bound is not None else x0 + direction * 8
+    for t in (F(1, 997), F(1, 2), F(996, 997)):
+        assert stable(x0 + t * (far - x0)) == g.stable
+    if g.start_stable is not None:
+        assert stable(x0) == g.start_stable
+    if g.bound_unstable:
+        assert not stable(g.bound)
+    # the germ at -infinity
+    m = germ_verdict(p, o, ac, "mse", None, -1)
+    right = m.bound if m.bound is not None else F(0)
+    for x in (right - F(1, 997), right - 1, right - 100):
+        assert stable(x) == m.stable
+
+
+@st.composite
+def batches(draw):
+    """Parametrizations sharing a and b (b sometimes infinite), each with its own c."""
+    L = draw(st.integers(1, 3))
+    a = tuple(draw(QUARTERS) for _ in range(L + 1))
+    b = tuple(draw(st.one_of(QUARTERS, QUARTERS, QUARTERS, st.just(INF))) for _ in range(L + 1))
+    cs = draw(st.lists(st.tuples(*[st.one_of(QUARTERS, st.just(INF))] * (L + 1)), min_size=1,
+                       max_size=6))
+    return [Parametrization(a, b, c) for c in cs], draw(OPTS), draw(ACTS)
+
+
+@settings(max_examples=150, deadline=None)
+@given(batches())
+def test_one_batched_run_classifies_every_problem_like_classify(case):
+    ps, opt, act = case
+    got = stable_at_points(ps, get_optimizer(opt), get_activation(act), "mse")
+    assert got == [classify(p, opt, act).stable for p in ps]
+
+
+@settings(max_examples=60, deadline=None)
+@given(batches())
+def test_walking_together_gives_each_problems_own_answer(case):
+    # one free c per problem (the first finite one, else the readout's)
+    ps, opt, act = case
+    probs = []
+    for p in ps:
+        k = next((i for i, v in enumerate(p.c) if v != INF), len(p.c) - 1)
+        probs.append(Parametrization(p.a, p.b, tuple(X if i == k else v for i, v in enumerate(p.c))))
+    together = least_stable_many(probs, opt, act)
+    alone = [least_stable(p, opt, act) for p in probs]
+    assert [(r.value, r.attained, r.note) for r in together] == \
+        [(r.value, r.attained, r.note) for r in alone]
+
+
+def _everett_expanded(a, b, optimizer, alignment):
+    """The earlier LP of everett_max_lr: every nested min expanded into linear inequalities
+    (2^L to 3^L of them), the reference of the LP with auxiliary variables."""
+    opt = get_optimizer(optimizer)
+    al, om, u = (F(1), H, F(1)) if alignment == "full" else (H, H, H)
+    n = len(a)
+    L = n - 1
+    d = n
+
+    def var(l):
+        return tuple(F(int(i == l - 1)) for i in range(d)) + (F(0),)
+
+    def const(k):
+        return (F(0),) * d + (F(k),)
+
+    def plus(*fs):
+        return tuple(sum(x) for x in zip(*fs, strict=True))
+
+    ab_out = a[L] + b[L]
+    if opt.entrywise:
+        g = [[const(F(0))] for _ in range(n)]
+        k_out = 1
+    else:
+        m = [const(ab_out), plus(const(2 * a[L]), var(n))]
+        g = [[plus(x, const(a[l])) for x in m] for l in range(n)]
+        k_out = 2
+    r_prev = [plus(x, const(a[0]), var(1)) for x in g[0]]
+    cons = []
+
+    def nonneg(alts):
+        for f in alts:
+            cons.append((tuple(-x for x in f), "<="))
+
+    nonneg(r_prev)
+    for l in range(2, L + 1):
+        i = l - 1
+        alts = [plus(x, const(a[i] - al), var(l)) for x in g[i]]
+        alts += [plus(x, y, const(a[i] - u), var(l)) for x, y in itertools.product(g[i], r_prev)]
+        alts += [plus(y, const(a[i] + b[i] - om)) for y in r_prev]
+        nonneg(alts)
+        r_prev = alts
+    out = [plus(y, const(ab_out - om)) for y in r_prev]
+    out += [plus(const(k_out * a[L] - al), var(n))]
+    out += [plus(y, const(k_out * a[L] - u), var(n)) for y in r_prev]
+    nonneg(out)
+    obj = tuple(F(-1) for _ in range(d)) + (F(0),)
+    st_, _, x = lp_max(obj, cons, d)
+    if st_ != "optimal" or x is None:
+        return None
+    return tuple(x)
+
+
+@pytest.mark.parametrize("L", [1, 2, 3, 4, 5])
+@pytest.mark.parametrize("opt", ["sgd", "adam"])
+def test_everett_lp_with_auxiliary_variables_equals_the_expanded_lp(L, opt):
+    for name in ("sp", "ntp", "mup", "mfp"):
+        p = preset(name, L, opt)
+        for al in ("full", "none"):
+            assert everett_max_lr(p.a, p.b, opt, al) == _everett_expanded(p.a, p.b, opt, al)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 4).flatmap(lambda L: st.tuples(
+    st.tuples(*[QUARTERS] * (L + 1)), st.tuples(*[QUARTERS] * (L + 1)))),
+    st.sampled_from(["sgd", "adam"]), st.sampled_from(["full", "none"]))
+def test_everett_lp_optimum_equals_the_expanded_lps(ab, opt, al):
+    # the optimal value is the same (the feasible sets project to the same c); the point too
+    # whenever the expanded LP's optimum is unique
+    a, b = ab
+    new, old = everett_max_lr(a, b, opt, al), _everett_expanded(a, b, opt, al)
+    assert (new is None) == (old is None)
+    if new is not None:
+        assert sum(new) == sum(old)
+
+
+@pytest.mark.parametrize("opt", ["sgd", "adam"])
+def test_max_lr_at_depth_100_is_the_closed_form(opt):
+    # muP's rates at depth 100 (TP4 Thm 3.3 / TP IVb Thm 2.8.12 readout-first), in about a second
+    p = preset("mup", 100, opt)
+    r = max_lr(p.a, p.b, opt)
+    inp, hid, out = TP_EXPECTED[(opt, "mup")]
+    assert r.c == (inp,) + (hid,) * 99 + (out,)
+    assert r.engine_check["stable"] and r.everett_full is not None
