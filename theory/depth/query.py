@@ -46,9 +46,9 @@ from widthlimits.theory.depth.engine import DepthRegime, derive_depth
 from widthlimits.theory.depth.model import DepthModelError, ResidualModel, exact
 from widthlimits.theory.depth.rules import (
     RuleError,
-    _param_lr_exponent,
     block_lr_exponent,
     epsilon_exponents,
+    param_lr_exponent,
     weight_decay_exponent,
 )
 from widthlimits.theory.frames import constraint_text
@@ -161,9 +161,9 @@ def tied_model(model: ResidualModel, tie: Sequence[str]) -> ResidualModel:
         # LN and bias first: their updates are computed from gradients at init, which do not
         # depend on the block LR, and they enter the block's update the block rule solves
         if m.layernorm in ("gain", "gain_bias"):
-            m = m.with_(norm=m.norm.with_(c_L=_param_lr_exponent(m, "norm", "dW.norm")))
+            m = m.with_(norm=m.norm.with_(c_L=param_lr_exponent(m, "norm", "dW.norm")))
         if m.biases:
-            m = m.with_(bias=m.bias.with_(c_L=_param_lr_exponent(m, "bias", "dW.bias_out")))
+            m = m.with_(bias=m.bias.with_(c_L=param_lr_exponent(m, "bias", "dW.bias_out")))
         m = m.with_block(c_L=block_lr_exponent(m.with_(weight_decay="none")))
     if "eps" in tie:
         eps = epsilon_exponents(m.with_block(d=None))

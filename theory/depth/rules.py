@@ -51,7 +51,7 @@ def block_lr_exponent(model: ResidualModel) -> Fraction:
     return c_L
 
 
-def _param_lr_exponent(model: ResidualModel, which: str, quantity: str) -> Fraction:
+def param_lr_exponent(model: ResidualModel, which: str, quantity: str) -> Fraction:
     """LR exponent of LN ('norm') or bias ('bias') params with their stream contribution L^{-1}:
     contribution = L^{-alpha} x (update entries) x Theta(1) gains, linear in the LR."""
     m0 = model.with_(**{which: getattr(model, which).with_(c_L=0)})
@@ -131,9 +131,9 @@ def derive_rules(model: ResidualModel) -> DerivedRules:
     m = model.with_block(c_L=c_L)
     norm = bias = None
     if model.layernorm in ("gain", "gain_bias"):
-        norm = _param_lr_exponent(m, "norm", "dW.norm")
+        norm = param_lr_exponent(m, "norm", "dW.norm")
     if model.biases:
-        bias = _param_lr_exponent(m, "bias", "dW.bias_out")
+        bias = param_lr_exponent(m, "bias", "dW.bias_out")
     eps = {}
     if model.entrywise:
         eps = {k: dl for k, (_, dl) in epsilon_exponents(m.with_block(d=None)).items()}
