@@ -299,7 +299,7 @@ def closed_form_equivalence(depth: int, optimizer: str, prop: str, *,
 
     Examples
     --------
-    >>> closed_form_equivalence(2, "sgd", "feature_learning").equal
+    >>> closed_form_equivalence(1, "sgd", "feature_learning").equal
     True
     """
     t0, c0 = time.perf_counter(), time.process_time()
