@@ -12,6 +12,7 @@ Each case runs under ``--time-limit`` seconds (default 60); a case that hits it 
 
     python benchmarks/bench_regions.py [--depths 4,6] [--methods search,smt] [--old]
         [--time-limit 60] [--repeats 1] [--only sgd] [--max-lr 10,20,50,100] [--classify 1000]
+    python benchmarks/bench_regions.py --derive 1,2,3 [--time-limit 600]
 """
 
 from __future__ import annotations
@@ -57,6 +58,38 @@ def _old(L: int, opt: str, want: str, act: str, init: str, limit: float) -> tupl
     return q.get(), time.perf_counter() - t0
 
 
+def _derive_section(depths: str, limit: float) -> None:
+    """derive / closed forms: the engine's sets equal TP4's and TP IVb's over the whole
+    gauge-fixed space (theory.regions.equivalence, z3), beside the current ``derive --symbolic``
+    (sympy normal forms and LP), run as a subprocess under ``limit`` seconds."""
+    import subprocess
+    import sys
+
+    from widthlimits.theory.regions.equivalence import closed_form_equivalence
+
+    print("derive: closed-form set equality (both differences unsat) and derive --symbolic")
+    for L in (int(x) for x in depths.split(",")):
+        for opt in ("sgd", "adam"):
+            regime = "operator" if opt == "adam" else "kernel"
+            for prop in ("stable", "nontrivial", "feature_learning", regime):
+                t0, c0 = time.perf_counter(), time.process_time()
+                eq = closed_form_equivalence(L, opt, prop, time_limit=limit)
+                w, c = time.perf_counter() - t0, time.process_time() - c0
+                ans = {True: "equal", False: "DIFFERENT", None: "did not finish"}[eq.equal]
+                cases = sum(ch.cases for ch in eq.checks)
+                print(f"L={L} {opt:5} {prop:17} {eq.theorem:7} {ans:15} {w:8.2f} s wall "
+                      f"{c:8.2f} s CPU  ({cases} solver calls)", flush=True)
+            t0 = time.perf_counter()
+            try:
+                rc = subprocess.run([sys.executable, "-m", "widthlimits.proofs_checks", "derive",
+                                "--symbolic", "--depth", str(L), "--optimizer", opt],
+                               capture_output=True, timeout=limit, check=False).returncode
+                took = f"{time.perf_counter() - t0:.2f} s wall" + (f" (exit {rc})" if rc else "")
+            except subprocess.TimeoutExpired:
+                took = f"did not finish in {limit:.0f} s"
+            print(f"L={L} {opt:5} derive --symbolic (sympy normal forms): {took}", flush=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--depths", default="4,6")
@@ -77,7 +110,13 @@ def main() -> None:
                     help="also time the earlier method (1-D covers; Everett's LP as now) at these "
                          "depths, e.g. 3,10,20")
     ap.add_argument("--classify", type=int, default=0, help="also time classify at this depth")
+    ap.add_argument("--derive", default="", metavar="DEPTHS",
+                    help="the derive section instead: closed-form set equality and derive "
+                         "--symbolic for sgd and adam, e.g. --derive 1,2,3")
     args = ap.parse_args()
+    if args.derive:
+        _derive_section(args.derive, args.time_limit)
+        return
     opts = (args.only,) if args.only else OPTIMIZERS
     if args.golikov:
         for L in (int(x) for x in args.golikov.split(",")):

@@ -148,23 +148,24 @@ class Encoding:
 
 
 def encode(frame: CellFrame, activation: Activation, loss: str, box: tuple[Fraction, Fraction],
-           want: Sequence[str], steps: int | None = None) -> Encoding:
-    """Run the engine once on SMT terms over ``frame``'s coordinates restricted to ``box``."""
+           want: Sequence[str], steps: int | None = None,
+           bounds: Sequence[tuple[Fraction, Fraction]] | None = None) -> Encoding:
+    """Run the engine once on SMT terms over ``frame``'s coordinates restricted to ``box``
+    (and to ``bounds``, one range per coordinate, if given)."""
     p = frame.parametrization()
     syms = frame.symbols()
     vals = [v for v in (*p.a, *p.b, *p.c) if not is_pos_inf(v)]
-    ops = SmtOps(syms, box, common_denominator(vals, syms))
+    ops = SmtOps(syms, box, common_denominator(vals, syms), bounds)
     T = steps if steps is not None else horizon_steps(frame.depth)
     # MSE: on the stable set the loss derivative is Theta(1), as for the logistic loss, so the
     # runs coincide there (see widthlimits.theory.regions.cell); the logistic run has no feedback max
     eff = "logistic" if loss == "mse" and needs_stability(want) else loss
     res = derive(p, frame.optimizer, activation, loss=eff, steps=T, trace=False, ops=ops)
     z3 = z3_module()
-    lo, hi = Fraction(box[0]) * ops.D, Fraction(box[1]) * ops.D
     bx = []
     for i in range(len(syms)):
         u = ops.atoms[i]
-        bx += [u >= z3.RealVal(lo), u <= z3.RealVal(hi)]
+        bx += [u >= z3.RealVal(ops.lo[i]), u <= z3.RealVal(ops.hi[i])]
     return Encoding(ops, res.exponents, bx, T, eff)
 
 

@@ -109,7 +109,7 @@ class SmtOps:
     symbolic = True  # the engine's numeric shortcuts (blow-up stop, stationarity) are skipped
 
     def __init__(self, symbols: Sequence[sympy.Symbol], box: tuple[Fraction, Fraction],
-                 D: int) -> None:
+                 D: int, bounds: Sequence[tuple[Fraction, Fraction]] | None = None) -> None:
         z3 = z3_module()
         self.D = D
         self.symbols = list(symbols)
@@ -118,6 +118,9 @@ class SmtOps:
         self.atoms: list[Any] = [z3.Real(str(s)) for s in self.symbols]
         self.lo: list[Fraction] = [lo] * len(self.symbols)
         self.hi: list[Fraction] = [hi] * len(self.symbols)
+        if bounds is not None:  # per-coordinate ranges inside the box (tighter static pruning)
+            self.lo = [max(lo, Fraction(b[0]) * D) for b in bounds]
+            self.hi = [min(hi, Fraction(b[1]) * D) for b in bounds]
         #: definitions of the fresh atoms: index -> ("max" | "min", arguments, guard)
         self.defs: dict[int, tuple[str, tuple[SVal, ...], Any]] = {}
         self.ninf = NEG_INF
