@@ -23,6 +23,7 @@ from __future__ import annotations
 import concurrent.futures as cf
 import contextlib
 import os
+import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -44,6 +45,29 @@ class SerialExecutor(cf.Executor):
         except BaseException as exc:  # noqa: BLE001 - delivered through the future
             fut.set_exception(exc)
         return fut
+
+
+@contextlib.contextmanager
+def _deferred_sigint() -> Iterator[None]:
+    """Hold Ctrl-C (SIGINT) until the block ends, then raise ``KeyboardInterrupt``.
+
+    A ``KeyboardInterrupt`` raised while loky starts its workers leaves the pool half built
+    (measured: ``EOFError`` tracebacks from the spawn pipe, and a driver that hangs).  Only
+    Python's default handler is deferred, and only in the main thread (the only one that can
+    set handlers); an ignored SIGINT (a background job) or a caller's own handler is left
+    alone."""
+    if (threading.current_thread() is not threading.main_thread()
+            or signal.getsignal(signal.SIGINT) is not signal.default_int_handler):
+        yield
+        return
+    got: list[int] = []
+    old = signal.signal(signal.SIGINT, lambda signum, frame: got.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, old)
+    if got:
+        raise KeyboardInterrupt
 
 
 #: seconds between a worker's looks at its parent
@@ -124,8 +148,16 @@ def make_executor(
     if kind == "process":
         from joblib.externals.loky import ProcessPoolExecutor
 
-        ex = ProcessPoolExecutor(max_workers=nw, env={k: str(tpw) for k in _BLAS_ENV},
-                                 initializer=watch_parent, initargs=(os.getpid(),))
+        ex = None
+        try:
+            with _deferred_sigint():  # loky's worker start-up is not safe to interrupt
+                ex = ProcessPoolExecutor(max_workers=nw, env={k: str(tpw) for k in _BLAS_ENV},
+                                         initializer=watch_parent, initargs=(os.getpid(),))
+                ex.submit(int).result()  # start the workers now, inside the deferral
+        except BaseException:
+            if ex is not None:
+                ex.shutdown(wait=False, kill_workers=True)
+            raise
         try:
             yield ex
         except BaseException:  # an error or a deadline: do not wait for running tasks

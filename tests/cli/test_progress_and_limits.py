@@ -113,7 +113,10 @@ def test_ctrl_c_is_one_line_and_exit_130(tmp_path) -> None:
     proc = subprocess.Popen([*CLI, "coordcheck", "--preset", "mup", "--depth", "2", "--widths",
                              "512:8192", "--seeds", "8", "-o", str(tmp_path / "cc")],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, **ENV_THREADS})
+                            env={**os.environ, **ENV_THREADS},
+                            # a test run started as a background job inherits SIGINT ignored
+                            # (shells do that), and Python keeps an inherited SIG_IGN
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     assert proc.stderr is not None
     first = proc.stderr.readline()  # the sweep has started
     assert first.startswith("[sweep]"), first

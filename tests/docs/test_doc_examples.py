@@ -80,7 +80,13 @@ def test_the_collector_finds_the_readme_examples() -> None:
     assert "python" in langs and "console" in langs
 
 
+_NEEDS_TORCH = re.compile(r"^\s*(import torch|from torch\b|import widthlimits\.torch|"
+                          r"from widthlimits\.torch\b)", re.M)
+
+
 def run_python_blocks(doc: Path) -> None:
+    if any(_NEEDS_TORCH.search(b.text) for b in blocks(doc) if b.language == "python"):
+        pytest.importorskip("torch", reason=f"{doc.name}'s examples need the torch extra")
     globs: dict = {"__name__": f"docs_{doc.stem}"}
     ran = 0
     for b in (b for b in blocks(doc) if b.language == "python"):

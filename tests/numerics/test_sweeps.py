@@ -357,3 +357,33 @@ def test_cleanup_leaves_a_live_drivers_write_alone(tmp_path) -> None:
     os.utime(stale, (old, old))
     assert store.cleanup_temporaries() == 2
     assert live.exists() and not dead.exists() and not stale.exists()
+
+
+def test_ctrl_c_while_the_workers_start_is_held_until_they_have_started() -> None:
+    # loky's worker start-up cannot be interrupted safely (EOFError tracebacks, a hang): the
+    # executor holds Ctrl-C during it and raises KeyboardInterrupt right after
+    from widthlimits.numerics.executors import _deferred_sigint
+
+    if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        pytest.skip("SIGINT is not Python's default handler here (e.g. an ignoring parent)")
+    reached_end = False
+    with pytest.raises(KeyboardInterrupt):
+        with _deferred_sigint():
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.05)  # the handler has run by now: it only recorded the signal
+            reached_end = True
+    assert reached_end
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_an_ignored_ctrl_c_stays_ignored_while_the_workers_start() -> None:
+    from widthlimits.numerics.executors import _deferred_sigint
+
+    old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        with _deferred_sigint():
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.05)
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGINT, old)
