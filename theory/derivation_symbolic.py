@@ -16,7 +16,8 @@ linear inequalities:
 
 Systems of such clauses are simplified exactly: dominated pieces are dropped (two linear forms
 that differ by a constant compare the same way everywhere), clauses subsumed by others are
-dropped, and linear programs (:func:`sympy.solvers.simplex.lpmax`, exact rational arithmetic)
+dropped, and linear programs (:func:`widthlimits.theory.regions.polyhedra.lp_max`, exact rational
+arithmetic, the region engine's LP)
 remove literals and clauses implied by, or inconsistent with, the single-inequality clauses.
 Every step is an equivalence, so the simplified system has the same solution set.
 
@@ -29,43 +30,61 @@ inequalities in a, b, c).  E. Golikov, arXiv:2003.05884 (the same in his exponen
 from __future__ import annotations
 
 import functools
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import sympy
-from sympy.solvers.simplex import InfeasibleLPError, UnboundedLPError, lpmax
 
 from widthlimits.theory.activations import Activation
 from widthlimits.theory.engine import EngineResult, MaxPlusOps, derive, same_structure
 from widthlimits.theory.exponents import Exponent
 from widthlimits.theory.optimizers import Optimizer
 from widthlimits.theory.parametrization import Parametrization
+from widthlimits.theory.regions.polyhedra import Form, Q, find_point, lp_max
 
 #: max over the outer tuple of min over the inner tuple; () is -oo, ((),) is +oo
 NormalForm = tuple[tuple[sympy.Expr, ...], ...]
 
 _MAX_PIECES = 20000
 
-# internal representation: a linear form is (coefficients, constant) with coefficients a sorted
-# tuple of (symbol, Rational); a clause (a min) maps coefficients -> smallest constant; a normal
-# form (a max) is a list of clauses.  Two forms with equal coefficients differ by a constant, so
-# they compare the same way everywhere: that is all the pruning below uses (exact).
-_Coeffs = tuple[tuple[sympy.Symbol, sympy.Rational], ...]
-_Clause = dict[_Coeffs, sympy.Rational]
+# internal representation: a linear form is (coefficients, constant) with coefficients a tuple
+# of (symbol id, Q) sorted by id (ids: _SYMBOLS, in order of first use) and a Q constant (Q:
+# GMP rationals when gmpy2 is installed, else Fraction; no sympy objects in the hot loops,
+# whose cost was sympy's and Fraction's hashing); a clause (a min) maps
+# coefficients -> smallest constant; a normal form (a max) is a list of clauses.  Two forms with
+# equal coefficients differ by a constant, so they compare the same way everywhere: that is all
+# the pruning below uses (exact).
+_Coeffs = tuple[tuple[int, Q], ...]
+_Clause = dict[_Coeffs, Q]
+_SYMBOLS: list[sympy.Symbol] = []
+_SYMBOL_ID: dict[sympy.Symbol, int] = {}
 
 
-def _lin(e: sympy.Expr) -> tuple[_Coeffs, sympy.Rational]:
+def _sid(s: sympy.Symbol) -> int:
+    i = _SYMBOL_ID.get(s)
+    if i is None:
+        i = _SYMBOL_ID[s] = len(_SYMBOLS)
+        _SYMBOLS.append(s)
+    return i
+
+
+def _frac(v: sympy.Rational) -> Q:
+    return Q(int(v.p), int(v.q))
+
+
+def _lin(e: sympy.Expr) -> tuple[_Coeffs, Q]:
     d = sympy.expand(e).as_coefficients_dict()
-    const = sympy.Rational(0)
-    co: list[tuple[sympy.Symbol, sympy.Rational]] = []
+    const = Q(0)
+    co: list[tuple[int, Q]] = []
     for k, v in d.items():
         if k == 1:
-            const += v
+            const += _frac(v)
         elif isinstance(k, sympy.Symbol) and v.is_Rational:
-            co.append((k, v))
+            co.append((_sid(k), _frac(v)))
         else:
             raise ValueError(f"not a max-plus expression: {e}")
-    return tuple(sorted(co, key=lambda kv: kv[0].name)), const
+    return tuple(sorted(co)), const
 
 
 def _clause_dominates(big: _Clause, small: _Clause) -> bool:
@@ -74,14 +93,39 @@ def _clause_dominates(big: _Clause, small: _Clause) -> bool:
 
 
 def _prune(clauses: list[_Clause]) -> list[_Clause]:
+    """Drop every clause dominated by another (:func:`_clause_dominates`), keeping the first of
+    equal ones.
+
+    ``big`` dominates ``small`` only if big's forms are a subset of small's.  Each kept clause is
+    filed under its form that is rarest among the input clauses, so the clauses that may dominate
+    ``small`` are among those filed under small's own forms; each clause's set of forms is a bit
+    mask, so most of them are rejected by one integer operation.  Clauses are visited by size, so
+    a later clause can dominate an earlier one only with the same forms."""
     if any(not c for c in clauses):
         return [{}]  # +oo
-    out: list[_Clause] = []
+    freq: Counter[_Coeffs] = Counter(k for c in clauses for k in c)
+    bit: dict[_Coeffs, int] = {}
+    kept: list[tuple[int, _Clause] | None] = []
+    filed: dict[_Coeffs, list[int]] = {}
+    same_forms: dict[int, list[int]] = {}
     for c in sorted(clauses, key=len):
-        if any(_clause_dominates(o, c) for o in out):
+        m = 0
+        for k in c:
+            b = bit.get(k)
+            if b is None:
+                b = bit[k] = 1 << len(bit)
+            m |= b
+        if any((e := kept[i]) is not None and not (e[0] & ~m) and _clause_dominates(e[1], c)
+               for k in c for i in filed.get(k, ())):
             continue
-        out = [o for o in out if not _clause_dominates(c, o)]
-        out.append(c)
+        for i in same_forms.get(m, ()):
+            e = kept[i]
+            if e is not None and _clause_dominates(c, e[1]):
+                kept[i] = None
+        same_forms.setdefault(m, []).append(len(kept))
+        filed.setdefault(min(c, key=freq.__getitem__), []).append(len(kept))
+        kept.append((m, c))
+    out = [e[1] for e in kept if e is not None]
     if len(out) > _MAX_PIECES:
         raise ValueError(f"symbolic exponent too large to normalise ({len(out)} pieces)")
     return out
@@ -99,10 +143,10 @@ def _add_clauses(a: _Clause, b: _Clause) -> _Clause:
     out: _Clause = {}
     for ka, ca in a.items():
         for kb, cb in b.items():
-            d: dict[sympy.Symbol, sympy.Rational] = dict(ka)
+            d: dict[int, Q] = dict(ka)
             for s, v in kb:
                 d[s] = d.get(s, 0) + v
-            k = tuple(sorted(((s, v) for s, v in d.items() if v != 0), key=lambda kv: kv[0].name))
+            k = tuple(sorted((s, v) for s, v in d.items() if v != 0))
             c = ca + cb
             if k not in out or c < out[k]:
                 out[k] = c
@@ -114,7 +158,7 @@ def _nf(e: sympy.Expr) -> list[_Clause]:
 
 
 @functools.lru_cache(maxsize=200_000)
-def _nf_cached(e: sympy.Expr) -> tuple[tuple[tuple[_Coeffs, sympy.Rational], ...], ...]:
+def _nf_cached(e: sympy.Expr) -> tuple[tuple[tuple[_Coeffs, Q], ...], ...]:
     return tuple(tuple(c.items()) for c in _nf_raw(e))
 
 
@@ -135,7 +179,7 @@ def _nf_raw(e: sympy.Expr) -> list[_Clause]:
             acc = _prune([_min_merge(a, b) for a in acc for b in nf])
         return acc
     if isinstance(e, sympy.Add) and e.has(sympy.Max, sympy.Min, sympy.oo):
-        acc = [{(): sympy.Rational(0)}]
+        acc = [{(): Q(0)}]
         for arg in e.args:
             nf = _nf(arg)
             if not nf:
@@ -148,18 +192,24 @@ def _nf_raw(e: sympy.Expr) -> list[_Clause]:
             raise ValueError(f"not a max-plus expression: {e}")
         inner = _nf(rest)
         if coeff > 0:
-            return _prune([{tuple((s, coeff * v) for s, v in k): coeff * c for k, c in cl.items()}
+            q = _frac(coeff)
+            return _prune([{tuple((s, q * v) for s, v in k): q * c for k, c in cl.items()}
                            for cl in inner])
-        # -max_i min_j l_ij = min_i max_j (-l_ij)
-        neg = sympy.Min(*[sympy.Max(*[-_to_expr(k, c) for k, c in cl.items()]) if cl else -sympy.oo
-                          for cl in inner]) if inner else sympy.oo
-        return _nf((-coeff) * neg)
+        # coeff * max_i min_j l_ij = min_i max_j (q l_ij) with q = coeff < 0, distributed as in
+        # the Min branch (without sympy's Max/Min constructors, whose simplification was the cost)
+        q = _frac(coeff)
+        acc: list[_Clause] = [{}]
+        for cl in inner:
+            acc = _prune([_min_merge(a, {tuple((s, q * v) for s, v in k): q * c})
+                          for a in acc for k, c in cl.items()])
+        return acc
     k, c = _lin(e)
     return [{k: c}]
 
 
-def _to_expr(k: _Coeffs, c: sympy.Rational) -> sympy.Expr:
-    return sympy.Add(*[v * s for s, v in k], c)
+def _to_expr(k: _Coeffs, c: Q) -> sympy.Expr:
+    return sympy.Add(*[sympy.Rational(int(v.numerator), int(v.denominator)) * _SYMBOLS[s] for s, v in k],
+                     sympy.Rational(int(c.numerator), int(c.denominator)))
 
 
 def normal_form(e: object) -> NormalForm:
@@ -257,17 +307,35 @@ def ge_zero_alternatives(e: object) -> tuple[tuple[sympy.Expr, ...], ...]:
     return tuple(tuple(c) for c in normal_form(e))
 
 
+@functools.lru_cache(maxsize=100_000)
+def _lin_cached(e: sympy.Expr) -> tuple[dict[int, Q], Q]:
+    k, c = _lin(e)
+    return dict(k), c
+
+
+def _forms(exprs: Sequence[sympy.Expr]) -> tuple[list[Form], int]:
+    """Linear sympy expressions as affine forms (:mod:`widthlimits.theory.regions.polyhedra`)
+    over the symbols they use."""
+    lins = [_lin_cached(e) for e in exprs]
+    ids = sorted({s for k, _ in lins for s in k})
+    return [tuple(k.get(s, Q(0)) for s in ids) + (c,) for k, c in lins], len(ids)
+
+
 def _lp_max(obj: sympy.Expr, units: Sequence[sympy.Expr]) -> sympy.Expr | None:
-    """max of obj subject to every unit <= 0; None if unbounded; -oo if infeasible."""
+    """max of obj subject to every unit <= 0; None if unbounded; -oo if infeasible.
+
+    The region engine's exact LP (:func:`widthlimits.theory.regions.polyhedra.lp_max`, GMP
+    rationals): one exact LP for every set-valued answer."""
     if not obj.free_symbols:
         return obj
-    try:
-        val, _ = lpmax(obj, [u <= 0 for u in units if u.free_symbols])
-    except UnboundedLPError:
+    cons = [u for u in units if u.free_symbols]
+    forms, d = _forms([obj, *cons])
+    st, val, _ = lp_max(forms[0], [(f, "<=") for f in forms[1:]], d)
+    if st == "unbounded":
         return None
-    except InfeasibleLPError:
+    if st == "infeasible":
         return -sympy.oo
-    return val
+    return sympy.Rational(val.numerator, val.denominator)  # type: ignore[union-attr]
 
 
 def implied(l: sympy.Expr, units: Sequence[sympy.Expr]) -> bool:
@@ -286,14 +354,8 @@ def consistent(extra: Sequence[sympy.Expr], units: Sequence[sympy.Expr]) -> bool
 
 
 def _feasible(cons: Sequence[sympy.Expr]) -> bool:
-    x = sorted(set().union(*[c.free_symbols for c in cons]), key=str)[0]
-    try:
-        lpmax(x, [c <= 0 for c in cons])
-    except InfeasibleLPError:
-        return False
-    except UnboundedLPError:
-        return True
-    return True
+    forms, d = _forms(cons)
+    return find_point([(f, "<=") for f in forms], d) is not None
 
 
 def simplify_system(clauses: Iterable[Sequence[sympy.Expr]],
