@@ -73,6 +73,16 @@ def _frac(v: sympy.Rational) -> Q:
     return Q(int(v.p), int(v.q))
 
 
+def _rational(v: Q) -> sympy.Rational:
+    """The inverse of :func:`_frac`."""
+    return sympy.Rational(int(v.numerator), int(v.denominator))
+
+
+def _scaled(k: _Coeffs, q: Q) -> _Coeffs:
+    """The coefficients of q times a form (q != 0, so none becomes 0)."""
+    return tuple((s, q * v) for s, v in k)
+
+
 def _lin(e: sympy.Expr) -> tuple[_Coeffs, Q]:
     d = sympy.expand(e).as_coefficients_dict()
     const = Q(0)
@@ -191,25 +201,21 @@ def _nf_raw(e: sympy.Expr) -> list[_Clause]:
         if not coeff.is_Rational or isinstance(rest, sympy.Mul):
             raise ValueError(f"not a max-plus expression: {e}")
         inner = _nf(rest)
-        if coeff > 0:
-            q = _frac(coeff)
-            return _prune([{tuple((s, q * v) for s, v in k): q * c for k, c in cl.items()}
-                           for cl in inner])
+        q = _frac(coeff)
+        if q > 0:
+            return _prune([{_scaled(k, q): q * c for k, c in cl.items()} for cl in inner])
         # coeff * max_i min_j l_ij = min_i max_j (q l_ij) with q = coeff < 0, distributed as in
         # the Min branch (without sympy's Max/Min constructors, whose simplification was the cost)
-        q = _frac(coeff)
         acc: list[_Clause] = [{}]
         for cl in inner:
-            acc = _prune([_min_merge(a, {tuple((s, q * v) for s, v in k): q * c})
-                          for a in acc for k, c in cl.items()])
+            acc = _prune([_min_merge(a, {_scaled(k, q): q * c}) for a in acc for k, c in cl.items()])
         return acc
     k, c = _lin(e)
     return [{k: c}]
 
 
 def _to_expr(k: _Coeffs, c: Q) -> sympy.Expr:
-    return sympy.Add(*[sympy.Rational(int(v.numerator), int(v.denominator)) * _SYMBOLS[s] for s, v in k],
-                     sympy.Rational(int(c.numerator), int(c.denominator)))
+    return sympy.Add(*[_rational(v) * _SYMBOLS[s] for s, v in k], _rational(c))
 
 
 def normal_form(e: object) -> NormalForm:
@@ -335,7 +341,7 @@ def _lp_max(obj: sympy.Expr, units: Sequence[sympy.Expr]) -> sympy.Expr | None:
         return None
     if st == "infeasible":
         return -sympy.oo
-    return sympy.Rational(val.numerator, val.denominator)  # type: ignore[union-attr]
+    return _rational(val)  # type: ignore[arg-type]
 
 
 def implied(l: sympy.Expr, units: Sequence[sympy.Expr]) -> bool:
