@@ -133,15 +133,17 @@ def save_figure(ctx: Context, fname: str, series: Sequence[Series], *, title: st
     from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, NullFormatter
 
     loglog = logx and logy
-    shown = [e for e in evidence if e.window is not None and e.measured is not None
-             and math.isfinite(e.measured)]
+    shown, left_out = strip_rows(evidence)
     if shown:
-        fig, (ax, strip) = plt.subplots(
-            2, 1, figsize=(5.6, 4.2 + 0.32 * len(shown) + 0.5),
-            gridspec_kw={"height_ratios": [4.2, 0.32 * len(shown) + 0.3], "hspace": 0.55})
-        _evidence_strip(strip, shown)
+        strip_h = 0.32 * len(shown) + 0.3
+        fig, (ax, gap, strip) = plt.subplots(  # a fixed 1 in between x label and strip title
+            3, 1, figsize=(5.6, 4.2 + 1.0 + strip_h),
+            gridspec_kw={"height_ratios": [4.2, 1.0, strip_h], "hspace": 0.0})
+        gap.set_axis_off()
+        extra = _evidence_strip(strip, shown, left_out)
     else:
         fig, ax = plt.subplots(figsize=(5.6, 4.2))
+        extra = []
     ordered = sorted(series, key=lambda s: ROLES.index(s.kind))
     for s in ordered:
         y = np.asarray(s.y, float)
@@ -188,40 +190,83 @@ def save_figure(ctx: Context, fname: str, series: Sequence[Series], *, title: st
         more = strip.get_legend_handles_labels()
         handles, texts = handles + more[0], texts + more[1]
     leg = anchor.legend(handles, texts, fontsize=7, title=head, title_fontsize=7,
-                        loc="upper center", bbox_to_anchor=(0.5, -0.45 if shown else -0.14),
+                        loc="upper center", bbox_to_anchor=(0.5, -0.06 if shown else -0.14),
                         ncol=ncol, frameon=False)
     fig.savefig(ctx.outdir / fname, dpi=110, bbox_inches="tight",
-                bbox_extra_artists=(leg,), pad_inches=0.15)
+                bbox_extra_artists=(leg, *extra), pad_inches=0.15)
     plt.close(fig)
     return (fname,), ()
 
 
-def _evidence_strip(ax, shown: Sequence[Evidence]) -> None:  # type: ignore[no-untyped-def]
-    """One row per evidence item: predicted window (grey band), measured value and CI."""
+STRIP_ROWS = 8  # rows in a figure's evidence strip; the rest are in the report's table
+
+
+def strip_rows(evidence: Sequence[Evidence]) -> tuple[list[Evidence], int]:
+    """The evidence a figure's strip shows: items with a window and a finite measurement,
+    decisive ones first, at most :data:`STRIP_ROWS`; returns (rows, number left out)."""
+    drawable = [e for e in evidence if e.window is not None and e.measured is not None
+                and math.isfinite(e.measured)]
+    drawable.sort(key=lambda e: 0 if e.decisive else 1)  # stable: the check's order otherwise
+    return drawable[:STRIP_ROWS], max(0, len(drawable) - STRIP_ROWS)
+
+
+def _gauge(e: Evidence) -> tuple[float, float]:
+    """Affine map of one strip row onto [0, 1], ``x -> (x - offset) / scale``; returns
+    (offset, scale).  A two-sided window spans [0.3, 0.7]; a one-sided one (a bound beyond
+    +-1e5) starts or ends at 0.5 with the measured CI within [0.05, 0.95]."""
+    w0, w1 = e.window  # type: ignore[misc]
+    big = 1e5
+    pts = [v for v in (e.measured, e.ci_low, e.ci_high) if v is not None and math.isfinite(v)]
+    if w0 > -big and w1 < big:
+        scale = (w1 - w0) / 0.4 if w1 > w0 else max(abs(w0), 1e-300) / 0.4
+        return w0 - 0.3 * scale, scale
+    anchor = w1 if w0 <= -big else w0
+    reach = max([abs(v - anchor) for v in pts] + [abs(anchor) * 0.25, 1e-300])
+    scale = reach / 0.45
+    return anchor - 0.5 * scale, scale
+
+
+def _evidence_strip(ax, shown: Sequence[Evidence], left_out: int = 0) -> list:  # type: ignore[no-untyped-def]
+    """One gauge per evidence item, each on its own scale (slopes, ratios and tolerances of
+    different sizes share a strip): the predicted window as a grey band, the measured value and
+    its CI in green (inside) or red (outside), clipped values as arrows at the edge, and the
+    numbers written beside the row."""
     colors = {True: "#1a9850", False: "#d73027", None: "0.4"}
-    vals: list[float] = []
-    for e in shown:
-        vals += [v for v in (e.measured, e.ci_low, e.ci_high) if v is not None and math.isfinite(v)]
-        vals += [v for v in e.window if abs(v) < 1e5]  # type: ignore[union-attr]
-    lo_x, hi_x = min(vals), max(vals)
-    pad = 0.08 * (hi_x - lo_x) if hi_x > lo_x else 0.5
-    lo_x, hi_x = lo_x - pad, hi_x + pad
+    n = len(shown)
+    texts = []
     for i, e in enumerate(shown):
-        w0, w1 = (max(v, lo_x) if k == 0 else min(v, hi_x) for k, v in enumerate(e.window))  # type: ignore[arg-type]
-        ax.barh(i, w1 - w0, left=w0, height=0.6, color="0.85",
+        y = n - 1 - i
+        off, scale = _gauge(e)
+        w0, w1 = e.window  # type: ignore[misc]
+        b0 = 0.0 if w0 <= -1e5 else max((w0 - off) / scale, 0.0)
+        b1 = 1.0 if w1 >= 1e5 else min((w1 - off) / scale, 1.0)
+        ax.barh(y, b1 - b0, left=b0, height=0.6, color="0.85",
                 label="predicted window (tolerance included)" if i == 0 else None)
         m = float(e.measured)  # type: ignore[arg-type]
         lo = e.ci_low if e.ci_low is not None and math.isfinite(e.ci_low) else m
         hi = e.ci_high if e.ci_high is not None and math.isfinite(e.ci_high) else m
-        ax.errorbar(m, i, xerr=[[m - lo], [hi - m]], fmt="o", ms=4, capsize=3,
-                    color=colors[e.passed], label="measured, with its CI" if i == 0 else None)
-    ax.set_yticks(range(len(shown)))
-    ax.set_yticklabels([e.name if len(e.name) <= 38 else e.name[:36] + "..." for e in shown],
+        tm, tl, th = ((v - off) / scale for v in (m, lo, hi))
+        c = colors[e.passed]
+        ax.plot([max(tl, 0.0), min(th, 1.0)], [y, y], "-", color=c, lw=1.4)
+        if 0.0 <= tm <= 1.0:
+            ax.plot(tm, y, "o", ms=4, color=c, label="measured, with its CI" if i == 0 else None)
+        else:
+            ax.plot(1.0 if tm > 1 else 0.0, y, ">" if tm > 1 else "<", ms=6, color=c)
+        ci = f" [{lo:.3g}, {hi:.3g}]" if (lo, hi) != (m, m) else ""
+        win = ", ".join("-inf" if v <= -1e5 else "inf" if v >= 1e5 else f"{v:.3g}" for v in (w0, w1))
+        texts.append(ax.text(1.02, y, f"{m:.3g}{ci};  window [{win}]", va="center", fontsize=6.5, color=c,
+                transform=ax.get_yaxis_transform()))
+    ax.set_xlim(0.0, 1.0)
+    ax.set_ylim(-0.6, n - 0.4)
+    ax.set_xticks([])
+    ax.set_yticks(range(n))
+    ax.set_yticklabels([e.name if len(e.name) <= 50 else e.name[:48] + "..." for e in reversed(shown)],
                        fontsize=6.5)
-    ax.set_ylim(len(shown) - 0.5, -0.5)
-    ax.set_xlim(lo_x, hi_x)
-    ax.tick_params(axis="x", labelsize=7)
-    ax.set_title("the verdict's numbers: green inside the window, red outside", fontsize=7.5)
+    title = "evidence: each row on its own scale, numbers at the right"
+    if left_out:
+        title += f" ({left_out} more rows in the report's table)"
+    ax.set_title(title, fontsize=7)
+    return texts
 
 
 def power_line(x: Sequence[float], anchor: float, order: float) -> list[float]:

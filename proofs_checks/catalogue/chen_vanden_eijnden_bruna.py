@@ -163,7 +163,8 @@ def _features(ctx: Context) -> Outcome:
     ev += extra
     figs, notes = save_figure(ctx, "feature_change.png", series,
                               title="CVEB: feature movement of the trained layer",
-                              xlabel="width m", ylabel="feature / feature-kernel change")
+                              xlabel="width m", ylabel="feature / feature-kernel change",
+                              evidence=ev)
     return Outcome(
         evidence=tuple(ev), figures=figs,
         prediction=f"mean-field scaling learns features (the trained layer's features move "

@@ -106,7 +106,7 @@ def _width_order(ctx: Context) -> Outcome:
         Series(r.widths, np.sqrt((r.sup_err ** 2).mean(1)), "RMS over seeds"),
         Series(r.widths, power_line(r.widths, fit.values[0], -0.5), "slope -1/2", "--")],
         title="CCFF: deep linear predictor, finite width vs limit", xlabel="width m",
-        ylabel="sup_t |beta_m - beta_inf|")
+        ylabel="sup_t |beta_m - beta_inf|", evidence=ev)
     return Outcome(
         evidence=ev, figures=figs,
         prediction="|beta_m - beta_inf| = O(m^{-1/2}) (CLT order; CCFF's quantitative theorem "
@@ -137,7 +137,7 @@ def _min_norm(ctx: Context) -> Outcome:
         Series(r.widths, np.sqrt((r.null_norm ** 2).mean(1)), "RMS |P_null beta_m(T)|"),
         Series(r.widths, power_line(r.widths, fit.values[0], -0.5), "slope -1/2", "--")],
         title="CCFF: null-space component of the finite-width predictor", xlabel="width m",
-        ylabel="|P_null(X) beta_m(T)|")
+        ylabel="|P_null(X) beta_m(T)|", evidence=ev)
     return Outcome(
         evidence=ev, figures=figs,
         prediction="beta_inf(t) in row(X) for all t and beta_inf(t) -> X^+ y; at finite width the "
@@ -191,7 +191,8 @@ def _weight_law(ctx: Context) -> Outcome:
         Series(th[::8], q[::8], "standardized projections", "."),
         Series([-4, 4], [-4, 4], "N(0, b^T Gamma_U^inf b)", "--")],
         title=f"CCFF: law of first-layer weights at T = {r.t_max}, m = {m}",
-        xlabel="normal quantile", ylabel="sample quantile", logx=False, logy=False)
+        xlabel="normal quantile", ylabel="sample quantile", logx=False, logy=False,
+        evidence=ev)
     return Outcome(
         evidence=ev, figures=figs,
         prediction="a neuron's first-layer row sqrt(m) U_i(t) is asymptotically N(0, Gamma_U(t)), "

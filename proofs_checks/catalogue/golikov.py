@@ -117,7 +117,7 @@ def _discrete_mf(ctx: Context) -> Outcome:
         Series(widths, power_line(widths, res["golikov-discrete-mf"].fit.values[0], -0.5),
                "N^-1/2", "--")],
         title="Golikov: convergence to the discrete-time MF limit", xlabel="width N",
-        ylabel="sup_k rms |f_N - f_inf|")
+        ylabel="sup_k rms |f_N - f_inf|", evidence=ev)
     return Outcome(
         evidence=ev, figures=figs,
         prediction="Golikov's convergence theorem: at a fixed finite learning rate the MF-scaled "
@@ -192,7 +192,8 @@ def _mf_vs_ntk(ctx: Context) -> Outcome:
     figs, notes = save_figure(ctx, "mf_vs_ntk.png", [
         Series(etas, np.sqrt((errs[k] ** 2).mean(1)), f"{k} limit vs width-{N} net") for k in errs],
         title=f"Golikov: which limit approximates a width-{N} net ({T} GD steps)",
-        xlabel="learning rate eta (MF time)", ylabel="sup_k rms |f_N - f_limit|")
+        xlabel="learning rate eta (MF time)", ylabel="sup_k rms |f_N - f_limit|",
+        evidence=ev)
     return Outcome(
         evidence=tuple(ev), figures=figs,
         prediction="for learning rates that are not very small the discrete-time MF limit "
@@ -368,7 +369,7 @@ def _limit_models(ctx: Context) -> Outcome:
         series.append(Series(widths, vals[:, :, j].mean(1), f"IC-MF: {q}", "^:"))
     figs, notes = save_figure(ctx, "limit_models.png", series,
                               title="Golikov: std f_0 and tangent-kernel change (1 hidden layer)",
-                              xlabel="width", ylabel="value")
+                              xlabel="width", ylabel="value", evidence=ev)
     return Outcome(
         evidence=tuple(ev), figures=figs,
         prediction="NTK: logits O(1) at init, kernel frozen; MF: logits -> 0, kernel evolves; "

@@ -104,7 +104,7 @@ def _kernels(ctx: Context) -> Outcome:
         Series(widths, fits["NNGP"].values, "empirical NNGP"),
         Series(widths, power_line(widths, fits["NTK"].values[0], -0.5), "n^-1/2", "--")],
         title="Finite-width kernels at init against the analytic limits", xlabel="width n",
-        ylabel="RMS relative Frobenius error")
+        ylabel="RMS relative Frobenius error", evidence=ev)
     return Outcome(
         evidence=tuple(ev), figures=figs,
         prediction="at init the empirical NTK and NNGP approach the analytic kernels "

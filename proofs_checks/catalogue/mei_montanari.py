@@ -43,7 +43,7 @@ def _study_outcome(ctx: Context, res, name: str, predicted: float, window: tuple
         Series(res.widths, res.fit.values, "RMS over seeds"),
         Series(res.widths, power_line(list(res.widths), res.fit.values[0], sign * predicted),
                f"order {predicted:g}", "--")],
-        title=res.model_id, xlabel=xlabel, ylabel="sup_t rms_j |deviation|")
+        title=res.model_id, xlabel=xlabel, ylabel="sup_t rms_j |deviation|", evidence=ev)
     return Outcome(evidence=tuple(ev), figures=figs,
                    notes=notes + extra_notes + tuple(res.warnings) + (
                        f"reference error ~ {res.reference_error:.2g}",
@@ -197,7 +197,7 @@ def _alpha(ctx: Context) -> Outcome:
         Series(alphas, power_line(alphas, fits["i.i.d. (centred output)"].values[0], -1.0),
                "alpha^-1", ":")],
         title="MMM: alpha-scaled net vs kernel gradient flow", xlabel="alpha",
-        ylabel="rms |f_alpha(T) - f_kernel(T)|")
+        ylabel="rms |f_alpha(T) - f_kernel(T)|", evidence=ev)
     return Outcome(
         evidence=ev, figures=figs,
         prediction="alpha -> infinity: kernel gradient flow f_t = (I - e^{-K_0 t/n}) y (MMM, kernel "

@@ -178,7 +178,8 @@ def _degeneracy(ctx: Context) -> Outcome:
     series.append(Series(nws, power_line(nws, 0.08, -0.5), "n^-1/2", "--"))
     figs, notes = save_figure(ctx, "layer2_spread.png", series,
                               title="NP: spread of layer-2 neurons after training (i.i.d. init)",
-                              xlabel="width n", ylabel="rms_j |H_2(x, j) - mean_j H_2|")
+                              xlabel="width n", ylabel="rms_j |H_2(x, j) - mean_j H_2|",
+                              evidence=out + ev + late)
     return Outcome(
         evidence=tuple(out + ev + late), figures=figs,
         prediction="i.i.d. init: the random part of a middle weight averages out, so every neuron "
@@ -230,7 +231,7 @@ def _limit(ctx: Context) -> Outcome:
         Series(res.widths, power_line(list(res.widths), res.fit.values[0], -1.0), "n^-1", "--"),
         Series(cw, spread, "across-seed std of y_n"),
         Series(cw, power_line(cw, spread[0], -0.5), "n^-1/2", ":")],
-        title="NP: 3-layer MF net", xlabel="width n", ylabel="sup_t rms")
+        title="NP: 3-layer MF net", xlabel="width n", ylabel="sup_t rms", evidence=ev)
     return Outcome(
         evidence=ev, figures=figs,
         prediction="the MF limit with i.i.d. w2 ~ N(mu2, 1) equals the derandomized dynamics "
@@ -286,7 +287,7 @@ def _diversity(ctx: Context) -> Outcome:
     figs, notes = save_figure(ctx, "diversity_loss.png", [
         Series(t, curves[k], f"{k} init, n = {nws[-1]}", "-") for k in curves],
         title="NP: 4 weight layers, correlated vs i.i.d. init", xlabel="t (MF time)",
-        ylabel="training loss", logx=False)
+        ylabel="training loss", logx=False, evidence=ev)
     return Outcome(
         evidence=tuple(ev), figures=figs,
         prediction="with a bidirectionally diverse (label-correlated) init, hidden neurons stay "

@@ -89,3 +89,30 @@ def test_evidence_strip_shows_windows_and_cis(tmp_path) -> None:  # type: ignore
 
     assert count("#1a9850") > 20 and count("#d73027") > 20  # inside (green) and outside (red)
     assert count("#d73027") < count("#1a9850")  # one red row, two green ones
+
+
+def test_strip_rows_put_decisive_evidence_first_and_cap_the_strip() -> None:
+    from widthlimits.proofs_checks.catalogue._util import STRIP_ROWS, strip_rows
+    from widthlimits.proofs_checks.catalogue.base import Evidence
+
+    side = [Evidence(f"side {i}", "0", 0.1, window=(-1, 1), decisive=False) for i in range(3)]
+    main = [Evidence(f"main {i}", "0", 0.1, window=(-1, 1)) for i in range(STRIP_ROWS + 2)]
+    rows, left_out = strip_rows(side + main + [Evidence("no window", "?", 0.3)])
+    assert [e.name for e in rows] == [f"main {i}" for i in range(STRIP_ROWS)]
+    assert left_out == 5  # two decisive and three side rows: in the report's table only
+
+
+def test_gauge_puts_windows_of_any_size_on_one_strip() -> None:
+    from widthlimits.proofs_checks.catalogue._util import _gauge
+    from widthlimits.proofs_checks.catalogue.base import Evidence
+
+    for e, inside in ((Evidence("slope", "-1/2", -0.5, window=(-0.75, -0.25)), 0.5),
+                      (Evidence("tolerance", "< 1e-10", 5e-11, window=(0.0, 1e-10)), 0.5)):
+        off, scale = _gauge(e)
+        assert (e.window[0] - off) / scale == pytest.approx(0.3)
+        assert (e.window[1] - off) / scale == pytest.approx(0.7)
+        assert (e.measured - off) / scale == pytest.approx(inside)
+    one_sided = Evidence("ratio", "> 1", 3.2, 2.5, 4.1, window=(1.0, 1e300))
+    off, scale = _gauge(one_sided)
+    assert (1.0 - off) / scale == pytest.approx(0.5)  # the bound at the middle
+    assert 0.5 < (4.1 - off) / scale <= 0.95 + 1e-12  # the whole CI on the strip
