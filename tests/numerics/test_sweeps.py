@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import signal
 import sqlite3
@@ -387,3 +388,23 @@ def test_an_ignored_ctrl_c_stays_ignored_while_the_workers_start() -> None:
         assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
     finally:
         signal.signal(signal.SIGINT, old)
+
+
+def test_a_diverged_quantity_is_a_row_not_a_warning() -> None:
+    """Every seed diverged: the fit is NaN and the row says why (its reason), without a
+    DegenerateFitWarning escaping to the user's terminal."""
+    import warnings
+
+    from widthlimits.numerics.coordcheck import coordcheck
+    from widthlimits.numerics.verdicts import Verdict
+
+    param = {"a": [0, 0, 0], "b": [0, H, H], "c": [-1, -1, -1]}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        rep = coordcheck(param, 2, "sgd", activation="relu", widths=[64, 128, 256], seeds=2, steps=4,
+                         predicted={("f", None, 4): 0}, executor="serial", eta=50.0,
+                         progress=False,
+                         data=DataConfig(n_samples=8, target="constant", target_value=100.0))
+    (row,) = rep.checks
+    assert math.isnan(row.fit.slope) and row.verdict != Verdict.AGREE
+    assert "diverged" in row.fit.note and "diverged" in row.reason
