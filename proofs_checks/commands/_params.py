@@ -63,9 +63,9 @@ def add_depth_argument(p: argparse.ArgumentParser, *, required: bool = True,
                         + (f"; default {default}" if default is not None else ""))
 
 
-def add_activation_argument(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--activation", default="tanh", choices=ACTIVATION_NAMES,
-                   help="activation (default tanh)")
+def add_activation_argument(p: argparse.ArgumentParser, default: str | None = "tanh",
+                            help: str = "activation (default tanh)") -> None:
+    p.add_argument("--activation", default=default, choices=ACTIVATION_NAMES, help=help)
 
 
 def add_time_limit_argument(p: argparse.ArgumentParser) -> None:

@@ -39,7 +39,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "--depth is then optional")
     p.add_argument("--free", default=None, metavar="LIST",
                    help="with --preset: free coordinates among alpha, c_L (block LR ~ L^-c_L), "
-                        "d_L (block epsilon), wd_L (block weight decay); default alpha")
+                        "d_L (block epsilon), wd_L (block weight decay), ln_c_L (LayerNorm "
+                        "gain/bias LR), bias_c_L (bias LR); default alpha")
     p.add_argument("--tie", default=None, metavar="LIST",
                    help="with --preset: set these by the depth rules at every point: lr (every "
                         "block Theta(1/L): the transferring LR), eps, wd")
@@ -56,8 +57,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="bound every free coordinate to [LO, HI] (default -4,4)")
     p.add_argument("--max-free", type=int, default=MAX_FREE,
                    help=f"refuse more free coordinates than this (default {MAX_FREE})")
-    add_activation_argument(p)
-    p.add_argument("--loss", default="mse", choices=["mse", "logistic"])
+    add_activation_argument(p, default=None,
+                            help="activation (default tanh; with --preset the model's own: relu "
+                                 "for depth-mup, gelu for completep)")
+    p.add_argument("--loss", default=None, choices=["mse", "logistic"],
+                   help="default mse; with --preset the depth engine's first step takes the loss "
+                        "derivative as Theta(1), as both losses give while f = O(1)")
     p.add_argument("--exists", action="store_true",
                    help="only decide whether the set is empty and give a witness (no cover of the "
                         "box; no limit on the number of free coordinates)")
@@ -135,6 +140,13 @@ def _run_exists(args: argparse.Namespace, L: int, box: tuple) -> int:
     return code
 
 
+#: what the residual query does with the loss (theory/depth/engine.py counts the first step with
+#: the readout's backward signal Theta(1))
+DEPTH_LOSS_NOTE = ("the depth engine takes dloss/df = Theta(1) at the first step, true of mse and "
+                   "logistic alike while f = O(1); where f_0 blows up the model is unstable under "
+                   "either, so the answer does not depend on the loss")
+
+
 def _run_depth(args: argparse.Namespace, box: tuple) -> int:
     """``--preset depth-mup|completep``: the depth query (:mod:`widthlimits.theory.depth.query`)."""
     from widthlimits.theory.depth.presets import depth_preset
@@ -150,13 +162,18 @@ def _run_depth(args: argparse.Namespace, box: tuple) -> int:
     free = [x.strip() for x in (args.free or "alpha").split(",")]
     tie = [x.strip() for x in args.tie.split(",")] if args.tie else []
     model = depth_preset(args.preset, args.optimizer, args.depth)
+    if args.activation is not None:
+        model = model.with_(activation=args.activation)
     r = depth_query(model, free, args.want or "non_lazy", tie=tie, box=box)
     out = r.to_json()
+    out["activation"] = model.activation
+    out["loss"] = {"name": args.loss or "mse", "note": DEPTH_LOSS_NOTE}
     if args.json:
         print(json.dumps(out, indent=2))
         return 0
     fixed = "" if "alpha" in r.free else f", alpha = {out['fixed_alpha']}"
-    print(f"residual model {out['model']}{fixed}, {out['optimizer']}; tied to the depth rules: "
+    print(f"residual model {out['model']}{fixed}, {out['optimizer']}, {model.activation}, "
+          f"{out['loss']['name']} loss; tied to the depth rules: "
           f"{', '.join(r.tie) or 'none'}; want {', '.join(r.want)}; free: "
           + ", ".join(f"{v} in [{lo}, {hi}]" for v, (lo, hi) in out["box"].items()))
     if r.empty:
@@ -172,6 +189,8 @@ def _run_depth(args: argparse.Namespace, box: tuple) -> int:
             print(f"      witness {w}: re-classified by the depth engine: "
                   + ("holds" if pc["witness_reclassified"] else "DOES NOT HOLD"))
     st = out["stats"]
+    if args.loss is not None:
+        print(f"loss: {DEPTH_LOSS_NOTE}")
     print(f"({st['cells']} cells, {st['seconds']} s)")
     return 0
 
@@ -193,6 +212,8 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError("--depth is required (or --preset for a residual model)")
     L = check_depth(args.depth)
     args.want = args.want or "nontrivial"
+    args.activation = args.activation or "tanh"
+    args.loss = args.loss or "mse"
     if args.time_limit is not None and not args.time_limit > 0:
         raise ValueError(f"`--time-limit` must be positive, got {args.time_limit}")
     check_workers(args.workers)

@@ -66,6 +66,8 @@ CASES = [
     (COMPLETEP, ("alpha", "c_L"), (), "non_lazy,not-output_theta1"),
     (COMPLETEP, ("alpha", "d_L"), ("lr",), "non_lazy,stable_depth"),
     (COMPLETEP, ("alpha", "wd_L"), ("lr",), "stable_depth"),
+    (COMPLETEP, ("alpha", "ln_c_L"), (), "stable_depth,block_1_over_L"),
+    (COMPLETEP, ("bias_c_L", "c_L"), (), "output_theta1,stable_depth"),
 ]
 _ANSWERS = {}
 
@@ -124,11 +126,38 @@ def test_every_witness_is_reclassified():
     (["alpha"], [], "", "comma-separated"),
     (["d_L"], [], "non_lazy", "epsilon is negligible"),
     (["wd_L"], [], "non_lazy", "no weight decay"),
+    (["ln_c_L"], [], "non_lazy", "needs LayerNorm parameters"),
+    (["bias_c_L"], [], "non_lazy", "needs a model with biases"),
 ])
 def test_bad_input(free, tie, want, msg):
     with pytest.raises(DepthQueryError, match=msg):
         depth_query(ADAM_MUP, free, want, tie=tie)
     assert issubclass(DepthQueryError, ValueError)
+
+
+@pytest.mark.parametrize("free", ["ln_c_L", "bias_c_L"])
+def test_ln_and_bias_rates_free_cannot_also_be_tied(free):
+    with pytest.raises(DepthQueryError, match="cannot be free and tied"):
+        depth_query(COMPLETEP, [free], "stable_depth", tie=["lr"])
+
+
+@pytest.mark.parametrize("alpha", [F(1, 2), F(2, 3), F(3, 4), F(1)])
+@pytest.mark.parametrize(("free", "group"), [("ln_c_L", "norm"), ("bias_c_L", "bias")])
+def test_ln_and_bias_learning_rates_in_depth(alpha, free, group):
+    """CompleteP (Dey et al. 2025, Table 1): the LayerNorm and bias learning rates scale as
+    L^{alpha - 1} under AdamW.  With that exponent free, the stable set is exactly
+    ``free >= 1 - alpha``: the paper's rate is the largest stable one, and it is the value of the
+    engine's own rule (:func:`rules.param_lr_exponent`, every parameter group contributing
+    Theta(1/L) to the stream)."""
+    from widthlimits.theory.depth.presets import completep
+    from widthlimits.theory.depth.rules import param_lr_exponent
+
+    m = completep("adamw", alpha=alpha)
+    quantity = {"norm": "dW.norm", "bias": "dW.bias_out"}[group]
+    assert param_lr_exponent(m, group, quantity) == 1 - alpha
+    r = depth_query(m, [free], "stable_depth", box=(-2, 2))
+    assert [sorted(p.conditions()) for p in r.pieces] == [[f"{free} <= 2", f"{free} >= {1 - alpha}"]]
+    assert r.contains((1 - alpha,)) and not r.contains((1 - alpha - F(1, 97),))
 
 
 def test_bad_box():
@@ -158,3 +187,36 @@ def test_cli_json_and_errors(capsys):
         assert main(argv) == 2
         err = capsys.readouterr().err
         assert err.count("\n") == 1, err
+
+
+def test_cli_free_ln_rate_activation_and_loss(capsys):
+    import json
+
+    code = main(["query", "--preset", "completep", "--optimizer", "adam", "--free", "alpha,ln_c_L",
+                 "--want", "stable_depth,block_1_over_L", "--box", "0,2", "--activation", "tanh",
+                 "--loss", "logistic", "--json"])
+    d = json.loads(capsys.readouterr().out)
+    assert code == 0 and d["activation"] == "tanh" and d["loss"]["name"] == "logistic"
+    assert [sorted(r["conditions"]) for r in d["regions"]] == [
+        ["alpha == 1", "ln_c_L <= 2", "ln_c_L >= 0"]]
+    code = main(["query", "--preset", "completep", "--optimizer", "adam", "--free", "alpha"])
+    out = capsys.readouterr().out
+    assert code == 0 and "completep, adamw, gelu, mse loss" in out  # the model's own activation
+    assert main(["query", "--preset", "completep", "--optimizer", "adam", "--free", "ln_c_L",
+                 "--tie", "lr"]) == 2
+    assert "cannot be free and tied" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name", ["depth-mup", "completep"])
+def test_the_answer_does_not_depend_on_the_activation(name):
+    """Block inputs are Theta(1) (LayerNorm, or the Theta(1) embedding without it), so phi of
+    them is Theta(1) for every activation: the sets over (alpha, c_L) are the same for all six
+    (the depth engine's phi rule, theory/depth/engine.py)."""
+    from widthlimits.proofs_checks.commands._params import ACTIVATION_NAMES
+
+    base = depth_preset(name, "adam")
+    for want in ("stable_depth", "non_lazy", "output_theta1"):
+        answers = {tuple(tuple(sorted(p.conditions())) for p in
+                         depth_query(base.with_(activation=a), ["alpha", "c_L"], want,
+                                     box=(-2, 2)).pieces) for a in ACTIVATION_NAMES}
+        assert len(answers) == 1, (want, answers)

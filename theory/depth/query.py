@@ -73,7 +73,11 @@ FREE = {
     "c_L": "block learning rate ~ L^{-c_L}",
     "d_L": "block Adam epsilon ~ L^{-d_L}",
     "wd_L": "block weight decay ~ L^{-wd_L}",
+    "ln_c_L": "LayerNorm gain (and bias) learning rate ~ L^{-ln_c_L}",
+    "bias_c_L": "bias learning rate ~ L^{-bias_c_L}",
 }
+#: free coordinates that are not the block layers': the parameter group they set
+_GROUPS = {"ln_c_L": "norm", "bias_c_L": "bias"}
 #: hyperparameters that can be tied to the depth rules (module docstring)
 TIES = ("lr", "eps", "wd")
 #: wanted properties: name -> (meaning, test on the regime)
@@ -128,10 +132,16 @@ def _check_names(free: Sequence[str], tie: Sequence[str], model: ResidualModel) 
     for t in tie:
         if t not in TIES:
             raise DepthQueryError(f"unknown tie {t!r}; choose from {', '.join(TIES)}")
-    clash = {"lr": "c_L", "eps": "d_L", "wd": "wd_L"}
+    clash = {"lr": ("c_L", "ln_c_L", "bias_c_L"), "eps": ("d_L",), "wd": ("wd_L",)}
     for t in tie:
-        if clash[t] in free:
-            raise DepthQueryError(f"{clash[t]} cannot be free and tied to the rule ({t}) at once")
+        for v in clash[t]:
+            if v in free:
+                raise DepthQueryError(f"{v} cannot be free and tied to the rule ({t}) at once")
+    if "ln_c_L" in free and model.layernorm not in ("gain", "gain_bias"):
+        raise DepthQueryError(f"ln_c_L needs LayerNorm parameters (gain or gain_bias); the model's "
+                              f"LayerNorm is {model.layernorm!r}")
+    if "bias_c_L" in free and not model.biases:
+        raise DepthQueryError("bias_c_L needs a model with biases (completep has them)")
     if ("d_L" in free or "eps" in tie) and not model.entrywise:
         raise DepthQueryError(f"epsilon (d_L, eps) needs Adam or AdamW, not {model.optimizer}")
     if "d_L" in free and any(s.d is None for s in model.block):
@@ -179,7 +189,10 @@ def _at(model: ResidualModel, free: Sequence[str], z: Sequence[Any]) -> Residual
     """The model with the free coordinates set to ``z`` (Fractions or affine values)."""
     vals = dict(zip(free, z, strict=True))
     m = model.with_(alpha=vals["alpha"]) if "alpha" in vals else model
-    blk = {k: v for k, v in vals.items() if k != "alpha"}
+    for name, group in _GROUPS.items():
+        if name in vals:
+            m = m.with_(**{group: getattr(m, group).with_(c_L=vals[name])})
+    blk = {k: v for k, v in vals.items() if k != "alpha" and k not in _GROUPS}
     return m.with_block(**blk) if blk else m
 
 
