@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import functools
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import sympy
@@ -294,11 +294,33 @@ def nice_le(l: sympy.Expr) -> sympy.Rel:
     return sympy.Le(var, -const, evaluate=False)
 
 
+def alternative_relationals(alts: Sequence[Sequence[sympy.Expr]], system: LinearSystem
+                            ) -> tuple[tuple[sympy.Rel, ...], ...]:
+    """The literals ``l >= 0`` of alternatives, readable, given ``system``: where the system's
+    unit clauses already imply ``l <= 0`` the literal is the equality ``l = 0`` (e.g. stability
+    gives ``2 a + c >= 1`` and the alternative ``2 a + c <= 1`` is ``2 a + c = 1``, as TP4 writes
+    it), else ``l >= 0`` (:func:`nice_ge`)."""
+    units = list(system.units)
+    out = []
+    for alt in alts:
+        row = []
+        for l in alt:
+            r = nice_ge(l)
+            if implied(l, units):
+                r = sympy.Eq(r.lhs, r.rhs, evaluate=False)
+            row.append(r)
+        out.append(tuple(row))
+    return tuple(out)
+
+
 def nice_ge(l: sympy.Expr) -> sympy.Rel:
-    """``l >= 0`` in the same readable form."""
-    r = nice_le(-l)
-    return sympy.Ge(r.lhs, r.rhs, evaluate=False) if isinstance(r, sympy.Le) else \
-        sympy.Le(r.lhs, r.rhs, evaluate=False)
+    """``l >= 0`` in the same readable form: it is ``-l <= 0``.
+
+    >>> a, c = sympy.symbols("a_2 c")
+    >>> nice_ge(sympy.Rational(1, 2) - a - c / 2)
+    a_2 + c/2 <= 1/2
+    """
+    return nice_le(-l)
 
 
 def le_zero(e: object) -> LinearSystem:
@@ -402,12 +424,17 @@ def simplify_system(clauses: Iterable[Sequence[sympy.Expr]],
             if any(implied(l, units) for l in c):
                 changed = True
                 continue
-            kept = tuple(l for l in c if consistent([l], units))
+            kept = [l for l in c if consistent([l], units)]
+            # a literal whose half-space lies inside another literal's adds nothing to the
+            # disjunction (q <= -1 or q <= -3/4 is q <= -3/4); the remaining ones are compared
+            for l in list(kept):
+                if any(m is not l and implied(m, units + [l]) for m in kept):
+                    kept.remove(l)
             if len(kept) != len(c):
                 changed = True
             if not kept:
                 return LinearSystem(((),))
-            new.append(kept)
+            new.append(tuple(kept))
         # clause subsumption: a clause whose literals are a subset of another's makes it redundant
         sets = [frozenset(c) for c in new]
         work = [c for i, c in enumerate(new)
@@ -429,7 +456,8 @@ def simplify_alternatives(alts: Iterable[Sequence[sympy.Expr]], system: LinearSy
     """Simplify a disjunction of conjunctions ``l >= 0`` under the constraints ``system``.
 
     Alternatives inconsistent with the system's unit clauses are dropped, literals implied by
-    them are dropped, and an alternative that implies another one (under the units) is dropped.
+    them or by the alternative's other literals are dropped, and an alternative that implies
+    another one (under the units) is dropped.
     """
     units = list(system.units)
     out: list[tuple[sympy.Expr, ...]] = []
@@ -451,7 +479,14 @@ def simplify_alternatives(alts: Iterable[Sequence[sympy.Expr]], system: LinearSy
             continue
         if not lits:
             return ((),)  # always true under the system
-        t = tuple(lits)
+        # drop a literal implied by the alternative's other literals (and the units): the
+        # conjunction is the same set, written shorter (e.g. q <= -1 makes q <= -3/4 redundant)
+        kept: list[sympy.Expr] = []
+        for i, l in enumerate(lits):
+            others = [-x for x in kept + lits[i + 1:]]
+            if not implied(-l, units + others):
+                kept.append(l)
+        t = tuple(kept)
         if t not in out:
             out.append(t)
     # drop an alternative that implies another one (a or b == b when a => b)
@@ -509,17 +544,28 @@ class _StationaryNormalFormOps(_NormalFormOps):
 
 def derive_symbolic(parametrization: Parametrization, optimizer: str | Optimizer = "sgd",
                     activation: str | Activation = "tanh", *, loss: str = "logistic",
-                    steps: int | None = None) -> EngineResult:
+                    steps: int | None = None,
+                    on_step: Callable[[int], None] | None = None) -> EngineResult:
     """:func:`widthlimits.theory.engine.derive` for symbolic exponents, with max/min in normal form.
 
     The engine's rules, driver and trace are used unchanged (``derive(ops=...)``); only the
     representation of the symbolic maxima differs (see :class:`_NormalFormOps`).  With ``steps``
     the run covers steps 0..steps; without, it stops at the first stationary step (normal forms
     compared), at most ``2 (L + 1) + 6``.  ``tests/latex`` checks that the exponents agree with
-    :func:`~widthlimits.theory.engine.derive` at depth 1.
+    :func:`~widthlimits.theory.engine.derive` at depth 1.  ``on_step(t)`` is called when the
+    run starts step ``t`` (progress of a long derivation).
     """
     if not parametrization.is_symbolic():
         raise ValueError("derive_symbolic needs sympy symbols in the parametrization")
     ops = _NormalFormOps(True) if steps is not None else _StationaryNormalFormOps(True)
+    record = None
+    if on_step is not None:
+        seen = [-1]
+
+        def record(q: str, layer: int | None, t: int, value: object) -> None:
+            if t > seen[0]:
+                seen[0] = t
+                on_step(t)
+
     return derive(parametrization, optimizer, activation, loss=loss, steps=steps, trace=True,
-                  ops=ops)
+                  ops=ops, on_record=record)

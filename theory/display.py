@@ -137,7 +137,7 @@ def symbolic_conditions_latex(sc: SymbolicConditions) -> str:
     """Stability (a conjunction of disjunctions) and the nontrivial / feature-learning /
     discrete-time alternatives, as one display-math block (``_repr_latex_``)."""
     from widthlimits.theory.derivation.render_latex import rel_tex
-    from widthlimits.theory.derivation_symbolic import nice_ge
+    from widthlimits.theory.derivation_symbolic import alternative_relationals
 
     st = sc.stability
     if st.is_false:
@@ -156,6 +156,6 @@ def symbolic_conditions_latex(sc: SymbolicConditions) -> str:
             rows.append(rf"\text{{{title}: always (when stable)}}")
         else:
             rows.append(rf"\text{{{title} (when stable) iff one of:}}")
-            rows += [r"\quad " + r"\ \text{and}\ ".join(rel_tex(nice_ge(x)) for x in a)
-                     for a in alts]
+            rows += [r"\quad " + r"\ \text{and}\ ".join(rel_tex(r) for r in a)
+                     for a in alternative_relationals(alts, st)]
     return r"$\displaystyle \begin{array}{l}" + r"\\ ".join(rows) + r"\end{array}$"

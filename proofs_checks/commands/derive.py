@@ -9,12 +9,17 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 
 from widthlimits.proofs_checks.commands._params import (
+    TimeLimitReached,
     add_activation_argument,
     add_parametrization_arguments,
+    add_time_limit_argument,
     check_steps_arg,
+    deadline_from_args,
     parametrization_from_args,
+    time_limit,
 )
 
 NAME = "derive"
@@ -40,6 +45,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="write to FILE (default stdout; with --pdf: the PDF path)")
     p.add_argument("--pdf", action="store_true",
                    help="compile the LaTeX document to PDF (needs pdflatex; shell escape off)")
+    add_time_limit_argument(p)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -48,6 +54,7 @@ def run(args: argparse.Namespace) -> int:
     from widthlimits.theory.derivation import derivation, symbolic_derivation
     from widthlimits.theory.parametrization import check_depth
 
+    deadline = deadline_from_args(args)
     depth_model = is_depth_preset(args.preset)  # residual model: widthlimits.theory.depth
     if not depth_model:
         check_depth(args.depth)
@@ -68,7 +75,13 @@ def run(args: argparse.Namespace) -> int:
         if extra:
             raise ValueError(f"--{extra[0]} does not apply to the residual model {args.preset!r} "
                              f"(its exponents are the preset's)")
-        d = depth_derivation(depth_preset(args.preset, args.optimizer, args.depth), title=args.title)
+        try:
+            with time_limit(deadline):
+                d = depth_derivation(depth_preset(args.preset, args.optimizer, args.depth),
+                                     title=args.title)
+        except TimeLimitReached:
+            print(f"INCOMPLETE: --time-limit {args.time_limit:g} s reached; no document written")
+            return 3
     elif args.symbolic is not None:
         given = [x for x in ("preset", "a", "b", "c", "d") if getattr(args, x, None) is not None]
         if given:
@@ -77,12 +90,31 @@ def run(args: argparse.Namespace) -> int:
             raise ValueError(f"--steps must be >= 0, got {args.steps}")
         # --steps reaches the symbolic derivation too (it was ignored: steps 0..2 always)
         extra = {} if args.steps is None else {"steps": args.steps}
-        d = symbolic_derivation(args.symbolic, args.depth, args.optimizer, args.activation,
-                                loss=args.loss or "logistic", title=args.title, **extra)
+        established: list[tuple[str, object]] = []
+        start = time.monotonic()
+
+        def progress(stage: str, value: object) -> None:  # one line per stage, on stderr
+            label = f"engine: {stage}" if stage.startswith("step ") else stage
+            print(f"[{time.monotonic() - start:7.2f} s] {label}", file=sys.stderr, flush=True)
+            established.append((stage, value))
+
+        try:
+            with time_limit(deadline):
+                d = symbolic_derivation(args.symbolic, args.depth, args.optimizer,
+                                        args.activation, loss=args.loss or "logistic",
+                                        title=args.title, progress=progress, **extra)
+        except TimeLimitReached:
+            _print_established(args, established, time.monotonic() - start)
+            return 3
     else:
         param = parametrization_from_args(args)
-        d = derivation(param, args.optimizer, args.activation, loss=args.loss or "mse",
-                       steps=steps, title=args.title)
+        try:
+            with time_limit(deadline):
+                d = derivation(param, args.optimizer, args.activation, loss=args.loss or "mse",
+                               steps=steps, title=args.title)
+        except TimeLimitReached:
+            print(f"INCOMPLETE: --time-limit {args.time_limit:g} s reached; no document written")
+            return 3
     if args.pdf:
         from widthlimits.theory.derivation.latex_compile import compile_pdf, tex_tool
 
@@ -118,3 +150,36 @@ def run(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(text)
     return 0
+
+
+def _print_established(args: argparse.Namespace, established: list[tuple[str, object]],
+                       seconds: float) -> None:
+    """What a symbolic derivation stopped by ``--time-limit`` has established, on stdout."""
+    from widthlimits.theory.derivation_symbolic import LinearSystem, alternative_relationals
+
+    last = established[-1][0] if established else "step 0"
+    if last.startswith("step "):
+        t = int(last.split()[1])
+        where = (f"in the engine's step {t}" + (f" (steps 0..{t - 1} computed)" if t else "")
+                 + "; no condition is established yet")
+    else:
+        where = f"after the stage '{last}'"
+    print(f"INCOMPLETE: --time-limit {args.time_limit:g} s reached after {seconds:.1f} s, {where}")
+    stability = next((v for _, v in established if isinstance(v, LinearSystem)), None)
+    for stage, value in established:
+        if isinstance(value, LinearSystem):
+            print(f"{stage} (every computed step), a conjunction of:")
+            for clause in value.relationals():
+                print("  " + " or ".join(str(r) for r in clause))
+        elif value is not None:
+            print(f"{stage} (under stability), one of:")
+            for alt in alternative_relationals(value, stability):  # type: ignore[arg-type]
+                print("  " + (" and ".join(_text(r) for r in alt) or "always"))
+    print("no document written: it needs every stage")
+
+
+def _text(r: object) -> str:
+    import sympy
+
+    op = "<=" if isinstance(r, sympy.Le) else "=" if isinstance(r, sympy.Eq) else ">="
+    return f"{sympy.sstr(r.lhs)} {op} {sympy.sstr(r.rhs)}"  # type: ignore[attr-defined]

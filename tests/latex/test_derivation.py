@@ -226,3 +226,39 @@ def test_symbolic_golikov_depth1_conditions() -> None:
     text = d.to_text()
     assert "q_sigma <= -1/2" in text  # f_0 = O(1): std of the readout at most n^{-1/2}
     assert d.conclusion is None and d.symbolic.stability.clauses
+
+
+def test_symbolic_cli_shows_progress_and_stops_at_the_time_limit(capsys) -> None:  # type: ignore[no-untyped-def]
+    """A symbolic derivation reports each stage on stderr; at --time-limit it prints where it
+    stopped and what is established, writes no document, and exits 3 (tp4 depth 3 Adam takes
+    minutes: its step 2 builds normal forms of ~40,000 clauses)."""
+    assert main(["derive", "--symbolic", "--depth", "1", "--format", "txt"]) == 0
+    out, err = capsys.readouterr()
+    assert "Stability holds iff all of:" in out
+    assert "engine: step 0" in err and "stability" in err and "discrete time" in err
+    code = main(["derive", "--symbolic", "--depth", "3", "--optimizer", "adam", "--format", "txt",
+                 "--time-limit", "1"])
+    out, err = capsys.readouterr()
+    assert code == 3
+    assert out.startswith("INCOMPLETE: --time-limit 1 s reached") and "no document written" in out
+    assert "engine: step 0" in err
+    assert main(["derive", "--symbolic", "--depth", "1", "--time-limit", "-1"]) == 2
+
+
+def test_what_a_stopped_symbolic_derivation_has_established(capsys) -> None:  # type: ignore[no-untyped-def]
+    import argparse
+
+    from widthlimits.proofs_checks.commands.derive import _print_established
+
+    sc = symbolic_derivation("tp4", 1, "sgd").symbolic
+    done = [("step 0", None), ("step 1", None), ("step 2", None), ("exponents simplified", None),
+            ("stability", sc.stability), ("nontrivial", sc.nontrivial)]
+    _print_established(argparse.Namespace(time_limit=5.0), done, 5.01)
+    out = capsys.readouterr().out
+    assert out.startswith("INCOMPLETE: --time-limit 5 s reached after 5.0 s, after the stage "
+                          "'nontrivial'")
+    assert "a_2 + b_2 >= 1/2" in out  # a stability condition
+    assert "a_2 + c/2 = 1/2" in out  # a nontrivial alternative, tight under stability
+    _print_established(argparse.Namespace(time_limit=2.0), done[:3], 2.0)
+    assert "in the engine's step 2 (steps 0..1 computed); no condition is established yet" in \
+        capsys.readouterr().out

@@ -38,6 +38,7 @@ arXiv:2003.05884 (the (q_sigma, q~_a, q~_w) family, degenerate mean-field limits
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -542,6 +543,7 @@ def symbolic_derivation(
     loss: str = "logistic",
     steps: int = 2,
     title: str | None = None,
+    progress: Callable[[str, object], None] | None = None,
 ) -> Derivation:
     """The derivation with symbols for the exponents, ending in simplified conditions.
 
@@ -557,6 +559,12 @@ def symbolic_derivation(
         of the accumulated update on moved features).  Unstable regions never become stationary
         (their exponents grow with t), so a symbolic run cannot stop by stationarity; the
         conditions are exact for the computed steps, as stated in the document.
+    progress : callable, optional
+        ``progress(stage, value)`` after each stage of the work: ``"step t"`` when the engine
+        starts step t (value None), then ``"exponents simplified"``, ``"stability"`` (value: the
+        :class:`LinearSystem`), ``"nontrivial"``, ``"feature learning"``, ``"discrete time"``
+        (values: their alternatives).  What a caller interrupted by a time limit has
+        established is what it was handed.
 
     Notes
     -----
@@ -577,12 +585,18 @@ def symbolic_derivation(
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
         raise ValueError(f"`steps` must be an int >= 1, got {steps!r}")
     return _symbolic(p, opt, act, loss=loss, steps=steps, title=title, family=family,
-                     substitutions=subs)
+                     substitutions=subs, progress=progress)
 
 
 def _symbolic(p: Parametrization, opt: Optimizer, act: Activation, *, loss: str, steps: int | None,
-              title: str, family: str, substitutions: tuple) -> Derivation:
-    res = derive_symbolic(p, opt, act, loss=loss, steps=steps if steps is not None else 2)
+              title: str, family: str, substitutions: tuple,
+              progress: Callable[[str, object], None] | None = None) -> Derivation:
+    def done(stage: str, value: object = None) -> None:
+        if progress is not None:
+            progress(stage, value)
+
+    res = derive_symbolic(p, opt, act, loss=loss, steps=steps if steps is not None else 2,
+                          on_step=lambda t: done(f"step {t}"))
     L = res.depth
     ex = res.exponents
     T = res.steps
@@ -593,6 +607,7 @@ def _symbolic(p: Parametrization, opt: Optimizer, act: Activation, *, loss: str,
     simp: dict[tuple[str, int | None, int], Exponent] = {}
     for k, v in ex.items():
         simp[k] = simplify_exponent(v) if is_symbolic(v) else v
+    done("exponents simplified")
     stab_clauses: list[tuple[sympy.Expr, ...]] = []
     conds: list[Condition] = []
     for t in range(T + 1):
@@ -607,6 +622,7 @@ def _symbolic(p: Parametrization, opt: Optimizer, act: Activation, *, loss: str,
     conds.append(Condition("init", "f", None, 0, simp[("f", None, 0)], "<=", None,
                            "output O(1) at init"))
     stability = simplify_system(stab_clauses, symbols)
+    done("stability", stability)
 
     def over_steps(q: str, layer: int | None) -> sympy.Expr:
         return simplify_exponent(sympy.Max(*[sympy.sympify(simp[(q, layer, t)]) if not
@@ -622,11 +638,14 @@ def _symbolic(p: Parametrization, opt: Optimizer, act: Activation, *, loss: str,
                            "last-layer features move Theta(1) (r = 0)"))
     conds.append(Condition("discrete time", "df_step", None, T, e_step, "=", None,
                            "per-step output change Theta(1)"))
+    alts = {}
+    for name, e in (("nontrivial", e_df), ("feature learning", e_dx), ("discrete time", e_step)):
+        alts[name] = simplify_alternatives(ge_zero_alternatives(e), stability, symbols)
+        done(name, alts[name])
     sc = SymbolicConditions(
         family=family, symbols=symbols, substitutions=substitutions, stability=stability,
-        nontrivial=simplify_alternatives(ge_zero_alternatives(e_df), stability, symbols),
-        feature_learning=simplify_alternatives(ge_zero_alternatives(e_dx), stability, symbols),
-        discrete_time=simplify_alternatives(ge_zero_alternatives(e_step), stability, symbols),
+        nontrivial=alts["nontrivial"], feature_learning=alts["feature learning"],
+        discrete_time=alts["discrete time"],
     )
     blocks = _blocks_symbolic(res, simp)
     assumptions = _assumptions(loss, act, True)

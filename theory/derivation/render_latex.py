@@ -490,12 +490,12 @@ def rel_tex(r: sympy.Rel) -> str:
         names.update(sym_names(s))
     lhs = sympy.latex(r.lhs, symbol_names=names)
     rhs = sympy.latex(r.rhs, symbol_names=names)
-    op = r"\le" if isinstance(r, sympy.Le) else r"\ge"
+    op = r"\le" if isinstance(r, sympy.Le) else "=" if isinstance(r, sympy.Eq) else r"\ge"
     return f"{lhs} {op} {rhs}"
 
 
 def _symbolic_conditions(d: Derivation) -> list[str]:
-    from widthlimits.theory.derivation_symbolic import nice_ge
+    from widthlimits.theory.derivation_symbolic import alternative_relationals
 
     sc = d.symbolic
     assert sc is not None
@@ -535,7 +535,8 @@ def _symbolic_conditions(d: Derivation) -> list[str]:
         if alternatives == ((),):
             out.append(r"always.")
             return
-        rows = [r"\ \text{and}\ ".join(rel_tex(nice_ge(x)) for x in a) for a in alternatives]
+        rows = [r"\ \text{and}\ ".join(rel_tex(r) for r in a)
+                for a in alternative_relationals(alternatives, sc.stability)]
         out.extend([r"\begin{align}",
                     (r"\nonumber \\" + "\n" + r"&\text{or}\ ").join(["&" + rows[0]] + rows[1:])
                     if len(rows) > 1 else "&" + rows[0],

@@ -167,7 +167,7 @@ def _conclusion_lines(d: Derivation, md: bool) -> list[str]:
         out.append("Stability holds iff all of:")
         for cl in sc.stability.relationals():
             out.append("  " + " or ".join(_rel(r, md) for r in cl))
-        from widthlimits.theory.derivation_symbolic import nice_ge
+        from widthlimits.theory.derivation_symbolic import alternative_relationals
 
         for name, alts in (("Nontrivial", sc.nontrivial), ("Feature learning", sc.feature_learning),
                            ("Discrete time", sc.discrete_time)):
@@ -177,8 +177,8 @@ def _conclusion_lines(d: Derivation, md: bool) -> list[str]:
                 out.append(f"{name} (given stability): always")
             else:
                 out.append(f"{name} (given stability) iff one of:")
-                for a in alts:
-                    out.append("  " + " and ".join(_rel(nice_ge(x), md) for x in a))
+                for a in alternative_relationals(alts, sc.stability):
+                    out.append("  " + " and ".join(_rel(r, md) for r in a))
         return out
     out.append(_clean(c.headline))
     out.append(f"Regime: {c.regime.replace('_', ' ')} (stable: {c.stable}, nontrivial: "
@@ -221,7 +221,7 @@ def _rel(r: sympy.Rel, md: bool) -> str:
         from widthlimits.theory.derivation.render_latex import rel_tex
 
         return f"${rel_tex(r)}$"
-    op = "<=" if isinstance(r, sympy.Le) else ">="
+    op = "<=" if isinstance(r, sympy.Le) else "=" if isinstance(r, sympy.Eq) else ">="
     return f"{sympy.sstr(r.lhs)} {op} {sympy.sstr(r.rhs)}"
 
 

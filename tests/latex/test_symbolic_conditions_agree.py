@@ -1,0 +1,111 @@
+"""The symbolic derivation's conditions are the engine's, point by point.
+
+``derive --symbolic`` ends in simplified conditions on the family's symbols: stability (a
+conjunction of disjunctions of ``l <= 0``) and, given stability, non-triviality, feature learning
+of the last layer and discrete time (each a disjunction of conjunctions of ``l >= 0``).  At random
+rational points -- most of them on the breakpoints, multiples of 1/4 and 1/6 -- each condition must
+hold exactly when :func:`~widthlimits.theory.classify.classify` says so for the parametrization at
+that point, over the same steps (TP4 Thm 3.3 and 3.4's definitions, Yang & Hu 2021; Golikov 2020's
+family).  The simplification (dropping implied literals and alternatives) must keep every set.
+"""
+
+from __future__ import annotations
+
+import functools
+from fractions import Fraction
+
+import sympy
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from widthlimits.theory.classify import classify
+from widthlimits.theory.derivation import symbolic_derivation
+from widthlimits.theory.parametrization import Parametrization
+
+CASES = [("tp4", 1, "adam"), ("tp4", 2, "sgd"), ("golikov", 1, "sgd"), ("golikov", 2, "sgd"),
+         ("golikov", 2, "rmsprop")]
+
+
+@functools.cache
+def _derivation(i: int):  # type: ignore[no-untyped-def]
+    family, L, opt = CASES[i]
+    return symbolic_derivation(family, L, opt)
+
+
+def _value(v, point):  # type: ignore[no-untyped-def]
+    if not isinstance(v, sympy.Basic):
+        return v
+    r = sympy.nsimplify(v.subs(point))
+    return Fraction(int(r.p), int(r.q))
+
+
+coord = st.one_of(st.sampled_from(sorted({Fraction(k, 4) for k in range(-8, 9)}
+                                         | {Fraction(k, 6) for k in range(-12, 13)})),
+                  st.fractions(min_value=-2, max_value=2, max_denominator=12))
+
+
+@settings(max_examples=400, deadline=None)
+@given(i=st.integers(0, len(CASES) - 1), values=st.lists(coord, min_size=8, max_size=8))
+def test_conditions_hold_exactly_where_the_engine_says(i, values) -> None:  # type: ignore[no-untyped-def]
+    d = _derivation(i)
+    sc, p = d.symbolic, d.parametrization
+    point = dict(zip(sc.symbols, values, strict=False))
+    num_p = Parametrization(*(tuple(_value(v, point) for v in getattr(p, k)) for k in "abc"))
+    num = classify(num_p, d.optimizer.name, d.activation.name, loss="logistic", steps=d.steps)
+    stable = all(any(l.subs(point) <= 0 for l in clause) for clause in sc.stability.clauses)
+    assert stable == num.stable, (CASES[i], point, num.violations)
+    if not num.stable:
+        return
+
+    def holds(alts) -> bool:  # type: ignore[no-untyped-def]
+        return any(all(x.subs(point) >= 0 for x in alt) for alt in alts)
+
+    assert holds(sc.nontrivial) == num.nontrivial, (CASES[i], point)
+    assert holds(sc.feature_learning) == (d.depth in num.feature_learning_layers), (CASES[i], point)
+    assert holds(sc.discrete_time) == num.discrete_time, (CASES[i], point)
+
+
+def test_no_alternative_carries_a_redundant_literal() -> None:
+    """Written as a paper would: within an alternative no literal follows from the others and the
+    stability units (e.g. ``q_sigma <= -1`` makes ``q_sigma <= -3/4`` redundant)."""
+    from widthlimits.theory.derivation_symbolic import implied
+
+    lengths = []
+    for i in range(len(CASES)):
+        sc = _derivation(i).symbolic
+        units = list(sc.stability.units)
+        for alts in (sc.nontrivial, sc.feature_learning, sc.discrete_time):
+            for alt in alts:
+                lengths.append(len(alt))
+                for j, l in enumerate(alt):
+                    rest = [-x for k, x in enumerate(alt) if k != j]
+                    assert not implied(-l, units + rest), (CASES[i], alt, l)
+    assert max(lengths) <= 4  # golikov depth 2 rmsprop had alternatives of 11 literals before
+
+
+@settings(max_examples=300, deadline=None)
+@given(i=st.integers(0, len(CASES) - 1), values=st.lists(coord, min_size=8, max_size=8))
+def test_printed_relations_mean_the_conditions(i, values) -> None:  # type: ignore[no-untyped-def]
+    """What the document prints (``<=``, ``>=``, or ``=`` where stability already gives the
+    opposite inequality) holds at a stable point exactly when the literal ``l >= 0`` does.  (The
+    printed inequalities of the alternatives were once reversed.)"""
+    from widthlimits.theory.derivation_symbolic import alternative_relationals
+
+    sc = _derivation(i).symbolic
+    point = dict(zip(sc.symbols, values, strict=False))
+    if not all(any(l.subs(point) <= 0 for l in clause) for clause in sc.stability.clauses):
+        return
+    for alts in (sc.nontrivial, sc.feature_learning, sc.discrete_time):
+        for alt, rels in zip(alts, alternative_relationals(alts, sc.stability), strict=True):
+            for l, r in zip(alt, rels, strict=True):
+                assert bool(r.subs(point)) == bool(l.subs(point) >= 0), (CASES[i], l, r, point)
+
+
+def test_tp4_depth1_reads_as_the_theorem() -> None:
+    """TP4 Thm 3.4 at L = 1 (Yang & Hu 2021): given stability, nontrivial iff
+    2 a_2 + c = 1 or a_2 + b_2 + r = 1; feature learning iff r = 0."""
+    text = symbolic_derivation("tp4", 1, "sgd").to_text()
+    nontrivial = text.split("Nontrivial (given stability) iff one of:")[1].split("Feature")[0]
+    assert "a_2 + c/2 = 1/2" in nontrivial
+    fl = text.split("Feature learning (given stability) iff one of:")[1].split("Discrete")[0]
+    assert "a_1 + a_2 + c = 0" in fl and ">=" not in fl and "<=" not in fl
