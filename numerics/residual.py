@@ -24,7 +24,7 @@ are the mean over blocks of each block's RMS): ``x_stream`` (x^L at init), ``dx_
 at the current input), ``block_update`` (L^{-alpha} times the change of the branch caused by its
 own parameters), its linearization in those parameters, and ``linearization_ratio`` (RMS of
 the nonlinear remainder over RMS of the linear part: CompleteP's relative distance from
-linearization, Dey et al. 2025, arXiv 2505.01618, Sec. 4).
+linearization, Dey et al. 2025, arXiv 2505.01618, its lazy-learning argument).
 """
 
 from __future__ import annotations

@@ -18,7 +18,8 @@ so a check that cannot tell the two apart says so):
   has the engine's slope -1/2, so the check tells the two apart.
 * ``completep-non-lazy``: alpha = 1 vs 1/2 under Adam with the transferring LR: the nonlinear
   part of each block's update relative to its linearization is Theta(1) at alpha = 1 and
-  L^{-1/2} at alpha = 1/2 (CompleteP, arXiv 2505.01618, Sec. 4).  The alpha = 1/2 run is the
+  L^{-1/2} at alpha = 1/2 (CompleteP, arXiv 2505.01618: the relative distance from
+  linearization).  The alpha = 1/2 run is the
   negative control: its slope must be the engine's -1/2, distinguishable from 0.
 """
 
@@ -241,7 +242,7 @@ CHECKS = (
     Check(
         id="tp6-depth-mup", title="Depth-muP: block and output updates in L (Adam)",
         paper="Yang, Yu, Zhu, Hayou 2023, TP VI (arXiv:2310.02244)",
-        source="Sec. 3 (Depth-muP), Sec. 7 (Adam LR L^{-1/2}), Claim 7.6",
+        source="Table 1 and Sec. 3.1 (Depth-muP LRs: SGD eta, Adam eta L^{-1/2}), Claim 7.6",
         statement=r"\alpha=\tfrac12,\ \eta\propto L^{-1/2}:\quad \Delta z_{\rm block}=\Theta(L^{-1/2}),\ "
                   r"L^{-1/2}\Delta\,\mathrm{branch}=\Theta(L^{-1}),\ \Delta f=\Theta(1)",
         assumptions=("width first, then depth", "O(1) Adam steps, fixed batch",
@@ -252,7 +253,8 @@ CHECKS = (
     Check(
         id="completep-non-lazy", title="CompleteP: blocks are non-lazy only at alpha = 1",
         paper="Dey et al. 2025, CompleteP (arXiv:2505.01618)",
-        source="Sec. 4 (lazy learning within blocks, relative distance from linearization)",
+        source="lazy learning within blocks: relative distance from linearization "
+               "(Figure 6 per the reference code)",
         statement=r"\|\Delta_{\rm block}-\Delta^{\rm lin}_{\rm block}\|/\|\Delta^{\rm lin}_{\rm block}\|"
                   r"=\Theta(L^{\alpha-1})\ \text{under Adam with}\ \eta\propto L^{\alpha-1}",
         assumptions=("width first, then depth", "O(1) Adam steps, fixed batch", "muP in width",
@@ -265,7 +267,8 @@ CHECKS = (
         id="depth-lr-transfer", title="Depth-wise LR transfer: the optimal LR's slope in L",
         paper="Yang, Yu, Zhu, Hayou 2023, TP VI (arXiv:2310.02244); Dey et al. 2025, CompleteP "
               "(arXiv:2505.01618)",
-        source="TP VI Sec. 7 (Adam, eta L^{-1/2} at alpha = 1/2); CompleteP Sec. 3 (eta L^{alpha-1})",
+        source="TP VI Table 1, Sec. 3.1 (Adam, eta L^{-1/2} at alpha = 1/2); CompleteP Table 1 "
+               "(eta L^{alpha-1})",
         statement=r"\eta^*_{\rm block}(L)\propto L^{0}\ \text{once the block LR carries the derived}\ "
                   r"L^{\alpha-1};\quad \propto L^{\alpha-1}\ \text{without it}",
         assumptions=("alpha = 1/2, Adam, pre-LN, two layers per block, GELU", "10 full-batch steps "

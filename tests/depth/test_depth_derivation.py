@@ -77,7 +77,7 @@ def test_sums_over_blocks_are_labelled(name):
             assert "2310.02244" in x.source and "2505.01618" in x.source
             assert x.inputs[-1] == ("L blocks, correlated", Scale(0, 1))
         elif x.correlated is False:
-            assert "2106.03091" in x.source
+            assert "2010.12859" in x.source
             assert x.inputs[-1][1] == Scale(0, Fraction(1, 2))
 
 

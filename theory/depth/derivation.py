@@ -212,7 +212,7 @@ def _setup_lines(d: DepthDerivation) -> list[str]:
         f"{m.layernorm}, biases {m.biases}, activation {m.activation}, optimizer {m.optimizer}, "
         f"weight decay {m.weight_decay}.",
         "Sizes: Theta(n^e_n L^e_L) of a typical coordinate, written (e_n, e_L); compared width "
-        "first (the width limit is taken first: TP VI, arXiv 2310.02244, Sec. 2).",
+        "first (the width limit is taken first: TP VI, arXiv 2310.02244, Sec. 3.3).",
         *_at_depth(d),
         "Exponents per weight role (multiplier, init std, LR, epsilon, weight decay as (e_n, e_L)):",
         *[f"  {r['layer']}: " + ", ".join(
@@ -335,7 +335,7 @@ def _setup_tex(d: DepthDerivation) -> list[str]:
             f"{m.biases}, activation {m.activation}, optimizer {m.optimizer}, weight decay "
             f"{m.weight_decay}") + ".",
         r"A size $\Theta(n^{e_n} L^{e_L})$ is written $(e_n, e_L)$; sizes compare width first "
-        r"(the width limit is taken first: TP VI, arXiv 2310.02244, Sec.~2); $-\infty$ is an "
+        r"(the width limit is taken first: TP VI, arXiv 2310.02244, Sec.~3.3); $-\infty$ is an "
         r"identically zero quantity. " + " ".join(escape_tex(t) for t in _at_depth(d)),
         "",
         r"\begin{tabular}{l|lllll}",

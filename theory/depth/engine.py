@@ -13,19 +13,21 @@ representative block (all blocks share exponents).
 The depth rules (cited in :mod:`.scale`):
 
 ``branch``
-    the block's output carries the multiplier L^{-alpha} (TP VI Sec. 2, Eq. (1)).
+    the block's output carries the multiplier L^{-alpha} (TP VI Sec. 1, Eq. (1); L^{-alpha} in
+    Sec. 1.1 and 6.3).
 ``sum uncorrelated`` (+1/2 in L)
     the L branch outputs at initialization, forward and backward (independent W^l_0): the
     stream at init is x^0 + O(L^{1/2 - alpha}) and a perturbation of it is propagated by the
     factor max(1, L^{1/2 - alpha} * gain); stable iff alpha >= 1/2 for Theta(1) branch gains
-    (TP VI Sec. 4; Hayou et al. 2021, arXiv 2106.03091).  Without LayerNorm the blocks multiply
-    the stream, so a spread above Theta(1) is an exponential blow-up (``diverges``).
+    (TP VI Sec. 1 and Claim 7.1; Hayou et al. 2021, Stable ResNet, arXiv 2010.12859).  Without
+    LayerNorm the blocks multiply the stream, so a spread above Theta(1) is an exponential
+    blow-up (``diverges``).
 ``sum correlated`` (+1 in L)
     the blocks' updates after training, driven by one loss gradient, add coherently in the
-    stream and the output (TP VI Sec. 5; CompleteP Sec. 3).
+    stream and the output (TP VI Sec. 1 and the summary of Sec. 3.1; CompleteP Table 1, LR L^{alpha-1}).
 ``LayerNorm``
     pre-LN block inputs and the final LN have RMS Theta(1); their Jacobian divides by the RMS
-    of the stream (Xiong et al. 2020, arXiv 2002.04745, for pre-LN; CompleteP Sec. 2).
+    of the stream (Xiong et al. 2020, arXiv 2002.04745, for pre-LN; CompleteP Table 1).
 """
 
 from __future__ import annotations
@@ -65,7 +67,8 @@ QUANTITIES: dict[str, str] = {
     "block_update_grad": "its part driven by the gradient steps (the LR rule's quantity)",
     "block_update_decay": "its part driven by weight decay (W_0 shrinking)",
     "block_nonlinear": "second-order (nonlinear) part of that contribution",
-    "linearization_ratio": "nonlinear / linear part of a block's update (CompleteP Sec. 4)",
+    "linearization_ratio": "nonlinear / linear part of a block's update (CompleteP's relative "
+                           "distance from linearization)",
     "dx_stream": "update of the residual stream x^L",
     "f": "output at init",
     "df": "update of the output f_t - f_0",
@@ -439,7 +442,8 @@ def _cmp(s: Size, target: Fraction) -> str:
 
 def classify_depth(q: dict[str, Quantity], model: ResidualModel) -> DepthRegime:
     """Depth regimes: stable in depth; each block Theta(1/L); block features Theta(L^{alpha-1})
-    (complete at Theta(1), lazy below: TP VI Claim 7.6, CompleteP Sec. 4); the output update."""
+    (complete at Theta(1), lazy below: TP VI Claim 7.6, CompleteP's lazy-learning argument); the
+    output update."""
     watched = ("x_stream", "g_stream", "f", "dx_stream", "df", "block_features")
     stable = not any(exceeds(q[k].size) for k in watched)
     c = _cmp(q["block_update_grad"].size, Fraction(-1))

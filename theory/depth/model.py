@@ -1,14 +1,16 @@
 """The residual MLP model class and its hyperparameter exponents in width n and depth L.
 
-Network (pre-LN residual MLP; TP VI, Yang et al. 2023, arXiv 2310.02244, Sec. 2 and Sec. 7;
-CompleteP, Dey et al. 2025, arXiv 2505.01618, Sec. 2):
+Network (pre-LN residual MLP; TP VI, Yang et al. 2023, arXiv 2310.02244, Sec. 6.3 for the setup,
+whose block is MS(phi(W x)) without LayerNorm, pre-LN in its experiments, Sec. 10.2; CompleteP,
+Dey et al. 2025, arXiv 2505.01618, Table 1, a pre-LN transformer):
 
 .. math::
     x^0 = W^{emb} \\xi, \\qquad
     x^l = x^{l-1} + L^{-\\alpha}\\, \\mathrm{branch}_l(\\mathrm{LN}(x^{l-1})), \\quad l = 1..L,
     \\qquad f = W^{out} \\mathrm{LN}(x^L),
 
-with ``branch(u) = W phi(u) (+ b)`` (one weight layer per block, TP VI's form) or
+with ``branch(u) = W phi(u) (+ b)`` (one weight layer per block: TP VI's "pre-nonlin" block,
+its Sec. 8.2; TP VI's main block applies phi after the weight and is not modelled here) or
 ``branch(u) = W_2 phi(W_1 u + b_1) (+ b_2)`` (two, the MLP block of a transformer).  ``LN`` is the
 identity when ``layernorm == "none"``.  Every weight role (embedding, each block layer, readout)
 carries the abcd exponents of :mod:`widthlimits.theory.parametrization` in n and in L:

@@ -2,8 +2,9 @@
 
 :mod:`.rules` derives the same exponents from the engine; the tests check that the two agree.
 
-``depth-mup`` (TP VI, Yang, Yu, Zhu, Hayou 2023, arXiv 2310.02244, Sec. 3 "Depth-muP" and
-Sec. 7 for Adam): one weight layer per block, ``x^l = x^{l-1} + a L^{-1/2} W^l phi(x^{l-1})``,
+``depth-mup`` (TP VI, Yang, Yu, Zhu, Hayou 2023, arXiv 2310.02244, Table 1 and Sec. 3.1: the
+learning rates for SGD and Adam; the block W phi(x) is its "pre-nonlin" variant, Sec. 8.2): one
+weight layer per block, ``x^l = x^{l-1} + a L^{-1/2} W^l phi(x^{l-1})``,
 no LayerNorm; block learning rate ``eta`` (SGD) and ``eta L^{-1/2}`` (Adam); muP in width.
 
 ``completep[:alpha]`` (Dey et al. 2025, arXiv 2505.01618, Table 1; reference code: EleutherAI
@@ -11,7 +12,8 @@ nanoGPT-mup, branch ``completep``, ``model.py`` lines 113 and 331-363): pre-LN b
 LayerNorm gain and bias, biases, two weight layers per block (the transformer MLP block),
 branch multiplier ``L^{-alpha}`` with ``alpha`` in [1/2, 1] (default 1 = CompleteP); hidden
 weight, bias and LN learning rates ``* L^{alpha - 1}``; Adam epsilon ``* n^{-1} L^{-alpha}``
-(applied to every parameter group); AdamW with hidden weight decay ``* n`` (``weight_decay /
+(Table 1 gives it for the residual blocks; the reference code applies one global epsilon to every
+parameter group, and so does this preset); AdamW with hidden weight decay ``* n`` (``weight_decay /
 width_lr_scaling``), no depth factor; embedding and readout as muP.  Defined for AdamW only.
 
 Width exponents are muP's, taken from :func:`widthlimits.theory.presets.preset` (``mup``, TP4
@@ -38,7 +40,8 @@ def mup_roles(optimizer: str) -> tuple[LayerScaling, LayerScaling, LayerScaling]
 
 def depth_mup(optimizer: str, depth: int | None = None) -> ResidualModel:
     if optimizer not in ("sgd", "adam"):
-        raise DepthModelError(f"depth-mup is given for SGD and Adam (TP VI Sec. 3, 7), not {optimizer!r}")
+        raise DepthModelError(f"depth-mup is given for SGD and Adam (TP VI Table 1, Sec. 3.1), "
+                              f"not {optimizer!r}")
     emb, hid, out = mup_roles(optimizer)
     c_L = 0 if optimizer == "sgd" else H
     return ResidualModel(emb, (hid.with_(c_L=c_L),), out, alpha=H, optimizer=optimizer,

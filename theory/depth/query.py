@@ -23,14 +23,14 @@ witness is re-classified by the ordinary engine on Fractions (``checked``).
 
 Tied hyperparameters (``tie``): ``lr`` sets the block (and LN, bias) learning-rate L-exponents by
 the rule "every block contributes Theta(1/L)" at each point (the transferring learning rate,
-:func:`.rules.block_lr_exponent`; TP VI Sec. 5 and 7, CompleteP Sec. 3); ``eps`` sets Adam's
-epsilon at the gradient's scale (:func:`.rules.epsilon_exponents`); ``wd`` sets the weight decay
-to a depth-free relative decay (:func:`.rules.weight_decay_exponent`).  A point where a tied rule
+:func:`.rules.block_lr_exponent`; TP VI Sec. 1, Sec. 3.1 and Claim 7.2, CompleteP Table 1);
+``eps`` sets Adam's epsilon at the gradient's scale (:func:`.rules.epsilon_exponents`); ``wd``
+sets the weight decay to a depth-free relative decay (:func:`.rules.weight_decay_exponent`).  A point where a tied rule
 has no solution gets the verdict ``no rule`` (no wanted property holds there).
 
 Headline (docs/depth.md): under Adam with the transferring LR, ``non_lazy`` holds exactly at
-``alpha = 1`` (CompleteP, Dey et al. 2025, arXiv 2505.01618, Sec. 4), ``lazy`` for ``alpha < 1``
-(TP VI, Yang et al. 2023, arXiv 2310.02244, Claim 7.6).
+``alpha = 1`` (CompleteP, Dey et al. 2025, arXiv 2505.01618: its lazy-learning argument),
+``lazy`` for ``alpha < 1`` (TP VI, Yang et al. 2023, arXiv 2310.02244, Claim 7.6).
 """
 
 from __future__ import annotations
@@ -88,7 +88,7 @@ PROPERTIES: dict[str, tuple[str, Any]] = {
                        lambda r: r.contribution_state == "exact"),
     "non_lazy": ("each block's features move Theta(1) (complete feature learning, CompleteP)",
                  lambda r: r.features_state == "exact"),
-    "lazy": ("each block's features move o(1) in L (TP VI Claim 7.6)",
+    "lazy": ("each block's features move o(1) in L: layerwise linearization (TP VI Claim 7.6)",
              lambda r: r.features_state == "below"),
     "output_theta1": ("the output moves Theta(1)", lambda r: r.output_state == "exact"),
 }

@@ -16,8 +16,8 @@ from widthlimits.theory.exponents import fmt
 
 #: the published source of each preset's row
 SOURCES = {
-    "depth-mup": "TP VI (Yang, Yu, Zhu, Hayou 2023, arXiv 2310.02244), Depth-muP: Sec. 3 (SGD), "
-                 "Sec. 7 (Adam)",
+    "depth-mup": "TP VI (Yang, Yu, Zhu, Hayou 2023, arXiv 2310.02244), Depth-muP: Table 1 and "
+                 "Sec. 3.1 (SGD and Adam)",
     "completep": "CompleteP (Dey et al. 2025, arXiv 2505.01618), Table 1; reference code "
                  "EleutherAI/nanoGPT-mup@completep model.py l. 113, 331-363",
 }

@@ -5,7 +5,7 @@ of a hyperparameter (the engine's exponents are affine in each hyperparameter's 
 known slope, so one evaluation at exponent 0 and one check at the solution suffice):
 
 * **block learning rate** ``c_L``: every block contributes Theta(1/L) to the residual stream's
-  update, ``e_L(block_update) = -1`` (TP VI Sec. 5 for SGD, Sec. 7 for Adam; CompleteP Sec. 3,
+  update, ``e_L(block_update) = -1`` (TP VI Sec. 1 and 3.1 for SGD and Adam, Claim 7.2; CompleteP Table 1,
   desideratum that the update be Theta(1) and spread over all blocks).  The update is linear in
   the LR for SGD and for Adam (entries of size LR), slope -1 in the exponent.
 * **LN and bias learning rates**: the same principle for their contribution to the stream.

@@ -1,12 +1,11 @@
 """Two-variable exponents: a quantity of size :math:`\\Theta(n^{e_n} L^{e_L})`.
 
 Order of limits.  Width goes to infinity first, then depth, as in Tensor Programs VI (Yang, Yu,
-Zhu, Hayou 2023, arXiv 2310.02244, Sec. 2: the infinite-width limit of the residual network is
-taken first and its depth limit studied after) and Bordelon et al. 2023 (arXiv 2309.16620,
-Sec. 3: the dynamical mean-field limit in width, then the depth limit).  Hayou & Yang 2023
-(arXiv 2302.00453) prove that the two limits commute for the forward pass of residual networks
-with L^{-1/2} branches.  For power counting this means: two sizes compare *lexicographically*,
-the width exponent first, the depth exponent breaking ties.  A product adds both exponents, a
+Zhu, Hayou 2023, arXiv 2310.02244, Sec. 3.3: "the width is taken to infinity first, followed by
+depth") and Bordelon et al. 2023 (arXiv 2309.16620, Sec. 4: the large width and depth
+limit).  Hayou & Yang 2023 (arXiv 2302.00453) prove that the two limits commute for the forward
+pass of residual networks with L^{-1/2} branches.  For power counting this means: two sizes
+compare *lexicographically*, the width exponent first, the depth exponent breaking ties.  A product adds both exponents, a
 sum without cancellation takes the lexicographic maximum.
 
 Sums over blocks (the one rule that is new in depth).  A sum of L terms of size
@@ -14,15 +13,16 @@ Sums over blocks (the one rule that is new in depth).  A sum of L terms of size
 
 * :math:`L^{e + 1}` if the terms are *correlated* (they point the same way): every block's
   update is driven by the same loss gradient, so the blocks' contributions to the change of the
-  residual stream and of the output add coherently (TP VI Sec. 5, the infinite-depth limit of
-  the update is an integral over the depth, :math:`\\int_0^1 \\cdot\\, d\\tau`; Bordelon et al.
-  Sec. 4; CompleteP, Dey et al. 2025, arXiv 2505.01618, Sec. 3: "each block contributes
-  :math:`\\Theta(1/L)`" to a :math:`\\Theta(1)` update);
+  residual stream and of the output add coherently (TP VI Sec. 1 and the summary of Sec. 3.1: the
+  :math:`\\Theta(1)` update accumulates :math:`\\Theta(1/L)` correlated terms across depth; in the
+  infinite-depth limit an integral over the depth, Prop. 4.4; Bordelon et al. Sec. 4; CompleteP,
+  Dey et al. 2025, arXiv 2505.01618, Table 1: block learning rates :math:`L^{\\alpha-1}`, so that
+  each block's update contributes :math:`\\Theta(1/L)`);
 * :math:`L^{e + 1/2}` if the terms are *uncorrelated* (independent, mean zero): the branch outputs
-  at initialization, :math:`W^l_0 \\phi(\\cdot)` with independent :math:`W^l_0` (TP VI Sec. 4
-  and Hayou et al. 2021, arXiv 2106.03091: the stream at init is a sum of independent
-  increments, a Brownian motion in the depth variable when the branches carry
-  :math:`L^{-1/2}`), and likewise the backward pass at init.
+  at initialization, :math:`W^l_0 \\phi(\\cdot)` with independent :math:`W^l_0` (TP VI Sec. 1 and
+  Claim 7.1, stable at initialization iff alpha >= 1/2; Hayou et al. 2021, Stable ResNet, arXiv
+  2010.12859: the stream at init is a sum of independent increments, Brownian in the depth
+  variable when the branches carry :math:`L^{-1/2}`), and likewise the backward pass at init.
 """
 
 from __future__ import annotations
@@ -184,9 +184,11 @@ def exceeds(s: Size, bound: Scale = None) -> bool:  # type: ignore[assignment]
 
 #: where each rule for a sum over blocks comes from (module docstring), keyed by ``correlated``
 SUM_SOURCES: dict[bool, str] = {
-    True: "TP VI (Yang, Yu, Zhu, Hayou 2023, arXiv 2310.02244) Sec. 5; Bordelon et al. 2023 "
-          "(arXiv 2309.16620) Sec. 4; CompleteP (Dey et al. 2025, arXiv 2505.01618) Sec. 3",
-    False: "TP VI (arXiv 2310.02244) Sec. 4; Hayou et al. 2021 (arXiv 2106.03091)",
+    True: "TP VI (Yang, Yu, Zhu, Hayou 2023, arXiv 2310.02244) Sec. 1, Sec. 3.1, Prop. 4.4; "
+          "Bordelon et al. 2023 (arXiv 2309.16620) Sec. 4; CompleteP (Dey et al. 2025, "
+          "arXiv 2505.01618) Table 1",
+    False: "TP VI (arXiv 2310.02244) Sec. 1, Claim 7.1; Hayou et al. 2021 (Stable ResNet, "
+           "arXiv 2010.12859)",
 }
 
 

@@ -1,0 +1,67 @@
+"""``derive --symbolic`` over TP4's generic family equals the published theorem *as sets*.
+
+TP4 (Yang & Hu 2021) Thm 3.3 (stability), 3.4 (non-triviality), 3.6 (feature learning iff r = 0)
+for SGD-type optimizers; TP IVb (Yang & Littwin 2023) Thm 2.8.12, 2.8.15, 2.8.19 for entrywise
+ones.  Both sides are written as conditions in the same symbols
+(:mod:`widthlimits.theory.derivation.closed_form_conditions`) and compared exactly by LP: equal
+stability polyhedra, and equal unions of alternatives under stability.  The negative controls
+check that the comparison says so when the sets differ.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import pytest
+
+from widthlimits.theory.derivation import symbolic_derivation
+from widthlimits.theory.derivation.closed_form_conditions import (
+    ClosedFormConditions,
+    closed_form_conditions,
+    same_conditions,
+)
+
+CASES = [(1, "sgd"), (2, "sgd"), (3, "sgd"), (1, "momentum"), (2, "momentum"), (1, "adam"),
+         (2, "adam"), (1, "rmsprop"), (2, "rmsprop"), (1, "signsgd"), (2, "signsgd")]
+
+
+@functools.cache
+def _derived(L: int, opt: str):  # type: ignore[no-untyped-def]
+    return symbolic_derivation("tp4", L, opt)
+
+
+@pytest.mark.parametrize(("L", "opt"), CASES)
+def test_derivation_equals_the_closed_form_as_sets(L: int, opt: str) -> None:
+    d = _derived(L, opt)
+    cf = closed_form_conditions(d.parametrization, opt, d.symbolic.symbols)
+    assert same_conditions(d.symbolic, cf) == {"stability": True, "nontrivial": True,
+                                               "feature learning": True}
+    # as short as the theorem: one inequality per condition the theorem's min()s expand to,
+    # after redundant ones are removed, and the same count on both sides
+    assert len(d.symbolic.stability.clauses) == len(cf.stability.clauses)
+
+
+def test_the_comparison_refutes_a_wrong_theorem() -> None:
+    """Control: TP IVb's (entrywise) conditions are not SGD's; and swapping non-triviality for
+    feature learning is detected."""
+    d = _derived(2, "sgd")
+    wrong = closed_form_conditions(d.parametrization, "adam", d.symbolic.symbols)
+    assert same_conditions(d.symbolic, wrong)["stability"] is False
+    right = closed_form_conditions(d.parametrization, "sgd", d.symbolic.symbols)
+    swapped = ClosedFormConditions(right.theorem, right.stability, right.feature_learning,
+                                   right.nontrivial)
+    res = same_conditions(d.symbolic, swapped)
+    assert res["stability"] is True and res["nontrivial"] is not True
+    assert res["feature learning"] is not True
+
+
+def test_a_missing_inequality_is_seen() -> None:
+    """Control: dropping one inequality of the theorem's stability changes the set."""
+    from widthlimits.theory.derivation_symbolic import LinearSystem
+
+    d = _derived(2, "sgd")
+    right = closed_form_conditions(d.parametrization, "sgd", d.symbolic.symbols)
+    for k in range(len(right.stability.clauses)):
+        fewer = LinearSystem(right.stability.clauses[:k] + right.stability.clauses[k + 1:])
+        cf = ClosedFormConditions(right.theorem, fewer, right.nontrivial, right.feature_learning)
+        assert same_conditions(d.symbolic, cf)["stability"] is False
