@@ -25,8 +25,8 @@ Tied hyperparameters (``tie``): ``lr`` sets the block (and LN, bias) learning-ra
 the rule "every block contributes Theta(1/L)" at each point (the transferring learning rate,
 :func:`.rules.block_lr_exponent`; TP VI Sec. 1, Sec. 3.1 and Claim 7.2, CompleteP Table 1);
 ``eps`` sets Adam's epsilon at the gradient's scale (:func:`.rules.epsilon_exponents`); ``wd``
-sets the weight decay to a depth-free relative decay (:func:`.rules.weight_decay_exponent`).  A point where a tied rule
-has no solution gets the verdict ``no rule`` (no wanted property holds there).
+sets the weight decay to a depth-free relative decay (:func:`.rules.weight_decay_exponent`).  A
+point where a tied rule has no solution gets the verdict ``no rule`` (no wanted property holds there).
 
 Headline (docs/depth.md): under Adam with the transferring LR, ``non_lazy`` holds exactly at
 ``alpha = 1`` (CompleteP, Dey et al. 2025, arXiv 2505.01618: its lazy-learning argument),

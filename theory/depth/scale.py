@@ -5,8 +5,8 @@ Zhu, Hayou 2023, arXiv 2310.02244, Sec. 3.3: "the width is taken to infinity fir
 depth") and Bordelon et al. 2023 (arXiv 2309.16620, Sec. 4: the large width and depth
 limit).  Hayou & Yang 2023 (arXiv 2302.00453) prove that the two limits commute for the forward
 pass of residual networks with L^{-1/2} branches.  For power counting this means: two sizes
-compare *lexicographically*, the width exponent first, the depth exponent breaking ties.  A product adds both exponents, a
-sum without cancellation takes the lexicographic maximum.
+compare *lexicographically*, the width exponent first, the depth exponent breaking ties.  A
+product adds both exponents, a sum without cancellation takes the lexicographic maximum.
 
 Sums over blocks (the one rule that is new in depth).  A sum of L terms of size
 :math:`L^{e}` each has size
