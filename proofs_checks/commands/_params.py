@@ -84,6 +84,10 @@ def deadline_from_args(args: argparse.Namespace) -> float | None:
     return time.monotonic() + limit
 
 
+#: interval at which :func:`time_limit` repeats its interrupt until the block is left
+REPEAT_SECONDS = 0.25
+
+
 class TimeLimitReached(BaseException):  # noqa: N818 - like KeyboardInterrupt, not an error
     """``--time-limit`` ran out inside work that has no finer stopping point.  A
     ``BaseException`` (like ``KeyboardInterrupt``), so code that reports an experiment's own
@@ -93,7 +97,12 @@ class TimeLimitReached(BaseException):  # noqa: N818 - like KeyboardInterrupt, n
 @contextlib.contextmanager
 def time_limit(deadline: float | None) -> Iterator[None]:
     """Interrupt the block (``TimeLimitReached``) at ``deadline`` (``time.monotonic()``), for work
-    without stopping points of its own; a timer signal in the main thread (POSIX)."""
+    without stopping points of its own; a timer signal in the main thread (POSIX).
+
+    The signal repeats every :data:`REPEAT_SECONDS` until the block is left: an exception
+    raised while the interpreter runs a finalizer or a callback is reported and dropped there
+    ("Exception ignored in ..."), and a single alarm would then let unbounded work run on (a
+    symbolic derivation past its limit grows without bound)."""
     if deadline is None:
         yield
         return
@@ -102,7 +111,7 @@ def time_limit(deadline: float | None) -> Iterator[None]:
         raise TimeLimitReached()
 
     old = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, max(deadline - time.monotonic(), 1e-3))
+    signal.setitimer(signal.ITIMER_REAL, max(deadline - time.monotonic(), 1e-3), REPEAT_SECONDS)
     try:
         yield
     finally:
