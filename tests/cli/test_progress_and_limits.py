@@ -47,7 +47,10 @@ def test_coordcheck_time_limit_exits_3_with_incomplete_json(tmp_path) -> None:
     assert p.returncode == 3, p.stderr
     out = json.loads(p.stdout)
     assert out["complete"] is False and "time limit" in out["reason"]
-    assert "time limit" in p.stderr.splitlines()[-1]
+    # our last line is the time limit's; a killed worker's semaphores can make multiprocessing's
+    # resource tracker (a child process) warn after it, seen once in CI under load (issue 13 note)
+    ours = [line for line in p.stderr.splitlines() if "resource_tracker" not in line]
+    assert "time limit" in ours[-1], p.stderr
     assert secs < 40, secs  # stops near the limit (plus start-up), running tasks are not awaited
 
 
