@@ -41,8 +41,10 @@ apply: :func:`closed_form` says so rather than give a verdict.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
 
 from widthlimits.theory.exponents import Exponent, is_pos_inf
 from widthlimits.theory.optimizers import Optimizer, get_optimizer
@@ -101,6 +103,19 @@ def applies(p: Parametrization, optimizer: str | Optimizer = "sgd") -> tuple[boo
     return True, ""
 
 
+def r_exponents(a: Sequence[Any], b: Sequence[Any], c: Sequence[Any], entrywise: bool,
+                mn: Callable[..., Any] = min) -> tuple[tuple[Any, ...], Any]:
+    """``(r_1, ..., r_L)`` and the readout's ``r_{L+1}`` (module docstring): TP4's for SGD-type
+    optimizers (``r_{L+1} = 2a_{L+1} + c_{L+1} - 1``), TP IVb's for entrywise ones.  ``mn`` is
+    the minimum of the exponents' kind: ``min`` on numbers, ``sympy.Min`` on symbols."""
+    L = len(a) - 1
+    if not entrywise:
+        m = mn(a[L] + b[L], 2 * a[L] + c[L])
+        rl = tuple(m + c[l] - 1 + 2 * a[l] + (1 if l == 0 else 0) for l in range(L))
+        return rl, 2 * a[L] + c[L] - 1
+    return tuple(c[l] + a[l] - (0 if l == 0 else 1) for l in range(L)), c[L] + a[L] - 1
+
+
 def closed_form(p: Parametrization, optimizer: str | Optimizer) -> ClosedFormResult:
     """TP4 (SGD-type) or TP IVb (entrywise) verdict for ``p``; see the module docstring."""
     opt = get_optimizer(optimizer)
@@ -125,21 +140,16 @@ def closed_form(p: Parametrization, optimizer: str | Optimizer) -> ClosedFormRes
         init_ok &= cond(f"a_{l + 1} + b_{l + 1} = 1/2", a[l] + b[l], "=", HALF)
     ab = a[L] + b[L]
     init_ok &= cond(f"a_{L + 1} + b_{L + 1} >= 1/2", ab, ">=", HALF)
+    rl, readout_r = r_exponents(a, b, c, opt.entrywise)
+    r = min(rl)
     if not opt.entrywise:
         theorem = "TP4"
-        m = min(ab, 2 * a[L] + c[L])
-        rl = tuple(m + c[l] - 1 + 2 * a[l] + (1 if l == 0 else 0) for l in range(L))
-        r = min(rl)
         st = cond("r >= 0", r, ">=", 0)
         st &= cond(f"2a_{L + 1} + c_{L + 1} >= 1", 2 * a[L] + c[L], ">=", 1)
         st &= cond(f"a_{L + 1} + b_{L + 1} + r >= 1", ab + r, ">=", 1)
         nontriv = (ab + r == 1) or (2 * a[L] + c[L] == 1)
-        readout_r = 2 * a[L] + c[L] - 1
     else:
         theorem = "TP IVb"
-        rl = tuple(c[l] + a[l] - (0 if l == 0 else 1) for l in range(L))
-        r = min(rl)
-        readout_r = c[L] + a[L] - 1
         st = True
         for l in range(L):
             st &= cond(f"r_{l + 1} >= 0", rl[l], ">=", 0)

@@ -10,8 +10,11 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections.abc import Callable
+from typing import Any
 
 from widthlimits.proofs_checks.commands._params import (
+    EXIT_TIME_LIMIT,
     TimeLimitReached,
     add_activation_argument,
     add_parametrization_arguments,
@@ -51,7 +54,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from widthlimits.numerics.validation import check_output_file
     from widthlimits.theory.depth.presets import is_depth_preset
-    from widthlimits.theory.derivation import derivation, symbolic_derivation
     from widthlimits.theory.parametrization import check_depth
 
     deadline = deadline_from_args(args)
@@ -66,55 +68,23 @@ def run(args: argparse.Namespace) -> int:
         out = check_output_file(args.output or "derivation.pdf")
         if args.pdf and out.suffix.lower() != ".pdf":
             raise ValueError(f"with --pdf, `-o` names the PDF (ending in .pdf), got {args.output!r}")
-    if depth_model:
-        from widthlimits.theory.depth.derivation import depth_derivation
-        from widthlimits.theory.depth.presets import depth_preset
+    established: list[tuple[str, object]] = []  # the stages a symbolic derivation finished
+    start = time.monotonic()
 
-        extra = [f for f in ("symbolic", "a", "b", "c", "d", "steps", "loss")
-                 if getattr(args, f, None) is not None]
-        if extra:
-            raise ValueError(f"--{extra[0]} does not apply to the residual model {args.preset!r} "
-                             f"(its exponents are the preset's)")
-        try:
-            with time_limit(deadline):
-                d = depth_derivation(depth_preset(args.preset, args.optimizer, args.depth),
-                                     title=args.title)
-        except TimeLimitReached:
-            print(f"INCOMPLETE: --time-limit {args.time_limit:g} s reached; no document written")
-            return 3
-    elif args.symbolic is not None:
-        given = [x for x in ("preset", "a", "b", "c", "d") if getattr(args, x, None) is not None]
-        if given:
-            raise ValueError(f"--symbolic takes no --{given[0]}: the exponents are symbols")
-        if args.steps is not None and args.steps < 0:
-            raise ValueError(f"--steps must be >= 0, got {args.steps}")
-        # --steps reaches the symbolic derivation too (it was ignored: steps 0..2 always)
-        extra = {} if args.steps is None else {"steps": args.steps}
-        established: list[tuple[str, object]] = []
-        start = time.monotonic()
+    def progress(stage: str, value: object) -> None:  # one line per stage, on stderr
+        label = f"engine: {stage}" if stage.startswith("step ") else stage
+        print(f"[{time.monotonic() - start:7.2f} s] {label}", file=sys.stderr, flush=True)
+        established.append((stage, value))
 
-        def progress(stage: str, value: object) -> None:  # one line per stage, on stderr
-            label = f"engine: {stage}" if stage.startswith("step ") else stage
-            print(f"[{time.monotonic() - start:7.2f} s] {label}", file=sys.stderr, flush=True)
-            established.append((stage, value))
-
-        try:
-            with time_limit(deadline):
-                d = symbolic_derivation(args.symbolic, args.depth, args.optimizer,
-                                        args.activation, loss=args.loss or "logistic",
-                                        title=args.title, progress=progress, **extra)
-        except TimeLimitReached:
+    try:
+        with time_limit(deadline):
+            d = _derivation(args, depth_model, steps, progress)
+    except TimeLimitReached:
+        if args.symbolic is not None:
             _print_established(args, established, time.monotonic() - start)
-            return 3
-    else:
-        param = parametrization_from_args(args)
-        try:
-            with time_limit(deadline):
-                d = derivation(param, args.optimizer, args.activation, loss=args.loss or "mse",
-                               steps=steps, title=args.title)
-        except TimeLimitReached:
+        else:
             print(f"INCOMPLETE: --time-limit {args.time_limit:g} s reached; no document written")
-            return 3
+        return EXIT_TIME_LIMIT
     if args.pdf:
         from widthlimits.theory.derivation.latex_compile import compile_pdf, tex_tool
 
@@ -152,9 +122,43 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _derivation(args: argparse.Namespace, depth_model: bool, steps: int | None,
+                progress: Callable[[str, object], None]) -> Any:
+    """The derivation the arguments ask for: a residual preset's, a symbolic one (reporting its
+    stages to ``progress``) or a parametrization's."""
+    from widthlimits.theory.derivation import derivation, symbolic_derivation
+
+    if depth_model:
+        from widthlimits.theory.depth.derivation import depth_derivation
+        from widthlimits.theory.depth.presets import depth_preset
+
+        extra = [f for f in ("symbolic", "a", "b", "c", "d", "steps", "loss")
+                 if getattr(args, f, None) is not None]
+        if extra:
+            raise ValueError(f"--{extra[0]} does not apply to the residual model {args.preset!r} "
+                             f"(its exponents are the preset's)")
+        return depth_derivation(depth_preset(args.preset, args.optimizer, args.depth),
+                                title=args.title)
+    if args.symbolic is not None:
+        given = [x for x in ("preset", "a", "b", "c", "d") if getattr(args, x, None) is not None]
+        if given:
+            raise ValueError(f"--symbolic takes no --{given[0]}: the exponents are symbols")
+        if args.steps is not None and args.steps < 0:
+            raise ValueError(f"--steps must be >= 0, got {args.steps}")
+        # --steps reaches the symbolic derivation too (it was ignored: steps 0..2 always)
+        extra = {} if args.steps is None else {"steps": args.steps}
+        return symbolic_derivation(args.symbolic, args.depth, args.optimizer, args.activation,
+                                   loss=args.loss or "logistic", title=args.title,
+                                   progress=progress, **extra)
+    param = parametrization_from_args(args)
+    return derivation(param, args.optimizer, args.activation, loss=args.loss or "mse",
+                      steps=steps, title=args.title)
+
+
 def _print_established(args: argparse.Namespace, established: list[tuple[str, object]],
                        seconds: float) -> None:
     """What a symbolic derivation stopped by ``--time-limit`` has established, on stdout."""
+    from widthlimits.theory.derivation.render_text import relation_text
     from widthlimits.theory.derivation_symbolic import LinearSystem, alternative_relationals
 
     last = established[-1][0] if established else "step 0"
@@ -170,16 +174,10 @@ def _print_established(args: argparse.Namespace, established: list[tuple[str, ob
         if isinstance(value, LinearSystem):
             print(f"{stage} (every computed step), a conjunction of:")
             for clause in value.relationals():
-                print("  " + " or ".join(str(r) for r in clause))
+                print("  " + " or ".join(relation_text(r) for r in clause))
         elif value is not None:
             print(f"{stage} (under stability), one of:")
             for alt in alternative_relationals(value, stability):  # type: ignore[arg-type]
-                print("  " + (" and ".join(_text(r) for r in alt) or "always"))
+                print("  " + (" and ".join(relation_text(r) for r in alt) or "always"))
     print("no document written: it needs every stage")
 
-
-def _text(r: object) -> str:
-    import sympy
-
-    op = "<=" if isinstance(r, sympy.Le) else "=" if isinstance(r, sympy.Eq) else ">="
-    return f"{sympy.sstr(r.lhs)} {op} {sympy.sstr(r.rhs)}"  # type: ignore[attr-defined]

@@ -140,15 +140,9 @@ def _run_exists(args: argparse.Namespace, L: int, box: tuple) -> int:
     return code
 
 
-#: what the residual query does with the loss (theory/depth/engine.py counts the first step with
-#: the readout's backward signal Theta(1))
-DEPTH_LOSS_NOTE = ("the depth engine takes dloss/df = Theta(1) at the first step, true of mse and "
-                   "logistic alike while f = O(1); where f_0 blows up the model is unstable under "
-                   "either, so the answer does not depend on the loss")
-
-
 def _run_depth(args: argparse.Namespace, box: tuple) -> int:
     """``--preset depth-mup|completep``: the depth query (:mod:`widthlimits.theory.depth.query`)."""
+    from widthlimits.theory.depth.engine import LOSS_ASSUMPTION
     from widthlimits.theory.depth.presets import depth_preset
     from widthlimits.theory.depth.query import depth_query
 
@@ -167,7 +161,7 @@ def _run_depth(args: argparse.Namespace, box: tuple) -> int:
     r = depth_query(model, free, args.want or "non_lazy", tie=tie, box=box)
     out = r.to_json()
     out["activation"] = model.activation
-    out["loss"] = {"name": args.loss or "mse", "note": DEPTH_LOSS_NOTE}
+    out["loss"] = {"name": args.loss or "mse", "note": LOSS_ASSUMPTION}
     if args.json:
         print(json.dumps(out, indent=2))
         return 0
@@ -190,7 +184,7 @@ def _run_depth(args: argparse.Namespace, box: tuple) -> int:
                   + ("holds" if pc["witness_reclassified"] else "DOES NOT HOLD"))
     st = out["stats"]
     if args.loss is not None:
-        print(f"loss: {DEPTH_LOSS_NOTE}")
+        print(f"loss: {LOSS_ASSUMPTION}")
     print(f"({st['cells']} cells, {st['seconds']} s)")
     return 0
 

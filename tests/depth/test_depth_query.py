@@ -212,11 +212,11 @@ def test_the_answer_does_not_depend_on_the_activation(name):
     """Block inputs are Theta(1) (LayerNorm, or the Theta(1) embedding without it), so phi of
     them is Theta(1) for every activation: the sets over (alpha, c_L) are the same for all six
     (the depth engine's phi rule, theory/depth/engine.py)."""
-    from widthlimits.proofs_checks.commands._params import ACTIVATION_NAMES
+    from widthlimits.theory.activations import ACTIVATIONS
 
     base = depth_preset(name, "adam")
     for want in ("stable_depth", "non_lazy", "output_theta1"):
         answers = {tuple(tuple(sorted(p.conditions())) for p in
                          depth_query(base.with_(activation=a), ["alpha", "c_L"], want,
-                                     box=(-2, 2)).pieces) for a in ACTIVATION_NAMES}
+                                     box=(-2, 2)).pieces) for a in ACTIVATIONS}
         assert len(answers) == 1, (want, answers)

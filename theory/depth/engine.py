@@ -215,6 +215,13 @@ def weight_update(model: ResidualModel, s: LayerScaling, grad: Size
     return step, relative, factors, dfac
 
 
+#: what the counting assumes of the loss (the readout's backward signal is Theta(1) at the first
+#: step), and why the answer does not depend on it
+LOSS_ASSUMPTION = ("the depth engine takes dloss/df = Theta(1) at the first step, true of mse and "
+                   "logistic alike while f = O(1); where f_0 blows up the model is unstable under "
+                   "either, so the answer does not depend on the loss")
+
+
 def derive_depth(model: ResidualModel) -> DepthResult:
     """Every quantity of :data:`QUANTITIES` (and per-role gradients/updates) as ``n^{e_n} L^{e_L}``.
 

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 
 import sympy
 
+from widthlimits.theory.closed_forms import r_exponents
 from widthlimits.theory.derivation_symbolic import (
     LinearSystem,
     ge_zero_alternatives,
@@ -82,23 +83,13 @@ def closed_form_conditions(p: Parametrization, optimizer: str | Optimizer,
         le0(a[l] + b[l] - half)
         le0(half - a[l] - b[l])
     le0(half - ab)
-    if not opt.entrywise:
-        theorem = "TP4 Thm 3.3-3.6"
-        m = sympy.Min(ab, 2 * a[L] + c[L])
-        r = sympy.Min(*[m + c[l] - 1 + 2 * a[l] + (1 if l == 0 else 0) for l in range(L)])
-        le0(-r)
-        le0(1 - 2 * a[L] - c[L])
-        le0(1 - ab - r)
-        nontrivial = ge_zero_alternatives(1 - ab - r) + ge_zero_alternatives(1 - 2 * a[L] - c[L])
-    else:
-        theorem = "TP IVb Thm 2.8.12-2.8.19"
-        rl = [c[l] + a[l] - (0 if l == 0 else 1) for l in range(L)]
-        readout_r = c[L] + a[L] - 1
-        r = sympy.Min(*rl)
-        for x in (*rl, readout_r):
-            le0(-x)
-        le0(1 - ab - r)
-        nontrivial = ge_zero_alternatives(-readout_r) + ge_zero_alternatives(1 - ab - r)
+    rl, readout_r = r_exponents(a, b, c, opt.entrywise, mn=sympy.Min)
+    r = sympy.Min(*rl)
+    for x in (*rl, readout_r):  # r >= 0 (every r_l), and TP4's 2a + c >= 1 / TP IVb's r_{L+1} >= 0
+        le0(-x)
+    le0(1 - ab - r)
+    nontrivial = ge_zero_alternatives(-readout_r) + ge_zero_alternatives(1 - ab - r)
+    theorem = "TP IVb Thm 2.8.12-2.8.19" if opt.entrywise else "TP4 Thm 3.3-3.6"
     stability = simplify_system(clauses, symbols)
     return ClosedFormConditions(
         theorem, stability, simplify_alternatives(nontrivial, stability, symbols),

@@ -216,13 +216,18 @@ def _conclusion_lines(d: Derivation, md: bool) -> list[str]:
     return out
 
 
+def relation_text(r: sympy.Rel) -> str:
+    """``a_2 + c/2 <= 1/2`` (``<=``, ``>=`` or ``=``), as the text derivation prints it."""
+    op = "<=" if isinstance(r, sympy.Le) else "=" if isinstance(r, sympy.Eq) else ">="
+    return f"{sympy.sstr(r.lhs)} {op} {sympy.sstr(r.rhs)}"
+
+
 def _rel(r: sympy.Rel, md: bool) -> str:
     if md:
         from widthlimits.theory.derivation.render_latex import rel_tex
 
         return f"${rel_tex(r)}$"
-    op = "<=" if isinstance(r, sympy.Le) else "=" if isinstance(r, sympy.Eq) else ">="
-    return f"{sympy.sstr(r.lhs)} {op} {sympy.sstr(r.rhs)}"
+    return relation_text(r)
 
 
 def _param_rows(d: Derivation, md: bool) -> list[str]:
