@@ -55,13 +55,14 @@ _MAX_PIECES = 20000
 # coefficients -> smallest constant; a normal form (a max) is a list of clauses.  Two forms with
 # equal coefficients differ by a constant, so they compare the same way everywhere: that is all
 # the pruning below uses (exact).
-_Coeffs = tuple[tuple[int, Q], ...]
-_Clause = dict[_Coeffs, Q]
+Coeffs = tuple[tuple[int, Q], ...]
+Clause = dict[Coeffs, Q]
 _SYMBOLS: list[sympy.Symbol] = []
 _SYMBOL_ID: dict[sympy.Symbol, int] = {}
 
 
-def _sid(s: sympy.Symbol) -> int:
+def symbol_id(s: sympy.Symbol) -> int:
+    """The integer id of a symbol in the linear forms (ids in order of first use)."""
     i = _SYMBOL_ID.get(s)
     if i is None:
         i = _SYMBOL_ID[s] = len(_SYMBOLS)
@@ -69,40 +70,42 @@ def _sid(s: sympy.Symbol) -> int:
     return i
 
 
-def _frac(v: sympy.Rational) -> Q:
+def to_q(v: sympy.Rational) -> Q:
+    """A sympy rational as the forms' exact rational type."""
     return Q(int(v.p), int(v.q))
 
 
 def _rational(v: Q) -> sympy.Rational:
-    """The inverse of :func:`_frac`."""
+    """The inverse of :func:`to_q`."""
     return sympy.Rational(int(v.numerator), int(v.denominator))
 
 
-def _scaled(k: _Coeffs, q: Q) -> _Coeffs:
+def scaled(k: Coeffs, q: Q) -> Coeffs:
     """The coefficients of q times a form (q != 0, so none becomes 0)."""
     return tuple((s, q * v) for s, v in k)
 
 
-def _lin(e: sympy.Expr) -> tuple[_Coeffs, Q]:
+def linear_form(e: sympy.Expr) -> tuple[Coeffs, Q]:
+    """A linear sympy expression as (coefficients by symbol id, constant)."""
     d = sympy.expand(e).as_coefficients_dict()
     const = Q(0)
     co: list[tuple[int, Q]] = []
     for k, v in d.items():
         if k == 1:
-            const += _frac(v)
+            const += to_q(v)
         elif isinstance(k, sympy.Symbol) and v.is_Rational:
-            co.append((_sid(k), _frac(v)))
+            co.append((symbol_id(k), to_q(v)))
         else:
             raise ValueError(f"not a max-plus expression: {e}")
     return tuple(sorted(co)), const
 
 
-def _clause_dominates(big: _Clause, small: _Clause) -> bool:
+def _clause_dominates(big: Clause, small: Clause) -> bool:
     """min(big) >= min(small) everywhere."""
     return all(k in small and c >= small[k] for k, c in big.items())
 
 
-def _prune(clauses: list[_Clause]) -> list[_Clause]:
+def prune_dominated(clauses: list[Clause]) -> list[Clause]:
     """Drop every clause dominated by another (:func:`_clause_dominates`), keeping the first of
     equal ones.
 
@@ -113,10 +116,10 @@ def _prune(clauses: list[_Clause]) -> list[_Clause]:
     a later clause can dominate an earlier one only with the same forms."""
     if any(not c for c in clauses):
         return [{}]  # +oo
-    freq: Counter[_Coeffs] = Counter(k for c in clauses for k in c)
-    bit: dict[_Coeffs, int] = {}
-    kept: list[tuple[int, _Clause] | None] = []
-    filed: dict[_Coeffs, list[int]] = {}
+    freq: Counter[Coeffs] = Counter(k for c in clauses for k in c)
+    bit: dict[Coeffs, int] = {}
+    kept: list[tuple[int, Clause] | None] = []
+    filed: dict[Coeffs, list[int]] = {}
     same_forms: dict[int, list[int]] = {}
     for c in sorted(clauses, key=len):
         m = 0
@@ -141,7 +144,8 @@ def _prune(clauses: list[_Clause]) -> list[_Clause]:
     return out
 
 
-def _min_merge(a: _Clause, b: _Clause) -> _Clause:
+def min_merge(a: Clause, b: Clause) -> Clause:
+    """``min(min(a), min(b))`` as one clause (per form, the smaller constant)."""
     out = dict(a)
     for k, c in b.items():
         if k not in out or c < out[k]:
@@ -149,8 +153,9 @@ def _min_merge(a: _Clause, b: _Clause) -> _Clause:
     return out
 
 
-def _add_clauses(a: _Clause, b: _Clause) -> _Clause:
-    out: _Clause = {}
+def add_clauses(a: Clause, b: Clause) -> Clause:
+    """``min(a) + min(b)`` as one clause: every sum of a form of each."""
+    out: Clause = {}
     for ka, ca in a.items():
         for kb, cb in b.items():
             d: dict[int, Q] = dict(ka)
@@ -163,58 +168,60 @@ def _add_clauses(a: _Clause, b: _Clause) -> _Clause:
     return out
 
 
-def _nf(e: sympy.Expr) -> list[_Clause]:
+def normal_clauses(e: sympy.Expr) -> list[Clause]:
+    """The max-of-min normal form of ``e`` as clauses (a clause maps forms to constants)."""
     return [dict(c) for c in _nf_cached(e)]
 
 
 @functools.lru_cache(maxsize=200_000)
-def _nf_cached(e: sympy.Expr) -> tuple[tuple[tuple[_Coeffs, Q], ...], ...]:
+def _nf_cached(e: sympy.Expr) -> tuple[tuple[tuple[Coeffs, Q], ...], ...]:
     return tuple(tuple(c.items()) for c in _nf_raw(e))
 
 
-def _nf_raw(e: sympy.Expr) -> list[_Clause]:
+def _nf_raw(e: sympy.Expr) -> list[Clause]:
     if e == -sympy.oo:
         return []
     if e == sympy.oo:
         return [{}]
     if isinstance(e, sympy.Max):
-        parts: list[_Clause] = []
+        parts: list[Clause] = []
         for arg in e.args:
-            parts.extend(_nf(arg))
-        return _prune(parts)
+            parts.extend(normal_clauses(arg))
+        return prune_dominated(parts)
     if isinstance(e, sympy.Min):
-        acc: list[_Clause] = [{}]
+        acc: list[Clause] = [{}]
         for arg in e.args:
-            nf = _nf(arg)
-            acc = _prune([_min_merge(a, b) for a in acc for b in nf])
+            nf = normal_clauses(arg)
+            acc = prune_dominated([min_merge(a, b) for a in acc for b in nf])
         return acc
     if isinstance(e, sympy.Add) and e.has(sympy.Max, sympy.Min, sympy.oo):
         acc = [{(): Q(0)}]
         for arg in e.args:
-            nf = _nf(arg)
+            nf = normal_clauses(arg)
             if not nf:
                 return []
-            acc = _prune([_add_clauses(a, b) for a in acc for b in nf])
+            acc = prune_dominated([add_clauses(a, b) for a in acc for b in nf])
         return acc
     if isinstance(e, sympy.Mul) and e.has(sympy.Max, sympy.Min):
         coeff, rest = e.as_coeff_Mul()
         if not coeff.is_Rational or isinstance(rest, sympy.Mul):
             raise ValueError(f"not a max-plus expression: {e}")
-        inner = _nf(rest)
-        q = _frac(coeff)
+        inner = normal_clauses(rest)
+        q = to_q(coeff)
         if q > 0:
-            return _prune([{_scaled(k, q): q * c for k, c in cl.items()} for cl in inner])
+            return prune_dominated([{scaled(k, q): q * c for k, c in cl.items()} for cl in inner])
         # coeff * max_i min_j l_ij = min_i max_j (q l_ij) with q = coeff < 0, distributed as in
         # the Min branch (without sympy's Max/Min constructors, whose simplification was the cost)
-        acc: list[_Clause] = [{}]
+        acc: list[Clause] = [{}]
         for cl in inner:
-            acc = _prune([_min_merge(a, {_scaled(k, q): q * c}) for a in acc for k, c in cl.items()])
+            acc = prune_dominated([min_merge(a, {scaled(k, q): q * c}) for a in acc for k, c in cl.items()])
         return acc
-    k, c = _lin(e)
+    k, c = linear_form(e)
     return [{k: c}]
 
 
-def _to_expr(k: _Coeffs, c: Q) -> sympy.Expr:
+def form_expr(k: Coeffs, c: Q) -> sympy.Expr:
+    """The linear form as a sympy expression."""
     return sympy.Add(*[_rational(v) * _SYMBOLS[s] for s, v in k], _rational(c))
 
 
@@ -225,8 +232,8 @@ def normal_form(e: object) -> NormalForm:
     >>> normal_form(sympy.Max(x, y + 1) + sympy.Min(0, y))
     ((x, x + y), (y + 1, 2*y + 1))
     """
-    nf = _nf(sympy.sympify(e))
-    out = [tuple(sorted((_to_expr(k, c) for k, c in cl.items()), key=sympy.default_sort_key))
+    nf = normal_clauses(sympy.sympify(e))
+    out = [tuple(sorted((form_expr(k, c) for k, c in cl.items()), key=sympy.default_sort_key))
            for cl in nf]
     return tuple(sorted(out, key=lambda cl: [sympy.default_sort_key(x) for x in cl]))
 
@@ -337,7 +344,7 @@ def ge_zero_alternatives(e: object) -> tuple[tuple[sympy.Expr, ...], ...]:
 
 @functools.lru_cache(maxsize=100_000)
 def _lin_cached(e: sympy.Expr) -> tuple[dict[int, Q], Q]:
-    k, c = _lin(e)
+    k, c = linear_form(e)
     return dict(k), c
 
 
@@ -504,7 +511,7 @@ def simplify_alternatives(alts: Iterable[Sequence[sympy.Expr]], system: LinearSy
 
 
 # ------------------------------------------------------------------------------ engine run
-class _NormalFormOps(MaxPlusOps):
+class NormalFormOps(MaxPlusOps):
     """The engine's max-plus arithmetic with every max/min kept in normal form.
 
     Same values as :class:`widthlimits.theory.engine.MaxPlusOps` in symbolic mode (each result is an
@@ -532,8 +539,8 @@ class _NormalFormOps(MaxPlusOps):
         return simplify_exponent(sympy.Min(*vals, evaluate=False))
 
 
-class _StationaryNormalFormOps(_NormalFormOps):
-    """:class:`_NormalFormOps` with the engine's stationarity test done on normal forms
+class _StationaryNormalFormOps(NormalFormOps):
+    """:class:`NormalFormOps` with the engine's stationarity test done on normal forms
     (``same_state``): if the step-t update leaves the accumulated update blocks and the
     normalizers unchanged, every later step repeats step t (induction over steps), exactly as in
     the numeric case, so :func:`~widthlimits.theory.engine.derive` stops there."""
@@ -545,27 +552,50 @@ class _StationaryNormalFormOps(_NormalFormOps):
 def derive_symbolic(parametrization: Parametrization, optimizer: str | Optimizer = "sgd",
                     activation: str | Activation = "tanh", *, loss: str = "logistic",
                     steps: int | None = None,
-                    on_step: Callable[[int], None] | None = None) -> EngineResult:
+                    on_step: Callable[[int], None] | None = None,
+                    restrict: bool = False) -> EngineResult:
     """:func:`widthlimits.theory.engine.derive` for symbolic exponents, with max/min in normal form.
 
     The engine's rules, driver and trace are used unchanged (``derive(ops=...)``); only the
-    representation of the symbolic maxima differs (see :class:`_NormalFormOps`).  With ``steps``
+    representation of the symbolic maxima differs (see :class:`NormalFormOps`).  With ``steps``
     the run covers steps 0..steps; without, it stops at the first stationary step (normal forms
     compared), at most ``2 (L + 1) + 6``.  ``tests/latex`` checks that the exponents agree with
     :func:`~widthlimits.theory.engine.derive` at depth 1.  ``on_step(t)`` is called when the
     run starts step ``t`` (progress of a long derivation).
+
+    ``restrict=True``: every maximum and minimum is simplified on the polyhedron of the
+    stability conditions recorded before it
+    (:mod:`widthlimits.theory.derivation.restricted_forms`); the exponents are then equal to the
+    unrestricted ones on the stability set (not off it), which is all the derivation's
+    conditions read, and the run is orders of magnitude faster beyond depth 2.
     """
     if not parametrization.is_symbolic():
         raise ValueError("derive_symbolic needs sympy symbols in the parametrization")
-    ops = _NormalFormOps(True) if steps is not None else _StationaryNormalFormOps(True)
-    record = None
-    if on_step is not None:
-        seen = [-1]
+    learn: Callable[[object], None] | None = None
+    if restrict:
+        from widthlimits.theory.derivation.restricted_forms import (
+            Domain,
+            RestrictedNormalFormOps,
+        )
 
-        def record(q: str, layer: int | None, t: int, value: object) -> None:
-            if t > seen[0]:
-                seen[0] = t
-                on_step(t)
+        p = parametrization
+        symbols = sorted(set().union(*[sympy.sympify(v).free_symbols
+                                       for v in (*p.a, *p.b, *p.c, *(p.d or ()))
+                                       if isinstance(v, sympy.Basic)]), key=str)
+        rops = RestrictedNormalFormOps(Domain(symbols), stationary=steps is None)
+        ops: NormalFormOps = rops
+        learn = rops.learn
+    else:
+        ops = NormalFormOps(True) if steps is not None else _StationaryNormalFormOps(True)
+    seen = [-1]
+
+    def record(q: str, layer: int | None, t: int, value: object) -> None:
+        if on_step is not None and t > seen[0]:
+            seen[0] = t
+            on_step(t)
+        if learn is not None and q in ("h", "x", "f"):
+            learn(value)  # a necessary condition of stability: e <= 0
 
     return derive(parametrization, optimizer, activation, loss=loss, steps=steps, trace=True,
-                  ops=ops, on_record=record)
+                  ops=ops, on_record=record if (on_step is not None or learn is not None)
+                  else None)

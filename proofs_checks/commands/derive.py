@@ -39,8 +39,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--loss", default=None, choices=["mse", "logistic"],
                    help="loss (default mse; logistic in --symbolic mode)")
     p.add_argument("--steps", type=int, default=None, metavar="T",
-                   help="compute steps 0..T (default: until the exponents are stationary; with "
-                        "--symbolic: 0..2)")
+                   help="compute steps 0..T (default: until the exponents are stationary, at "
+                        "most 2(L+1)+6 steps: classify's horizon, also with --symbolic)")
     p.add_argument("--title", default=None, help="document title (free text, printed literally)")
     p.add_argument("--format", default="tex", choices=["tex", "snippet", "md", "txt"],
                    help="output format (default tex: a complete document)")
@@ -145,7 +145,7 @@ def _derivation(args: argparse.Namespace, depth_model: bool, steps: int | None,
             raise ValueError(f"--symbolic takes no --{given[0]}: the exponents are symbols")
         if args.steps is not None and args.steps < 0:
             raise ValueError(f"--steps must be >= 0, got {args.steps}")
-        # --steps reaches the symbolic derivation too (it was ignored: steps 0..2 always)
+        # default: classify's horizon (until stationary, at most 2(L+1)+6 steps)
         extra = {} if args.steps is None else {"steps": args.steps}
         return symbolic_derivation(args.symbolic, args.depth, args.optimizer, args.activation,
                                    loss=args.loss or "logistic", title=args.title,

@@ -25,13 +25,18 @@ Under stability an equality such as :math:`2a_{L+1}+c_{L+1} = 1` is the opposite
 :mod:`widthlimits.theory.derivation_symbolic`: two stability systems made of single inequalities
 are equal iff each inequality of one follows from the other's; two unions of alternatives (under
 the same stability polyhedron) are equal if each piece of either lies inside a piece of the other
--- sufficient, and the answer is ``None`` (not decided) when it does not settle the question.
+-- sufficient; when it does not settle the question (a disjunction in a stability system, or a
+piece covered only by several pieces of the other side) :func:`same_sets` decides it exactly in
+linear real arithmetic (z3's rational simplex, the solver of
+:mod:`widthlimits.theory.regions.equivalence`): the two formulas are equivalent iff their
+difference is unsatisfiable.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 
 import sympy
 
@@ -130,13 +135,94 @@ def same_alternatives(a1: Alternatives, a2: Alternatives, stability: LinearSyste
     return None
 
 
+def _z3_linear(e: sympy.Expr, var: dict) -> object:
+    """A linear sympy expression as a z3 real term (exact rational coefficients)."""
+    import z3
+
+    out = z3.RealVal(0)
+    for k, v in sympy.expand(e).as_coefficients_dict().items():
+        q = z3.Q(int(v.p), int(v.q))
+        if k == 1:
+            out = out + q
+        else:
+            if k not in var:
+                var[k] = z3.Real(str(k))
+            out = out + q * var[k]
+    return out
+
+
+def _z3_system(s: LinearSystem, var: dict) -> object:
+    import z3
+
+    return z3.And(*[z3.Or(*[_z3_linear(l, var) <= 0 for l in cl]) for cl in s.clauses])
+
+
+def _z3_alternatives(alts: Alternatives, var: dict) -> object:
+    import z3
+
+    return z3.Or(*[z3.And(*[_z3_linear(l, var) >= 0 for l in alt]) for alt in alts])
+
+
+def _equivalent(f: object, g: object) -> bool:
+    import z3
+
+    solver = z3.Solver()
+    solver.add(z3.Xor(f, g))  # type: ignore[arg-type]
+    res = solver.check()
+    if res == z3.unknown:  # pragma: no cover - LRA is decidable; a guard against a solver fault
+        raise RuntimeError(f"z3 could not decide an equivalence: {solver.reason_unknown()}")
+    return res == z3.unsat
+
+
+def same_sets(s1: LinearSystem, s2: LinearSystem, alts1: Alternatives | None = None,
+              alts2: Alternatives | None = None) -> bool:
+    """Exactly: is ``{s1}`` equal to ``{s2}`` (without alternatives), or ``{s1 and alts1}`` to
+    ``{s2 and alts2}`` (with)?  Decided in linear real arithmetic (module docstring)."""
+    var: dict = {}
+    f, g = _z3_system(s1, var), _z3_system(s2, var)
+    if alts1 is not None and alts2 is not None:
+        import z3
+
+        f = z3.And(f, _z3_alternatives(alts1, var))
+        g = z3.And(g, _z3_alternatives(alts2, var))
+    return _equivalent(f, g)
+
+
+def difference_witness(inside: LinearSystem, outside: LinearSystem
+                       ) -> dict[sympy.Symbol, Fraction] | None:
+    """A rational point satisfying ``inside`` and not ``outside`` (exact, z3), or None when
+    ``inside`` is contained in ``outside``.  Symbols absent from both systems are left out."""
+    import z3
+
+    var: dict = {}
+    solver = z3.Solver()
+    solver.add(_z3_system(inside, var), z3.Not(_z3_system(outside, var)))  # type: ignore[arg-type]
+    if solver.check() != z3.sat:
+        return None
+    m = solver.model()
+    out: dict[sympy.Symbol, Fraction] = {}
+    for sym, v in var.items():
+        val = m.eval(v, model_completion=True)
+        out[sym] = Fraction(val.numerator_as_long(), val.denominator_as_long())
+    return out
+
+
 def same_conditions(derived: object, closed: ClosedFormConditions) -> dict[str, bool | None]:
     """Per condition (stability, nontrivial, feature learning): is the derivation's set the
-    closed form's?  ``derived`` is a :class:`~.model.SymbolicConditions`."""
+    closed form's?  ``derived`` is a :class:`~.model.SymbolicConditions`.  Decided by LP where
+    that suffices, else exactly by :func:`same_sets`; never ``None`` for the stability set, and
+    the alternatives are compared only when the stability sets are equal (``None`` otherwise)."""
     st = same_stability(derived.stability, closed.stability)  # type: ignore[attr-defined]
+    if st is None:
+        st = same_sets(derived.stability, closed.stability)  # type: ignore[attr-defined]
     out: dict[str, bool | None] = {"stability": st}
     for name, mine, theirs in (("nontrivial", derived.nontrivial, closed.nontrivial),  # type: ignore[attr-defined]
                                ("feature learning", derived.feature_learning,  # type: ignore[attr-defined]
                                 closed.feature_learning)):
-        out[name] = same_alternatives(mine, theirs, closed.stability) if st else None
+        if not st:
+            out[name] = None
+            continue
+        v = same_alternatives(mine, theirs, closed.stability)
+        out[name] = v if v is not None else same_sets(closed.stability, closed.stability,
+                                                      mine, theirs)
     return out

@@ -166,6 +166,10 @@ class SymbolicConditions:
         Stable at every computed step: conjunction of disjunctions of ``l <= 0``.
     nontrivial, feature_learning, discrete_time : tuple of tuple of sympy.Expr
         Disjunctions of conjunctions of ``l >= 0``, under stability.
+    restricted : bool
+        The displayed exponents were simplified on the stability conditions established before
+        each of them (:mod:`widthlimits.theory.derivation.restricted_forms`): equal to the
+        engine's wherever those hold; the conditions are the same sets either way.
     """
 
     family: str
@@ -175,6 +179,7 @@ class SymbolicConditions:
     nontrivial: tuple[tuple[sympy.Expr, ...], ...]
     feature_learning: tuple[tuple[sympy.Expr, ...], ...]
     discrete_time: tuple[tuple[sympy.Expr, ...], ...]
+    restricted: bool = False
 
     def _repr_latex_(self) -> str:
         """Notebook display: the conditions as one math block."""
@@ -393,8 +398,15 @@ def _numeric_conditions(res: EngineResult, c: Classification) -> tuple[Condition
 
 def _stop_reason(res: EngineResult, symbolic: bool) -> str:
     if symbolic:
-        return (f"symbolic exponents: steps 0..{res.steps} computed (horizon T = {res.steps}); "
-                "the conditions below hold for these steps")
+        if res.stationary_from is not None:
+            return (f"symbolic exponents: stationary from step {res.stationary_from} on the "
+                    "stability conditions of the earlier steps (every later step repeats it "
+                    "there), so the conditions below are those of every step")
+        if res.steps >= 2 * (res.depth + 1) + 6:
+            return (f"symbolic exponents: steps 0..{res.steps} computed, the classification's "
+                    f"horizon 2(L+1)+6")
+        return (f"symbolic exponents: steps 0..{res.steps} computed (horizon T = {res.steps}, "
+                "shorter than the classification's); the conditions below hold for these steps")
     if res.stationary_from is not None:
         return "stationary"
     return f"stopped after step {res.steps}"
@@ -541,9 +553,10 @@ def symbolic_derivation(
     activation: str | Activation = "tanh",
     *,
     loss: str = "logistic",
-    steps: int = 2,
+    steps: int | None = None,
     title: str | None = None,
     progress: Callable[[str, object], None] | None = None,
+    restrict: bool = True,
 ) -> Derivation:
     """The derivation with symbols for the exponents, ending in simplified conditions.
 
@@ -554,17 +567,25 @@ def symbolic_derivation(
     loss : {"logistic", "mse"}
         The default ``"logistic"`` keeps the loss derivative :math:`\\Theta(1)`, which keeps the
         engine's expressions small (stated in the document's assumptions).
-    steps : int
-        Steps 0..steps are derived (default 2: initialization, the first update and the action
-        of the accumulated update on moved features).  Unstable regions never become stationary
-        (their exponents grow with t), so a symbolic run cannot stop by stationarity; the
-        conditions are exact for the computed steps, as stated in the document.
+    steps : int, optional
+        Default: the horizon of :func:`~widthlimits.theory.classify.classify` -- until the
+        accumulated updates are stationary (normal forms compared on the stability conditions
+        established so far; every later step then repeats the last one there), at most
+        :math:`2(L+1)+6` steps -- so the conditions are the classification's.  An int: steps
+        0..steps only, and the conditions are those of the truncated run (the document says so;
+        e.g. Golikov's depth-2 family under SGD has points stable over steps 0..2 that blow up
+        later).
     progress : callable, optional
         ``progress(stage, value)`` after each stage of the work: ``"step t"`` when the engine
         starts step t (value None), then ``"exponents simplified"``, ``"stability"`` (value: the
         :class:`LinearSystem`), ``"nontrivial"``, ``"feature learning"``, ``"discrete time"``
         (values: their alternatives).  What a caller interrupted by a time limit has
         established is what it was handed.
+    restrict : bool
+        Simplify each exponent on the stability conditions recorded before it (default;
+        :mod:`widthlimits.theory.derivation.restricted_forms`): the same conditions, orders of
+        magnitude faster beyond depth 2; the displayed exponents of later steps are then the
+        ones valid where the network is stable so far.  ``False``: every exponent in full.
 
     Notes
     -----
@@ -582,21 +603,22 @@ def symbolic_derivation(
     opt = get_optimizer(optimizer)
     act = get_activation(activation)
     p, subs = symbolic_parametrization(family, depth, opt)
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
-        raise ValueError(f"`steps` must be an int >= 1, got {steps!r}")
+    if steps is not None and (isinstance(steps, bool) or not isinstance(steps, int) or steps < 1):
+        raise ValueError(f"`steps` must be None or an int >= 1, got {steps!r}")
     return _symbolic(p, opt, act, loss=loss, steps=steps, title=title, family=family,
-                     substitutions=subs, progress=progress)
+                     substitutions=subs, progress=progress, restrict=restrict)
 
 
 def _symbolic(p: Parametrization, opt: Optimizer, act: Activation, *, loss: str, steps: int | None,
               title: str, family: str, substitutions: tuple,
-              progress: Callable[[str, object], None] | None = None) -> Derivation:
+              progress: Callable[[str, object], None] | None = None,
+              restrict: bool = True) -> Derivation:
     def done(stage: str, value: object = None) -> None:
         if progress is not None:
             progress(stage, value)
 
-    res = derive_symbolic(p, opt, act, loss=loss, steps=steps if steps is not None else 2,
-                          on_step=lambda t: done(f"step {t}"))
+    res = derive_symbolic(p, opt, act, loss=loss, steps=steps,
+                          on_step=lambda t: done(f"step {t}"), restrict=restrict)
     L = res.depth
     ex = res.exponents
     T = res.steps
@@ -645,10 +667,16 @@ def _symbolic(p: Parametrization, opt: Optimizer, act: Activation, *, loss: str,
     sc = SymbolicConditions(
         family=family, symbols=symbols, substitutions=substitutions, stability=stability,
         nontrivial=alts["nontrivial"], feature_learning=alts["feature learning"],
-        discrete_time=alts["discrete time"],
+        discrete_time=alts["discrete time"], restricted=restrict,
     )
     blocks = _blocks_symbolic(res, simp)
     assumptions = _assumptions(loss, act, True)
+    if restrict:
+        assumptions += ("Each exponent is simplified on the stability conditions established "
+                        "before it (the single inequalities that e(h), e(x), e(f) <= 0 at earlier "
+                        "points of the run imply): it equals the engine's exponent wherever the "
+                        "network has been stable so far, which is where every condition below is "
+                        "stated.",)
     if substitutions:
         assumptions += ("Non-degenerate initialization (TP4 Thm 3.3(1)): "
                         + ", ".join(f"{sympy.sstr(s)} = {sympy.sstr(v)}" for s, v in substitutions)
@@ -656,7 +684,7 @@ def _symbolic(p: Parametrization, opt: Optimizer, act: Activation, *, loss: str,
     return Derivation(
         title=title or f"Symbolic power counting ({family}), depth {L}, {opt.name}",
         parametrization=p, optimizer=opt, activation=act, loss=loss, depth=L, steps=T,
-        stationary_from=None, blocks=blocks, conditions=tuple(conds), conclusion=None,
+        stationary_from=res.stationary_from, blocks=blocks, conditions=tuple(conds), conclusion=None,
         assumptions=assumptions, stop_reason=_stop_reason(res, True), symbolic=sc, engine=res,
     )
 

@@ -432,7 +432,9 @@ def _steps(d: Derivation) -> list[str]:
                    f"({escape_tex(d.stop_reason)}).")
     else:
         out.append(escape_tex(d.stop_reason.capitalize()) + ". Every exponent is shown in its "
-                   r"simplified max-plus normal form (exactly equal to the engine's).")
+                   r"simplified max-plus normal form (exactly equal to the engine's"
+                   + (" wherever the stability conditions of the earlier steps hold"
+                      if d.symbolic.restricted else "") + ").")
     for b in d.blocks:
         out.append(rf"\subsection{{Step $t = {b.step}$}}\label{{step:{b.step}}}")
         if b.same_as_previous:

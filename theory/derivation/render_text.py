@@ -88,7 +88,7 @@ def _steps_text(d: Derivation, md: bool) -> list[str]:
     from widthlimits.theory.derivation.model import PHASES
 
     out: list[str] = []
-    if d.stationary_from is not None:
+    if d.stationary_from is not None and d.symbolic is None:
         first = (f"Steps 0..{d.steps} computed; from step {d.stationary_from} on the exponents "
                  "repeat (induction over steps: the update adds nothing larger to W_t - W_0).")
     else:
