@@ -23,7 +23,7 @@ from widthlimits.theory.derivation import symbolic_derivation
 from widthlimits.theory.parametrization import Parametrization
 
 CASES = [("tp4", 1, "adam"), ("tp4", 2, "sgd"), ("golikov", 1, "sgd"), ("golikov", 2, "sgd"),
-         ("golikov", 2, "rmsprop")]
+         ("golikov", 2, "rmsprop"), ("tp4", 3, "adam"), ("tp4", 4, "sgd")]
 
 
 @functools.cache
@@ -45,7 +45,7 @@ coord = st.one_of(st.sampled_from(sorted({Fraction(k, 4) for k in range(-8, 9)}
 
 
 @settings(max_examples=400, deadline=None)
-@given(i=st.integers(0, len(CASES) - 1), values=st.lists(coord, min_size=8, max_size=8))
+@given(i=st.integers(0, len(CASES) - 1), values=st.lists(coord, min_size=9, max_size=9))
 def test_conditions_hold_exactly_where_the_engine_says(i, values) -> None:  # type: ignore[no-untyped-def]
     d = _derivation(i)
     sc, p = d.symbolic, d.parametrization
@@ -85,7 +85,7 @@ def test_no_alternative_carries_a_redundant_literal() -> None:
 
 
 @settings(max_examples=300, deadline=None)
-@given(i=st.integers(0, len(CASES) - 1), values=st.lists(coord, min_size=8, max_size=8))
+@given(i=st.integers(0, len(CASES) - 1), values=st.lists(coord, min_size=9, max_size=9))
 def test_printed_relations_mean_the_conditions(i, values) -> None:  # type: ignore[no-untyped-def]
     """What the document prints (``<=``, ``>=``, or ``=`` where stability already gives the
     opposite inequality) holds at a stable point exactly when the literal ``l >= 0`` does.  (The
