@@ -179,6 +179,16 @@ def _nf_cached(e: sympy.Expr) -> tuple[tuple[tuple[Coeffs, Q], ...], ...]:
 
 
 def _nf_raw(e: sympy.Expr) -> list[Clause]:
+    return distribute(e, normal_clauses, prune_dominated)
+
+
+def distribute(e: sympy.Expr, sub: Callable[[sympy.Expr], list[Clause]],
+               tidy: Callable[[list[Clause]], list[Clause]]) -> list[Clause]:
+    """One level of the normal form: ``e``'s max, min, sum or rational multiple distributed
+    over its arguments' normal forms ``sub(arg)``, each combination passed through ``tidy``
+    (dropping dominated clauses).  The syntactic normal form is ``sub = normal_clauses``,
+    ``tidy = prune_dominated``; :mod:`widthlimits.theory.derivation.restricted_forms` passes its
+    own, which also drop what is dominated on a polyhedron."""
     if e == -sympy.oo:
         return []
     if e == sympy.oo:
@@ -186,35 +196,35 @@ def _nf_raw(e: sympy.Expr) -> list[Clause]:
     if isinstance(e, sympy.Max):
         parts: list[Clause] = []
         for arg in e.args:
-            parts.extend(normal_clauses(arg))
-        return prune_dominated(parts)
+            parts.extend(sub(arg))
+        return tidy(parts)
     if isinstance(e, sympy.Min):
         acc: list[Clause] = [{}]
         for arg in e.args:
-            nf = normal_clauses(arg)
-            acc = prune_dominated([min_merge(a, b) for a in acc for b in nf])
+            nf = sub(arg)
+            acc = tidy([min_merge(a, b) for a in acc for b in nf])
         return acc
     if isinstance(e, sympy.Add) and e.has(sympy.Max, sympy.Min, sympy.oo):
         acc = [{(): Q(0)}]
         for arg in e.args:
-            nf = normal_clauses(arg)
+            nf = sub(arg)
             if not nf:
                 return []
-            acc = prune_dominated([add_clauses(a, b) for a in acc for b in nf])
+            acc = tidy([add_clauses(a, b) for a in acc for b in nf])
         return acc
     if isinstance(e, sympy.Mul) and e.has(sympy.Max, sympy.Min):
         coeff, rest = e.as_coeff_Mul()
         if not coeff.is_Rational or isinstance(rest, sympy.Mul):
             raise ValueError(f"not a max-plus expression: {e}")
-        inner = normal_clauses(rest)
+        inner = sub(rest)
         q = to_q(coeff)
         if q > 0:
-            return prune_dominated([{scaled(k, q): q * c for k, c in cl.items()} for cl in inner])
+            return tidy([{scaled(k, q): q * c for k, c in cl.items()} for cl in inner])
         # coeff * max_i min_j l_ij = min_i max_j (q l_ij) with q = coeff < 0, distributed as in
         # the Min branch (without sympy's Max/Min constructors, whose simplification was the cost)
-        acc: list[Clause] = [{}]
+        acc = [{}]
         for cl in inner:
-            acc = prune_dominated([min_merge(a, {scaled(k, q): q * c}) for a in acc for k, c in cl.items()])
+            acc = tidy([min_merge(a, {scaled(k, q): q * c}) for a in acc for k, c in cl.items()])
         return acc
     k, c = linear_form(e)
     return [{k: c}]

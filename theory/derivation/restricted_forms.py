@@ -40,16 +40,12 @@ from widthlimits.theory.derivation_symbolic import (
     Clause,
     Coeffs,
     NormalFormOps,
-    add_clauses,
+    distribute,
     form_expr,
     from_normal_form,
-    linear_form,
-    min_merge,
     normal_form,
     prune_dominated,
-    scaled,
     symbol_id,
-    to_q,
 )
 from widthlimits.theory.engine import same_structure
 from widthlimits.theory.regions.polyhedra import Q, lp_max
@@ -272,47 +268,8 @@ def _nf_on(e: sympy.Expr, dom: Domain) -> list[Clause]:
 
 
 def _nf_on_raw(e: sympy.Expr, dom: Domain) -> list[Clause]:
-    if e == -sympy.oo:
-        return []
-    if e == sympy.oo:
-        return [{}]
-
-    def tidy(cls: list[Clause]) -> list[Clause]:
-        return prune_on(prune_dominated(cls), dom)
-
-    if isinstance(e, sympy.Max):
-        parts: list[Clause] = []
-        for arg in e.args:
-            parts.extend(_nf_on(arg, dom))
-        return tidy(parts)
-    if isinstance(e, sympy.Min):
-        acc: list[Clause] = [{}]
-        for arg in e.args:
-            nf = _nf_on(arg, dom)
-            acc = tidy([min_merge(a, b) for a in acc for b in nf])
-        return acc
-    if isinstance(e, sympy.Add) and e.has(sympy.Max, sympy.Min, sympy.oo):
-        acc = [{(): Q(0)}]
-        for arg in e.args:
-            nf = _nf_on(arg, dom)
-            if not nf:
-                return []
-            acc = tidy([add_clauses(a, b) for a in acc for b in nf])
-        return acc
-    if isinstance(e, sympy.Mul) and e.has(sympy.Max, sympy.Min):
-        coeff, rest = e.as_coeff_Mul()
-        if not coeff.is_Rational or isinstance(rest, sympy.Mul):
-            raise ValueError(f"not a max-plus expression: {e}")
-        inner = _nf_on(rest, dom)
-        q = to_q(coeff)
-        if q > 0:
-            return tidy([{scaled(k, q): q * c for k, c in cl.items()} for cl in inner])
-        acc = [{}]
-        for cl in inner:
-            acc = tidy([min_merge(a, {scaled(k, q): q * c}) for a in acc for k, c in cl.items()])
-        return acc
-    k, c = linear_form(e)
-    return [{k: c}]
+    return distribute(e, lambda arg: _nf_on(arg, dom),
+                      lambda cls: prune_on(prune_dominated(cls), dom))
 
 
 class RestrictedNormalFormOps(NormalFormOps):
