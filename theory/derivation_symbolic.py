@@ -529,9 +529,8 @@ class NormalFormOps(MaxPlusOps):
     ``factor_terms`` and becomes very slow on the nested expressions of depth >= 2.
     """
 
-    def _norm(self, e: sympy.Expr) -> sympy.Expr:
-        if not isinstance(e, sympy.Basic) or not e.free_symbols:
-            return sympy.sympify(e)
+    def normalize(self, e: sympy.Expr) -> sympy.Expr:
+        """The normal form every max and min is kept in (subclasses simplify further)."""
         return simplify_exponent(e)
 
     def mx(self, *xs: Exponent) -> Exponent:
@@ -540,23 +539,35 @@ class NormalFormOps(MaxPlusOps):
         vals = [sympy.sympify(x) for x in xs]
         if all(not v.free_symbols for v in vals):
             return max(vals)
-        return simplify_exponent(sympy.Max(*vals, evaluate=False))
+        return self.normalize(sympy.Max(*vals, evaluate=False))
 
     def mn(self, *xs: Exponent) -> Exponent:
         vals = [sympy.sympify(x) for x in xs]
         if all(not v.free_symbols for v in vals):
             return min(vals)
-        return simplify_exponent(sympy.Min(*vals, evaluate=False))
+        return self.normalize(sympy.Min(*vals, evaluate=False))
+
+
+def same_normal_forms(a: object, b: object) -> bool:
+    """The engine's stationarity test on symbolic states (``same_state``): equal normal forms
+    leaf by leaf.  If the step-t update leaves the accumulated update blocks and the normalizers
+    unchanged, every later step repeats step t (induction over steps), exactly as in the numeric
+    case, so :func:`~widthlimits.theory.engine.derive` stops there."""
+    return same_structure(a, b, lambda x, y: bool(normal_form(x) == normal_form(y)))
 
 
 class _StationaryNormalFormOps(NormalFormOps):
-    """:class:`NormalFormOps` with the engine's stationarity test done on normal forms
-    (``same_state``): if the step-t update leaves the accumulated update blocks and the
-    normalizers unchanged, every later step repeats step t (induction over steps), exactly as in
-    the numeric case, so :func:`~widthlimits.theory.engine.derive` stops there."""
+    """:class:`NormalFormOps` with the engine's stationarity test (:func:`same_normal_forms`)."""
 
     def same_state(self, a: object, b: object) -> bool:
-        return same_structure(a, b, lambda x, y: bool(normal_form(x) == normal_form(y)))
+        return same_normal_forms(a, b)
+
+
+def parametrization_symbols(p: Parametrization) -> tuple[sympy.Symbol, ...]:
+    """The sympy symbols among ``p``'s exponents, sorted by name."""
+    return tuple(sorted(set().union(*[sympy.sympify(v).free_symbols
+                                      for v in (*p.a, *p.b, *p.c, *(p.d or ()))
+                                      if isinstance(v, sympy.Basic)]), key=str))
 
 
 def derive_symbolic(parametrization: Parametrization, optimizer: str | Optimizer = "sgd",
@@ -588,11 +599,8 @@ def derive_symbolic(parametrization: Parametrization, optimizer: str | Optimizer
             RestrictedNormalFormOps,
         )
 
-        p = parametrization
-        symbols = sorted(set().union(*[sympy.sympify(v).free_symbols
-                                       for v in (*p.a, *p.b, *p.c, *(p.d or ()))
-                                       if isinstance(v, sympy.Basic)]), key=str)
-        rops = RestrictedNormalFormOps(Domain(symbols), stationary=steps is None)
+        rops = RestrictedNormalFormOps(Domain(parametrization_symbols(parametrization)),
+                                       stationary=steps is None)
         ops: NormalFormOps = rops
         learn = rops.learn
     else:

@@ -51,6 +51,7 @@ from widthlimits.theory.derivation_symbolic import (
     derive_symbolic,
     ge_zero_alternatives,
     le_zero,
+    parametrization_symbols,
     simplify_alternatives,
     simplify_exponent,
     simplify_system,
@@ -622,9 +623,7 @@ def _symbolic(p: Parametrization, opt: Optimizer, act: Activation, *, loss: str,
     L = res.depth
     ex = res.exponents
     T = res.steps
-    symbols = tuple(sorted(set().union(*[sympy.sympify(v).free_symbols
-                                          for v in (*p.a, *p.b, *p.c, *(p.d or ()))
-                                          if isinstance(v, sympy.Basic)]), key=str))
+    symbols = parametrization_symbols(p)
     # simplified (exact) forms of every exponent
     simp: dict[tuple[str, int | None, int], Exponent] = {}
     for k, v in ex.items():

@@ -43,11 +43,10 @@ from widthlimits.theory.derivation_symbolic import (
     distribute,
     form_expr,
     from_normal_form,
-    normal_form,
     prune_dominated,
+    same_normal_forms,
     symbol_id,
 )
-from widthlimits.theory.engine import same_structure
 from widthlimits.theory.regions.polyhedra import Q, lp_max
 
 #: box for the sample points only (they refute "l <= l' on D" cheaply; any point of D will do)
@@ -79,16 +78,7 @@ class Domain:
     def _vec(self, k: Coeffs) -> list[Q]:
         v = [Q(0)] * len(self.ids)
         for s, x in k:
-            i = self.pos.get(s)
-            if i is None:  # a symbol outside the run's: extend (rare)
-                self.ids.append(s)
-                i = self.pos[s] = len(self.ids) - 1
-                v.append(Q(0))
-                for p in self.samples:
-                    p.append(Q(0))
-                for fp in self._fs:
-                    fp.append(0.0)
-            v[i] = x
+            v[self.pos[s]] = x  # every form is over the run's symbols
         return v
 
     def _constraints(self, box: bool) -> list[tuple[tuple, str]]:
@@ -157,7 +147,7 @@ class Domain:
         """``k.x`` at the sample points, in floating point (a pre-filter only), cached."""
         v = self._fvals.get(k)
         if v is None:
-            w = [(self.pos[s], float(x)) for s, x in k if s in self.pos]
+            w = [(self.pos[s], float(x)) for s, x in k]
             v = self._fvals[k] = tuple(sum(x * fp[i] for i, x in w) for fp in self._fs)
         return v
 
@@ -167,8 +157,6 @@ class Domain:
         are cached per direction, so each question costs a dictionary look-up after the first."""
         if not k:
             return c <= 0
-        if any(x not in self.pos for x, _ in k):
-            self._vec(k)  # a symbol not seen yet gets its coordinate
         m = self._max_cache.get(k, _MISSING)
         if m is _MISSING:
             lo = self._sample_max.get(k)
@@ -280,25 +268,10 @@ class RestrictedNormalFormOps(NormalFormOps):
         super().__init__(True)
         self.domain = domain
         if stationary:  # the engine's stationarity test, on forms equal on the domain
-            self.same_state = lambda a, b: same_structure(
-                a, b, lambda x, y: bool(normal_form(x) == normal_form(y)))
+            self.same_state = same_normal_forms
 
-    def _restricted(self, e: sympy.Expr) -> sympy.Expr:
+    def normalize(self, e: sympy.Expr) -> sympy.Expr:
         return from_normal_form(_to_nf_tuple(_nf_on(e, self.domain)))
-
-    def mx(self, *xs):  # type: ignore[no-untyped-def]
-        if not xs:
-            return self.ninf
-        vals = [sympy.sympify(x) for x in xs]
-        if all(not v.free_symbols for v in vals):
-            return max(vals)
-        return self._restricted(sympy.Max(*vals, evaluate=False))
-
-    def mn(self, *xs):  # type: ignore[no-untyped-def]
-        vals = [sympy.sympify(x) for x in xs]
-        if all(not v.free_symbols for v in vals):
-            return min(vals)
-        return self._restricted(sympy.Min(*vals, evaluate=False))
 
     def learn(self, e: object) -> None:
         """``e <= 0`` holds on the stability set: add its unit consequences to the domain."""
