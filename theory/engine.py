@@ -311,9 +311,16 @@ class _Engine:
         self.first_blowup: int | None = None
 
     # ------------------------------------------------------------------ helpers
-    def record(self, q: str, layer: int | None, t: int, terms: list[Term], value: Exponent,
+    def record(self, q: str, layer: int | None, t: int,
+               terms: list[Term] | Callable[[], list[Term]], value: Exponent,
                comps: Vec | None = None) -> None:
+        """Store ``value`` as the exponent of ``q``; ``terms`` (or a function giving them, called
+        only when tracing) explain it in the trace.  The terms' own exponents are computed
+        only for the trace: a run without it makes no comparison the quantities do not need,
+        so exact regions (cells, germs) are not cut where nothing they read changes."""
         self.ex[(q, layer, t)] = value
+        if self.tracing and callable(terms):  # before the hook, as when built by the caller
+            terms = terms()
         if self.on_record is not None:
             self.on_record(q, layer, t, value)
         if (q in ("h", "x", "f") and self.first_blowup is None and not self.ops.symbolic
@@ -434,7 +441,8 @@ class _Engine:
             terms: list[Term] = []
             if i == 0:
                 init = {} if o.is_ninf(self.w0[0]) else {"F": self.w0[0]}
-                terms.append(Term("W^1_0 xi", "finite fan-in", self.w0[0]))
+                if self.tracing:
+                    terms.append(Term("W^1_0 xi", "finite fan-in", self.w0[0]))
                 dwx = self.blocks_apply(self.acc[0], None, transpose=False)
                 w0dx: Vec = {}
             else:
@@ -444,7 +452,7 @@ class _Engine:
             dh = self.union(w0dx, dwx)
             if h0 is None:  # step 0
                 h = init if i == 0 else self.w0_apply(i, xs[i - 1], transpose=False)
-                if i > 0:
+                if i > 0 and self.tracing:
                     terms.append(Term(f"W^{layer}_0 x^{layer - 1}_0", "CLT", self.vexp(h)))
                 x = self.phi(h)
                 dx: Vec = {}
@@ -452,30 +460,33 @@ class _Engine:
                 h = self.union(h0[i], dh)
                 dx = self.phi_delta(h0[i], dh)
                 x = self.union(self.x0[i], dx)
-                if i > 0:
-                    terms.append(Term(f"W^{layer}_0 dx^{layer - 1}_{t}", "CLT", self.vexp(w0dx)))
-                terms.append(Term(f"(W^{layer}_{t} - W^{layer}_0) x^{layer - 1}_{t}", "LLN"
-                                  if i > 0 else "finite fan-in", self.vexp(dwx)))
+                if self.tracing:
+                    if i > 0:
+                        terms.append(Term(f"W^{layer}_0 dx^{layer - 1}_{t}", "CLT",
+                                          self.vexp(w0dx)))
+                    terms.append(Term(f"(W^{layer}_{t} - W^{layer}_0) x^{layer - 1}_{t}", "LLN"
+                                      if i > 0 else "finite fan-in", self.vexp(dwx)))
             hs.append(h)
             xs.append(x)
             dxs.append(dx)
             if h0 is not None:
+                e = self.vexp(dwx)
                 self.record("dWx", layer, t, [Term("accumulated low-rank update", "induction",
-                                                   self.vexp(dwx))], self.vexp(dwx), dwx)
+                                                   e)], e, dwx)
                 if i > 0:
+                    e = self.vexp(w0dx)
                     self.record("W0dx", layer, t, [Term("i.i.d. part on the feature change",
-                                                        "CLT", self.vexp(w0dx))],
-                                self.vexp(w0dx), w0dx)
+                                                        "CLT", e)], e, w0dx)
                 self.record("dh", layer, t, terms[-2:] if i > 0 else terms[-1:], self.vexp(dh), dh)
+                e = self.vexp(dx)
                 self.record("dx", layer, t, [Term(f"phi(h) change, {self.act.name}",
-                                                  "nonlinearity", self.vexp(dx))],
-                            self.vexp(dx), dx)
+                                                  "nonlinearity", e)], e, dx)
             else:
                 for q in ("dWx", "dh", "dx") + (("W0dx",) if i > 0 else ()):
                     self.record(q, layer, t, [], o.ninf)
             self.record("h", layer, t, terms, self.vexp(h), h)
-            self.record("x", layer, t, [Term(f"phi = {self.act.name}", "nonlinearity",
-                                             self.vexp(x))], self.vexp(x), x)
+            e = self.vexp(x)
+            self.record("x", layer, t, [Term(f"phi = {self.act.name}", "nonlinearity", e)], e, x)
         # readout
         i = L
         xL = xs[-1]
@@ -487,20 +498,20 @@ class _Engine:
         df = self.union(w0dx_out, dwx_out)
         f = self.union(f0_terms, df)
         if h0 is not None:
+            e_w0dx, e_dwx = self.vexp(w0dx_out), self.vexp(dwx_out)
             self.record("W0dx", L + 1, t, [Term("readout on the feature change (LLN if "
-                                                "backprop-aligned)", "LLN",
-                                                self.vexp(w0dx_out))], self.vexp(w0dx_out),
+                                                "backprop-aligned)", "LLN", e_w0dx)], e_w0dx,
                         w0dx_out)
-            self.record("dWx", L + 1, t, [Term("readout update on features", "LLN",
-                                               self.vexp(dwx_out))], self.vexp(dwx_out), dwx_out)
-            self.record("df", None, t, [Term(f"W^{L + 1}_0 dx^{L}_{t}", "LLN", self.vexp(w0dx_out)),
+            self.record("dWx", L + 1, t, [Term("readout update on features", "LLN", e_dwx)],
+                        e_dwx, dwx_out)
+            self.record("df", None, t, [Term(f"W^{L + 1}_0 dx^{L}_{t}", "LLN", e_w0dx),
                                         Term(f"(W^{L + 1}_{t} - W^{L + 1}_0) x^{L}_{t}", "LLN",
-                                             self.vexp(dwx_out))], self.vexp(df), df)
+                                             e_dwx)], self.vexp(df), df)
         else:
             self.record("W0dx", L + 1, t, [], o.ninf)
             self.record("dWx", L + 1, t, [], o.ninf)
             self.record("df", None, t, [], o.ninf)
-        self.record("f", None, t, [Term(f"W^{L + 1}_0 x^{L}_0", "CLT", self.vexp(f0_terms))]
+        self.record("f", None, t, lambda: [Term(f"W^{L + 1}_0 x^{L}_0", "CLT", self.vexp(f0_terms))]
                     + ([Term("f_t - f_0", "induction", self.vexp(df))] if h0 is not None else []),
                     self.vexp(f), f)
         self._dx = dxs
@@ -527,19 +538,20 @@ class _Engine:
         g: Vec = {} if o.is_ninf(self.w0[L]) else {"B": self.w0[L]}
         g = self.union(g, self.blocks_apply(self.acc[L], None, transpose=True))
         gs[L - 1] = g
-        self.record("g", L, t, [Term(f"W^{L + 1}_0 (readout entries)", "multiplier",
-                                     o.ninf if o.is_ninf(self.w0[L]) else self.w0[L]),
-                                Term(f"(W^{L + 1}_{t} - W^{L + 1}_0)^T", "induction",
-                                     self.vexp(self.blocks_apply(self.acc[L], None, True)))],
+        self.record("g", L, t, lambda: [Term(f"W^{L + 1}_0 (readout entries)", "multiplier",
+                                             o.ninf if o.is_ninf(self.w0[L]) else self.w0[L]),
+                                        Term(f"(W^{L + 1}_{t} - W^{L + 1}_0)^T", "induction",
+                                             self.vexp(self.blocks_apply(self.acc[L], None, True)))],
                     self.vexp(g), g)
         for i in range(L - 1, 0, -1):  # weight layer index i maps g^{i+1} -> g^{i}
             a = self.w0_apply(i, gs[i], transpose=True)
             b = self.blocks_apply(self.acc[i], gs[i], transpose=True)
             g = self.union(a, b)
             gs[i - 1] = g
-            self.record("g", i, t, [Term(f"W^{i + 1}_0^T g^{i + 1}_{t}", "CLT", self.vexp(a)),
-                                    Term(f"(W^{i + 1}_{t} - W^{i + 1}_0)^T g^{i + 1}_{t}", "LLN",
-                                         self.vexp(b))], self.vexp(g), g)
+            self.record("g", i, t, lambda a=a, b=b, i=i: [  # type: ignore[misc]
+                Term(f"W^{i + 1}_0^T g^{i + 1}_{t}", "CLT", self.vexp(a)),
+                Term(f"(W^{i + 1}_{t} - W^{i + 1}_0)^T g^{i + 1}_{t}", "LLN", self.vexp(b))],
+                self.vexp(g), g)
         return gs
 
     # ------------------------------------------------------------------ update
@@ -622,10 +634,10 @@ class _Engine:
         parts = [self.readout_w0(dx_prev), self.blocks_apply(self.acc[L], dx_prev, False),
                  self.blocks_apply(step_blocks[L], xs[-1], False)]
         d = self.union(*parts)
-        self.record("df_step", None, t, [Term("propagated change of the features", "LLN",
-                                              self.vexp(self.union(parts[0], parts[1]))),
-                                         Term("readout update", "LLN", self.vexp(parts[2]))],
-                    self.vexp(d), d)
+        self.record("df_step", None, t, lambda: [
+            Term("propagated change of the features", "LLN",
+                 self.vexp(self.union(parts[0], parts[1]))),
+            Term("readout update", "LLN", self.vexp(parts[2]))], self.vexp(d), d)
 
     # ------------------------------------------------------------------ driver
     def run(self, steps: int | None, max_steps: int, stop: Callable[[], bool]) -> tuple[int, int | None]:
