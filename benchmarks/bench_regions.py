@@ -132,7 +132,7 @@ def main() -> None:
         return
     print(f"{'L':>2} {'init':5} {'optimizer':8} {'activation':10} {'want':18} {'method':6} "
           f"{'answer':12} {'wall s':>8} {'cpu s':>8}  witness / cells")
-    for L in (int(x) for x in args.depths.split(",")):
+    for L in (int(x) for x in args.depths.split(",") if x):  # --depths "": only the sections below
         totals: dict[str, list[float]] = {}
         for init in ("mup", "mf"):
             for opt in opts:
