@@ -90,3 +90,42 @@ def test_adding_depth_keeps_mup_feature_learning(L, opt):
     from widthlimits.theory import preset
 
     assert classify(preset("mup", L, opt), opt).regime == "feature_learning"
+
+
+class _CountingOps:
+    """The engine's numeric max-plus arithmetic, counting the comparisons it is asked for."""
+
+    def __init__(self, p: Parametrization) -> None:
+        from widthlimits.theory.engine import MaxPlusOps
+        from widthlimits.theory.regions.line import common_denominator
+
+        self._ops = MaxPlusOps(False, common_denominator(p))
+        self.comparisons = 0
+
+    def __getattr__(self, name):
+        return getattr(self._ops, name)
+
+    def mx(self, *xs):
+        self.comparisons += max(len(xs) - 1, 0)
+        return self._ops.mx(*xs)
+
+    def mn(self, *xs):
+        self.comparisons += max(len(xs) - 1, 0)
+        return self._ops.mn(*xs)
+
+
+@SETTINGS
+@given(params(), st.sampled_from(["sgd", "momentum", "adam", "rmsprop", "signsgd"]),
+       st.sampled_from(["tanh", "relu", "leaky_relu", "gelu"]))
+def test_the_trace_changes_no_exponent_and_costs_nothing_without_it(p, opt, act):
+    """The trace's explanatory terms are computed only when tracing (engine.record): a run
+    without a trace returns the same exponents, steps and stationarity, and asks for fewer
+    comparisons (the region engines, which run without a trace, are not cut where only the
+    explanation of a quantity changes)."""
+    with_ops, without_ops = _CountingOps(p), _CountingOps(p)
+    r1 = derive(p, opt, act, trace=True, ops=with_ops)
+    r2 = derive(p, opt, act, trace=False, ops=without_ops)
+    assert r1.exponents == r2.exponents
+    assert (r1.steps, r1.stationary_from) == (r2.steps, r2.stationary_from)
+    assert without_ops.comparisons < with_ops.comparisons
+    assert r1.trace and not r2.trace
