@@ -24,6 +24,7 @@ from widthlimits.theory.max_lr import (
 from widthlimits.theory.optimizers import get_optimizer
 from widthlimits.theory.parametrization import Parametrization
 from widthlimits.theory.presets import preset
+from widthlimits.theory.regions.germ_batch import germ_verdicts
 from widthlimits.theory.regions.line import X, germ_verdict, least_stable, least_stable_many
 from widthlimits.theory.regions.line_batch import stable_at_points
 from widthlimits.theory.regions.polyhedra import lp_max
@@ -284,6 +285,66 @@ def test_walking_together_gives_each_problems_own_answer(case):
     alone = [least_stable(p, opt, act) for p in probs]
     assert [(r.value, r.attained, r.note) for r in together] == \
         [(r.value, r.attained, r.note) for r in alone]
+
+
+def _inside(batch, single):
+    """The batched germ's cell lies inside the single run's (the same start, an end no
+    further)."""
+    if batch.bound is None:
+        return single.bound is None
+    if single.bound is None:
+        return True
+    return batch.bound >= single.bound if batch.direction < 0 and batch.x0 is not None \
+        else batch.bound <= single.bound
+
+
+@settings(max_examples=80, deadline=None)
+@given(batches(), st.lists(st.integers(-16, 16), min_size=6, max_size=6),
+       st.sampled_from([1, 2, 3]), st.sampled_from(["-inf", 1, -1]))
+def test_a_batched_germ_run_certifies_each_problems_own_verdict(case, nums, den, where):
+    """germ_batch: one engine run on per-problem vectors gives each problem the verdict of its
+    own germ run, on a cell inside that run's cell; the continuity flags agree where both
+    decide."""
+    ps, opt, act = case
+    if any(v == INF for v in ps[0].b):
+        return  # batches need finite b (the walk runs these one by one)
+    probs = []
+    for p in ps:
+        k = next((i for i, v in enumerate(p.c) if v != INF), len(p.c) - 1)
+        probs.append(Parametrization(p.a, p.b, tuple(X if i == k else v for i, v in enumerate(p.c))))
+    o, a = get_optimizer(opt), get_activation(act)
+    if where == "-inf":
+        x0s, d = [None] * len(probs), -1
+    else:
+        x0s, d = [F(nums[i], den) for i in range(len(probs))], where
+    got = germ_verdicts(probs, x0s, d, o, a, "mse")
+    for p, x0, g in zip(probs, x0s, got, strict=True):
+        ref = germ_verdict(p, o, a, "mse", x0, d)
+        assert g.stable == ref.stable
+        assert _inside(g, ref)
+        if g.start_stable is not None and ref.start_stable is not None:
+            assert g.start_stable == ref.start_stable
+
+
+@pytest.mark.parametrize("name", ["golikov-mf", "mup", "sp"])
+@pytest.mark.parametrize("opt", ["sgd", "adam"])
+def test_a_batch_of_one_is_the_single_germ_run(name, opt):
+    """With one lane every value is shared (collapsed): the comparisons are recorded by the
+    shared path, and the verdict is exactly the single run's."""
+    p = preset(name, 2, opt)
+    o, a = get_optimizer(opt), get_activation("tanh")
+    for layer in range(3):
+        pr = Parametrization(p.a, p.b, tuple(X if k == layer else (F(-2) if k == 2 else INF)
+                                             for k in range(3)))
+        for x0, d in [(None, -1)] + [(F(v, 2), s) for v in (-8, -2, -1, 0, 1, 2) for s in (1, -1)]:
+            assert germ_verdicts([pr], [x0], d, o, a, "mse") == [germ_verdict(pr, o, a, "mse", x0, d)]
+
+
+def test_a_germ_batch_needs_one_kind_of_point():
+    p = preset("mup", 2, "sgd")
+    probs = [Parametrization(p.a, p.b, (X, INF, F(0))), Parametrization(p.a, p.b, (INF, X, F(0)))]
+    with pytest.raises(ValueError, match="all finite points"):
+        germ_verdicts(probs, [None, F(1)], -1, get_optimizer("sgd"), get_activation("tanh"), "mse")
 
 
 def _everett_expanded(a, b, optimizer, alignment):

@@ -28,7 +28,8 @@ of two to four engine runs on integers for the learning rates of the presets.  W
 no ``eq`` decision between different germs, every exponent is continuous on the closed cell, so
 a germ's verdict also decides its end points when the blown-up exponent is still positive there
 (or when the germ is stable); otherwise the point is run.  :func:`least_stable_many` walks
-several lines together and classifies the end points of each round in one batched run
+several lines together: the next cells of each round in one batched germ run
+(:mod:`widthlimits.theory.regions.germ_batch`), their end points in one batched run
 (:mod:`widthlimits.theory.regions.line_batch`).
 
 Run: the engine's default run, as in :func:`~widthlimits.theory.classify.classify` (until the
@@ -85,13 +86,16 @@ class GermOps(MaxPlusOps):
     :math:`-\\infty`); None when the cell is unbounded that way."""
 
     def __init__(self, x0: Fraction | None, direction: int, D: int,
-                 cache: dict | None = None) -> None:
+                 cache: dict | None = None, scale: int | None = None) -> None:
         super().__init__(False, 2)
         if x0 is None and direction != -1:
             raise ValueError("internal: the germ at -infinity has direction -1")
         self.x0 = None if x0 is None else Fraction(x0)
         self.direction = direction
-        self.M = D * (1 if x0 is None else self.x0.denominator)  # integers at x0
+        # integers at x0 (``scale``: a common multiple, for lanes of one batched run)
+        self.M = scale or D * (1 if x0 is None else self.x0.denominator)
+        if self.x0 is not None and (self.M * self.x0).denominator != 1:
+            raise ValueError(f"internal: scale {self.M} does not make {self.x0} an integer")
         self.K = 1 if direction == 0 else _K
         # constants' encodings, shared by the runs of one walk (keyed by the encoding's scale)
         self._consts: dict = {} if cache is None else cache.setdefault(
@@ -101,7 +105,7 @@ class GermOps(MaxPlusOps):
         self.half = self.conv(HALF)
         self.one = self.conv(Fraction(1))
         # the free exponent x itself: value x0, slope 1
-        self.free = -_K if x0 is None else D * self.x0.numerator * self.K + direction
+        self.free = -_K if x0 is None else int(self.M * self.x0) * self.K + direction
         self._far: tuple[int, int] | None = None  # (num, den), den > 0
         #: an ``eq`` found two different germs: the exponents may jump at the cell's end
         self.split = False
@@ -366,10 +370,13 @@ def least_stable(p: Parametrization, optimizer: str | Optimizer, activation: str
 def least_stable_many(problems: Sequence[Parametrization], optimizer: str | Optimizer,
                       activation: str | Activation, loss: str = "mse") -> list[LeastStable]:
     """:func:`least_stable` for several problems at once (equal ``a``, ``b``; the free symbol
-    :data:`X` in ``c``): the cells are walked per problem as there, and the end points of every
-    round are classified together by one batched engine run
-    (:func:`widthlimits.theory.regions.line_batch.stable_at_points`; per problem when some
-    ``b`` is infinite, where the batch's mean-component test could differ from a problem's)."""
+    :data:`X` in ``c``): the cells are walked per problem as there, each round's next cells are
+    found by one batched germ run (:func:`widthlimits.theory.regions.germ_batch.germ_verdicts`:
+    each problem's own verdict, on a cell no larger than its single run's) and the end points of
+    every round are classified together by one batched engine run
+    (:func:`widthlimits.theory.regions.line_batch.stable_at_points`); one run per problem when
+    some ``b`` is infinite, where the batch's mean-component test could differ from a
+    problem's."""
     opt = get_optimizer(optimizer)
     act = get_activation(activation)
     if loss not in ("mse", "logistic"):
@@ -391,9 +398,19 @@ def least_stable_many(problems: Sequence[Parametrization], optimizer: str | Opti
     def at(p: Parametrization, x: Fraction) -> tuple:
         return tuple(x if isinstance(v, sympy.Expr) and v == X else v for v in p.c)
 
+    def germs(idx: list[int], x0s: list[Fraction | None], direction: int) -> list[GermVerdict]:
+        """The germs of several problems: one batched run (germ_batch) or one run each."""
+        if not batch or len(idx) < 2:
+            return [germ(i, x, direction) for i, x in zip(idx, x0s, strict=True)]
+        from widthlimits.theory.regions.germ_batch import germ_verdicts  # it imports this module
+
+        for i in idx:
+            runs[i] += 1
+        return germ_verdicts([problems[i] for i in idx], x0s, direction, opt, act, loss)
+
     cells: dict[int, GermVerdict] = {}
-    for i in range(len(problems)):
-        cell = germ(i, None, -1)
+    idx = list(range(len(problems)))
+    for i, cell in zip(idx, germs(idx, [None] * len(idx), -1), strict=True):
         if cell.stable:
             out[i] = LeastStable(None, False, "unbounded below: every smaller value is stable",
                                  runs[i])
@@ -421,9 +438,10 @@ def least_stable_many(problems: Sequence[Parametrization], optimizer: str | Opti
                 if v:
                     out[i] = LeastStable(cells[i].bound, True, "", runs[i])
                     del cells[i]
-        for i, cell in list(cells.items()):  # the next cells
-            x = cell.bound
-            nxt = germ(i, x, 1)
+        idx = list(cells)
+        for i, nxt in zip(idx, germs(idx, [cells[i].bound for i in idx], 1),  # the next cells
+                          strict=True):
+            x = cells[i].bound
             if nxt.stable:
                 out[i] = LeastStable(x, False, "", runs[i])
                 del cells[i]

@@ -45,7 +45,7 @@ from widthlimits.theory.regions.properties import conditions
 _R = itertools.repeat
 
 
-class _Shrink(Exception):
+class Shrink(Exception):
     """At most half of the problems are still running: the run restarts with them alone (the
     others are unstable), so a long run of a few problems is not paid for the whole batch."""
 
@@ -157,10 +157,10 @@ class BatchOps:
         elif value > 0:
             self.alive = [False] * self.n
         if 2 * sum(self.alive) <= self.n:
-            raise _Shrink
+            raise Shrink
 
 
-class _VecLogic:
+class VecLogic:
     """Sign conditions on per-problem values: a bool, or a tuple of bools."""
 
     def __init__(self, n: int) -> None:
@@ -185,6 +185,25 @@ class _VecLogic:
     zero = neg = nonneg = any
 
 
+def columns_of(base: Parametrization, cs: Sequence[Sequence[Any]]
+               ) -> tuple[dict[sympy.Symbol, tuple[Any, ...]], list[Any], list[tuple[bool, ...]]]:
+    """The batch's learning-rate exponents: per layer the value every problem shares, or a
+    symbol ``c_batch_l`` standing for the column of the problems' values (``columns``); and
+    per layer which problems update it (finite ``c``)."""
+    columns: dict[sympy.Symbol, tuple] = {}
+    batch_c: list[Any] = []
+    for i in range(base.n_layers):
+        col = tuple(c[i] for c in cs)
+        if all(v == col[0] for v in col):
+            batch_c.append(col[0])
+        else:
+            s = sympy.Symbol(f"c_batch_{i + 1}")
+            columns[s] = col
+            batch_c.append(s)
+    updated = [tuple(not is_pos_inf(c[i]) for c in cs) for i in range(base.n_layers)]
+    return columns, batch_c, updated
+
+
 def stable_at_points(problems: Sequence[Parametrization], optimizer: Optimizer,
                      activation: Activation, loss: str) -> list[bool]:
     """Exact stability of each parametrization (equal ``a``, ``b``, ``d``; any ``c``) by one
@@ -204,17 +223,7 @@ def stable_at_cs(base: Parametrization, cs: Sequence[Sequence[Any]], optimizer: 
     for v in (*base.a, *base.b, *(base.d or ()), *(x for c in cs for x in c)):
         if isinstance(v, Fraction):
             D = math.lcm(D, v.denominator)
-    columns: dict[sympy.Symbol, tuple] = {}
-    batch_c: list[Any] = []
-    for i in range(base.n_layers):
-        col = tuple(c[i] for c in cs)
-        if all(v == col[0] for v in col):
-            batch_c.append(col[0])
-        else:
-            s = sympy.Symbol(f"c_batch_{i + 1}")
-            columns[s] = col
-            batch_c.append(s)
-    updated = [tuple(not is_pos_inf(c[i]) for c in cs) for i in range(base.n_layers)]
+    columns, batch_c, updated = columns_of(base, cs)
     ops = BatchOps(columns, D, n, updated)
     batch = Parametrization(base.a, base.b, tuple(batch_c), base.d)
     eff = "logistic" if loss == "mse" else loss
@@ -226,7 +235,7 @@ def stable_at_cs(base: Parametrization, cs: Sequence[Sequence[Any]], optimizer: 
     try:
         res = derive(batch, optimizer, activation, loss=eff, trace=False, ops=ops,
                      on_record=on_record)
-    except _Shrink:
+    except Shrink:
         out = [False] * n
         keep = [i for i in range(n) if ops.alive[i]]
         if keep:
@@ -234,10 +243,10 @@ def stable_at_cs(base: Parametrization, cs: Sequence[Sequence[Any]], optimizer: 
                                                activation, loss), strict=True):
                 out[i] = v
         return out
-    lg = _VecLogic(n)
+    lg = VecLogic(n)
     holds = lg.all([c.holds for c in conditions("stable", res.exponents, res.depth, res.steps,
                                                 optimizer.entrywise, lg)])
     return [bool(h) and al for h, al in zip(holds, ops.alive, strict=True)]
 
 
-__all__ = ["BatchOps", "stable_at_cs", "stable_at_points"]
+__all__ = ["BatchOps", "Shrink", "VecLogic", "columns_of", "stable_at_cs", "stable_at_points"]

@@ -1,0 +1,248 @@
+"""Germ verdicts of many lines in one engine run: the germs of
+:mod:`widthlimits.theory.regions.line` on per-problem vectors.
+
+:func:`~widthlimits.theory.regions.line.least_stable_many` walks one line per problem (the
+layer-by-layer questions of :mod:`widthlimits.theory.max_lr`: the same ``a``, ``b``, one ``c_l``
+free, the others fixed), and every round asks each line for the verdict of its next cell: a germ
+at a different point per problem.  :func:`germ_verdicts` answers a round with one run of the
+engine on :class:`BatchGermOps`: the vectors of :mod:`widthlimits.theory.regions.line_batch`
+(one entry per problem, collapsed to one value where every problem agrees) whose entries are the
+germ encodings of :class:`~widthlimits.theory.regions.line.GermOps`, one ``GermOps`` per problem
+(its *lane*) keeping that problem's bookkeeping: where each comparison's outcome would change
+(the cell's end), whether an ``eq`` decision split two germs, the blown-up exponent.  Every
+lane's encodings share one scale (a common multiple of the points' denominators), so the
+constants are one value for all lanes.
+
+Each entry is exactly the exponent of its own problem's germ run, and each lane records every
+comparison its own run makes (a comparison of collapsed values in every lane still running).
+It may record a few more: where the problems differ in which terms are identically zero (a
+frozen layer in some lanes only), the batch keeps the term for all and compares it where a
+single run would have skipped it, e.g. an entrywise optimizer's normalizer of a frozen layer.
+An extra comparison only moves the lane's cell end closer (or marks it split): the verdict is
+certified on a part of the cell of :func:`~widthlimits.theory.regions.line.germ_verdict`, never
+on more, so the walk stays exact and at most takes more steps (tested against single runs).  A lane
+stops recording at its first blown-up h, x or f exponent (its verdict is then *unstable*, as a
+single run stops there); when half of the lanes or more have stopped, the run restarts with the
+others alone (:class:`~widthlimits.theory.regions.line_batch.BatchOps`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from fractions import Fraction
+from typing import Any
+
+import sympy
+
+from widthlimits.theory.activations import Activation
+from widthlimits.theory.engine import derive
+from widthlimits.theory.exponents import NEG_INF, is_pos_inf
+from widthlimits.theory.optimizers import Optimizer
+from widthlimits.theory.parametrization import Parametrization
+from widthlimits.theory.regions.line import GermOps, GermVerdict, X, common_denominator
+from widthlimits.theory.regions.line_batch import BatchOps, Shrink, VecLogic, columns_of
+from widthlimits.theory.regions.properties import conditions
+
+
+class BatchGermOps(BatchOps):
+    """Germ arithmetic on per-problem vectors (module docstring)."""
+
+    def __init__(self, columns: dict[sympy.Symbol, tuple[Any, ...]], lanes: list[GermOps],
+                 updated: list[tuple[bool, ...]]) -> None:
+        super().__init__(columns, lanes[0].M, len(lanes), updated)
+        self.lanes = lanes
+        self.finite = lanes[0].x0 is not None
+        self.half = lanes[0].half
+        self.one = lanes[0].one
+        self.blown_at: list[Any] = [None] * len(lanes)
+
+    def _entry(self, i: int, v: Any) -> Any:
+        if isinstance(v, sympy.Expr) and v == X:
+            return -self.lanes[i].free
+        if is_pos_inf(v):
+            return NEG_INF
+        return self.lanes[i].conv(-v)
+
+    def conv(self, e: Any) -> Any:
+        if isinstance(e, float):
+            return NEG_INF if e < 0 else e
+        if isinstance(e, sympy.Expr) and not e.is_number:
+            if e in (X, -X):
+                t = tuple(lane.free if e == X else -lane.free for lane in self.lanes)
+                return self._collapse(t)
+            if e.could_extract_minus_sign() and -e in self.columns:
+                return self._collapse(tuple(self._entry(i, v)
+                                            for i, v in enumerate(self.columns[-e])))
+            raise ValueError(f"internal: exponent {e} is not +-x or -(a batch column)")
+        return self.lanes[0].conv(e)
+
+    # -- comparisons, recorded per lane
+    def _may_change(self, d: int) -> bool:
+        """Can the shared difference ``d`` of two collapsed values change sign in some cell?"""
+        dp, ds = self.lanes[0].decode(d)
+        if not self.finite:
+            return bool(dp)
+        return (dp > 0 > ds) or (dp < 0 < ds)
+
+    def _record_all(self, best: Any, xs: Sequence[Any]) -> None:
+        for x in xs:
+            if x != best and x != NEG_INF and self._may_change(best - x):
+                for lane, al in zip(self.lanes, self.alive, strict=True):
+                    if al:
+                        lane.sign_change(best, x)
+
+    def _lanewise(self, pick: Any, xs: Sequence[Any], skip_ninf: bool) -> Any:
+        out = []
+        for i, vals in enumerate(zip(*_cols(xs, self.n), strict=True)):
+            best = pick(vals)
+            if self.alive[i] and best != NEG_INF:
+                lane = self.lanes[i]
+                for v in vals:
+                    if v != best and not (skip_ninf and v == NEG_INF):
+                        lane.sign_change(best, v)
+            out.append(best)
+        return self._collapse(tuple(out))
+
+    def mx(self, *xs: Any) -> Any:
+        if len(xs) < 2:
+            return xs[0] if xs else NEG_INF
+        if not any(type(x) is tuple for x in xs):
+            best = max(xs)
+            if best != NEG_INF:
+                self._record_all(best, xs)
+            return best
+        return self._lanewise(max, xs, True)
+
+    def mn(self, *xs: Any) -> Any:
+        if len(xs) == 1:
+            return xs[0]
+        if not any(type(x) is tuple for x in xs):
+            best = min(xs)
+            if best != NEG_INF:
+                self._record_all(best, xs)
+            return best
+        return self._lanewise(min, xs, False)
+
+    def mean_gate(self, e: Any, q: Any) -> Any:
+        """:meth:`GermOps.eq` ``(q, 0)`` per lane: the mean component ``e`` of an entrywise
+        update's input is present iff ``q != 0``; a ``q`` that is not identically zero on the
+        cell splits it where it crosses 0."""
+        qs = q if type(q) is tuple else (q,) * self.n
+        es = e if type(e) is tuple else (e,) * self.n
+        out = []
+        for i, (ee, qq) in enumerate(zip(es, qs, strict=True)):
+            if qq == 0:
+                out.append(NEG_INF)
+                continue
+            if self.alive[i] and ee != NEG_INF:  # a lane with no mean component: no gate
+                lane = self.lanes[i]
+                lane.split = True
+                if qq != NEG_INF:
+                    lane.sign_change(qq, 0)
+            out.append(ee)
+        return self._collapse(tuple(out))
+
+    def blown(self, value: Any) -> None:
+        """Stop the lanes whose h, x or f exponent ``value`` is positive beside their point."""
+        vals = value if type(value) is tuple else (value,) * self.n
+        for i, v in enumerate(vals):
+            if self.alive[i] and v != NEG_INF and v > 0:
+                self.lanes[i].sign_change(v)  # positive on the cell up to its zero
+                self.blown_at[i] = v
+                self.alive[i] = False
+        if 2 * sum(self.alive) <= self.n:
+            raise Shrink
+
+
+def _cols(xs: Sequence[Any], n: int) -> list[Any]:
+    return [x if type(x) is tuple else (x,) * n for x in xs]
+
+
+class _GermVecLogic(VecLogic):
+    """Sign conditions per lane, each recording the exponent's zero crossing in its lane."""
+
+    def __init__(self, ops: BatchGermOps) -> None:
+        super().__init__(ops.n)
+        self.ops = ops
+
+    def pos(self, e: Any) -> Any:
+        ops = self.ops
+        if type(e) is not tuple:
+            if e == NEG_INF:
+                return False
+            ops._record_all(0, (e,))
+            return e > 0
+        out = []
+        for i, v in enumerate(e):
+            if v == NEG_INF:
+                out.append(False)
+                continue
+            if ops.alive[i]:
+                ops.lanes[i].sign_change(v)
+            out.append(v > 0)
+        return tuple(out)
+
+
+def germ_verdicts(problems: Sequence[Parametrization], x0s: Sequence[Fraction | None],
+                  direction: int, optimizer: Optimizer, activation: Activation, loss: str
+                  ) -> list[GermVerdict]:
+    """:func:`~widthlimits.theory.regions.line.germ_verdict` of each problem (equal ``a``, ``b``,
+    ``d``, no infinite ``b``; the free symbol :data:`X` in ``c``) at its own point ``x0s[i]``
+    in ``direction`` (all points finite and ``direction`` +-1, or all None and -1: the germs at
+    :math:`-\\infty`), by one batched engine run (module docstring)."""
+    n = len(problems)
+    if n == 0:
+        return []
+    first = problems[0]
+    if any(p.a != first.a or p.b != first.b or p.d != first.d for p in problems):
+        raise ValueError("internal: a batch shares a, b and d")
+    finite = [x is not None for x in x0s]
+    if not direction or (any(finite) and not all(finite)) or (not all(finite) and direction != -1):
+        raise ValueError("internal: a germ batch is all finite points (direction +-1) or all "
+                         "-infinity (direction -1)")
+    D = math.lcm(*(common_denominator(p) for p in problems))
+    scale = D * math.lcm(1, *(x.denominator for x in x0s if x is not None))
+    cache: dict = {}
+    lanes = [GermOps(x, direction, D, cache, scale=scale) for x in x0s]
+    columns, batch_c, updated = columns_of(first, [p.c for p in problems])
+    ops = BatchGermOps(columns, lanes, updated)
+    batch = Parametrization(first.a, first.b, tuple(batch_c), first.d)
+    eff = "logistic" if loss == "mse" else loss
+
+    def on_record(q: str, layer: int | None, t: int, value: Any) -> None:
+        if q in ("h", "x", "f"):
+            ops.blown(value)
+
+    try:
+        res = derive(batch, optimizer, activation, loss=eff, trace=False, ops=ops,
+                     on_record=on_record)
+    except Shrink:
+        keep = [i for i in range(n) if ops.alive[i]]
+        again = dict(zip(keep, germ_verdicts([problems[i] for i in keep], [x0s[i] for i in keep],
+                                             direction, optimizer, activation, loss), strict=True))
+        return [again[i] if i in again else _unstable(lanes[i], ops.blown_at[i])
+                for i in range(n)]
+    holds = _GermVecLogic(ops).all([c.holds for c in conditions(
+        "stable", res.exponents, res.depth, res.steps, optimizer.entrywise, _GermVecLogic(ops))])
+    out = []
+    for i, lane in enumerate(lanes):
+        if not ops.alive[i]:
+            out.append(_unstable(lane, ops.blown_at[i]))
+            continue
+        stable = bool(holds[i])
+        start = True if stable and lane.x0 is not None and not lane.split else None
+        out.append(GermVerdict(lane.x0, lane.direction, stable, lane.bound, False, start))
+    return out
+
+
+def _unstable(lane: GermOps, blown: Any) -> GermVerdict:
+    """The verdict of a lane stopped at its blown-up exponent ``blown`` (as in germ_verdict)."""
+    b = lane.bound
+    end_unstable = b is not None and not lane.split and lane.at(blown, b) > 0
+    start = (False if lane.x0 is not None and not lane.split and lane.at(blown, lane.x0) > 0
+             else None)
+    return GermVerdict(lane.x0, lane.direction, False, b, end_unstable, start)
+
+
+__all__ = ["BatchGermOps", "germ_verdicts"]
