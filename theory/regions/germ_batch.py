@@ -36,12 +36,17 @@ from typing import Any
 import sympy
 
 from widthlimits.theory.activations import Activation
-from widthlimits.theory.engine import derive
 from widthlimits.theory.exponents import NEG_INF, is_pos_inf
 from widthlimits.theory.optimizers import Optimizer
 from widthlimits.theory.parametrization import Parametrization
 from widthlimits.theory.regions.line import GermOps, GermVerdict, X, common_denominator
-from widthlimits.theory.regions.line_batch import BatchOps, Shrink, VecLogic, columns_of
+from widthlimits.theory.regions.line_batch import (
+    BatchOps,
+    Shrink,
+    VecLogic,
+    columns_of,
+    run_batch,
+)
 from widthlimits.theory.regions.properties import conditions
 
 
@@ -104,25 +109,21 @@ class BatchGermOps(BatchOps):
             out.append(best)
         return self._collapse(tuple(out))
 
+    def _compare(self, pick: Any, xs: Sequence[Any], skip_ninf: bool) -> Any:
+        if not any(type(x) is tuple for x in xs):
+            best = pick(xs)
+            if best != NEG_INF:
+                self._record_all(best, xs)
+            return best
+        return self._lanewise(pick, xs, skip_ninf)
+
     def mx(self, *xs: Any) -> Any:
         if len(xs) < 2:
             return xs[0] if xs else NEG_INF
-        if not any(type(x) is tuple for x in xs):
-            best = max(xs)
-            if best != NEG_INF:
-                self._record_all(best, xs)
-            return best
-        return self._lanewise(max, xs, True)
+        return self._compare(max, xs, True)
 
     def mn(self, *xs: Any) -> Any:
-        if len(xs) == 1:
-            return xs[0]
-        if not any(type(x) is tuple for x in xs):
-            best = min(xs)
-            if best != NEG_INF:
-                self._record_all(best, xs)
-            return best
-        return self._lanewise(min, xs, False)
+        return xs[0] if len(xs) == 1 else self._compare(min, xs, False)
 
     def mean_gate(self, e: Any, q: Any) -> Any:
         """:meth:`GermOps.eq` ``(q, 0)`` per lane: the mean component ``e`` of an entrywise
@@ -207,16 +208,8 @@ def germ_verdicts(problems: Sequence[Parametrization], x0s: Sequence[Fraction | 
     lanes = [GermOps(x, direction, D, cache, scale=scale) for x in x0s]
     columns, batch_c, updated = columns_of(first, [p.c for p in problems])
     ops = BatchGermOps(columns, lanes, updated)
-    batch = Parametrization(first.a, first.b, tuple(batch_c), first.d)
-    eff = "logistic" if loss == "mse" else loss
-
-    def on_record(q: str, layer: int | None, t: int, value: Any) -> None:
-        if q in ("h", "x", "f"):
-            ops.blown(value)
-
     try:
-        res = derive(batch, optimizer, activation, loss=eff, trace=False, ops=ops,
-                     on_record=on_record)
+        res = run_batch(first, batch_c, ops, optimizer, activation, loss)
     except Shrink:
         keep = [i for i in range(n) if ops.alive[i]]
         again = dict(zip(keep, germ_verdicts([problems[i] for i in keep], [x0s[i] for i in keep],

@@ -36,7 +36,7 @@ from typing import Any
 import sympy
 
 from widthlimits.theory.activations import Activation
-from widthlimits.theory.engine import derive, same_structure
+from widthlimits.theory.engine import EngineResult, derive, same_structure
 from widthlimits.theory.exponents import NEG_INF, is_pos_inf
 from widthlimits.theory.optimizers import Optimizer
 from widthlimits.theory.parametrization import Parametrization
@@ -204,6 +204,22 @@ def columns_of(base: Parametrization, cs: Sequence[Sequence[Any]]
     return columns, batch_c, updated
 
 
+def run_batch(base: Parametrization, batch_c: Sequence[Any], ops: BatchOps,
+              optimizer: Optimizer, activation: Activation, loss: str) -> EngineResult:
+    """One engine run of the batch (``base``'s a, b, d with the learning-rate exponents
+    ``batch_c`` of :func:`columns_of`) on ``ops``, every h, x, f exponent handed to
+    ``ops.blown`` (which raises :class:`Shrink`).  The MSE loss runs as the logistic one, as in
+    :mod:`widthlimits.theory.regions.cell`."""
+    eff = "logistic" if loss == "mse" else loss
+
+    def on_record(q: str, layer: int | None, t: int, value: Any) -> None:
+        if q in ("h", "x", "f"):
+            ops.blown(value)
+
+    return derive(Parametrization(base.a, base.b, tuple(batch_c), base.d), optimizer, activation,
+                  loss=eff, trace=False, ops=ops, on_record=on_record)
+
+
 def stable_at_points(problems: Sequence[Parametrization], optimizer: Optimizer,
                      activation: Activation, loss: str) -> list[bool]:
     """Exact stability of each parametrization (equal ``a``, ``b``, ``d``; any ``c``) by one
@@ -225,16 +241,8 @@ def stable_at_cs(base: Parametrization, cs: Sequence[Sequence[Any]], optimizer: 
             D = math.lcm(D, v.denominator)
     columns, batch_c, updated = columns_of(base, cs)
     ops = BatchOps(columns, D, n, updated)
-    batch = Parametrization(base.a, base.b, tuple(batch_c), base.d)
-    eff = "logistic" if loss == "mse" else loss
-
-    def on_record(q: str, layer: int | None, t: int, value: Any) -> None:
-        if q in ("h", "x", "f"):
-            ops.blown(value)
-
     try:
-        res = derive(batch, optimizer, activation, loss=eff, trace=False, ops=ops,
-                     on_record=on_record)
+        res = run_batch(base, batch_c, ops, optimizer, activation, loss)
     except Shrink:
         out = [False] * n
         keep = [i for i in range(n) if ops.alive[i]]
@@ -249,4 +257,5 @@ def stable_at_cs(base: Parametrization, cs: Sequence[Sequence[Any]], optimizer: 
     return [bool(h) and al for h, al in zip(holds, ops.alive, strict=True)]
 
 
-__all__ = ["BatchOps", "Shrink", "VecLogic", "columns_of", "stable_at_cs", "stable_at_points"]
+__all__ = ["BatchOps", "Shrink", "VecLogic", "columns_of", "run_batch", "stable_at_cs",
+           "stable_at_points"]
