@@ -39,7 +39,14 @@ from widthlimits.theory.activations import Activation
 from widthlimits.theory.exponents import NEG_INF, is_pos_inf
 from widthlimits.theory.optimizers import Optimizer
 from widthlimits.theory.parametrization import Parametrization
-from widthlimits.theory.regions.line import GermOps, GermVerdict, X, common_denominator
+from widthlimits.theory.regions.line import (
+    GermOps,
+    GermVerdict,
+    X,
+    blown_verdict,
+    common_denominator,
+    run_verdict,
+)
 from widthlimits.theory.regions.line_batch import (
     BatchOps,
     Shrink,
@@ -214,28 +221,13 @@ def germ_verdicts(problems: Sequence[Parametrization], x0s: Sequence[Fraction | 
         keep = [i for i in range(n) if ops.alive[i]]
         again = dict(zip(keep, germ_verdicts([problems[i] for i in keep], [x0s[i] for i in keep],
                                              direction, optimizer, activation, loss), strict=True))
-        return [again[i] if i in again else _unstable(lanes[i], ops.blown_at[i])
+        return [again[i] if i in again else blown_verdict(lanes[i], ops.blown_at[i])
                 for i in range(n)]
-    holds = _GermVecLogic(ops).all([c.holds for c in conditions(
-        "stable", res.exponents, res.depth, res.steps, optimizer.entrywise, _GermVecLogic(ops))])
-    out = []
-    for i, lane in enumerate(lanes):
-        if not ops.alive[i]:
-            out.append(_unstable(lane, ops.blown_at[i]))
-            continue
-        stable = bool(holds[i])
-        start = True if stable and lane.x0 is not None and not lane.split else None
-        out.append(GermVerdict(lane.x0, lane.direction, stable, lane.bound, False, start))
-    return out
-
-
-def _unstable(lane: GermOps, blown: Any) -> GermVerdict:
-    """The verdict of a lane stopped at its blown-up exponent ``blown`` (as in germ_verdict)."""
-    b = lane.bound
-    end_unstable = b is not None and not lane.split and lane.at(blown, b) > 0
-    start = (False if lane.x0 is not None and not lane.split and lane.at(blown, lane.x0) > 0
-             else None)
-    return GermVerdict(lane.x0, lane.direction, False, b, end_unstable, start)
+    lg = _GermVecLogic(ops)
+    holds = lg.all([c.holds for c in conditions("stable", res.exponents, res.depth, res.steps,
+                                                optimizer.entrywise, lg)])
+    return [run_verdict(lane, bool(holds[i])) if ops.alive[i]
+            else blown_verdict(lane, ops.blown_at[i]) for i, lane in enumerate(lanes)]
 
 
 __all__ = ["BatchGermOps", "germ_verdicts"]

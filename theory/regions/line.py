@@ -299,23 +299,31 @@ def germ_verdict(p: Parametrization, optimizer: Optimizer, activation: Activatio
             blown.append(value)
             raise _BlowUp
 
-    end_unstable = False
-    start: bool | None = None
     try:
         res = derive(p, optimizer, activation, loss=eff, trace=False, ops=ops, on_record=on_record)
     except _BlowUp:
-        stable = False
-        b = ops.bound
-        end_unstable = b is not None and not ops.split and ops.at(blown[0], b) > 0
-        if x0 is not None and direction and not ops.split and ops.at(blown[0], x0) > 0:
-            start = False
-    else:
-        cs = conditions("stable", res.exponents, res.depth, res.steps, optimizer.entrywise,
-                        _SignLogic(ops))
-        stable = all(c.holds for c in cs)
-        if stable and x0 is not None and direction and not ops.split:
-            start = True
-    return GermVerdict(x0, direction, stable, ops.bound, end_unstable, start)
+        return blown_verdict(ops, blown[0])
+    cs = conditions("stable", res.exponents, res.depth, res.steps, optimizer.entrywise,
+                    _SignLogic(ops))
+    return run_verdict(ops, all(c.holds for c in cs))
+
+
+def blown_verdict(ops: GermOps, blown: int) -> GermVerdict:
+    """The verdict of a germ run stopped at its blown-up exponent ``blown``: unstable on the
+    cell; its end point and start point unstable too where continuity decides it (no ``eq``
+    decision split two germs, and the exponent's form still positive there)."""
+    b, x0 = ops.bound, ops.x0
+    end_unstable = b is not None and not ops.split and ops.at(blown, b) > 0
+    start = (False if x0 is not None and ops.direction and not ops.split and ops.at(blown, x0) > 0
+             else None)
+    return GermVerdict(x0, ops.direction, False, b, end_unstable, start)
+
+
+def run_verdict(ops: GermOps, stable: bool) -> GermVerdict:
+    """The verdict of a germ run that ran to its end (``stable``: every condition holds); a
+    stable germ decides its start point too where no ``eq`` decision split two germs."""
+    start = True if stable and ops.x0 is not None and ops.direction and not ops.split else None
+    return GermVerdict(ops.x0, ops.direction, stable, ops.bound, False, start)
 
 
 @dataclass(frozen=True)
@@ -450,5 +458,5 @@ def least_stable_many(problems: Sequence[Parametrization], optimizer: str | Opti
     raise RuntimeError(f"internal: more than {MAX_CELLS} cells walked")
 
 
-__all__ = ["GermOps", "GermVerdict", "LeastStable", "MAX_CELLS", "X", "common_denominator",
-           "germ_verdict", "least_stable", "least_stable_many"]
+__all__ = ["GermOps", "GermVerdict", "LeastStable", "MAX_CELLS", "X", "blown_verdict",
+           "common_denominator", "germ_verdict", "least_stable", "least_stable_many", "run_verdict"]
