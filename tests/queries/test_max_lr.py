@@ -6,7 +6,7 @@ import json
 from fractions import Fraction as F
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from widthlimits.proofs_checks.cli import main
@@ -301,6 +301,11 @@ def _inside(batch, single):
 @settings(max_examples=80, deadline=None)
 @given(batches(), st.lists(st.integers(-16, 16), min_size=6, max_size=6),
        st.sampled_from([1, 2, 3]), st.sampled_from(["-inf", 1, -1]))
+# lanes whose two-argument comparisons differ (a per-lane max/min must record its sign change:
+# found by a mutant that dropped those records, which 80 random examples did not catch)
+@example(([Parametrization((F(0), F(0)), (F(1, 2), F(0)), (F(0), INF)),
+           Parametrization((F(0), F(0)), (F(1, 2), F(0)), (INF, INF))], "sgd", "tanh"),
+         [0] * 6, 1, 1)
 def test_a_batched_germ_run_certifies_each_problems_own_verdict(case, nums, den, where):
     """germ_batch: one engine run on per-problem vectors gives each problem the verdict of its
     own germ run, on a cell inside that run's cell; the continuity flags agree where both

@@ -105,6 +105,8 @@ class BatchGermOps(BatchOps):
                         lane.sign_change(best, x)
 
     def _lanewise(self, pick: Any, xs: Sequence[Any], skip_ninf: bool) -> Any:
+        if len(xs) == 2:
+            return self._lanewise2(pick is max, xs[0], xs[1], skip_ninf)
         out = []
         for i, vals in enumerate(zip(*_cols(xs, self.n), strict=True)):
             best = pick(vals)
@@ -113,6 +115,21 @@ class BatchGermOps(BatchOps):
                 for v in vals:
                     if v != best and not (skip_ninf and v == NEG_INF):
                         lane.sign_change(best, v)
+            out.append(best)
+        return self._collapse(tuple(out))
+
+    def _lanewise2(self, is_max: bool, x: Any, y: Any, skip_ninf: bool) -> Any:
+        """:meth:`_lanewise` of two values (the engine's usual case), the same records."""
+        n, alive, lanes = self.n, self.alive, self.lanes
+        out = []
+        for i, u, v in zip(range(n), x if type(x) is tuple else (x,) * n,
+                           y if type(y) is tuple else (y,) * n, strict=True):
+            if u == v:
+                out.append(u)
+                continue
+            best, other = (u, v) if (u > v) == is_max else (v, u)
+            if alive[i] and best != NEG_INF and not (skip_ninf and other == NEG_INF):
+                lanes[i].sign_change(best, other)
             out.append(best)
         return self._collapse(tuple(out))
 
@@ -193,12 +210,14 @@ class _GermVecLogic(VecLogic):
 
 
 def germ_verdicts(problems: Sequence[Parametrization], x0s: Sequence[Fraction | None],
-                  direction: int, optimizer: Optimizer, activation: Activation, loss: str
-                  ) -> list[GermVerdict]:
+                  direction: int, optimizer: Optimizer, activation: Activation, loss: str,
+                  D: int | None = None) -> list[GermVerdict]:
     """:func:`~widthlimits.theory.regions.line.germ_verdict` of each problem (equal ``a``, ``b``,
     ``d``, no infinite ``b``; the free symbol :data:`X` in ``c``) at its own point ``x0s[i]``
     in ``direction`` (all points finite and ``direction`` +-1, or all None and -1: the germs at
-    :math:`-\\infty`), by one batched engine run (module docstring)."""
+    :math:`-\\infty`), by one batched engine run (module docstring).  ``D``: a common multiple
+    of the problems' :func:`~widthlimits.theory.regions.line.common_denominator` (computed if
+    None; any multiple gives the same verdicts, only the encodings' scale differs)."""
     n = len(problems)
     if n == 0:
         return []
@@ -209,7 +228,8 @@ def germ_verdicts(problems: Sequence[Parametrization], x0s: Sequence[Fraction | 
     if not direction or (any(finite) and not all(finite)) or (not all(finite) and direction != -1):
         raise ValueError("internal: a germ batch is all finite points (direction +-1) or all "
                          "-infinity (direction -1)")
-    D = math.lcm(*(common_denominator(p) for p in problems))
+    if D is None:
+        D = math.lcm(*(common_denominator(p) for p in problems))
     scale = D * math.lcm(1, *(x.denominator for x in x0s if x is not None))
     cache: dict = {}
     lanes = [GermOps(x, direction, D, cache, scale=scale) for x in x0s]
@@ -220,7 +240,8 @@ def germ_verdicts(problems: Sequence[Parametrization], x0s: Sequence[Fraction | 
     except Shrink:
         keep = [i for i in range(n) if ops.alive[i]]
         again = dict(zip(keep, germ_verdicts([problems[i] for i in keep], [x0s[i] for i in keep],
-                                             direction, optimizer, activation, loss), strict=True))
+                                             direction, optimizer, activation, loss, D),
+                         strict=True))
         return [again[i] if i in again else blown_verdict(lanes[i], ops.blown_at[i])
                 for i in range(n)]
     lg = _GermVecLogic(ops)

@@ -97,6 +97,7 @@ class GermOps(MaxPlusOps):
         if self.x0 is not None and (self.M * self.x0).denominator != 1:
             raise ValueError(f"internal: scale {self.M} does not make {self.x0} an integer")
         self.K = 1 if direction == 0 else _K
+        self._mx0 = None if self.x0 is None else int(self.M * self.x0)
         # constants' encodings, shared by the runs of one walk (keyed by the encoding's scale)
         self._consts: dict = {} if cache is None else cache.setdefault(
             (self.M, self.K, x0 is None), {})
@@ -176,18 +177,25 @@ class GermOps(MaxPlusOps):
         """Record where ``e - other`` (both finite) changes sign inside the cell."""
         if not self.direction:
             return
-        dp, ds = self.decode(e - other)  # the encoding is linear
+        # the encoding is linear: decode e - other (K = _K off a point), inlined for speed
+        d = e - other
+        ds = d % _K
+        if ds >= _HALF_K:
+            ds -= _K
+        if not -_HALF_K // 2 < ds < _HALF_K // 2:
+            raise OverflowError("internal: a value out of the germ encoding's range")
+        dp = (d - ds) // _K
         if self.x0 is None:
             # e - other = (ds - dp * M x) / M with -dp the slope: a root at x = ds / (M dp)
             if dp:
                 num, den = ds, self.M * dp
                 self._cut(-num if den < 0 else num, abs(den))
             return
-        # e - other = dp / M + ds * tau: a root at tau > 0 iff dp, ds of opposite signs
+        # e - other = dp / M + ds * tau: a root at tau > 0 iff dp, ds of opposite signs, at
+        # x0 + direction * tau = (M x0 ds - direction dp) / (M ds), in integers (M x0 is one)
         if (dp > 0 > ds) or (dp < 0 < ds):
-            tau = Fraction(-dp, self.M * ds)
-            at = self.x0 + self.direction * tau
-            self._cut(at.numerator, at.denominator)
+            num, den = self._mx0 * ds - self.direction * dp, self.M * ds
+            self._cut(-num, -den) if den < 0 else self._cut(num, den)
 
     def mx(self, *xs: Any) -> Any:
         if not xs:
@@ -396,6 +404,7 @@ def least_stable_many(problems: Sequence[Parametrization], optimizer: str | Opti
         p.a == problems[0].a and p.b == problems[0].b and p.d == problems[0].d for p in problems)
     caches: list[dict] = [{} for _ in problems]
     Ds = [common_denominator(p) for p in problems]
+    D_all = math.lcm(*Ds)
     runs = [0] * len(problems)
     out: list[LeastStable | None] = [None] * len(problems)
 
@@ -414,7 +423,7 @@ def least_stable_many(problems: Sequence[Parametrization], optimizer: str | Opti
 
         for i in idx:
             runs[i] += 1
-        return germ_verdicts([problems[i] for i in idx], x0s, direction, opt, act, loss)
+        return germ_verdicts([problems[i] for i in idx], x0s, direction, opt, act, loss, D_all)
 
     cells: dict[int, GermVerdict] = {}
     idx = list(range(len(problems)))
