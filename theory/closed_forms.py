@@ -77,6 +77,19 @@ class ClosedFormResult:
         return closed_form_html(self)
 
 
+def faithful_d(a: Sequence[Exponent], b: Sequence[Exponent]) -> tuple[Exponent, ...]:
+    """TP IVb's faithful gradient exponents at init (Lemma 2.8.11; module docstring): the ``d``
+    that makes every entrywise optimizer's input :math:`n^{d_l} g` exactly :math:`\\Theta(1)`,
+    :math:`d_l = a_l + a_{L+1} + b_{L+1}` (:math:`l \\le L`), :math:`d_{L+1} = a_{L+1}`.
+    A readout with zero init (``b_{L+1} = inf``) has no finite faithful ``d``: ValueError."""
+    L = len(a) - 1
+    if is_pos_inf(b[L]):
+        raise ValueError("zero-initialized readout: the hidden gradients vanish at init, no "
+                         "finite faithful d")
+    ab = a[L] + b[L]
+    return tuple(a[l] + ab for l in range(L)) + (a[L],)
+
+
 def applies(p: Parametrization, optimizer: str | Optimizer = "sgd") -> tuple[bool, str]:
     """The theorems assume Theta(1) pre-activations at init; a degenerate initialization
     (some :math:`h^l_0 \\to 0`, i.e. :math:`a_1 + b_1 > 0` or :math:`a_l + b_l > 1/2`) is
@@ -91,8 +104,7 @@ def applies(p: Parametrization, optimizer: str | Optimizer = "sgd") -> tuple[boo
     opt = get_optimizer(optimizer)
     if opt.entrywise and p.d is not None:
         L = p.depth
-        ab = p.a[L] + p.b[L]
-        need = [p.a[l] + ab for l in range(L)] + [p.a[L]]
+        need = faithful_d(p.a, p.b)
         small = [l + 1 for l in range(L + 1) if p.d[l] < need[l]]
         if small:
             return False, (

@@ -3,7 +3,11 @@
 A parametrization is a point ``(a_l, b_l, c_l)_{l=1..L+1}`` of exponent space, and the width
 symmetry (TP4 Eq. 5; TP IVb Prop. 2.2.3) moves it along one line per layer without changing the
 limit: :math:`(a_l, b_l, c_l) \\mapsto (a_l + \\theta, b_l - \\theta, c_l - k\\theta)` with
-:math:`k = 2` for SGD-like and :math:`k = 1` for entrywise optimizers (Adam, signSGD, ...).  A
+:math:`k = 2` for SGD-like and :math:`k = 1` for entrywise optimizers (Adam, signSGD, ...).
+Entrywise optimizers may also carry TP IVb's gradient exponents :math:`d_l` (the update reads
+:math:`Q(n^{d_l} g)`: Adam's :math:`\\epsilon` relative to :math:`n^{-d_l}`, Def. 2.2.1), which move as
+:math:`d_l \\mapsto d_l + \\theta` (Prop. 2.2.3); a frame has them as coordinates (fixed or free)
+when ``fix`` names ``d``, and none otherwise (:math:`\\epsilon` negligible).  A
 *frame* fixes some exponents (the user's) and, for every layer whose symmetry is not already
 fixed by them, one gauge coordinate: ``"sp"`` (``a_l = 0``) or ``"tp4"`` (``b_l = 1/2``; a layer
 with ``b_l = inf``, zero init, always uses ``a_l = 0``).  The remaining exponents are the free
@@ -43,7 +47,9 @@ class Frame:
     depth, optimizer, gauge
         As given.
     values : dict
-        ``("a"|"b"|"c", layer) -> Fraction | inf`` for fixed coordinates.
+        ``("a"|"b"|"c"|"d", layer) -> Fraction | inf`` for fixed coordinates.
+    with_d : bool
+        The parametrizations carry ``d`` (entrywise optimizers only; TP IVb Def. 2.2.1).
     variables : tuple of str
         Names of the free coordinates (``"b2"``, ``"c3"``, ...), in order.
     gauge_layers : tuple of int
@@ -56,6 +62,7 @@ class Frame:
     values: dict[tuple[str, int], Exponent]
     variables: tuple[str, ...]
     gauge_layers: tuple[int, ...]
+    with_d: bool = False
 
     def symbols(self) -> list[sympy.Symbol]:
         return [sympy.Symbol(v) for v in self.variables]
@@ -69,12 +76,15 @@ class Frame:
 
         return Parametrization(tuple(get("a", l) for l in range(1, n + 1)),
                                tuple(get("b", l) for l in range(1, n + 1)),
-                               tuple(get("c", l) for l in range(1, n + 1)))
+                               tuple(get("c", l) for l in range(1, n + 1)),
+                               tuple(get("d", l) for l in range(1, n + 1)) if self.with_d else None)
 
     def point_of(self, p: Parametrization) -> list[Fraction] | None:
         """Coordinates of ``p`` (moved by the symmetry into this frame), or None if ``p`` does
         not match the fixed coordinates."""
         k = 1 if self.optimizer.entrywise else 2
+        if self.with_d != (p.d is not None):
+            return None  # epsilon negligible (no d) is not a point of a frame with d, and back
         coords: dict[str, Exponent] = {}
         for l in range(1, self.depth + 2):
             a, b, c = p.a[l - 1], p.b[l - 1], p.c[l - 1]
@@ -93,7 +103,10 @@ class Frame:
                 th = b - target[1]  # b - th = target
             na, nb = a + th, (b if is_pos_inf(b) else b - th)
             nc = c if is_pos_inf(c) else c - k * th
-            for key, v in (("a", na), ("b", nb), ("c", nc)):
+            moved = [("a", na), ("b", nb), ("c", nc)]
+            if p.d is not None:
+                moved.append(("d", p.d[l - 1] + th))  # TP IVb Prop. 2.2.3
+            for key, v in moved:
                 fixed = self.values.get((key, l))
                 if fixed is not None:
                     if fixed != v:
@@ -115,28 +128,40 @@ class Frame:
         n = self.depth + 1
         return Parametrization(tuple(vals[("a", l)] for l in range(1, n + 1)),
                                tuple(vals[("b", l)] for l in range(1, n + 1)),
-                               tuple(vals[("c", l)] for l in range(1, n + 1)))
+                               tuple(vals[("c", l)] for l in range(1, n + 1)),
+                               tuple(vals[("d", l)] for l in range(1, n + 1)) if self.with_d
+                               else None)
 
 
 def make_frame(depth: int, optimizer: str | Optimizer, *, gauge: str = "sp",
                fix: dict[str, Sequence[Any]] | None = None) -> Frame:
     """Free coordinates for ``depth`` given fixed exponent lists (``fix={"b": [...]}``; an entry
-    ``None`` or ``"*"`` leaves that layer's exponent free, e.g. ``fix={"c": [None, 1, 1]}``)."""
+    ``None`` or ``"*"`` leaves that layer's exponent free, e.g. ``fix={"c": [None, 1, 1]}``).
+
+    ``fix={"d": [...]}`` (entrywise optimizers) gives the parametrizations TP IVb's gradient
+    exponents ``d``, each fixed or free (``fix={"d": [None] * (L + 1)}``: all free); without it
+    there is no ``d`` (epsilon negligible)."""
     L = check_depth(depth)
+    opt = get_optimizer(optimizer)
     values: dict[tuple[str, int], Any] = {}
-    for key, vals in dict(fix or {}).items():
-        if key not in ("a", "b", "c"):
-            raise ValueError(f"`fix` key {key!r}: choose a, b or c")
+    fix = dict(fix or {})
+    if "d" in fix and not opt.entrywise:
+        raise ValueError(f"`fix` d: {opt.name} is not entrywise; its gradient exponent d only "
+                         "shifts the learning rate (c - d, TP IVb Remark 2.2.4): fix c instead")
+    for key, vals in fix.items():
+        if key not in ("a", "b", "c", "d"):
+            raise ValueError(f"`fix` key {key!r}: choose a, b, c or d")
         if len(vals) != L + 1:
             raise ValueError(f"`fix` {key}: {len(vals)} values but depth {L} needs {L + 1}")
         for l, v in enumerate(vals, start=1):
             if v is None or (isinstance(v, str) and v.strip() == "*"):
                 continue
             values[(key, l)] = v
-    return _frame(L, optimizer, gauge, values)
+    return _frame(L, opt, gauge, values, with_d="d" in fix)
 
 
-def _frame(L: int, optimizer: str | Optimizer, gauge: str, chosen: dict[tuple[str, int], Any]) -> Frame:
+def _frame(L: int, optimizer: str | Optimizer, gauge: str, chosen: dict[tuple[str, int], Any],
+           with_d: bool = False) -> Frame:
     """The frame for depth ``L`` with the coordinates ``chosen`` (``(key, layer) -> value``) fixed."""
     opt = get_optimizer(optimizer)
     if gauge not in GAUGES:
@@ -159,9 +184,9 @@ def _frame(L: int, optimizer: str | Optimizer, gauge: str, chosen: dict[tuple[st
         elif not has_b:
             values[("b", l)] = HALF
             gauge_layers.append(l)
-    variables = tuple(f"{k}{l}" for k in ("a", "b", "c") for l in range(1, L + 2)
-                      if (k, l) not in values)
-    return Frame(L, opt, gauge, values, variables, tuple(gauge_layers))
+    keys = ("a", "b", "c", "d") if with_d else ("a", "b", "c")
+    variables = tuple(f"{k}{l}" for k in keys for l in range(1, L + 2) if (k, l) not in values)
+    return Frame(L, opt, gauge, values, variables, tuple(gauge_layers), with_d)
 
 
 def constraint_text(c: Constraint, names: Sequence[str]) -> str:

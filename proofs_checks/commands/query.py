@@ -46,7 +46,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "block Theta(1/L): the transferring LR), eps, wd")
     p.add_argument("--fix", action="append", default=[], metavar="K=LIST",
                    help="fix a, b or c: e.g. --fix b=0,1/2,1/2 (L+1 values or input,hidden,readout; "
-                        "* leaves a layer free: --fix c=*,1,1)")
+                        "* leaves a layer free: --fix c=*,1,1); d (adam, rmsprop, signsgd: TP IVb's "
+                        "gradient exponents, epsilon ~ n^-d) adds them as coordinates: --fix d=*,*,* "
+                        "frees every d (without it epsilon is negligible)")
     p.add_argument("--init", metavar="PRESET",
                    help="fix a and b to those of a preset (e.g. golikov-mf)")
     p.add_argument("--gauge", default="sp", choices=["sp", "tp4"],
@@ -87,8 +89,8 @@ def _fixes(args: argparse.Namespace, L: int) -> dict[str, list]:
     for item in args.fix:
         key, sep, val = item.partition("=")
         key = key.strip()
-        if not sep or key not in ("a", "b", "c"):
-            raise ValueError(f"`--fix` wants a=LIST, b=LIST or c=LIST, got {item!r}")
+        if not sep or key not in ("a", "b", "c", "d"):
+            raise ValueError(f"`--fix` wants a=LIST, b=LIST, c=LIST or d=LIST, got {item!r}")
         # "*" leaves a layer free (e.g. c=*,1,1); the rest parses as in `classify`
         parts = [x.strip() for x in val.split(",")]
         stars = [x == "*" for x in parts]

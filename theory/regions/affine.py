@@ -152,6 +152,18 @@ class AffineValue:
         return f"AffineValue({[str(x) for x in self.f]} = {self.v})"
 
 
+def _tie_direction(d: int) -> tuple[int, ...]:
+    """The fixed generic direction ``u`` of the tie-break: the first ``d`` primes above 100
+    (distinct, so no two coordinates' forms tie along it by accident)."""
+    out: list[int] = []
+    k = 101
+    while len(out) < d:
+        if all(k % p for p in range(2, math.isqrt(k) + 1)):
+            out.append(k)
+        k += 1
+    return tuple(out)
+
+
 class Recorder:
     """The constraints of the current cell and the arithmetic of the engine on it (``ops``).
 
@@ -180,7 +192,7 @@ class Recorder:
         self.norm_cache: dict[Any, Any] = conv_cache.setdefault("__normalized__", {})  # type: ignore[arg-type]
         self.symbols = list(symbols)
         # generic tie-break direction (fixed): z0 + eps u + eps^2 e_1 + ...
-        self.u = (101, 103, 107, 109, 113, 127, 131, 137, 139, 149)[:d]
+        self.u = _tie_direction(d)
         self.ninf = NEG_INF
         self.zero = self.const(ZERO)
         self.half = self.const(HALF)

@@ -148,7 +148,7 @@ class CellEngine:
         self.T = steps if steps is not None else horizon_steps(frame.depth)
         self.cache: dict[Any, tuple[int, ...]] = {}
         D = 2
-        for v in (*self.p_sym.a, *self.p_sym.b, *self.p_sym.c):
+        for v in (*self.p_sym.a, *self.p_sym.b, *self.p_sym.c, *(self.p_sym.d or ())):
             if is_pos_inf(v):
                 continue
             for k in linear_form(v, self.symbols):

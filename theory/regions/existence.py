@@ -31,12 +31,11 @@ from widthlimits.theory.exponents import fmt, is_pos_inf
 from widthlimits.theory.frames import make_frame
 from widthlimits.theory.optimizers import Optimizer
 from widthlimits.theory.parametrization import Parametrization
-from widthlimits.theory.presets import preset
 from widthlimits.theory.regions.cell import horizon_steps
 from widthlimits.theory.regions.cover import BOX, ProgressFn, cover
 from widthlimits.theory.regions.frame import CellFrame
 from widthlimits.theory.regions.properties import conditions, needs_stability, parse_want, wanted
-from widthlimits.theory.regions.query import named_points_in
+from widthlimits.theory.regions.query import named_points_in, named_points_of
 from widthlimits.theory.regions.smt_ops import SmtOps, common_denominator, compile_formula, z3_module
 from widthlimits.theory.regions.why_not import why_not
 
@@ -154,7 +153,7 @@ def encode(frame: CellFrame, activation: Activation, loss: str, box: tuple[Fract
     (and to ``bounds``, one range per coordinate, if given)."""
     p = frame.parametrization()
     syms = frame.symbols()
-    vals = [v for v in (*p.a, *p.b, *p.c) if not is_pos_inf(v)]
+    vals = [v for v in (*p.a, *p.b, *p.c, *(p.d or ())) if not is_pos_inf(v)]
     ops = SmtOps(syms, box, common_denominator(vals, syms), bounds)
     T = steps if steps is not None else horizon_steps(frame.depth)
     # MSE: on the stable set the loss derivative is Theta(1), as for the logistic loss, so the
@@ -298,7 +297,7 @@ def _search(frame: CellFrame, act: Activation, loss: str, box: tuple[Fraction, F
     parametrizations that lie in the frame and the box are tried first (one cell each)."""
     deadline = None if time_limit is None else t0 + time_limit
     for name in named_points_in(frame, wants, act, loss) if seeds else ():
-        z = frame.point_of(preset(name, frame.depth, frame.optimizer))
+        z = dict(named_points_of(frame, [name])).get(name)  # (with faithful d in a d-frame)
         if z is not None and all(box[0] <= x <= box[1] for x in z):
             return False, tuple(z), (), {"cells": 0, "seed": name,
                                          "horizon_steps": horizon_steps(frame.depth)}

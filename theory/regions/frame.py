@@ -5,7 +5,7 @@ A frame (:func:`widthlimits.theory.frames.make_frame`) leaves free coordinates
 :math:`z \\in \\mathbb Q^k`, one per exponent not fixed by the user or by the gauge of the
 width symmetry (TP4, Yang & Hu 2021, arXiv:2011.14522, Eq. 5; TP IVb, Yang & Littwin 2023,
 arXiv:2308.01814, Prop. 2.2.3).  :class:`CellFrame` adds one option: the hidden layers
-``2..L`` share their free ``a``, ``b``, ``c`` (``shared_hidden``: one ``c_hidden`` for every
+``2..L`` share their free ``a``, ``b``, ``c`` (and ``d``) (``shared_hidden``: one ``c_hidden`` for every
 hidden layer, as in Golikov's families, Golikov 2020, arXiv:2003.05884, Sec. 4).  The map
 :math:`z \\mapsto` parametrization is affine (:meth:`CellFrame.parametrization` in sympy
 symbols, :meth:`CellFrame.parametrization_at` at a rational point).
@@ -31,7 +31,7 @@ MAX_FREE = 5
 @dataclass(frozen=True)
 class CellFrame:
     """Free coordinates: those of a :class:`~widthlimits.theory.frames.Frame`, optionally with
-    the hidden layers 2..L sharing their free a, b, c (``shared_hidden``)."""
+    the hidden layers 2..L sharing their free a, b, c, d (``shared_hidden``)."""
 
     base: Frame
     shared_hidden: bool = False
@@ -93,7 +93,9 @@ class CellFrame:
         n = self.depth + 1
         return Parametrization(tuple(vals[("a", l)] for l in range(1, n + 1)),
                                tuple(vals[("b", l)] for l in range(1, n + 1)),
-                               tuple(vals[("c", l)] for l in range(1, n + 1)))
+                               tuple(vals[("c", l)] for l in range(1, n + 1)),
+                               tuple(vals[("d", l)] for l in range(1, n + 1))
+                               if self.base.with_d else None)
 
     def point_of(self, p: Parametrization) -> list[Fraction] | None:
         """Coordinates of ``p`` moved by the symmetry into this frame (None if it does not

@@ -16,6 +16,7 @@ deletion filter over the verdicts of a full cover).
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from typing import Any
 
 from widthlimits.theory.activations import Activation, get_activation
 from widthlimits.theory.classify import Classification
+from widthlimits.theory.closed_forms import faithful_d
 from widthlimits.theory.exponents import fmt
 from widthlimits.theory.frames import constraint_text
 from widthlimits.theory.optimizers import Optimizer
@@ -282,11 +284,16 @@ def query(
 
 def named_points_of(frame: Any, names: Sequence[str]) -> list[tuple[str, list[Fraction]]]:
     """``(name, coordinates)`` of the presets that exist at the frame's depth and optimizer and
-    lie in the frame (moved there by the width symmetry)."""
+    lie in the frame (moved there by the width symmetry).  In a frame with gradient exponents
+    ``d`` a preset without them (epsilon negligible) is taken with TP IVb's faithful ``d``
+    (:func:`widthlimits.theory.closed_forms.faithful_d`), the epsilon scaling its tables give."""
+    with_d = bool(getattr(getattr(frame, "base", frame), "with_d", False))
     out = []
     for name in names:
         try:
             pp = preset(name, frame.depth, frame.optimizer)
+            if with_d and pp.d is None:
+                pp = dataclasses.replace(pp, d=faithful_d(pp.a, pp.b))
         except ValueError:
             continue
         x = frame.point_of(pp)
