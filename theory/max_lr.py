@@ -59,7 +59,7 @@ from widthlimits.theory.regions.cell import Cell
 from widthlimits.theory.regions.cover import Cover, cover
 from widthlimits.theory.regions.frame import CellFrame
 from widthlimits.theory.regions.line import LeastStable, X, least_stable, least_stable_many
-from widthlimits.theory.regions.polyhedra import Constraint, lp_max, satisfies
+from widthlimits.theory.regions.polyhedra import Constraint, lp_max, lp_max_sparse, satisfies
 
 HALF = Fraction(1, 2)
 RULES = ("tp", "everett-full", "everett-none")
@@ -169,15 +169,11 @@ def everett_max_lr(a: tuple[Fraction, ...], b: tuple[Fraction, ...], optimizer: 
     def rho(l: int) -> int:
         return n + l
 
-    cons: list[Constraint] = []
+    rows: list[tuple[dict[int, Fraction], Fraction]] = []  # sum row_i x_i <= bound, sparse
 
     def nonneg(coefs: dict[int, int], k: Fraction) -> None:
-        """``sum coefs[i] x_i + k >= 0`` as ``-(...) <= 0``."""
-        f = [Fraction(0)] * (d + 1)
-        for i, x in coefs.items():
-            f[i] -= x
-        f[-1] = -Fraction(k)
-        cons.append((tuple(f), "<="))
+        """``sum coefs[i] x_i + k >= 0`` as ``-(...) <= k``."""
+        rows.append(({i: Fraction(-x) for i, x in coefs.items()}, Fraction(k)))
 
     ab_out = a[L] + b[L]
     if opt.entrywise:  # g_l = 0
@@ -200,8 +196,7 @@ def everett_max_lr(a: tuple[Fraction, ...], b: tuple[Fraction, ...], optimizer: 
     nonneg({rho(L): 1}, ab_out - om)
     nonneg({c_(n): 1}, k_out * a[L] - al)
     nonneg({rho(L): 1, c_(n): 1}, k_out * a[L] - u)
-    obj = tuple(Fraction(-1) if i < n else Fraction(0) for i in range(d)) + (Fraction(0),)
-    st, _, x = lp_max(obj, cons, d)
+    st, _, x = lp_max_sparse({i: Fraction(-1) for i in range(n)}, rows, d)
     if st != "optimal" or x is None:
         return None
     return tuple(x[:n])

@@ -4,7 +4,10 @@ import itertools
 import random
 from fractions import Fraction as F
 
-from widthlimits.theory.regions.polyhedra import find_point, lp_max, satisfies, simplify
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from widthlimits.theory.regions.polyhedra import find_point, lp_max, lp_max_sparse, satisfies, simplify
 
 
 def _brute(c, cons):
@@ -99,3 +102,17 @@ def test_convex_union_merges_exactly_when_the_union_is_convex():
     for _ in range(200):
         z = [F(rng.randint(-4, 12), 4), F(rng.randint(-4, 12), 4)]
         assert satisfies(z, m[0]) == any(satisfies(z, p) for p in q)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 5), st.lists(st.lists(st.integers(-3, 3), min_size=6, max_size=6),
+                                   min_size=0, max_size=8),
+       st.lists(st.integers(-2, 2), min_size=5, max_size=5))
+def test_sparse_lp_is_the_dense_lp(d, raw, obj):
+    # lp_max_sparse (Everett's large LPs) runs the same simplex as lp_max: the same status,
+    # value and vertex
+    rows = [({i: F(r[i]) for i in range(d) if r[i]}, F(r[5])) for r in raw]
+    dense = [(tuple(F(r[i]) for i in range(d)) + (F(-r[5]),), "<=") for r in raw]
+    objective = {i: F(obj[i]) for i in range(d)}
+    assert lp_max_sparse(objective, rows, d) == lp_max(tuple(F(obj[i]) for i in range(d)) + (F(0),),
+                                                       dense, d)

@@ -290,6 +290,42 @@ def _lp_ineq(c: dict[int, object], A: list[dict[int, object]], b: list[object], 
 
 
 # ------------------------------------------------------------------------ public LP
+def _solve_sparse(c: dict[int, object], A: list[dict[int, object]], b: list[object], k: int
+                  ) -> tuple[str, list | None]:
+    """max c.y s.t. A y <= b (sparse rows, ``k`` free variables): ``(status, y)``, y None
+    unless optimal."""
+    keepA, keepb = [], []
+    for row, bi in zip(A, b, strict=True):
+        if row:
+            keepA.append(row)
+            keepb.append(bi)
+        elif bi < 0:  # 0 <= b < 0
+            return "infeasible", None
+    try:
+        res = _lp_ineq(c, keepA, keepb, k)
+    except Unbounded:
+        # still need a feasibility verdict: solve with zero objective
+        return ("infeasible" if _lp_ineq({}, keepA, keepb, k) is None else "unbounded"), None
+    if res is None:
+        return "infeasible", None
+    return "optimal", res[1]
+
+
+def lp_max_sparse(objective: dict[int, Fraction], rows: Sequence[tuple[dict[int, Fraction], Fraction]],
+                  d: int) -> tuple[str, Fraction | None, list[Fraction] | None]:
+    """:func:`lp_max` for large sparse problems without equalities: maximise
+    ``sum objective[i] x_i`` subject to ``sum row[i] x_i <= bound`` for each ``(row, bound)``
+    (``d`` variables, dicts index -> coefficient).  The same simplex, so the same vertex as
+    :func:`lp_max` on the dense forms."""
+    A = [{i: Q(v) for i, v in row.items() if v} for row, _ in rows]
+    b = [Q(bound) for _, bound in rows]
+    c = {i: Q(v) for i, v in objective.items() if v}
+    status, y = _solve_sparse(c, A, b, d)
+    if y is None:
+        return status, None, None
+    return "optimal", _fr(sum((v * y[i] for i, v in c.items()), Q0)), [_fr(v) for v in y]
+
+
 def lp_max(objective: Form, constraints: Sequence[Constraint], d: int
            ) -> tuple[str, Fraction | None, list[Fraction] | None]:
     """Maximise the affine ``objective`` over the closure of ``constraints`` (strict treated as
@@ -333,25 +369,9 @@ def lp_max(objective: Form, constraints: Sequence[Constraint], d: int
             A.append(through_n(f))
             b.append(-sum((Q(f[i]) * x0[i] for i in range(d) if f[i]), Q(f[-1])))
         c = through_n(objective)
-    # constraints with zero rows
-    keepA, keepb = [], []
-    for row, bi in zip(A, b, strict=True):
-        if row:
-            keepA.append(row)
-            keepb.append(bi)
-        elif bi < 0:
-            return "infeasible", None, None
-    try:
-        res = _lp_ineq(c, keepA, keepb, k)
-    except Unbounded:
-        # still need a feasibility verdict: solve with zero objective
-        res0 = _lp_ineq({}, keepA, keepb, k)
-        if res0 is None:
-            return "infeasible", None, None
-        return "unbounded", None, None
-    if res is None:
-        return "infeasible", None, None
-    _val, y = res
+    status, y = _solve_sparse(c, A, b, k)
+    if y is None:
+        return status, None, None
     if not eqs:
         xq = list(y)
     else:
