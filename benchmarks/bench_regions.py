@@ -98,6 +98,8 @@ def main() -> None:
     ap.add_argument("--time-limit", type=float, default=60.0)
     ap.add_argument("--repeats", type=int, default=1)
     ap.add_argument("--only", default=None, help="restrict to one optimizer")
+    ap.add_argument("--order", default="depth", choices=["depth", "breadth"],
+                    help="the search's visiting order (exists(order=...))")
     ap.add_argument("--no-seeds", action="store_true",
                     help="search without first trying the named parametrizations")
     ap.add_argument("--golikov", default="", metavar="DEPTHS",
@@ -110,6 +112,10 @@ def main() -> None:
                     help="also time the earlier method (1-D covers; Everett's LP as now) at these "
                          "depths, e.g. 3,10,20")
     ap.add_argument("--classify", type=int, default=0, help="also time classify at this depth")
+    ap.add_argument("--whole-adam", default="", metavar="DEPTHS",
+                    help="the whole gauge-fixed space of adam and rmsprop instead: every b, c and "
+                         "d free (a = 0), each want, tanh, with and without the named-point seeds, "
+                         "e.g. --whole-adam 2,4,6,8")
     ap.add_argument("--derive", default="", metavar="DEPTHS",
                     help="the derive section instead: closed-form set equality and derive "
                          "--symbolic for sgd and adam, e.g. --derive 1,2,3")
@@ -118,12 +124,16 @@ def main() -> None:
         _derive_section(args.derive, args.time_limit)
         return
     opts = (args.only,) if args.only else OPTIMIZERS
+    if args.whole_adam:
+        _whole_entrywise(args.whole_adam, args.time_limit, (args.only,) if args.only else
+                         ("adam", "rmsprop"), args.order)
+        return
     if args.golikov:
         for L in (int(x) for x in args.golikov.split(",")):
             for opt in ("sgd", "rmsprop"):
                 t0, c0 = time.perf_counter(), time.process_time()
                 r = exists(L, opt, "mf_limit", fix=_fix("mf", L, opt), time_limit=args.time_limit,
-                           seeds=not args.no_seeds)
+                           seeds=not args.no_seeds, order=args.order)
                 w, c = time.perf_counter() - t0, time.process_time() - c0
                 ans = ("did not finish" if r.empty is None else "empty" if r.empty else
                        "witness c = (" + ", ".join(str(x) for x in r.witness) + ")")
@@ -145,7 +155,8 @@ def main() -> None:
                                 t0, c0 = time.perf_counter(), time.process_time()
                                 r = exists(L, opt, want, activation=act, fix=_fix(init, L, opt),
                                            time_limit=args.time_limit, method=method,
-                                           explain=False, seeds=not args.no_seeds)
+                                           explain=False, seeds=not args.no_seeds,
+                                           order=args.order)
                                 walls.append(time.perf_counter() - t0)
                                 cpus.append(time.process_time() - c0)
                             w, c = statistics.median(walls), statistics.median(cpus)
@@ -174,6 +185,23 @@ def main() -> None:
         classify(p, "sgd")
         print(f"classify --preset mup --depth {args.classify}: {time.perf_counter() - t0:.2f} s",
               flush=True)
+
+
+def _whole_entrywise(depths: str, limit: float, opts: tuple[str, ...], order: str) -> None:
+    """Existence over the whole gauge-fixed space of an entrywise optimizer: a = 0 (SP gauge),
+    every b, c and d (TP IVb's gradient exponents) free: 3(L + 1) coordinates."""
+    for L in (int(x) for x in depths.split(",")):
+        for opt in opts:
+            for want in WANTS:
+                for seeds in (True, False):
+                    t0, c0 = time.perf_counter(), time.process_time()
+                    r = exists(L, opt, want, fix={"d": [None] * (L + 1)}, time_limit=limit,
+                               seeds=seeds, explain=False, order=order)
+                    w, c = time.perf_counter() - t0, time.process_time() - c0
+                    ans = ("did not finish" if r.empty is None else "empty" if r.empty else
+                           f"witness ({r.stats.get('seed') or str(r.stats.get('cells')) + ' cells'})")
+                    print(f"whole L={L} {opt:8} {want:18} seeds={'yes' if seeds else 'no ':3} "
+                          f"{3 * (L + 1):3} coords: {ans}; {w:.2f} s wall, {c:.2f} s CPU", flush=True)
 
 
 MAX_LR_PRESETS = ("mup", "sp", "golikov-default", "golikov-mf", "golikov-ntk")

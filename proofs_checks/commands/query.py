@@ -71,6 +71,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--method", default="search", choices=["search", "smt"],
                    help="with --exists: exact cells until the first witness (search, default) or "
                         "one linear-real-arithmetic formula decided by z3 (smt)")
+    p.add_argument("--order", default="depth", choices=["depth", "breadth"],
+                   help="with --exists --method search: visit the pending regions last found first "
+                        "(depth, default) or first found first (breadth: reaches the box's large "
+                        "regions sooner); the same answer")
     p.add_argument("--time-limit", type=float, default=None, metavar="SECONDS",
                    help="stop after SECONDS: print what is established, mark the JSON "
                         "\"complete\": false and exit with status 3")
@@ -117,7 +121,7 @@ def _run_exists(args: argparse.Namespace, L: int, box: tuple) -> int:
         r = exists(L, args.optimizer, args.want, activation=args.activation, loss=args.loss,
                    gauge=args.gauge, fix=_fixes(args, L), shared_hidden=args.shared_hidden,
                    box=box, time_limit=args.time_limit, method=args.method, progress=_stage,
-                   cover_progress=cells)
+                   cover_progress=cells, order=args.order)
     finally:
         cells.close()
     out = r.to_json()

@@ -160,3 +160,20 @@ def test_query_result_html_table():
     r = query(1, "sgd", "feature_learning", fix={"a": [0, 0], "b": [0, 1]})
     h = r._repr_html_()
     assert "<table>" in h and "feature_learning" in h
+
+
+@pytest.mark.parametrize("L,opt,act,want", [(3, "sgd", "tanh", "mf_limit"),
+                                            (2, "sgd", "leaky_relu", "feature_learning"),
+                                            (3, "rmsprop", "tanh", "mf_limit"),
+                                            (2, "adam", "tanh", "nontrivial,stable")])
+def test_both_visiting_orders_give_the_same_answer(L, opt, act, want):
+    fix = {"a": [0] * (L + 1), "b": [0] + [1] * L}
+    got = [exists(L, opt, want, activation=act, fix=fix, box=(-2, 2), seeds=False, explain=False,
+                  order=order) for order in ("depth", "breadth")]
+    assert got[0].empty == got[1].empty is not None
+    for r in got:
+        if not r.empty:
+            c = classify(r.witness_parametrization, opt, act)
+            assert all(has_property(c, w) for w in want.split(","))
+    with pytest.raises(ValueError, match="order"):
+        exists(1, "sgd", "stable", order="random")

@@ -41,10 +41,10 @@ def test_the_width_symmetry_moves_d_with_a(case):
     # unchanged at every width, so the engine's verdict and output exponents are unchanged, and
     # both points are the same point of a frame with d
     p, opt, theta = case
-    q = Parametrization(tuple(x + t for x, t in zip(p.a, theta)),
-                        tuple(x - t for x, t in zip(p.b, theta)),
-                        tuple(x - t for x, t in zip(p.c, theta)),
-                        tuple(x + t for x, t in zip(p.d, theta)))
+    q = Parametrization(tuple(x + t for x, t in zip(p.a, theta, strict=True)),
+                        tuple(x - t for x, t in zip(p.b, theta, strict=True)),
+                        tuple(x - t for x, t in zip(p.c, theta, strict=True)),
+                        tuple(x + t for x, t in zip(p.d, theta, strict=True)))
     u, v = classify(p, opt), classify(q, opt)
     assert verdict_key(u) == verdict_key(v)
     eu, ev = derive(p, opt, "tanh").exponents, derive(q, opt, "tanh").exponents

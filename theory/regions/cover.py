@@ -55,6 +55,8 @@ from widthlimits.theory.regions.properties import wanted
 
 #: default box: every free coordinate in [-BOX, BOX]
 BOX = Fraction(4)
+#: visiting orders of the pending regions (:func:`cover`'s ``order``)
+ORDERS = ("depth", "breadth")
 #: sample points of the serial cover's progress estimate
 PROGRESS_SAMPLES = 256
 #: seconds between two progress calls of the serial cover
@@ -182,6 +184,7 @@ class CoverTask:
     want: tuple[str, ...] | None
     first_witness: bool
     deadline: float | None  # wall clock (time.time())
+    order: str = "depth"
 
 
 def cover_part(task: CoverTask) -> Cover:
@@ -189,7 +192,7 @@ def cover_part(task: CoverTask) -> Cover:
     (what why-not reads), so the result is small to send back."""
     cv = _cover_region(task.frame, get_activation(task.activation), task.loss, task.box,
                        list(task.region), task.steps, task.want, task.first_witness,
-                       task.deadline, None)
+                       task.deadline, None, task.order)
     cells = tuple(replace(c, exponents={k: AffineValue(e.f, e.v, None, e.lo, e.hi)  # type: ignore[arg-type]
                                         if isinstance(e, AffineValue) else e
                                         for k, e in c.exponents.items()})
@@ -199,7 +202,7 @@ def cover_part(task: CoverTask) -> Cover:
 
 def cover(frame: CellFrame, activation: str | Activation = "tanh", loss: str = "mse", *,
           box: tuple[Any, Any] = (-BOX, BOX), steps: int | None = None,
-          want: Sequence[str] | None = None, first_witness: bool = False,
+          want: Sequence[str] | None = None, first_witness: bool = False, order: str = "depth",
           time_limit: float | None = None, parts: int = 1, mapper: Mapper | None = None,
           progress: ProgressFn | None = None) -> Cover:
     """Partition the box ``[lo, hi]^k`` of the free coordinates into convex pieces with constant
@@ -210,7 +213,10 @@ def cover(frame: CellFrame, activation: str | Activation = "tanh", loss: str = "
     the first piece with every wanted property.  ``parts > 1`` splits the box into at least
     ``parts`` sub-boxes covered independently, through ``mapper`` (default ``builtins.map``).
     ``time_limit`` (seconds) stops the work with ``complete=False``; ``progress(cells, covered)``
-    reports the work done."""
+    reports the work done.  ``order``: which pending region is visited next, the last found
+    (``"depth"``, default: few regions pending, reaches thin sets such as RMSProp's mean-field
+    line quickly) or the first found (``"breadth"``: reaches the box's large regions sooner);
+    the same set either way, the number of cells before a witness differs (docs/queries.md)."""
     t0 = time.perf_counter()
     act = get_activation(activation)
     if loss not in ("mse", "logistic"):
@@ -220,15 +226,17 @@ def cover(frame: CellFrame, activation: str | Activation = "tanh", loss: str = "
         raise ValueError(f"box needs lo < hi, got [{lo}, {hi}]")
     if parts < 1:
         raise ValueError(f"parts must be >= 1, got {parts}")
+    if order not in ORDERS:
+        raise ValueError(f"unknown order {order!r}; choose 'depth' or 'breadth'")
     deadline = None if time_limit is None else time.time() + time_limit
     want_t = None if want is None else tuple(want)
     d = len(frame.variables)
     if parts == 1 or d == 0:
         return _cover_region(frame, act, loss, (lo, hi), box_constraints(d, lo, hi), steps,
-                             want_t, first_witness, deadline, progress)
+                             want_t, first_witness, deadline, progress, order)
     regions = split_box(d, lo, hi, parts)
     tasks = [CoverTask(frame, act.name, loss, (lo, hi), tuple(r), steps, want_t, first_witness,
-                       deadline) for r in regions]
+                       deadline, order) for r in regions]
     results: list[Cover] = []
     cells = 0
     for cv in (mapper or map)(cover_part, tasks):
@@ -263,8 +271,9 @@ def _in_region(zs: Sequence[int], dz: int, region: Sequence[Constraint]) -> bool
 def _cover_region(frame: CellFrame, act: Activation, loss: str, box: tuple[Fraction, Fraction],
                   region: list[Constraint], steps: int | None, want: tuple[str, ...] | None,
                   first_witness: bool, deadline: float | None,
-                  progress: ProgressFn | None) -> Cover:
-    """The serial cover of ``region`` (inside ``box``)."""
+                  progress: ProgressFn | None, order: str = "depth") -> Cover:
+    """The serial cover of ``region`` (inside ``box``), visiting the pending regions last
+    found first (``order="depth"``) or first found first (``"breadth"``)."""
     t0 = time.perf_counter()
     lo, hi = box
     eng = CellEngine(frame, act, loss, steps)
@@ -293,7 +302,7 @@ def _cover_region(frame: CellFrame, act: Activation, loss: str, box: tuple[Fract
     n_samples = len(samples)
     last = time.perf_counter()
     while work:
-        R, z = work.pop()
+        R, z = work.pop(0 if order == "breadth" else -1)
         zs, dz = scaled(z)
         cell = next((c for c in reversed(cells) if c.contains_scaled(zs, dz)), None)
         if cell is None:
@@ -340,5 +349,5 @@ def _cover_region(frame: CellFrame, act: Activation, loss: str, box: tuple[Fract
                  time.perf_counter() - t0, eng.T, tuple(cells), done)
 
 
-__all__ = ["BOX", "Cover", "CoverPiece", "CoverTask", "Mapper", "ProgressFn", "cover", "cover_part",
+__all__ = ["BOX", "ORDERS", "Cover", "CoverPiece", "CoverTask", "Mapper", "ProgressFn", "cover", "cover_part",
            "split_box"]

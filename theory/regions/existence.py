@@ -32,7 +32,7 @@ from widthlimits.theory.frames import make_frame
 from widthlimits.theory.optimizers import Optimizer
 from widthlimits.theory.parametrization import Parametrization
 from widthlimits.theory.regions.cell import horizon_steps
-from widthlimits.theory.regions.cover import BOX, ProgressFn, cover
+from widthlimits.theory.regions.cover import BOX, ORDERS, ProgressFn, cover
 from widthlimits.theory.regions.frame import CellFrame
 from widthlimits.theory.regions.properties import conditions, needs_stability, parse_want, wanted
 from widthlimits.theory.regions.query import named_points_in, named_points_of
@@ -189,6 +189,7 @@ def exists(
     method: str = "search",
     seeds: bool = True,
     cover_progress: ProgressFn | None = None,
+    order: str = "depth",
 ) -> Existence:
     """Is there a point of the box whose limit has every property of ``want``?  Exact.
 
@@ -203,6 +204,9 @@ def exists(
     ``method="smt"``: the whole question as one LRA formula decided by z3 (see the module
     docstring).  Both are exact; their speeds differ by question (benchmarks/bench_regions.py).
     ``seeds``: the search first tries the named parametrizations lying in the frame and the box.
+    ``order``: the search's visiting order, ``"depth"`` or ``"breadth"``
+    (:func:`~widthlimits.theory.regions.cover.cover`); the same answer, a different number of
+    cells before a witness.
 
     Examples
     --------
@@ -223,6 +227,8 @@ def exists(
         raise ValueError(f"box needs lo < hi, got [{lo}, {hi}]")
     if time_limit is not None and time_limit <= 0:
         raise ValueError(f"time limit must be positive, got {time_limit}")
+    if order not in ORDERS:
+        raise ValueError(f"unknown order {order!r}; choose 'depth' or 'breadth'")
 
     def stage(name: str) -> None:
         if progress is not None:
@@ -230,7 +236,7 @@ def exists(
 
     if method == "search":
         empty, witness, why, stats = _search(frame, act, loss, (lo, hi), wants, time_limit, t0,
-                                             explain, seeds, cover_progress)
+                                             explain, seeds, cover_progress, order)
         stage("search")
     elif method == "smt":
         empty, witness, why, stats = _smt(frame, act, loss, (lo, hi), wants, time_limit, t0,
@@ -291,7 +297,7 @@ def explain_empty(conds: Sequence[Any], defs: Sequence[Any], enc: Encoding, name
 
 def _search(frame: CellFrame, act: Activation, loss: str, box: tuple[Fraction, Fraction],
             wants: tuple[str, ...], time_limit: float | None, t0: float, explain: bool,
-            seeds: bool = True, progress: ProgressFn | None = None
+            seeds: bool = True, progress: ProgressFn | None = None, order: str = "depth"
             ) -> tuple[bool | None, tuple[Fraction, ...] | None, tuple[str, ...], dict]:
     """Cells visited until the first wanted one (or the box is covered).  The named
     parametrizations that lie in the frame and the box are tried first (one cell each)."""
@@ -302,7 +308,7 @@ def _search(frame: CellFrame, act: Activation, loss: str, box: tuple[Fraction, F
             return False, tuple(z), (), {"cells": 0, "seed": name,
                                          "horizon_steps": horizon_steps(frame.depth)}
     left = None if deadline is None else max(deadline - time.perf_counter(), 0.0)
-    cv = cover(frame, act, loss, box=box, want=wants, first_witness=True, time_limit=left,
+    cv = cover(frame, act, loss, box=box, want=wants, first_witness=True, time_limit=left, order=order,
                progress=progress)
     hit = next((pc for pc in cv.pieces if not pc.partial and wanted(pc.verdict, wants)), None)
     stats: dict[str, Any] = {"cells": cv.cells, "pieces": len(cv.pieces),
