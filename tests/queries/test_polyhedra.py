@@ -7,7 +7,15 @@ from fractions import Fraction as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from widthlimits.theory.regions.polyhedra import find_point, lp_max, lp_max_sparse, satisfies, simplify
+from widthlimits.theory.regions.polyhedra import (
+    Cuts,
+    find_point,
+    lp_max,
+    lp_max_sparse,
+    nonempty_with,
+    satisfies,
+    simplify,
+)
 
 
 def _brute(c, cons):
@@ -116,3 +124,37 @@ def test_sparse_lp_is_the_dense_lp(d, raw, obj):
     objective = {i: F(obj[i]) for i in range(d)}
     assert lp_max_sparse(objective, rows, d) == lp_max(tuple(F(obj[i]) for i in range(d)) + (F(0),),
                                                        dense, d)
+
+
+_rel = st.sampled_from(["<=", "<", "=="])
+_con = st.tuples(st.lists(st.integers(-3, 3), min_size=4, max_size=4), _rel)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(1, 3), st.lists(_con, min_size=0, max_size=12), st.lists(_con, min_size=1, max_size=6))
+def test_constraint_generation_answers_as_the_full_lp(d, base_raw, extras_raw):
+    """nonempty_with decides "base and extra have a common point" as find_point on all of them
+    does, with strict inequalities and equalities, also when its cuts are shared by calls whose
+    base only grows (the cover's use: one set of cuts per cell, the prefix growing)."""
+    def con(raw):
+        coefs, rel = raw
+        return tuple(F(x, 2) for x in coefs[:d]) + (F(coefs[-1], 2),), rel
+
+    base = [con(r) for r in base_raw]
+    cuts = Cuts()
+    for k, extra in enumerate(con(r) for r in extras_raw):
+        grown = base[: len(base) * (k + 1) // len(extras_raw)]  # a base that only tightens
+        nonempty, lps = nonempty_with(grown, extra, d, cuts)
+        assert nonempty == (find_point(grown + [extra], d) is not None)
+        assert lps >= 1 and all(c in grown for c in cuts.cons)
+
+
+def test_constraint_generation_certifies_emptiness_with_few_rows():
+    """x1 <= 0 is implied by x1 <= -1 among many loose constraints: the extra x1 > 0 is found
+    empty by LPs on a couple of rows, not all forty."""
+    d = 2
+    base = [((F(1), F(0), F(1)), "<=")]  # x1 <= -1
+    base += [((F(0), F(1), F(-k)), "<=") for k in range(1, 40)]  # x2 <= k, loose
+    cuts = Cuts()
+    nonempty, lps = nonempty_with(base, ((F(-1), F(0), F(0)), "<"), d, cuts)
+    assert not nonempty and len(cuts.cons) <= 2 and lps <= 3

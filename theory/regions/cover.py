@@ -45,10 +45,12 @@ from widthlimits.theory.regions.cell import Cell, CellEngine, scaled
 from widthlimits.theory.regions.frame import CellFrame
 from widthlimits.theory.regions.polyhedra import (
     Constraint,
+    Cuts,
     TightSet,
     box_constraints,
     find_point,
     negate,
+    nonempty_with,
     satisfies,
 )
 from widthlimits.theory.regions.properties import wanted
@@ -320,11 +322,19 @@ def _cover_region(frame: CellFrame, act: Activation, loss: str, box: tuple[Fract
             break
         quick = _QuickTest(lo, hi, R)  # R inter prefix, for cheap emptiness tests
         tight = TightSet(R)  # R inter prefix, deduplicated
+        cuts = Cuts()  # constraints containing R inter prefix (nonempty_with)
         for c in cell.constraints:
             # R inter prefix inter (not c)
             feasible_any = False
             for alt in negate(c):
                 if quick.empty_with(alt):
+                    continue
+                # most of these parts are empty (c is implied by R and the prefix): decided by
+                # LPs on a few of the constraints; the point of a non-empty part is the full
+                # LP's, as before, so the cover is the same
+                nonempty, n_lps = nonempty_with(tight.constraints(), alt, d, cuts)
+                lp[0] += n_lps
+                if not nonempty:
                     continue
                 sub = tight.with_(alt)
                 pt = fp(sub)

@@ -403,6 +403,65 @@ def find_point(constraints: Sequence[Constraint], d: int) -> list[Fraction] | No
     return pt if satisfies(pt, constraints) else None
 
 
+class Cuts:
+    """The working constraints of :func:`nonempty_with` (``cons``), with the exact GMP forms of
+    the constraints it has evaluated (keyed by identity; the cache keeps each constraint alive,
+    so an identity is never reused for another one while the cache lives)."""
+
+    def __init__(self) -> None:
+        self.cons: list[Constraint] = []
+        self._q: dict[int, tuple[Constraint, tuple]] = {}
+
+    def qform(self, c: Constraint) -> tuple:
+        hit = self._q.get(id(c))
+        if hit is None:
+            hit = self._q[id(c)] = (c, tuple(Q(x) for x in c[0]))
+        return hit[1]
+
+
+def nonempty_with(base: Sequence[Constraint], extra: Constraint, d: int,
+                  cuts: Cuts) -> tuple[bool, int]:
+    """Do ``base`` and ``extra`` have a common point?  Exact, by constraint generation.
+
+    The LPs run on ``cuts.cons + [extra]`` only, where ``cuts.cons`` holds constraints each
+    containing ``base`` (a subset of it, or looser forms of its constraints; it is grown in
+    place and may be shared by calls whose ``base`` only tightens).  No point there: none in
+    ``base`` either, since ``base`` lies inside every member of ``cuts.cons``.  A point there that
+    satisfies ``base``: a common point.  Otherwise the constraint of ``base`` it violates most
+    joins ``cuts.cons`` and the loop repeats; each round adds a constraint not yet there, so it
+    ends.  This is the cutting-plane form of Clarkson's redundancy removal (K. L. Clarkson,
+    "More output-sensitive geometric algorithms", FOCS 1994): when ``extra`` is implied away by
+    a few of many constraints, the LPs have a few rows instead of all.
+
+    Returns ``(nonempty, lps)``: the answer and the number of LPs solved.  The same answer as
+    ``find_point(list(base) + [extra], d) is not None``; only the point is not computed."""
+    lps = 0
+    while True:
+        lps += 1
+        p = find_point(cuts.cons + [extra], d)
+        if p is None:
+            return False, lps
+        pq = [Q(x) for x in p]
+        worst, worst_v = None, Q0
+        for c in base:
+            f = cuts.qform(c)
+            v = f[-1]
+            for k, x in zip(f, pq, strict=False):
+                if k:
+                    v += k * x
+            rel = c[1]
+            if rel == "==":
+                v = abs(v)
+                bad = v != 0
+            else:
+                bad = v > 0 or (v == 0 and rel == "<")
+            if bad and (worst is None or v > worst_v):
+                worst, worst_v = c, v
+        if worst is None:
+            return True, lps
+        cuts.cons.append(worst)
+
+
 def implied(c: Constraint, constraints: Sequence[Constraint], d: int) -> bool:
     """True iff every point of ``constraints`` satisfies ``c``."""
     for alt in negate(c):
