@@ -9,7 +9,10 @@ push the rest
 .. math:: R \\setminus C = \\bigcup_j R \\cap c_1 \\cap \\dots \\cap c_{j-1} \\cap \\neg c_j
 
 (the complement of a constraint :math:`c_j` of :math:`C` is one or two strict inequalities;
-empty parts are pruned by the exact LP).  This is a reverse search across each facet of the
+empty parts are pruned exactly: most parts are empty, because :math:`c_j` is implied by
+:math:`R` and the earlier :math:`c_i`, and :func:`~widthlimits.theory.regions.polyhedra.nonempty_with`
+decides that by LPs on a few of the rows, Clarkson-style; a non-empty part gets its point from
+the LP on all of its rows).  This is a reverse search across each facet of the
 current cell, done so that the pieces are disjoint and their union is exactly the box, whatever
 the cells' shapes.  A point of a pushed region that lies in a cell already computed reuses it.
 
@@ -137,6 +140,7 @@ class Cover:
     pieces: tuple[CoverPiece, ...]
     cells: int
     engine_runs: int
+    #: exact LPs solved (the small ones of the emptiness tests included)
     lp_calls: int
     seconds: float
     horizon: int
@@ -330,8 +334,8 @@ def _cover_region(frame: CellFrame, act: Activation, loss: str, box: tuple[Fract
                 if quick.empty_with(alt):
                     continue
                 # most of these parts are empty (c is implied by R and the prefix): decided by
-                # LPs on a few of the constraints; the point of a non-empty part is the full
-                # LP's, as before, so the cover is the same
+                # LPs on a few of the rows (nonempty_with); the point of a non-empty part is
+                # the LP's on all of them, as before, so the cover is the same
                 nonempty, n_lps = nonempty_with(tight.constraints(), alt, d, cuts)
                 lp[0] += n_lps
                 if not nonempty:
