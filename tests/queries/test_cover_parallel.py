@@ -105,3 +105,23 @@ def test_phase_diagram_cli_time_limit_exit_3(tmp_path, capsys):
 def test_workers_out_of_range_is_refused(bad, capsys):
     assert main(["query", "--depth", "1", "--fix", "a=0,0", "--fix", "b=0,1", "--workers", bad]) == 2
     assert "workers" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("fix, act", [({"a": [0, 0, 0], "b": [0, 1, 1]}, "leaky_relu"),
+                                      ({"a": [0, 0, 0], "b": [0, 1 / 2, 1 / 2]}, "tanh")])
+def test_the_route_of_the_emptiness_tests_does_not_change_the_cover(monkeypatch, fix, act):
+    """Empty parts decided by constraint generation (always) or by one LP on all rows (never):
+    the same pieces with the same points and verdicts, piece for piece."""
+    import widthlimits.theory.regions.cover as cover_module
+
+    fr = cell_frame(2, "sgd", fix={k: [F(x) for x in v] for k, v in fix.items()})
+    covers = []
+    for always in (True, False):
+        monkeypatch.setattr(cover_module._Route, "use_cuts", lambda self, a=always: a)
+        covers.append(cover(fr, act, box=(F(-2), F(2))))
+    a, b = covers
+    assert a.complete and b.complete and len(a.pieces) == len(b.pieces) > 10
+    for p, q in zip(a.pieces, b.pieces, strict=True):
+        assert (p.constraints, p.point, verdict_key(p.verdict)) == \
+               (q.constraints, q.point, verdict_key(q.verdict))
+    assert a.lp_calls != b.lp_calls  # both routes were taken
