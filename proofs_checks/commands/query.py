@@ -249,7 +249,10 @@ def run(args: argparse.Namespace) -> int:
         for i, c in enumerate(r.why_not, 1):
             print(f"why not ({i}), on the cell around ({', '.join(c.cell_point)}): {c.sentence}.")
     else:
-        print(f"{len(r.pieces)} convex piece(s):")
+        raw = r.stats.get("pieces_not_simplified", 0)
+        print(f"{len(r.pieces)} convex piece(s)"
+              + (f" ({raw} as the cover found them: the time limit ended the simplification)"
+                 if raw else "") + ":")
         for i, pc in enumerate(out["regions"], 1):
             conds = pc["equalities"] + pc["inequalities"]
             print(f"  [{i}] dim {pc['dimension']}: " + " and ".join(conds) + f"   ({pc['verdict']})")

@@ -125,3 +125,24 @@ def test_the_route_of_the_emptiness_tests_does_not_change_the_cover(monkeypatch,
         assert (p.constraints, p.point, verdict_key(p.verdict)) == \
                (q.constraints, q.point, verdict_key(q.verdict))
     assert a.lp_calls != b.lp_calls  # both routes were taken
+
+
+def test_the_time_limit_bounds_writing_the_pieces_too():
+    """Past the time limit the answer's pieces are given as the cover found them (exact, each
+    with a point inside) instead of being simplified and merged pairwise, which on a large
+    answer took minutes after the cover had stopped (Adam, depth 2, six free coordinates: more
+    than 10 minutes after a 300 s limit)."""
+    import time
+
+    from widthlimits.theory.classify import classify
+    from widthlimits.theory.regions.properties import wanted
+
+    t0 = time.perf_counter()
+    r = query(2, "adam", "stable", time_limit=4, max_free=6)
+    elapsed = time.perf_counter() - t0
+    assert not r.complete and elapsed < 4 + 30  # generous: the bound is the point, not speed
+    assert r.stats["pieces_not_simplified"] > 0 and "time limit" in r.notes[-1]
+    for pc in r.pieces[:40]:
+        assert satisfies(list(pc.point), list(pc.constraints))
+        p = r.frame.parametrization_at(pc.point)
+        assert wanted(classify(p, "adam"), ["stable"])

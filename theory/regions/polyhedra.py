@@ -21,6 +21,7 @@ answers are cross-checked against :func:`sympy.solvers.simplex.linprog` in the t
 from __future__ import annotations
 
 import itertools
+import time
 from collections.abc import Iterable, Sequence
 from fractions import Fraction
 
@@ -583,15 +584,20 @@ def convex_union(p: Sequence[Constraint], q: Sequence[Constraint], d: int
     return env
 
 
-def merge_convex(pieces: Sequence[Sequence[Constraint]], d: int) -> list[list[Constraint]]:
+def merge_convex(pieces: Sequence[Sequence[Constraint]], d: int,
+                 deadline: float | None = None) -> list[list[Constraint]]:
     """Greedily merge pieces whose union is convex (:func:`convex_union`) until no pair merges.
-    The pieces must be disjoint and share one label; the union of the result is the same set."""
+    The pieces must be disjoint and share one label; the union of the result is the same set.
+    At ``deadline`` (a ``time.perf_counter()`` value) it stops with the merges made so far
+    (each verified, so the union is the same set, in more pieces)."""
     out = [list(x) for x in pieces]
     merged = True
     while merged:
         merged = False
         for i in range(len(out)):
             for j in range(i + 1, len(out)):
+                if deadline is not None and time.perf_counter() > deadline:
+                    return out
                 u = convex_union(out[i], out[j], d)
                 if u is not None:
                     out[i] = simplify(u, d)

@@ -40,6 +40,7 @@ from widthlimits.theory.regions.polyhedra import (
     rank,
     satisfies,
     simplify,
+    tightest,
     vertices_and_rays,
 )
 from widthlimits.theory.regions.properties import parse_want, wanted
@@ -235,18 +236,34 @@ def query(
         return memo[k]
 
     found = [pc for pc in cv.pieces if ok(pc.verdict, wants)]
-    groups: dict[tuple, tuple[Classification, list[list[Constraint]]]] = {}
+    # writing the pieces (simplify, merge, vertices: LPs per piece and per pair) keeps to the
+    # time limit too: past it, the cover's pieces are given as found (exact, with the point the
+    # cover found in each), not simplified or merged, and the stats say how many
+    deadline = None if time_limit is None else t0 + time_limit
+
+    def late() -> bool:
+        return deadline is not None and time.perf_counter() > deadline
+
+    raw = 0
+    groups: dict[tuple, tuple[Classification, list[tuple[list[Constraint], Any]]]] = {}
     for pc in found:
-        groups.setdefault(verdict_key(pc.verdict), (pc.verdict, []))[1].append(
-            simplify(pc.constraints, d) if d else [])
-    for verdict, css in groups.values():
-        if describe and d and len(css) > 1:
-            css = merge_convex(css, d)  # same verdict, convex union: one piece
-        for cs_list in css:
+        if d and not late():
+            entry: tuple[list[Constraint], Any] = (simplify(pc.constraints, d), None)
+        else:
+            entry = (tightest(pc.constraints), pc.point)
+            raw += bool(d)
+        groups.setdefault(verdict_key(pc.verdict), (pc.verdict, []))[1].append(entry)
+    for verdict, entries in groups.values():
+        if describe and d and len(entries) > 1 and not late():
+            kept = [e for e in entries if e[1] is not None]  # as found: not merged
+            css = merge_convex([e[0] for e in entries if e[1] is None], d, deadline)
+            entries = [(cs, None) for cs in css] + kept  # same verdict, convex union: one piece
+        for cs_list, found_point in entries:
             cs = tuple(cs_list)
-            point = find_point(list(cs), d) if d else []
+            point = found_point if found_point is not None else (
+                find_point(list(cs), d) if d else [])
             verts = None
-            if describe and d:
+            if describe and d and not late():
                 vr = vertices_and_rays(cs, d)
                 if vr is not None:
                     verts = tuple(tuple(v) for v in vr[0])
@@ -276,6 +293,10 @@ def query(
     notes = (f"free coordinates restricted to the box [{cv.box[0]}, {cv.box[1]}]^{d}",
              f"verdicts over steps 0..{cv.horizon} (the engine's horizon for depth {frame.depth})",
              "pieces are disjoint; their union is the answer within the box")
+    if raw:
+        notes += (f"time limit: {raw} of {len(found)} pieces are given as the cover found them "
+                  "(exact, not simplified or merged)",)
+    stats["pieces_not_simplified"] = raw
     stats["certified_pieces"] = len(cv.pieces)
     stats["parts"] = cv.parts
     return QueryResult(frame, wants, cv.activation, loss, cv.box, tuple(pieces), named, conflicts,
