@@ -146,3 +146,27 @@ def test_the_time_limit_bounds_writing_the_pieces_too():
         assert satisfies(list(pc.point), list(pc.constraints))
         p = r.frame.parametrization_at(pc.point)
         assert wanted(classify(p, "adam"), ["stable"])
+
+
+def test_the_time_limit_bounds_the_conflict_filter_of_an_empty_answer(monkeypatch):
+    """An empty answer's minimal conflicting properties need a second, full cover: it keeps to
+    what is left of the time limit, and when none is left the filter is skipped and said so
+    (a partial cover could call properties conflicting that are not)."""
+    import time
+
+    import widthlimits.theory.regions.query as query_module
+
+    fix = {"a": [0, 0], "b": [0, "1/2"]}
+    full = query(1, "sgd", "feature_learning,kernel", fix=fix)
+    assert full.empty and full.conflicting_properties == ("feature_learning",)
+    slow = query_module.why_not
+
+    def why_not_then_sleep(*args, **kwargs):
+        out = slow(*args, **kwargs)
+        time.sleep(1.0)  # the time limit passes here
+        return out
+
+    monkeypatch.setattr(query_module, "why_not", why_not_then_sleep)
+    r = query(1, "sgd", "feature_learning,kernel", fix=fix, time_limit=0.5)
+    assert r.empty and r.complete and r.conflicting_properties == ()
+    assert "not computed" in r.notes[-1]
