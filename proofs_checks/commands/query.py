@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
+import time
 
 from widthlimits.proofs_checks.commands._params import (
     OPTIMIZER_NAMES,
@@ -220,12 +222,26 @@ def run(args: argparse.Namespace) -> int:
     if args.exists:
         return _run_exists(args, L, box)
     progress = CoverProgress("query")
+    t_write = [-math.inf, time.perf_counter()]
+
+    def writing(done: int, total: int) -> None:
+        # after the cover: its bar is closed, then a line at most every MIN_INTERVAL seconds
+        from widthlimits.numerics.progress import MIN_INTERVAL
+
+        progress.close()
+        now = time.perf_counter()
+        if total >= 50 and (now - t_write[0] >= MIN_INTERVAL or done == total):
+            t_write[0] = now
+            sys.stderr.write(f"[query] writing the answer: {done} of {total} pieces simplified "
+                             f"and merged ({now - t_write[1]:.1f} s)\n")
+            sys.stderr.flush()
+
     try:
         with cover_mapper(args.workers) as (parts, mapper):
             r = query(L, args.optimizer, args.want, activation=args.activation, loss=args.loss,
                       gauge=args.gauge, fix=_fixes(args, L), shared_hidden=args.shared_hidden,
                       box=box, max_free=args.max_free, time_limit=args.time_limit, parts=parts,
-                      mapper=mapper, progress=progress)
+                      mapper=mapper, progress=progress, writing=writing)
     finally:
         progress.close()
     _stage("cover", r.stats["seconds"])

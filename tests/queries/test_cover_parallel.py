@@ -170,3 +170,12 @@ def test_the_time_limit_bounds_the_conflict_filter_of_an_empty_answer(monkeypatc
     r = query(1, "sgd", "feature_learning,kernel", fix=fix, time_limit=0.5)
     assert r.empty and r.complete and r.conflicting_properties == ()
     assert "not computed" in r.notes[-1]
+
+
+def test_writing_the_answer_reports_progress():
+    calls = []
+    r = query(1, "sgd", "stable", fix={"a": [0, 0], "b": [0, 1]},
+              writing=lambda done, total: calls.append((done, total)))
+    n = r.stats["answer_pieces_before_merge"]
+    assert n > 1 and calls[0] == (0, n) and calls[-1] == (n, n)
+    assert [c[0] for c in calls] == sorted(c[0] for c in calls)

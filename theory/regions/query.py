@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -172,6 +172,7 @@ def query(
     parts: int = 1,
     mapper: Mapper | None = None,
     progress: ProgressFn | None = None,
+    writing: Callable[[int, int], None] | None = None,
 ) -> QueryResult:
     """The exact set of free exponents (in the box) whose limit has every property in ``want``.
 
@@ -201,6 +202,9 @@ def query(
     progress : callable, optional
         ``progress(cells_certified, fraction_of_box_volume_covered, regions_pending)`` during
         the cover.
+    writing : callable, optional
+        ``writing(pieces_done, pieces)`` while the answer's pieces are simplified and merged
+        (after the cover; the time limit bounds this stage too).
 
     Returns
     -------
@@ -246,7 +250,9 @@ def query(
 
     raw = 0
     groups: dict[tuple, tuple[Classification, list[tuple[list[Constraint], Any]]]] = {}
-    for pc in found:
+    for k, pc in enumerate(found):
+        if writing is not None:
+            writing(k, len(found))
         if d and not late():
             entry: tuple[list[Constraint], Any] = (simplify(pc.constraints, d), None)
         else:
@@ -268,6 +274,8 @@ def query(
                 if vr is not None:
                     verts = tuple(tuple(v) for v in vr[0])
             pieces.append(RegionPiece(cs, tuple(point or ()), frame.variables, verdict, verts))
+    if writing is not None:
+        writing(len(found), len(found))
     named = tuple(n for n in named_points_in(frame, wants, activation, loss))
     conflicts: tuple[Conflict, ...] = ()
     props: tuple[str, ...] = ()
