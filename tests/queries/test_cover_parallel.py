@@ -179,3 +179,12 @@ def test_writing_the_answer_reports_progress():
     n = r.stats["answer_pieces_before_merge"]
     assert n > 1 and calls[0] == (0, n) and calls[-1] == (n, n)
     assert [c[0] for c in calls] == sorted(c[0] for c in calls)
+
+
+def test_minimal_conflict_is_the_deletion_filter():
+    from widthlimits.theory.regions.properties import minimal_conflict
+
+    # a and c never hold together; b holds with anything
+    assert minimal_conflict(["a", "b", "c"], lambda ws: not {"a", "c"} <= set(ws)) == ("a", "c")
+    # a alone never holds: the filter keeps just it
+    assert minimal_conflict(["a", "b"], lambda ws: "a" not in ws) == ("a",)

@@ -65,6 +65,7 @@ from widthlimits.theory.regions.polyhedra import (
     simplify,
     vertices_and_rays,
 )
+from widthlimits.theory.regions.properties import minimal_conflict
 
 #: free coordinates: alpha, and the L-exponents of every block layer (LR = eta L^{-c_L},
 #: epsilon = n^{-d} L^{-d_L}, lambda = n^{-wd} L^{-wd_L})
@@ -408,15 +409,7 @@ def depth_query(model: ResidualModel, free: Sequence[str] = ("alpha",),
     conflicting: tuple[str, ...] = ()
     if not out:  # deletion filter over the cells' regimes: a minimal set never true together
         regimes = list({regime_key(c.regime): c.regime for _, _, c in pieces}.values())
-        keep = list(wants)
-        i = 0
-        while i < len(keep):
-            trial = keep[:i] + keep[i + 1:]
-            if not any(has_properties(r, trial) for r in regimes):
-                keep = trial
-            else:
-                i += 1
-        conflicting = tuple(keep)
+        conflicting = minimal_conflict(wants, lambda ws: any(has_properties(r, ws) for r in regimes))
     stats = {"cells": ncells, "cover_pieces": len(pieces),
              "seconds": round(time.perf_counter() - t0, 3),
              "cpu_seconds": round(time.process_time() - c0, 3)}

@@ -210,6 +210,22 @@ def wanted(classification: Any, want: Sequence[str]) -> bool:
     return all(has_property(classification, w) for w in want)
 
 
+def minimal_conflict(want: Sequence[str], holds_somewhere: Callable[[list[str]], bool]
+                     ) -> tuple[str, ...]:
+    """A minimal subset of ``want`` that never holds together (deletion filter: drop each
+    property in turn while the rest still never holds).  ``holds_somewhere(props)``: some
+    point of the space has every property of ``props``; ``want`` itself must never hold."""
+    keep = list(want)
+    i = 0
+    while i < len(keep):
+        trial = keep[:i] + keep[i + 1:]
+        if not holds_somewhere(trial):
+            keep = trial
+        else:
+            i += 1
+    return tuple(keep)
+
+
 def needs_stability(want: Sequence[str]) -> bool:
     """Every wanted property implies stability (then the MSE and logistic runs coincide)."""
     return all(not w.startswith("not-") and w not in ("unstable", "stable_at_init",

@@ -43,7 +43,7 @@ from widthlimits.theory.regions.polyhedra import (
     tightest,
     vertices_and_rays,
 )
-from widthlimits.theory.regions.properties import parse_want, wanted
+from widthlimits.theory.regions.properties import minimal_conflict, parse_want, wanted
 from widthlimits.theory.regions.why_not import Conflict, why_not
 
 
@@ -292,15 +292,7 @@ def query(
         filter_skipped = full is None or not full.complete
         if not filter_skipped:
             verdicts = list({id(pc.verdict): pc.verdict for pc in full.pieces}.values())
-            keep = list(wants)
-            i = 0
-            while i < len(keep):
-                trial = keep[:i] + keep[i + 1:]
-                if not any(wanted(v, trial) for v in verdicts):
-                    keep = trial
-                else:
-                    i += 1
-            props = tuple(keep)
+            props = minimal_conflict(wants, lambda ws: any(wanted(v, ws) for v in verdicts))
     stats = {"cells": cv.cells, "cover_pieces": len(cv.pieces), "answer_pieces_before_merge":
              len(found), "engine_runs": cv.engine_runs,
              "lp_calls_cover": lp0, "seconds": round(time.perf_counter() - t0, 3),
