@@ -71,13 +71,20 @@ def satisfies(x: Sequence[Fraction], constraints: Iterable[Constraint]) -> bool:
     3x faster than on ``Fraction`` s; the same values)."""
     xq = [Q(v) for v in x]
     for form, rel in constraints:
-        v = Q(form[-1])
-        for k, xv in zip(form, xq, strict=False):  # the form's constant is not paired
-            if k:
-                v += Q(k) * xv
+        v = _value_q(form, xq)
         if (rel == "<=" and v > 0) or (rel == "<" and v >= 0) or (rel == "==" and v != 0):
             return False
     return True
+
+
+def _value_q(form: Sequence, xq: Sequence) -> object:
+    """The affine ``form`` at the point ``xq`` (GMP rationals), exactly; ``form``'s entries are
+    ``Fraction`` s or GMP rationals."""
+    v = Q(form[-1])
+    for k, xv in zip(form, xq, strict=False):  # the form's constant is not paired
+        if k:
+            v += Q(k) * xv
+    return v
 
 
 def negate(c: Constraint) -> list[Constraint]:
@@ -451,11 +458,7 @@ def nonempty_with(base: Sequence[Constraint], extra: Constraint, d: int,
         pq = [Q(x) for x in p]
         worst, worst_v = None, Q0
         for c in base:
-            f = cuts.qform(c)
-            v = f[-1]
-            for k, x in zip(f, pq, strict=False):
-                if k:
-                    v += k * x
+            v = _value_q(cuts.qform(c), pq)
             rel = c[1]
             if rel == "==":
                 v = abs(v)
