@@ -7,7 +7,8 @@ convert with ``float()``.
 Main entry points: :func:`simulate` (one width, all seeds batched), :func:`sweep` (widths x
 seeds x configs through an executor, resumable with a :class:`ResultStore`),
 :func:`fit_exponent` (log-log slope with a seed-bootstrap CI), :func:`compare` (verdict
-against a predicted exponent) and :func:`coordcheck` (the whole coord check as a report).
+against a predicted exponent) and :func:`coordcheck` (the whole coord check as a report);
+:func:`stability_edge` measures the largest stable learning rate per seed.
 Names are imported on first use, so a submodule can be imported alone.
 """
 
@@ -36,6 +37,7 @@ _WHERE: dict[str, str] = {
     "ResultStore": "widthlimits.numerics.store",
     "SerialExecutor": "widthlimits.numerics.executors",
     "SimulationConfig": "widthlimits.numerics.config",
+    "StabilityEdge": "widthlimits.numerics.stability_edge",
     "SweepResult": "widthlimits.numerics.sweeps",
     "Verdict": "widthlimits.numerics.verdicts",
     "as_numeric_parametrization": "widthlimits.numerics.numeric_parametrization",
@@ -50,6 +52,7 @@ _WHERE: dict[str, str] = {
     "make_executor": "widthlimits.numerics.executors",
     "run_key": "widthlimits.numerics.store",
     "simulate": "widthlimits.numerics.simulator",
+    "stability_edge": "widthlimits.numerics.stability_edge",
     "sweep": "widthlimits.numerics.sweeps",
 }
 
@@ -74,6 +77,7 @@ __all__ = [
     "ResultStore",
     "SerialExecutor",
     "SimulationConfig",
+    "StabilityEdge",
     "SweepResult",
     "Verdict",
     "as_numeric_parametrization",
@@ -88,6 +92,7 @@ __all__ = [
     "make_executor",
     "run_key",
     "simulate",
+    "stability_edge",
     "sweep",
 ]
 

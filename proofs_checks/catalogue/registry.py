@@ -18,6 +18,7 @@ PAPER_MODULES: tuple[str, ...] = (
     "depth",
     "lr_transfer",
     "golikov_blowup",
+    "lr_edge",
 )
 
 
