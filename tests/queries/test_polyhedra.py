@@ -158,3 +158,30 @@ def test_constraint_generation_certifies_emptiness_with_few_rows():
     cuts = Cuts()
     nonempty, lps = nonempty_with(base, ((F(-1), F(0), F(0)), "<"), d, cuts)
     assert not nonempty and len(cuts.cons) <= 2 and lps <= 3
+
+
+def _plain_merge(pieces, d):
+    """merge_convex's greedy scan without its memory of pairs that did not merge."""
+    from widthlimits.theory.regions.polyhedra import convex_union
+
+    out = [list(x) for x in pieces]
+    while True:
+        pair = next(((i, j) for i in range(len(out)) for j in range(i + 1, len(out))
+                     if convex_union(out[i], out[j], d) is not None), None)
+        if pair is None:
+            return out
+        i, j = pair
+        out[i] = simplify(convex_union(out[i], out[j], d), d)
+        del out[j]
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.booleans(), min_size=9, max_size=9))
+def test_merging_remembers_pairs_without_changing_the_merges(cells):
+    """A 3 x 3 grid of half-open unit squares, a random subset kept (a random, often non-convex
+    union): merge_convex gives exactly the plain greedy scan's pieces."""
+    from widthlimits.theory.regions.polyhedra import merge_convex
+
+    kept = [_box(i, i + 1, j, j + 1, rx=("<", "<="), ry=("<", "<="))
+            for k, (i, j) in enumerate(itertools.product(range(3), range(3))) if cells[k]]
+    assert merge_convex(kept, 2) == _plain_merge(kept, 2)

@@ -592,8 +592,13 @@ def merge_convex(pieces: Sequence[Sequence[Constraint]], d: int,
     """Greedily merge pieces whose union is convex (:func:`convex_union`) until no pair merges.
     The pieces must be disjoint and share one label; the union of the result is the same set.
     At ``deadline`` (a ``time.perf_counter()`` value) it stops with the merges made so far
-    (each verified, so the union is the same set, in more pieces)."""
+    (each verified, so the union is the same set, in more pieces).
+
+    After a merge the scan starts again from the first pair; a pair already found not to merge
+    is not tested again while both pieces are unchanged (:func:`convex_union` is a function of
+    the two constraint lists), so the merges, and the result, are those of the plain scan."""
     out = [list(x) for x in pieces]
+    apart: set[tuple[tuple[Constraint, ...], tuple[Constraint, ...]]] = set()
     merged = True
     while merged:
         merged = False
@@ -601,7 +606,12 @@ def merge_convex(pieces: Sequence[Sequence[Constraint]], d: int,
             for j in range(i + 1, len(out)):
                 if deadline is not None and time.perf_counter() > deadline:
                     return out
+                key = (tuple(out[i]), tuple(out[j]))
+                if key in apart:
+                    continue
                 u = convex_union(out[i], out[j], d)
+                if u is None:
+                    apart.add(key)
                 if u is not None:
                     out[i] = simplify(u, d)
                     del out[j]
