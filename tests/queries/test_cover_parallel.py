@@ -112,12 +112,12 @@ def test_workers_out_of_range_is_refused(bad, capsys):
 def test_the_route_of_the_emptiness_tests_does_not_change_the_cover(monkeypatch, fix, act):
     """Empty parts decided by constraint generation (always) or by one LP on all rows (never):
     the same pieces with the same points and verdicts, piece for piece."""
-    import widthlimits.theory.regions.cover as cover_module
+    import widthlimits.theory.regions.partition as partition_module
 
     fr = cell_frame(2, "sgd", fix={k: [F(x) for x in v] for k, v in fix.items()})
     covers = []
     for always in (True, False):
-        monkeypatch.setattr(cover_module._Route, "use_cuts", lambda self, a=always: a)
+        monkeypatch.setattr(partition_module._Route, "use_cuts", lambda self, a=always: a)
         covers.append(cover(fr, act, box=(F(-2), F(2))))
     a, b = covers
     assert a.complete and b.complete and len(a.pieces) == len(b.pieces) > 10

@@ -109,29 +109,6 @@ class Cell:
     def contains(self, z: Sequence[Fraction]) -> bool:
         return satisfies(z, self.constraints)
 
-    def contains_scaled(self, zs: Sequence[int], dz: int) -> bool:
-        """``contains(z)`` for ``z = zs / dz`` (integers; fast path of the cover)."""
-        ints = self.__dict__.get("_ints")
-        if ints is None:
-            ints = []
-            for f, r in self.constraints:
-                m = math.lcm(*(x.denominator for x in f))
-                ints.append((tuple(int(x * m) for x in f[:-1]), int(f[-1] * m), r))
-            object.__setattr__(self, "_ints", ints)
-        for lin, k0, r in ints:
-            v = k0 * dz
-            for k, z in zip(lin, zs, strict=True):
-                v += k * z
-            if (v > 0) if r == "<=" else (v >= 0) if r == "<" else (v != 0):
-                return False
-        return True
-
-
-def scaled(z: Sequence[Fraction]) -> tuple[tuple[int, ...], int]:
-    """``z`` as integers over a common denominator: ``(z * dz, dz)``."""
-    dz = math.lcm(1, *(x.denominator for x in z))
-    return tuple(int(x * dz) for x in z), dz
-
 
 class CellEngine:
     """Runs the engine and the classifier on cells of one frame (caches the sympy conversions
@@ -265,5 +242,5 @@ def _keep_sign(rec: Recorder, e: Any, positive: bool) -> int:
     return bit | e.cert(positive == holds)
 
 
-__all__ = ["Cell", "CellEngine", "horizon_steps", "scaled", "verdict_key", "verdict_label",
+__all__ = ["Cell", "CellEngine", "horizon_steps", "verdict_key", "verdict_label",
            "verdict_record"]
