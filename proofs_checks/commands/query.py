@@ -156,34 +156,49 @@ def _run_depth(args: argparse.Namespace, box: tuple) -> int:
 
     width_only = [f for f, given in (("--fix", args.fix), ("--init", args.init),
                                      ("--exists", args.exists), ("--shared-hidden", args.shared_hidden),
-                                     ("--time-limit", args.time_limit is not None),
                                      ("--gauge", args.gauge != "sp")) if given]
     if width_only:
         raise ValueError(f"{width_only[0]} is for the width query; the residual query takes "
-                         f"--free, --tie, --want, --box")
+                         f"--free, --tie, --want, --box, --time-limit")
+    if args.time_limit is not None and not args.time_limit > 0:
+        raise ValueError(f"`--time-limit` must be positive, got {args.time_limit}")
     free = [x.strip() for x in (args.free or "alpha").split(",")]
     tie = [x.strip() for x in args.tie.split(",")] if args.tie else []
     model = depth_preset(args.preset, args.optimizer, args.depth)
     if args.activation is not None:
         model = model.with_(activation=args.activation)
-    r = depth_query(model, free, args.want or "non_lazy", tie=tie, box=box)
+    progress = CoverProgress("query")
+    try:
+        r = depth_query(model, free, args.want or "non_lazy", tie=tie, box=box,
+                        time_limit=args.time_limit, progress=progress)
+    finally:
+        progress.close()
     out = r.to_json()
     out["activation"] = model.activation
     out["loss"] = {"name": args.loss or "mse", "note": LOSS_ASSUMPTION}
+    code = 0 if r.complete else 3
     if args.json:
         print(json.dumps(out, indent=2))
-        return 0
+        return code
+    if not r.complete:
+        print(f"INCOMPLETE: the time limit ({args.time_limit} s) stopped the cover after "
+              f"{out['stats']['cells']} cells; the pieces below are those found so far")
     fixed = "" if "alpha" in r.free else f", alpha = {out['fixed_alpha']}"
     print(f"residual model {out['model']}{fixed}, {out['optimizer']}, {model.activation}, "
           f"{out['loss']['name']} loss; tied to the depth rules: "
           f"{', '.join(r.tie) or 'none'}; want {', '.join(r.want)}; free: "
           + ", ".join(f"{v} in [{lo}, {hi}]" for v, (lo, hi) in out["box"].items()))
-    if r.empty:
+    if r.empty and r.complete:
         print("EMPTY: no point of the box has these properties.")
         if r.conflicting:
             print("minimal conflicting properties: " + ", ".join(r.conflicting))
     else:
-        print(f"{len(r.pieces)} convex piece(s):")
+        raw = r.stats.get("pieces_not_simplified", 0)
+        print(f"{len(r.pieces)} convex piece(s)"
+              + (f" ({raw} as the cover found them: the time limit ended the simplification)"
+                 if raw else "")
+              + (" (the time limit ended the merging: the same set, in more pieces)"
+                 if r.stats.get("merge_stopped") else "") + ":")
         for i, pc in enumerate(out["regions"], 1):
             print(f"  [{i}] dim {pc['dimension']}: " + " and ".join(pc["conditions"])
                   + f"   ({pc['regime']})")
@@ -194,7 +209,7 @@ def _run_depth(args: argparse.Namespace, box: tuple) -> int:
     if args.loss is not None:
         print(f"loss: {LOSS_ASSUMPTION}")
     print(f"({st['cells']} cells, {st['seconds']} s)")
-    return 0
+    return code
 
 
 def run(args: argparse.Namespace) -> int:
@@ -268,7 +283,9 @@ def run(args: argparse.Namespace) -> int:
         raw = r.stats.get("pieces_not_simplified", 0)
         print(f"{len(r.pieces)} convex piece(s)"
               + (f" ({raw} as the cover found them: the time limit ended the simplification)"
-                 if raw else "") + ":")
+                 if raw else "")
+              + (" (the time limit ended the merging: the same set, in more pieces)"
+                 if r.stats.get("merge_stopped") else "") + ":")
         for i, pc in enumerate(out["regions"], 1):
             conds = pc["equalities"] + pc["inequalities"]
             print(f"  [{i}] dim {pc['dimension']}: " + " and ".join(conds) + f"   ({pc['verdict']})")

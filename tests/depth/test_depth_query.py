@@ -220,3 +220,41 @@ def test_the_answer_does_not_depend_on_the_activation(name):
                          depth_query(base.with_(activation=a), ["alpha", "c_L"], want,
                                      box=(-2, 2)).pieces) for a in ACTIVATIONS}
         assert len(answers) == 1, (want, answers)
+
+
+def test_the_time_limit_gives_exact_pieces_and_says_the_answer_is_incomplete():
+    """Six free coordinates (minutes to cover): at a 2 s limit the query stops, says it is
+    incomplete, and every piece it gives is exact: its witness (the cover's point) has the
+    wanted property by the ordinary engine, and so have random points inside it."""
+    import random
+    import time
+
+    t = time.perf_counter()
+    r = depth_query(COMPLETEP, ["alpha", "c_L", "d_L", "wd_L", "ln_c_L", "bias_c_L"], "non_lazy",
+                    time_limit=2)
+    assert time.perf_counter() - t < 2 + 3  # the writing stage keeps to the limit too
+    assert not r.complete and r.to_json()["complete"] is False
+    assert r.pieces and all(p.checked for p in r.pieces)
+    rng = random.Random(3)
+    free = r.free
+    for p in rng.sample(r.pieces, min(10, len(r.pieces))):
+        z = find_point(list(p.constraints), len(free))
+        assert has_properties(regime_at(COMPLETEP, free, z), ["non_lazy"])
+    full = depth_query(COMPLETEP, ["alpha", "c_L"], "non_lazy", time_limit=60)
+    assert full.complete and full.stats["merge_stopped"] is False
+
+
+def test_the_progress_of_the_cover_is_reported():
+    seen = []
+    r = depth_query(COMPLETEP, ["alpha", "c_L", "d_L"], "non_lazy",
+                    progress=lambda cells, covered, pending: seen.append((cells, covered)))
+    assert r.complete and seen and seen[-1][1] == 1.0 and seen[-1][0] == r.stats["cells"]
+
+
+def test_cli_time_limit_exits_3_with_what_is_established(capsys):
+    code = main(["query", "--preset", "completep", "--optimizer", "adam", "--free",
+                 "alpha,c_L,d_L,wd_L,ln_c_L,bias_c_L", "--time-limit", "2"])
+    out = capsys.readouterr().out
+    assert code == 3 and out.startswith("INCOMPLETE: the time limit (2.0 s) stopped the cover")
+    assert main(["query", "--preset", "completep", "--time-limit", "0"]) == 2
+    assert capsys.readouterr().err.count("\n") == 1

@@ -53,13 +53,12 @@ from widthlimits.theory.depth.rules import (
 )
 from widthlimits.theory.frames import constraint_text
 from widthlimits.theory.regions.affine import AffineValue, Recorder
+from widthlimits.theory.regions.partition import ProgressFn, partition
 from widthlimits.theory.regions.polyhedra import (
     Constraint,
-    TightSet,
     box_constraints,
     find_point,
-    merge_convex,
-    negate,
+    merge_convex_until,
     rank,
     satisfies,
     simplify,
@@ -284,6 +283,9 @@ class DepthQueryResult:
     pieces: tuple[DepthPiece, ...]
     conflicting: tuple[str, ...]
     stats: dict[str, Any] = field(default_factory=dict)
+    #: False when the time limit stopped the cover: the pieces are exact but do not cover the
+    #: box, and an empty answer is not certified
+    complete: bool = True
 
     @property
     def empty(self) -> bool:
@@ -298,7 +300,8 @@ class DepthQueryResult:
                 "want": list(self.want),
                 "box": {v: [str(lo), str(hi)] for v, (lo, hi) in zip(self.free, self.box, strict=True)},
                 "fixed_alpha": None if "alpha" in self.free else str(self.model.alpha),
-                "empty": self.empty, "regions": [p.to_json() for p in self.pieces],
+                "empty": self.empty, "complete": self.complete,
+                "regions": [p.to_json() for p in self.pieces],
                 "conflicting_properties": list(self.conflicting), "stats": self.stats}
 
 
@@ -314,45 +317,36 @@ def _boxes(free: Sequence[str], box: Any) -> tuple[tuple[Fraction, Fraction], ..
 
 
 def depth_cover(model: ResidualModel, free: Sequence[str], box: Sequence[tuple[Fraction, Fraction]],
-                tie: Sequence[str] = ()) -> tuple[list[tuple[tuple[Constraint, ...], tuple[Fraction, ...],
-                                                        DepthCell]], int]:
+                tie: Sequence[str] = (), *, deadline: float | None = None,
+                progress: ProgressFn | None = None
+                ) -> tuple[list[tuple[tuple[Constraint, ...], tuple[Fraction, ...], DepthCell]], int, bool]:
     """A partition of the box into convex pieces ``(constraints, point, cell)`` with constant
-    regime (reverse search over the cells' facets, as :mod:`widthlimits.theory.regions.cover`).
-    Returns the pieces and the number of cells computed."""
+    regime: the reverse search of :func:`widthlimits.theory.regions.partition.partition` (the
+    width cover's, with its exact emptiness tests) over the depth engine's cells.  Returns the
+    pieces, the number of cells computed and whether the box is covered (False: ``deadline``, a
+    ``time.time()`` value, stopped the search; the pieces found are exact)."""
     d = len(free)
     if d == 0:
-        return [((), (), depth_cell(model, free, (), tie))], 1
+        return [((), (), depth_cell(model, free, (), tie))], 1, True
     region: list[Constraint] = []
     for i, (lo, hi) in enumerate(box):
         region += [c for c in box_constraints(d, lo, hi)[2 * i:2 * i + 2]]
-    cells: list[DepthCell] = []
-    pieces = []
-    start = find_point(region, d)
-    work = [] if start is None else [(region, start)]
-    while work:
-        R, z = work.pop()
-        cell = next((c for c in reversed(cells) if c.contains(z)), None)
-        if cell is None:
-            cell = depth_cell(model, free, z, tie)
-            cells.append(cell)
-        pieces.append((tuple(R) + cell.constraints, tuple(z), cell))
-        tight = TightSet(R)
-        for c in cell.constraints:
-            feasible = False
-            for alt in negate(c):
-                sub = tight.with_(alt)
-                pt = find_point(sub, d)
-                if pt is not None:
-                    feasible = True
-                    work.append((sub, pt))
-            if feasible:
-                tight.add(c)
-    return pieces, len(cells)
+    # the enclosing cube: the search's cheap emptiness test and its progress samples only need
+    # a box containing the region
+    cube = (min(lo for lo, _ in box), max(hi for _, hi in box))
+    part = partition(region, d, cube, lambda z: depth_cell(model, free, z, tie),
+                     deadline=deadline, progress=progress)
+    return part.pieces, len(part.cells), part.complete
+
+
+def _past(deadline: float | None) -> bool:
+    return deadline is not None and time.perf_counter() > deadline
 
 
 def depth_query(model: ResidualModel, free: Sequence[str] = ("alpha",),
                 want: str | Sequence[str] = "non_lazy", *, tie: Sequence[str] = (),
-                box: Any = BOX) -> DepthQueryResult:
+                box: Any = BOX, time_limit: float | None = None,
+                progress: ProgressFn | None = None) -> DepthQueryResult:
     """The exact set of free coordinates (in the box) where every wanted property holds.
 
     Parameters
@@ -365,6 +359,12 @@ def depth_query(model: ResidualModel, free: Sequence[str] = ("alpha",),
     tie : names from :data:`TIES`
         Hyperparameters set by the depth rules at every point (module docstring).
     box : (lo, hi) or {name: (lo, hi)}
+    time_limit : float, optional
+        Seconds for the whole query.  At the limit the cover stops (``complete`` False: the
+        pieces found so far are exact, an empty answer is not certified) and the merging of the
+        answer's pieces stops with the merges made (the same set, in more pieces).
+    progress : callable, optional
+        ``progress(cells, fraction_of_box_covered, regions_pending)`` during the cover.
 
     Examples
     --------
@@ -381,17 +381,29 @@ def depth_query(model: ResidualModel, free: Sequence[str] = ("alpha",),
     wants = parse_depth_want(want)
     _check_names(free_t, tie_t, model)
     boxes = _boxes(free_t, box)
-    pieces, ncells = depth_cover(model, free_t, boxes, tie_t)
+    if time_limit is not None and not time_limit > 0:
+        raise DepthQueryError(f"time_limit must be positive, got {time_limit}")
+    deadline = None if time_limit is None else time.time() + time_limit
+    pieces, ncells, complete = depth_cover(model, free_t, boxes, tie_t, deadline=deadline,
+                                           progress=progress)
     d = len(free_t)
+    merge_deadline = None if deadline is None else time.perf_counter() + max(0.0, deadline - time.time())
     groups: dict[tuple, tuple[DepthRegime | None, list[list[Constraint]]]] = {}
-    for cons, _, cell in pieces:
-        if has_properties(cell.regime, wants):
+    raw: list[tuple[DepthRegime | None, list[Constraint], tuple[Fraction, ...]]] = []
+    for cons, z, cell in pieces:
+        if not has_properties(cell.regime, wants):
+            continue
+        if d and _past(merge_deadline):  # past the time limit: as the cover found it
+            raw.append((cell.regime, list(cons), z))
+        else:
             groups.setdefault(regime_key(cell.regime), (cell.regime, []))[1].append(
                 simplify(cons, d) if d else [])
     out: list[DepthPiece] = []
+    merge_stopped = False
     for regime, css in groups.values():
         if d and len(css) > 1:
-            css = merge_convex(css, d)
+            css, finished = merge_convex_until(css, d, merge_deadline)
+            merge_stopped |= not finished
         for cs in css:
             vr = vertices_and_rays(tuple(cs), d) if d else None
             # witness: the mean of the closure's vertices lies in the piece's relative interior
@@ -401,19 +413,23 @@ def depth_query(model: ResidualModel, free: Sequence[str] = ("alpha",),
                 w = tuple(sum(col, Fraction(0)) / len(vr[0]) for col in zip(*vr[0], strict=True))
             if d and not satisfies(w, cs):
                 w = tuple(find_point(cs, d) or ())
-            # the witness, re-classified by the ordinary engine on Fractions
-            checked = has_properties(regime_at(model, free_t, w, tie_t), wants)
             out.append(DepthPiece(tuple(cs), w, free_t, regime,
-                                  None if vr is None else tuple(tuple(v) for v in vr[0]), checked))
+                                  None if vr is None else tuple(tuple(v) for v in vr[0]),
+                                  has_properties(regime_at(model, free_t, w, tie_t), wants)))
+    for regime, cs, w in raw:  # the cover's point as witness, no vertices
+        out.append(DepthPiece(tuple(cs), w, free_t, regime, None,
+                              has_properties(regime_at(model, free_t, w, tie_t), wants)))
     out.sort(key=lambda p: tuple(p.witness))
     conflicting: tuple[str, ...] = ()
-    if not out:  # deletion filter over the cells' regimes: a minimal set never true together
+    if not out and complete:  # deletion filter over the cells' regimes: a minimal set never true together
         regimes = list({regime_key(c.regime): c.regime for _, _, c in pieces}.values())
         conflicting = minimal_conflict(wants, lambda ws: any(has_properties(r, ws) for r in regimes))
-    stats = {"cells": ncells, "cover_pieces": len(pieces),
+    stats = {"cells": ncells, "cover_pieces": len(pieces), "pieces_not_simplified": len(raw),
+             "merge_stopped": merge_stopped,
              "seconds": round(time.perf_counter() - t0, 3),
              "cpu_seconds": round(time.process_time() - c0, 3)}
-    return DepthQueryResult(model, free_t, tie_t, wants, boxes, tuple(out), conflicting, stats)
+    return DepthQueryResult(model, free_t, tie_t, wants, boxes, tuple(out), conflicting, stats,
+                            complete)
 
 
 __all__ = ["FREE", "PROPERTIES", "TIES", "DepthCell", "DepthPiece", "DepthQueryError",

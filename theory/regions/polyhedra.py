@@ -592,7 +592,14 @@ def merge_convex(pieces: Sequence[Sequence[Constraint]], d: int,
     """Greedily merge pieces whose union is convex (:func:`convex_union`) until no pair merges.
     The pieces must be disjoint and share one label; the union of the result is the same set.
     At ``deadline`` (a ``time.perf_counter()`` value) it stops with the merges made so far
-    (each verified, so the union is the same set, in more pieces).
+    (each verified, so the union is the same set, in more pieces): :func:`merge_convex_until`
+    also says whether it finished."""
+    return merge_convex_until(pieces, d, deadline)[0]
+
+
+def merge_convex_until(pieces: Sequence[Sequence[Constraint]], d: int,
+                       deadline: float | None = None) -> tuple[list[list[Constraint]], bool]:
+    """:func:`merge_convex` and whether it finished (False: ``deadline`` stopped it).
 
     After a merge the scan starts again from the first pair; a pair already found not to merge
     is not tested again while both pieces are unchanged (:func:`convex_union` is a function of
@@ -605,21 +612,21 @@ def merge_convex(pieces: Sequence[Sequence[Constraint]], d: int,
         for i in range(len(out)):
             for j in range(i + 1, len(out)):
                 if deadline is not None and time.perf_counter() > deadline:
-                    return out
+                    return out, False
                 key = (tuple(out[i]), tuple(out[j]))
                 if key in apart:
                     continue
                 u = convex_union(out[i], out[j], d)
                 if u is None:
                     apart.add(key)
-                if u is not None:
-                    out[i] = simplify(u, d)
-                    del out[j]
-                    merged = True
-                    break
+                    continue
+                out[i] = simplify(u, d)
+                del out[j]
+                merged = True
+                break
             if merged:
                 break
-    return out
+    return out, True
 
 
 def _nullspace_point(rows: list[Form], d: int) -> list[Fraction] | None:

@@ -36,7 +36,7 @@ from widthlimits.theory.regions.frame import MAX_FREE, CellFrame, cell_frame
 from widthlimits.theory.regions.polyhedra import (
     Constraint,
     find_point,
-    merge_convex,
+    merge_convex_until,
     rank,
     satisfies,
     simplify,
@@ -249,6 +249,7 @@ def query(
         return deadline is not None and time.perf_counter() > deadline
 
     raw = 0
+    merge_stopped = False
     groups: dict[tuple, tuple[Classification, list[tuple[list[Constraint], Any]]]] = {}
     for k, pc in enumerate(found):
         if writing is not None:
@@ -262,7 +263,8 @@ def query(
     for verdict, entries in groups.values():
         if describe and d and len(entries) > 1 and not late():
             kept = [e for e in entries if e[1] is not None]  # as found: not merged
-            css = merge_convex([e[0] for e in entries if e[1] is None], d, deadline)
+            css, finished = merge_convex_until([e[0] for e in entries if e[1] is None], d, deadline)
+            merge_stopped |= not finished
             entries = [(cs, None) for cs in css] + kept  # same verdict, convex union: one piece
         for cs_list, found_point in entries:
             cs = tuple(cs_list)
@@ -303,9 +305,13 @@ def query(
     if raw:
         notes += (f"time limit: {raw} of {len(found)} pieces are given as the cover found them "
                   "(exact, not simplified or merged)",)
+    if merge_stopped:
+        notes += ("time limit: the merging of pieces with one verdict stopped; the same set, in "
+                  "more pieces",)
     if filter_skipped:
         notes += ("time limit: the minimal set of conflicting properties was not computed",)
     stats["pieces_not_simplified"] = raw
+    stats["merge_stopped"] = merge_stopped
     stats["certified_pieces"] = len(cv.pieces)
     stats["parts"] = cv.parts
     return QueryResult(frame, wants, cv.activation, loss, cv.box, tuple(pieces), named, conflicts,
