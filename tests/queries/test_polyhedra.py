@@ -185,3 +185,15 @@ def test_merging_remembers_pairs_without_changing_the_merges(cells):
     kept = [_box(i, i + 1, j, j + 1, rx=("<", "<="), ry=("<", "<="))
             for k, (i, j) in enumerate(itertools.product(range(3), range(3))) if cells[k]]
     assert merge_convex(kept, 2) == _plain_merge(kept, 2)
+
+
+def test_merging_says_whether_the_deadline_stopped_it():
+    import time
+
+    from widthlimits.theory.regions.polyhedra import merge_convex_until
+
+    q = [_box(0, 1, 0, 1), _box(1, 2, 0, 1, rx=("<", "<="))]
+    assert merge_convex_until(q, 2) == (merge_convex_until(q, 2)[0], True)
+    assert len(merge_convex_until(q, 2)[0]) == 1
+    stopped, finished = merge_convex_until(q, 2, time.perf_counter() - 1)
+    assert not finished and stopped == [list(p) for p in q]
