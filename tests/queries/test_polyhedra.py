@@ -197,3 +197,50 @@ def test_merging_says_whether_the_deadline_stopped_it():
     assert len(merge_convex_until(q, 2)[0]) == 1
     stopped, finished = merge_convex_until(q, 2, time.perf_counter() - 1)
     assert not finished and stopped == [list(p) for p in q]
+
+
+def _plain_convex_union(p, q, d):
+    """convex_union's envelope test with an LP for every containment (no shortcuts)."""
+    from widthlimits.theory.regions.polyhedra import implied, negate
+
+    if find_point([(f, "==" if r == "==" else "<=") for f, r in list(p) + list(q)], d) is None:
+        return None
+    cands = []
+    for f, r in list(p) + list(q):
+        alts = [(f, r)] + ([(f, "<=")] if r == "<" else
+                           [(f, "<="), (tuple(-x for x in f), "<=")] if r == "==" else [])
+        for c in alts:
+            if c not in cands:
+                cands.append(c)
+    env = [c for c in cands if implied(c, p, d) and implied(c, q, d)]
+    for c in p:
+        if c in env:
+            continue
+        for alt in negate(c):
+            part = env + [alt]
+            if find_point(part, d) is not None and not all(implied(k, part, d) for k in q):
+                return None
+    return env
+
+
+_half = st.tuples(st.integers(-2, 2), st.integers(-2, 2), st.integers(-4, 4),
+                  st.sampled_from(["<=", "<", "=="]))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_half, max_size=3), st.lists(_half, max_size=3),
+       st.tuples(st.integers(0, 3), st.integers(0, 3)))
+def test_convex_union_shortcuts_give_the_plain_envelope_test(extra_p, extra_q, shift):
+    """Two pieces (a unit box, the second shifted by up to 3, each cut by random half-planes):
+    convex_union, which decides containments by points where it can, equals the envelope test
+    with an LP for each containment."""
+    from widthlimits.theory.regions.polyhedra import convex_union
+
+    def piece(x0, y0, extra):
+        cons = _box(x0, x0 + 1, y0, y0 + 1, rx=("<", "<="))
+        return cons + [((F(a), F(b), F(k)), r) for a, b, k, r in extra if (a, b) != (0, 0)]
+
+    p, q = piece(0, 0, extra_p), piece(*shift, extra_q)
+    if find_point(p, 2) is None or find_point(q, 2) is None:
+        return
+    assert convex_union(p, q, 2) == _plain_convex_union(p, q, 2)

@@ -574,17 +574,46 @@ def convex_union(p: Sequence[Constraint], q: Sequence[Constraint], d: int
         for c in alts:
             if c not in cands:
                 cands.append(c)
-    env = [c for c in cands if implied(c, p, d) and implied(c, q, d)]
+    # "c contains the piece", decided without an LP where possible (the same answers): true
+    # for the piece's own constraints, their closures and equality halves; false when a point of
+    # the piece violates c
+    own_p, own_q = _own_halfspaces(p), _own_halfspaces(q)
+    pt_p, pt_q = find_point(list(p), d), find_point(list(q), d)
+
+    def contains(c: Constraint, piece: Sequence[Constraint], own: set, pt: list | None) -> bool:
+        if c in own:
+            return True
+        if pt is not None and not satisfies(pt, [c]):
+            return False
+        return implied(c, piece, d)
+
+    env = [c for c in cands if contains(c, p, own_p, pt_p) and contains(c, q, own_q, pt_q)]
     for c in p:  # E \ P must lie in Q (then E = P u Q)
         if c in env:
             continue
         for alt in negate(c):
             part = env + [alt]
-            if find_point(part, d) is None:
+            pt = find_point(part, d)
+            if pt is None:
                 continue
+            if not satisfies(pt, q):  # a point of the part outside Q
+                return None
             if not all(implied(k, part, d) for k in q):
                 return None
     return env
+
+
+def _own_halfspaces(piece: Sequence[Constraint]) -> set[Constraint]:
+    """Constraints that contain ``piece`` by its own form: each of its constraints, the closure
+    of a strict one, both halves of an equality."""
+    out: set[Constraint] = set()
+    for f, r in piece:
+        out.add((f, r))
+        if r == "<":
+            out.add((f, "<="))
+        elif r == "==":
+            out.update({(f, "<="), (tuple(-x for x in f), "<=")})
+    return out
 
 
 def merge_convex(pieces: Sequence[Sequence[Constraint]], d: int,
