@@ -110,6 +110,17 @@ def _fixes(args: argparse.Namespace, L: int) -> dict[str, list]:
     return fix
 
 
+def _pieces_header(n: int, stats: dict) -> str:
+    """The line above an answer's pieces, saying what the time limit left unsimplified or
+    unmerged (the width and the residual-model query alike)."""
+    raw = stats.get("pieces_not_simplified", 0)
+    return (f"{n} convex piece(s)"
+            + (f" ({raw} as the cover found them: the time limit ended the simplification)"
+               if raw else "")
+            + (" (the time limit ended the merging: the same set, in more pieces)"
+               if stats.get("merge_stopped") else "") + ":")
+
+
 def _stage(name: str, seconds: float) -> None:
     """Progress: one line per stage with the elapsed time, on stderr."""
     print(f"[{seconds:7.2f} s] {name}", file=sys.stderr, flush=True)
@@ -193,12 +204,7 @@ def _run_depth(args: argparse.Namespace, box: tuple) -> int:
         if r.conflicting:
             print("minimal conflicting properties: " + ", ".join(r.conflicting))
     else:
-        raw = r.stats.get("pieces_not_simplified", 0)
-        print(f"{len(r.pieces)} convex piece(s)"
-              + (f" ({raw} as the cover found them: the time limit ended the simplification)"
-                 if raw else "")
-              + (" (the time limit ended the merging: the same set, in more pieces)"
-                 if r.stats.get("merge_stopped") else "") + ":")
+        print(_pieces_header(len(r.pieces), r.stats))
         for i, pc in enumerate(out["regions"], 1):
             print(f"  [{i}] dim {pc['dimension']}: " + " and ".join(pc["conditions"])
                   + f"   ({pc['regime']})")
@@ -280,12 +286,7 @@ def run(args: argparse.Namespace) -> int:
         for i, c in enumerate(r.why_not, 1):
             print(f"why not ({i}), on the cell around ({', '.join(c.cell_point)}): {c.sentence}.")
     else:
-        raw = r.stats.get("pieces_not_simplified", 0)
-        print(f"{len(r.pieces)} convex piece(s)"
-              + (f" ({raw} as the cover found them: the time limit ended the simplification)"
-                 if raw else "")
-              + (" (the time limit ended the merging: the same set, in more pieces)"
-                 if r.stats.get("merge_stopped") else "") + ":")
+        print(_pieces_header(len(r.pieces), r.stats))
         for i, pc in enumerate(out["regions"], 1):
             conds = pc["equalities"] + pc["inequalities"]
             print(f"  [{i}] dim {pc['dimension']}: " + " and ".join(conds) + f"   ({pc['verdict']})")
