@@ -1,9 +1,9 @@
 """Learning-rate transfer across width: muP against SP, through the PyTorch bridge.
 
-An MLP (64 -> n -> n -> 10, tanh, no biases) is trained with Adam on scikit-learn's bundled
-digits (standardized 8x8 images, 10 classes, cross-entropy, full batch) at widths 128..2048
-for a grid of learning rates, in two parametrizations built by ``widthlimits.torch.parametrize``
-from base width 128:
+An MLP (64 -> n -> n -> 10, tanh, no biases) is trained with Adam on the 8x8 digits bundled
+with widthlimits (scikit-learn's ``load_digits`` file; standardized images, 10 classes,
+cross-entropy, full batch) at widths 128..2048 for a grid of learning rates, in two
+parametrizations built by ``widthlimits.torch.parametrize`` from base width 128:
 
 * ``mup`` (Yang & Hu 2021, arXiv:2011.14522; Adam exponents of TP IVb, arXiv:2308.01814): the
   base learning rate is rescaled per layer with width;
@@ -42,14 +42,13 @@ BASE = 128
 
 
 def digits(n_samples: int) -> tuple[torch.Tensor, torch.Tensor]:
-    from sklearn.datasets import load_digits
+    from widthlimits.numerics.data import load_digits
 
-    d = load_digits()
-    X = d.data.astype(np.float64)
+    X, target = load_digits()  # the digits scikit-learn ships, bundled with widthlimits
     sd = X.std(0)
     X = np.where(sd > 0, (X - X.mean(0)) / np.where(sd > 0, sd, 1.0), 0.0)
     idx = np.random.default_rng(0).permutation(len(X))[:n_samples]
-    return torch.tensor(X[idx], dtype=torch.float32), torch.tensor(d.target[idx])
+    return torch.tensor(X[idx], dtype=torch.float32), torch.tensor(target[idx])
 
 
 def mlp(n: int) -> nn.Module:

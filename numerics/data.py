@@ -1,5 +1,6 @@
 """Training data: synthetic Gaussian / sphere inputs with teacher, sign or constant targets,
-and scikit-learn's bundled ``digits`` (optional extra ``data``; nothing is downloaded).
+and the 8x8 handwritten ``digits`` bundled with the package (:func:`load_digits`; nothing is
+downloaded).
 
 The data are fixed by ``DataConfig.seed`` alone: they do not depend on width or weight seed, so
 every width and seed of a sweep trains on the same examples.
@@ -7,6 +8,7 @@ every width and seed of a sweep trains on the same examples.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -28,7 +30,7 @@ class DataConfig:
     kind : {"gaussian", "sphere", "digits"}
         ``gaussian``: i.i.d. :math:`\\mathcal N(0, 1)` inputs; ``sphere``: inputs uniform on the
         sphere of radius :math:`\\sqrt{d_{in}}` (coordinates of size 1); ``digits``: the 8x8
-        handwritten digits bundled with scikit-learn (``d_in = 64``), features standardized and
+        handwritten digits bundled with the package (``d_in = 64``), features standardized and
         rows scaled to norm :math:`\\sqrt{64}`.
     n_samples : int
         Number of examples (also the measurement batch).
@@ -73,6 +75,32 @@ class DataConfig:
         return asdict(self)
 
 
+@functools.cache
+def _digits() -> tuple[np.ndarray, np.ndarray]:
+    import gzip
+    from importlib.resources import files
+
+    with gzip.open(str(files("widthlimits.numerics").joinpath("datasets/digits.csv.gz")), "rt") as fh:
+        table = np.loadtxt(fh, delimiter=",")
+    raw, target = table[:, :-1], table[:, -1].astype(np.int64)
+    raw.setflags(write=False)
+    target.setflags(write=False)
+    return raw, target
+
+
+def load_digits() -> tuple[np.ndarray, np.ndarray]:
+    """The 8x8 handwritten digits (1,797 images, 64 pixel intensities 0-16, digit 0-9), bundled
+    with the package (``numerics/datasets/digits.csv.gz``, the file scikit-learn ships as
+    ``load_digits``; provenance in ``numerics/datasets/PROVENANCE.md``).  Returns read-only
+    ``(pixels float64 (1797, 64), digits int64 (1797,))`` in the file's order.
+
+    >>> X, y = load_digits()
+    >>> X.shape, y[:3].tolist()
+    ((1797, 64), [0, 1, 2])
+    """
+    return _digits()
+
+
 def make_data(config: DataConfig) -> tuple[np.ndarray, np.ndarray]:
     """Inputs ``X`` (``n_samples x d_in``) and targets ``y`` (``n_samples``), float64.
 
@@ -87,19 +115,12 @@ def make_data(config: DataConfig) -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(np.random.SeedSequence([config.seed, 0x5EED_DA7A]))
     N, d = config.n_samples, config.d_in
     if config.kind == "digits":
-        try:
-            from sklearn.datasets import load_digits
-        except ImportError as exc:  # pragma: no cover - depends on the environment
-            raise ImportError(
-                "the digits data set needs scikit-learn: pip install 'widthlimits[data]'"
-            ) from exc
-        digits = load_digits()
-        idx = rng.permutation(digits.data.shape[0])[:N]
-        raw = digits.data.astype(np.float64)
+        raw, target = load_digits()
+        idx = rng.permutation(raw.shape[0])[:N]
         mu, sd = raw.mean(0), raw.std(0)
         Z = np.where(sd > 0, (raw - mu) / np.where(sd > 0, sd, 1.0), 0.0)[idx]
         X = Z / np.linalg.norm(Z, axis=1, keepdims=True) * np.sqrt(d)
-        labels = np.where(digits.target[idx] >= 5, 1.0, -1.0)
+        labels = np.where(target[idx] >= 5, 1.0, -1.0)
     else:
         X = rng.standard_normal((N, d))
         if config.kind == "sphere":
