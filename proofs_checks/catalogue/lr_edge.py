@@ -3,7 +3,7 @@
 Prediction (exact, from the engine): the experiment trains with rates ``eta * n^{-c_l}`` (the
 parametrization's exponents ``c_l`` times one constant ``eta`` for every layer).  Shifting every
 ``c_l`` by the same ``delta``, the engine's limit is stable exactly for ``delta >= delta*``
-(:func:`edge_shift`: ``delta* = max_l (c*_l - c_l)`` with ``c*`` the largest stable exponents of
+(``lr_transfer.edge_shift``: ``delta* = max_l (c*_l - c_l)`` with ``c*`` the largest stable exponents of
 :func:`widthlimits.theory.max_lr.max_lr`, checked against :func:`~widthlimits.theory.classify`
 on both sides), so the finite-width edge of ``eta`` moves as ``n^{-delta*}``: 0 for muP under
 SGD (TP4, arXiv:2011.14522, Thm 3.3 and Sec. 5) and Adam (TP IVb, arXiv:2308.01814, Table 1),
@@ -37,13 +37,18 @@ from widthlimits.proofs_checks.catalogue.base import (
     Evidence,
     Outcome,
 )
+from widthlimits.proofs_checks.catalogue.lr_transfer import (
+    DEPTH,
+    N_SAMPLES,
+    STEPS,
+    edge_shift,
+    experiment,
+    sizes,
+)
 
 TOL = 0.2
 CONTROL_SHIFT = 0.5
 RESOLUTION = 1 / 32
-DEPTH = 3
-STEPS = 20
-N_SAMPLES = 128
 HISTORY = (
     "seen before the design was fixed: one exploratory run (widths 128 and 512, 3 seeds, the "
     "lr-transfer grids) gave edges (log2) muP/SGD 2.58 -> 2.60, SP/SGD -1.19 -> -2.94, muP/Adam "
@@ -58,50 +63,12 @@ GRIDS: dict[tuple[str, str], tuple[int, int]] = {
 RUNS: tuple[tuple[str, str], ...] = (("sgd", "sp"), ("sgd", "mup"), ("adam", "mup"), ("adam", "sp"))
 
 
-def sizes(ctx: Context) -> tuple[tuple[int, ...], int]:
-    if ctx.quick:
-        return (128, 256, 512), 3
-    return (128, 256, 512, 1024, 2048), 8
-
-
-def edge_shift(name: str, optimizer: str, depth: int = DEPTH) -> Fraction:
-    """``delta*``: the least common shift of every layer's learning-rate exponent that the engine
-    classifies stable, from :func:`~widthlimits.theory.max_lr.max_lr` and checked by
-    :func:`~widthlimits.theory.classify.classify` at ``delta*`` (stable) and ``delta* - 1/64``
-    (unstable); a RuntimeError if the engine's stable set along the shift is not that."""
-    from dataclasses import replace
-
-    from widthlimits.theory.classify import classify
-    from widthlimits.theory.max_lr import max_lr
-    from widthlimits.theory.presets import preset
-
-    p = preset(name, depth, optimizer)
-    top = max_lr(p.a, p.b, optimizer).c
-    if any(c is None for c in top):
-        raise RuntimeError(f"max_lr has no largest stable exponent for {name}/{optimizer}")
-    delta = max(Fraction(t) - Fraction(c) for t, c in zip(top, p.c, strict=True))
-
-    def stable(d: Fraction) -> bool:
-        return classify(replace(p, c=tuple(c + d for c in p.c)), optimizer, "tanh").stable
-
-    if not stable(delta) or stable(delta - Fraction(1, 64)):
-        raise RuntimeError(f"the engine's edge for {name}/{optimizer} is not at the shift "
-                           f"{delta} that max_lr gives")
-    return delta
-
-
 def edge_sweep(optimizer: str, name: str, widths: Sequence[int], seeds: int) -> list:
     """The measured edges, one :class:`~widthlimits.numerics.stability_edge.StabilityEdge` per
-    width."""
-    from widthlimits.numerics.config import SimulationConfig
-    from widthlimits.numerics.data import DataConfig
+    width, on ``mup-lr-transfer``'s experiment."""
     from widthlimits.numerics.stability_edge import stability_edge
-    from widthlimits.theory.presets import preset
 
-    data = DataConfig(kind="digits", n_samples=N_SAMPLES, d_in=64, target="labels", seed=3)
-    cfg = SimulationConfig(preset(name, DEPTH, optimizer), optimizer=optimizer,
-                           activation="tanh", loss="mse", eta=1.0, steps=STEPS, data=data,
-                           dtype="float32", quantities=("f",))
+    cfg = experiment(optimizer, name)
     lo, hi = GRIDS[(optimizer, name)]
     grid = np.arange(lo, hi + 1, dtype=float)
     return [stability_edge(cfg, n, seeds, grid, resolution=RESOLUTION) for n in widths]

@@ -65,15 +65,51 @@ def sizes(ctx: Context) -> tuple[tuple[int, ...], int]:
     return (128, 256, 512, 1024, 2048), 8
 
 
-def sp_bound(optimizer: str) -> Fraction:
-    """The engine's largest stable learning-rate exponent for SP with one rate for all layers:
-    the largest per-layer least ``c`` (TP4 Thm 3.3, TP IVb Thm 2.8.12)."""
+def edge_shift(name: str, optimizer: str, depth: int = DEPTH) -> Fraction:
+    """``delta*``: the least common shift of every layer's learning-rate exponent that the engine
+    classifies stable, from :func:`~widthlimits.theory.max_lr.max_lr` (``max_l (c*_l - c_l)``)
+    and checked by :func:`~widthlimits.theory.classify.classify` at ``delta*`` (stable) and
+    ``delta* - 1/64`` (unstable); a RuntimeError if the engine's stable set along the shift is
+    not that.  With one rate for every layer the largest stable rate moves as ``n^{-delta*}``."""
+    from dataclasses import replace
+
+    from widthlimits.theory.classify import classify
     from widthlimits.theory.max_lr import max_lr
     from widthlimits.theory.presets import preset
 
-    p = preset("sp", DEPTH, optimizer)
-    cs = [c for c in max_lr(p.a, p.b, optimizer).c if c is not None]
-    return max(cs)
+    p = preset(name, depth, optimizer)
+    top = max_lr(p.a, p.b, optimizer).c
+    if any(c is None for c in top):
+        raise RuntimeError(f"max_lr has no largest stable exponent for {name}/{optimizer}")
+    delta = max(Fraction(t) - Fraction(c) for t, c in zip(top, p.c, strict=True))
+
+    def stable(d: Fraction) -> bool:
+        return classify(replace(p, c=tuple(c + d for c in p.c)), optimizer, "tanh").stable
+
+    if not stable(delta) or stable(delta - Fraction(1, 64)):
+        raise RuntimeError(f"the engine's edge for {name}/{optimizer} is not at the shift "
+                           f"{delta} that max_lr gives")
+    return delta
+
+
+def sp_bound(optimizer: str) -> Fraction:
+    """The engine's largest stable learning-rate exponent for SP with one rate for all layers
+    (TP4 Thm 3.3, TP IVb Thm 2.8.12): SP's :func:`edge_shift` (its exponents are all 0)."""
+    return edge_shift("sp", optimizer)
+
+
+def experiment(optimizer: str, name: str) -> object:
+    """The simulation behind both learning-rate checks (this one and ``max-lr-edge``): the
+    preset at depth ``DEPTH``, tanh, MSE on ``N_SAMPLES`` digits with labels +-1, ``STEPS``
+    full-batch steps, float32, learning-rate constant 1 (scaled by the sweeps)."""
+    from widthlimits.numerics.config import SimulationConfig
+    from widthlimits.numerics.data import DataConfig
+    from widthlimits.theory.presets import preset
+
+    data = DataConfig(kind="digits", n_samples=N_SAMPLES, d_in=64, target="labels", seed=3)
+    return SimulationConfig(preset(name, DEPTH, optimizer), optimizer=optimizer,
+                            activation="tanh", loss="mse", eta=1.0, steps=STEPS, data=data,
+                            dtype="float32", quantities=("f",))
 
 
 def log2_grid(optimizer: str, name: str) -> np.ndarray:
@@ -120,20 +156,16 @@ def lr_sweep(optimizer: str, name: str, widths: Sequence[int], seeds: int) -> LR
     """The sweep behind one curve family; larger rates are skipped (counted as diverged) once
     every seed has diverged at a grid point or the row is past its optimum
     (:func:`past_the_optimum`)."""
-    from widthlimits.numerics.config import SimulationConfig
-    from widthlimits.numerics.data import DataConfig
-    from widthlimits.numerics.simulator import simulate
-    from widthlimits.theory.presets import preset
+    from dataclasses import replace
 
-    data = DataConfig(kind="digits", n_samples=N_SAMPLES, d_in=64, target="labels", seed=3)
-    p = preset(name, DEPTH, optimizer)
+    from widthlimits.numerics.simulator import simulate
+
+    base = experiment(optimizer, name)
     grid = log2_grid(optimizer, name)
     out = np.full((len(widths), len(grid), seeds), np.inf)
     for i, n in enumerate(widths):
         for k, lg in enumerate(grid):
-            cfg = SimulationConfig(p, optimizer=optimizer, activation="tanh", loss="mse",
-                                   eta=float(2.0 ** lg), steps=STEPS, data=data,
-                                   dtype="float32", quantities=("f",))
+            cfg = replace(base, eta=float(2.0 ** lg))  # type: ignore[type-var]
             loss = simulate(cfg, n, seeds=seeds).loss[:, -1]
             out[i, k] = np.where(np.isfinite(loss), loss, np.inf)
             if past_the_optimum(out[i, :k + 1]):

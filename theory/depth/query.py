@@ -387,7 +387,7 @@ def depth_query(model: ResidualModel, free: Sequence[str] = ("alpha",),
     pieces, ncells, complete = depth_cover(model, free_t, boxes, tie_t, deadline=deadline,
                                            progress=progress)
     d = len(free_t)
-    merge_deadline = None if deadline is None else time.perf_counter() + max(0.0, deadline - time.time())
+    merge_deadline = None if time_limit is None else t0 + time_limit  # perf_counter, as t0
     groups: dict[tuple, tuple[DepthRegime | None, list[list[Constraint]]]] = {}
     raw: list[tuple[DepthRegime | None, list[Constraint], tuple[Fraction, ...]]] = []
     for cons, z, cell in pieces:

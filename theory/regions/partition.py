@@ -76,11 +76,6 @@ class _QuickTest:
         for c in cons:
             self.add(c)
 
-    def copy(self) -> _QuickTest:
-        q = _QuickTest.__new__(_QuickTest)
-        q.lo, q.hi, q.best = self.lo, self.hi, dict(self.best)
-        return q
-
     @staticmethod
     def _parts(c: Constraint) -> list[tuple[tuple, Fraction, bool]]:
         f, r = c
@@ -188,13 +183,12 @@ class _Membership:
 class Partition(Generic[C]):
     """The pieces ``(constraints, point, cell)`` found (disjoint; their union is the region
     when ``complete``), the cells computed, the exact LPs solved, and whether the search ran to
-    the end (False: stopped by ``stop`` or the deadline, ``pending`` regions left)."""
+    the end (False: ``stop`` or the deadline ended it with regions still pending)."""
 
     pieces: list[tuple[tuple[Constraint, ...], tuple[Fraction, ...], C]]
     cells: list[C]
     lp_calls: int
     complete: bool
-    pending: int
 
 
 def partition(region: Sequence[Constraint], d: int, box: tuple[Fraction, Fraction],
@@ -281,7 +275,7 @@ def partition(region: Sequence[Constraint], d: int, box: tuple[Fraction, Fractio
         progress(len(cells), 1.0 if done else
                  1 - sum(any(_in_region(*s, w[0]) for w in work) for s in samples) / max(n_samples, 1),
                  len(work))
-    return Partition(pieces, cells, lp[0], done, len(work))
+    return Partition(pieces, cells, lp[0], done)
 
 
 __all__ = ["PROGRESS_INTERVAL", "PROGRESS_SAMPLES", "CellLike", "Partition", "ProgressFn",
