@@ -177,6 +177,10 @@ NAMED_POINTS = (
 )
 
 
+#: the presets that take a parameter (``name:<value>``)
+PARAMETRIZED = frozenset({"sp", "up", "golikov-intermediate"})
+
+
 def preset(name: str, depth: int, optimizer: str | Optimizer = "sgd") -> Parametrization:
     """The named parametrization for ``depth`` hidden layers and the optimizer's family.
 
@@ -188,4 +192,6 @@ def preset(name: str, depth: int, optimizer: str | Optimizer = "sgd") -> Paramet
     key, _, arg = name.strip().lower().partition(":")
     if key not in PRESETS:
         raise ValueError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}")
+    if ":" in name and key not in PARAMETRIZED:
+        raise ValueError(f"preset {key!r} takes no parameter, got {name.strip()!r}")
     return PRESETS[key](L, opt, arg or None)

@@ -32,6 +32,7 @@ from widthlimits.numerics.limits.deep_linear import DeepLinearProblem
 from widthlimits.numerics.limits.kernels import FiniteMLP, KernelGDLimit
 from widthlimits.numerics.limits.mean_field import TwoLayerMF, run_particles
 from widthlimits.numerics.limits.multilayer import ThreeLayerMF
+from widthlimits.numerics.verdicts import DEFAULT_MAX_CI_WIDTH
 
 
 @dataclass(frozen=True)
@@ -257,6 +258,10 @@ class ConvergenceResult:
         Estimated error of the reference itself (same units as ``errors``).
     agrees : bool
         Whether ``predicted_order`` lies in ``fit``'s CI.
+    verdict : str
+        ``"agree"`` / ``"disagree"`` as ``agrees``, or ``"inconclusive"`` when the CI is wider
+        than :data:`widthlimits.numerics.verdicts.DEFAULT_MAX_CI_WIDTH` (too noisy to tell the
+        predicted order from its neighbours; the coord check's rule 4).
     assumptions, warnings : tuple of str
     """
 
@@ -274,9 +279,17 @@ class ConvergenceResult:
     assumptions: tuple[str, ...]
     warnings: tuple[str, ...]
 
+    @property
+    def verdict(self) -> str:
+        if not self.fit.ci_high - self.fit.ci_low <= DEFAULT_MAX_CI_WIDTH:  # NaN: inconclusive
+            return "inconclusive"
+        return "agree" if self.agrees else "disagree"
+
     def summary(self) -> str:
         """Human-readable lines: every order with its CI beside the predicted one."""
-        verdict = "agrees" if self.agrees else "MISMATCH"
+        verdict = {"agree": "agrees", "disagree": "MISMATCH",
+                   "inconclusive": f"inconclusive (CI wider than {DEFAULT_MAX_CI_WIDTH:g})"
+                   }[self.verdict]
         lines = [f"{self.model_id}: {self.description}",
                  f"  {self.axis}s: {', '.join(f'{w:g}' for w in self.widths)};"
                  f" seeds: {self.errors.shape[1]}",
@@ -297,7 +310,7 @@ class ConvergenceResult:
                 "widths": self.widths.tolist(), "n_seeds": int(self.errors.shape[1]),
                 "order": f.order, "ci_low": f.ci_low, "ci_high": f.ci_high,
                 "confidence_level": f.confidence_level, "predicted_order": self.predicted_order,
-                "agrees": self.agrees, "errors_rms": f.values.tolist(),
+                "agrees": self.agrees, "verdict": self.verdict, "errors_rms": f.values.tolist(),
                 "errors_per_seed": self.errors.tolist(),
                 "bias": {"order": self.bias_fit.order, "ci_low": self.bias_fit.ci_low,
                          "ci_high": self.bias_fit.ci_high, "values": self.bias_fit.values.tolist()},

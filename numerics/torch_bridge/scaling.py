@@ -103,6 +103,25 @@ class BaseHyperparameters:
     weight_decay: Any = 0.0
     bias_std: float = 0.0
 
+    #: what each field accepts: (least value, whether the least value itself is allowed)
+    _RANGES = {"lr": (0.0, True), "init_std": (0.0, True), "multiplier": (0.0, False),
+               "eps": (0.0, True), "weight_decay": (0.0, True), "bias_std": (0.0, True)}
+
+    def __post_init__(self) -> None:
+        for name, (least, closed) in self._RANGES.items():
+            v = getattr(self, name)
+            if v is None and name == "init_std":
+                continue
+            for role, x in (v.items() if isinstance(v, dict) else [(None, v)]):
+                where = f"base {name}" + ("" if role is None else f" for role {role!r}")
+                try:
+                    x = float(x)
+                except (TypeError, ValueError):
+                    raise BridgeError(f"{where} must be a number, got {x!r}") from None
+                if not math.isfinite(x) or x < least or (x == least and not closed):
+                    raise BridgeError(f"{where} must be finite and {'>=' if closed else '>'} "
+                                      f"{least:g}, got {x!r}")
+
     def value(self, field_name: str, role: str) -> Any:
         v = getattr(self, field_name)
         if isinstance(v, dict):

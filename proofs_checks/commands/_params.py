@@ -172,6 +172,21 @@ def parametrization_from_args(args: argparse.Namespace, *, need_c: bool = True) 
 MAX_WORKERS = 64
 
 
+def parse_box(text: str) -> tuple[Any, Any]:
+    """``--box LO,HI``: two finite exact exponents (a box of exponent space), LO < HI."""
+    from widthlimits.theory.exponents import as_exponent
+
+    parts = [x.strip() for x in text.split(",")]
+    if len(parts) != 2:
+        raise ValueError(f"`--box` wants LO,HI, got {text!r}")
+    lo, hi = (as_exponent(x, name="box") for x in parts)
+    if isinstance(lo, float) or isinstance(hi, float):
+        raise ValueError(f"`--box` needs finite bounds, got {text!r}")
+    if not lo < hi:
+        raise ValueError(f"`--box` needs LO < HI, got {text!r}")
+    return lo, hi
+
+
 def add_workers_argument(p: argparse.ArgumentParser) -> None:
     p.add_argument("--workers", type=int, default=1, metavar="N",
                    help="cover the box in independent parts on N worker processes (1..64; "

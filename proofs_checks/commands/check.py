@@ -39,6 +39,8 @@ def run(args: argparse.Namespace) -> int:
     from widthlimits.proofs_checks.format import table
 
     cat = catalogue()
+    if args.list and (args.ids or args.all):
+        raise ValueError("--list lists the checks; it takes no check ids and no --all")
     if args.list:
         rows = [[c.id, c.paper, c.source, c.title] for c in cat.values()]
         if args.json:

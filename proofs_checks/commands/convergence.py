@@ -6,7 +6,7 @@ it is a measurement, not a failure), optionally writes ``result.json`` and ``err
 into ``-o DIR``, and ``--json`` prints the JSON on stdout instead of the summary.
 
 Arguments are checked before any model is built: widths are integers in ``1..MAX_WIDTH`` (step
-sizes in ``(0, 1]`` for a step-axis model), seeds in ``2..MAX_SEEDS``, and the memory of the
+sizes in ``[MIN_STEP, 1]`` for a step-axis model), seeds in ``2..MAX_SEEDS``, and the memory of the
 largest width is estimated and refused above what is available.
 """
 
@@ -51,8 +51,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print JSON instead of a summary")
 
 
+#: the smallest step size of a step-axis model (5 / step GD steps: 50,000, about 10 s)
+MIN_STEP = 1e-4
+
+
 def check_widths_for(model_id: str, axis: str, texts: list[str] | None) -> list[float] | None:
-    """``--widths`` of a model: integers within the width bound, or step sizes in (0, 1]."""
+    """``--widths`` of a model: integers within the width bound, strictly increasing, or step
+    sizes in [MIN_STEP, 1]."""
     from widthlimits.numerics.validation import MAX_WIDTH, check_int, check_memory
 
     if texts is None:
@@ -66,8 +71,9 @@ def check_widths_for(model_id: str, axis: str, texts: list[str] | None) -> list[
                 v = float(t)
             except ValueError:
                 raise ValueError(f"`widths` (step sizes) must be numbers, got {t[:30]!r}") from None
-            if not (math.isfinite(v) and 0 < v <= 1):
-                raise ValueError(f"`widths` (step sizes) must be in (0, 1], got {t[:30]!r}")
+            if not (math.isfinite(v) and MIN_STEP <= v <= 1):
+                raise ValueError(f"`widths` (step sizes) must be in [{MIN_STEP:g}, 1] (a run takes "
+                                 f"5 / step GD steps), got {t[:30]!r}")
             out.append(v)
         return out
     ws = []
@@ -79,6 +85,8 @@ def check_widths_for(model_id: str, axis: str, texts: list[str] | None) -> list[
         if isinstance(v, float) and not (math.isfinite(v) and v == int(v)):
             raise ValueError(f"`widths` must be integers in 1..{MAX_WIDTH}, got {t[:30]!r}")
         ws.append(check_int(int(v), "widths", minimum=1, maximum=MAX_WIDTH))
+    if any(b <= a for a, b in zip(ws, ws[1:], strict=False)):
+        raise ValueError(f"`widths` must be strictly increasing, got {texts[:8]}")
     n = max(ws)
     per = n * n if model_id in SQUARE_MODELS else n * 4096
     check_memory(8.0 * ARRAYS_AT_ONCE * per, f"convergence {model_id} at width {n}",

@@ -65,9 +65,12 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"--pdf compiles the full document; drop --format {args.format}")
     out = None
     if args.output is not None or args.pdf:
-        out = check_output_file(args.output or "derivation.pdf")
+        out = check_output_file("derivation.pdf" if args.output is None else args.output)
         if args.pdf and out.suffix.lower() != ".pdf":
             raise ValueError(f"with --pdf, `-o` names the PDF (ending in .pdf), got {args.output!r}")
+        if not args.pdf and out.suffix.lower() == ".pdf":
+            raise ValueError(f"`-o` {args.output!r} names a PDF: add --pdf to compile one, or "
+                             f"give a file for the {args.format} source")
     established: list[tuple[str, object]] = []  # the stages a symbolic derivation finished
     start = time.monotonic()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 from fractions import Fraction
 
 from widthlimits.proofs_checks.commands._params import add_activation_argument, add_parametrization_arguments
@@ -31,8 +32,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def learning_rate(base_lr: float, base_width: int, width: int, c: Fraction) -> float:
     """``base_lr * (width / base_width) ** (-c)``: the rate at ``width`` of a layer whose
     learning-rate exponent is ``c`` (lr proportional to n^{-c}), tuned to ``base_lr`` at
-    ``base_width``."""
-    return base_lr * (width / base_width) ** (-float(c))
+    ``base_width`` (``inf`` past the float range)."""
+    try:
+        return base_lr * (width / base_width) ** (-float(c))
+    except OverflowError:
+        return math.inf
 
 
 def run(args: argparse.Namespace) -> int:
@@ -54,8 +58,9 @@ def run(args: argparse.Namespace) -> int:
     given = [x is not None for x in (args.base_width, args.base_lr, args.width)]
     if any(given) and not all(given):
         raise ValueError("give all of --base-width, --base-lr and --width (or none)")
-    if all(given) and (args.base_width < 1 or args.width < 1 or not args.base_lr > 0):
-        raise ValueError("--base-width and --width must be >= 1 and --base-lr > 0")
+    if all(given) and (args.base_width < 1 or args.width < 1 or not args.base_lr > 0
+                       or not math.isfinite(args.base_lr)):
+        raise ValueError("--base-width and --width must be >= 1 and --base-lr finite and > 0")
     res = max_lr(a, b, args.optimizer, alignment=args.alignment, activation=args.activation,
                  loss=args.loss, preset_name=name)
     out = res.to_json()
@@ -66,6 +71,9 @@ def run(args: argparse.Namespace) -> int:
             "base_width": args.base_width, "base_lr": args.base_lr, "width": args.width,
             "per_layer": [None if x is None else learning_rate(args.base_lr, args.base_width,
                                                                args.width, x) for x in res.c]}
+        if not all(x is None or math.isfinite(x) for x in out["learning_rates"]["per_layer"]):
+            raise ValueError(f"a learning rate at width {args.width} overflows a float (base_lr "
+                             f"{args.base_lr:g} at width {args.base_width})")
     if args.json:
         print(json.dumps(out, indent=2))
         return 0

@@ -14,6 +14,7 @@ from widthlimits.proofs_checks.commands._params import (
     check_workers,
     cover_mapper,
     deadline_from_args,
+    parse_box,
 )
 
 NAME = "phase-diagram"
@@ -36,7 +37,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from widthlimits.numerics.validation import check_output_file
     from widthlimits.proofs_checks.phase_plot import plot_phase_diagram
-    from widthlimits.theory.exponents import as_exponent
     from widthlimits.theory.parametrization import check_depth
     from widthlimits.theory.regions.planes import phase_diagram
 
@@ -44,10 +44,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.output.lower().endswith((".png", ".pdf", ".svg")):
         raise ValueError(f"`-o` must end in .png, .pdf or .svg, got {args.output[:60]!r}")
     check_output_file(args.output)
-    parts = [x.strip() for x in args.box.split(",")]
-    if len(parts) != 2:
-        raise ValueError(f"`--box` wants LO,HI, got {args.box!r}")
-    box = (as_exponent(parts[0], name="box"), as_exponent(parts[1], name="box"))
+    box = parse_box(args.box)
     deadline_from_args(args)  # validates --time-limit
     check_workers(args.workers)
     progress = CoverProgress("phase-diagram")

@@ -16,6 +16,7 @@ from widthlimits.proofs_checks.commands._params import (
     add_workers_argument,
     check_workers,
     cover_mapper,
+    parse_box,
 )
 
 NAME = "query"
@@ -219,14 +220,10 @@ def _run_depth(args: argparse.Namespace, box: tuple) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from widthlimits.theory.exponents import as_exponent
     from widthlimits.theory.parametrization import check_depth
     from widthlimits.theory.regions.query import query
 
-    parts = [x.strip() for x in args.box.split(",")]
-    if len(parts) != 2:
-        raise ValueError(f"`--box` wants LO,HI, got {args.box!r}")
-    box = (as_exponent(parts[0], name="box"), as_exponent(parts[1], name="box"))
+    box = parse_box(args.box)
     if args.preset is not None:
         return _run_depth(args, box)
     if args.free is not None or args.tie is not None:

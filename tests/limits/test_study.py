@@ -74,3 +74,23 @@ def test_cli_summary_prints_order_ci_and_prediction(capsys):
     assert main(["convergence", "mf-multilayer", "--widths", "20", "40", "80", "--seeds", "3"]) == 0
     out = capsys.readouterr().out
     assert "measured order" in out and "predicted 1" in out and "CI" in out
+
+
+def test_a_fit_too_wide_to_decide_is_inconclusive_not_agreement(capsys):
+    """Three widths and two seeds of the NTK model give a CI of about [-4, 7]: it contains the
+    predicted 1/2 and every other order, so the verdict is the coord check's "inconclusive"
+    (CI wider than 0.5), not "agrees"."""
+    assert main(["convergence", "ntk", "--widths", "32", "64", "128", "--seeds", "2",
+                 "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["ci_high"] - out["ci_low"] > 0.5
+    assert out["agrees"] is True and out["verdict"] == "inconclusive"
+    assert main(["convergence", "ntk", "--widths", "32", "64", "128", "--seeds", "2"]) == 0
+    assert "-> inconclusive" in capsys.readouterr().out
+
+
+def test_widths_out_of_order_and_tiny_steps_are_refused(capsys):
+    assert main(["convergence", "ntk", "--widths", "128", "64", "32"]) == 2
+    assert "strictly increasing" in capsys.readouterr().err
+    assert main(["convergence", "mf-two-layer-step", "--widths", "1e-300", "1e-200", "1e-100"]) == 2
+    assert "step sizes" in capsys.readouterr().err

@@ -188,3 +188,13 @@ def test_minimal_conflict_is_the_deletion_filter():
     assert minimal_conflict(["a", "b", "c"], lambda ws: not {"a", "c"} <= set(ws)) == ("a", "c")
     # a alone never holds: the filter keeps just it
     assert minimal_conflict(["a", "b"], lambda ws: "a" not in ws) == ("a",)
+
+
+def test_a_stopped_query_that_found_nothing_does_not_say_empty():
+    """JSON ``empty`` is null while undecided: a cover stopped by its time limit before any
+    wanted piece has not shown that there is none (the full answer here is empty, 343 cells)."""
+    r = query(3, "sgd", "mf_limit", fix={"a": [0] * 4, "b": [0, 1, 1, 1]}, shared_hidden=True,
+              box=(-2, 2), time_limit=0.05)
+    assert not r.complete and not r.pieces
+    out = r.to_json()
+    assert out["complete"] is False and out["empty"] is None

@@ -63,6 +63,8 @@ add("classify",
     ["classify", *PM, "--depth", "2", "--steps", "1000000000"],
     ["classify", *PM, "--depth", "2", "--steps", "99999999999999999999"],
     ["classify", *PM, "--depth", "2", "--nosuch"],
+    ["classify", "--preset", "ntp:xyz", "--depth", "2"],
+    ["classify", "--preset", "mup:1", "--depth", "2"],
     )
 
 add("tables",
@@ -90,6 +92,8 @@ add("check",
     ["check", "--all", "--time-limit", "-5"],
     ["check", "--all", "--quick", "--full"],
     ["check", "x" * 10000],
+    ["check", "--list", "--all"],
+    ["check", "--list", "tp4-abc"],
     )
 
 CC = ["coordcheck", *PM, "--depth", "2"]
@@ -144,6 +148,8 @@ add("convergence",
     ["convergence", "ntk", "-o", "/nonexistent/out"],
     ["convergence", "mf-two-layer-step", "--widths", "0.1", "2", "0.3"],
     ["convergence", "mf-two-layer-step", "--widths", "0.1", "inf", "0.3"],
+    ["convergence", "ntk", "--widths", "128", "64", "32"],
+    ["convergence", "mf-two-layer-step", "--widths", "1e-300", "1e-200", "1e-100"],
     )
 
 add("max-lr",
@@ -158,6 +164,9 @@ add("max-lr",
     ["max-lr", *PM, "--depth", "2", "--optimizer", "lion"],
     ["max-lr", "--preset", "nosuch", "--depth", "2"],
     ["max-lr", *PM, "--depth", "2", "--activation", "swish"],
+    ["max-lr", *PM, "--depth", "2", "--base-width", "256", "--base-lr", "inf", "--width", "4096"],
+    ["max-lr", "--preset", "mfp", "--depth", "2", "--base-width", "1", "--base-lr", "1e308",
+     "--width", "4194304", "--json"],
     )
 
 DV = ["derive", *PM, "--depth", "2"]
@@ -175,6 +184,8 @@ add("derive",
     ["derive", "--a", PAYLOAD, "--b", "0,1/2,1/2", "--c", "0,0,0", "--depth", "2"],
     ["derive", *EXPL, "--d", "1,1,1", "--depth", "2"],
     ["derive", "--symbolic", "tp4", "--depth", "99999999999999999999"],
+    [*DV, "-o", ""],
+    [*DV, "--format", "md", "-o", "{dir}/x.pdf"],
     )
 
 add("query",
@@ -197,6 +208,9 @@ add("query",
     ["query", "--depth", "2", "--max-free", "x"],
     ["query", "--depth", "1", "--fix", "a=0,0", "--fix", "b=0,1", "--workers", "0"],
     ["query", "--depth", "1", "--fix", "a=0,0", "--fix", "b=0,1", "--workers", "x"],
+    ["query", "--depth", "1", "--fix", "a=0,0", "--fix", "b=0,1/2", "--box=-inf,inf"],
+    ["query", "--depth", "1", "--fix", "a=0,0", "--fix", "b=0,1/2", "--box=-1,inf", "--exists"],
+    ["query", "--depth", "2", "--init", "mup:zzz", "--exists"],
     )
 
 PD = ["phase-diagram", "--plane", "tp4"]
@@ -216,6 +230,7 @@ add("phase-diagram",
     [*PD, "--time-limit", "-1", "-o", "{dir}/x.png"],
     [*PD, "--time-limit", "nan", "-o", "{dir}/x.png"],
     [*PD, "--workers", "100", "-o", "{dir}/x.png"],
+    [*PD, "--box=-inf,inf", "-o", "{dir}/x.png"],
     )
 
 add("tour",
@@ -239,6 +254,10 @@ add("torch-lr",
      "--base-lr", "3e-3"],
     ["torch-lr", "--a", "0,x,0", "--b", "0,0,0", "--c", "0,0,0", "--depth", "2", "--base-width", "256",
      "--width", "4096", "--base-lr", "1e-3"],
+    [*TL, "--base-width", "256", "--width", "4096", "--base-lr", "3e-3", "--base-std", "nan"],
+    [*TL, "--base-width", "256", "--width", "4096", "--base-lr", "3e-3", "--base-multiplier", "-1"],
+    [*TL, "--base-width", "256", "--width", "4096", "--base-lr", "3e-3", "--eps", "inf"],
+    [*TL, "--base-width", "256", "--width", "4096", "--base-lr", "3e-3", "--weight-decay", "-1"],
     )
 
 # the depth query (--preset depth-mup|completep: widthlimits.theory.depth.query)

@@ -300,7 +300,9 @@ class DepthQueryResult:
                 "want": list(self.want),
                 "box": {v: [str(lo), str(hi)] for v, (lo, hi) in zip(self.free, self.box, strict=True)},
                 "fixed_alpha": None if "alpha" in self.free else str(self.model.alpha),
-                "empty": self.empty, "complete": self.complete,
+                # null while undecided (a stopped search that found no piece)
+                "empty": self.empty if self.complete or self.pieces else None,
+                "complete": self.complete,
                 "regions": [p.to_json() for p in self.pieces],
                 "conflicting_properties": list(self.conflicting), "stats": self.stats}
 

@@ -143,7 +143,8 @@ class QueryResult:
             "variables": list(fr.variables),
             "shared_hidden": fr.shared_hidden,
             "box": [str(self.box[0]), str(self.box[1])],
-            "empty": self.empty,
+            # null while undecided: a stopped cover that found no piece has not shown emptiness
+            "empty": self.empty if self.complete or self.pieces else None,
             "regions": [p.to_json() for p in self.pieces],
             "named_points": list(self.named_points),
             "why_not": [c.to_json() for c in self.why_not],
