@@ -143,7 +143,7 @@ def _run_exists(args: argparse.Namespace, L: int, box: tuple) -> int:
     if args.json:
         print(json.dumps(out, indent=2))
         return code
-    fixed = ", ".join(f"{k}={v}" for k, v in out["fixed"].items())
+    fixed = fixed_text(out["fixed"])
     print(f"depth {L}, {out['optimizer']}, want {', '.join(r.want)}; free: "
           f"{', '.join(out['variables'])} in [{out['box'][0]}, {out['box'][1]}]; fixed: {fixed}")
     if r.empty is None:
@@ -219,6 +219,27 @@ def _run_depth(args: argparse.Namespace, box: tuple) -> int:
     return code
 
 
+def fixed_text(fixed: dict[str, str]) -> str:
+    """The fixed exponents, runs of equal values in consecutive layers written once:
+    ``{"a1": "0", "a2": "0", "a3": "1/2"}`` -> ``"a1..a2=0, a3=1/2"``."""
+    import re
+
+    runs: list[list] = []  # [letter, first layer, last layer, value]
+    for key, v in fixed.items():
+        m = re.fullmatch(r"([a-z]+)(\d+)", key)
+        if m is None:
+            runs.append([key, None, None, v])
+            continue
+        letter, layer = m.group(1), int(m.group(2))
+        last = runs[-1] if runs else None
+        if last and last[0] == letter and last[2] == layer - 1 and last[3] == v:
+            last[2] = layer
+        else:
+            runs.append([letter, layer, layer, v])
+    return ", ".join(f"{k}={v}" if lo is None else f"{k}{lo}={v}" if lo == hi else
+                     f"{k}{lo}..{k}{hi}={v}" for k, lo, hi, v in runs)
+
+
 def run(args: argparse.Namespace) -> int:
     from widthlimits.theory.parametrization import check_depth
     from widthlimits.theory.regions.query import query
@@ -271,7 +292,7 @@ def run(args: argparse.Namespace) -> int:
     if not r.complete:
         print(f"INCOMPLETE: the time limit ({args.time_limit} s) stopped the cover after "
               f"{out['stats']['cells']} cells; the pieces below are those found so far")
-    fixed = ", ".join(f"{k}={v}" for k, v in out["fixed"].items())
+    fixed = fixed_text(out["fixed"])
     print(f"depth {L}, {out['optimizer']}, want {', '.join(r.want)}; free: "
           f"{', '.join(out['variables'])} in [{out['box'][0]}, {out['box'][1]}]; fixed: {fixed}")
     if r.empty and r.complete:

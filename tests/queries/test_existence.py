@@ -177,3 +177,36 @@ def test_both_visiting_orders_give_the_same_answer(L, opt, act, want):
             assert all(has_property(c, w) for w in want.split(","))
     with pytest.raises(ValueError, match="order"):
         exists(1, "sgd", "stable", order="random")
+
+
+@pytest.mark.parametrize(("L", "opt", "act", "init"), [
+    (2, "sgd", "tanh", "mup"), (3, "sgd", "leaky_relu", "golikov-mf"),
+    (2, "adam", "relu", "mup"), (4, "rmsprop", "tanh", "golikov-mf")])
+def test_named_points_are_judged_as_their_cells_judge_them(L, opt, act, init):
+    """The seeds of an existence question are judged by ``classify`` at the named points (the
+    cell's affine run cost 13 s at depth 200); the verdicts are the cells' (same properties)."""
+    from widthlimits.theory.regions.existence import free_frame
+    from widthlimits.theory.regions.properties import parse_want, wanted
+    from widthlimits.theory.regions.query import named_points_in, named_points_of, verdict_at
+
+    p = preset(init, L, opt)
+    frame = free_frame(L, opt, fix={"a": list(p.a), "b": list(p.b)})
+    points = named_points_of(frame, [n for n in ("mup", "sp", "ntp", "mfp", "golikov-mf",
+                                                  "golikov-ntk", "golikov-default")])
+    assert points
+    for want in ("nontrivial", "feature_learning", "mf_limit", "stable", "kernel"):
+        wants = parse_want(want, L)
+        by_cell = [n for n, x in points if wanted(verdict_at(frame, x, act), wants)]
+        by_classify = named_points_in(frame, wants, act)
+        assert [n for n in by_classify if n in dict(points)] == by_cell, want
+
+
+def test_named_points_stop_at_the_deadline():
+    import time
+
+    from widthlimits.theory.regions.existence import free_frame
+    from widthlimits.theory.regions.query import named_points_in
+
+    frame = free_frame(2, "sgd", fix={"a": [0, 0, 0], "b": [0, "1/2", "1/2"]})
+    assert named_points_in(frame, ("stable",), deadline=time.perf_counter() - 1) == []
+    assert named_points_in(frame, ("stable",))

@@ -302,7 +302,7 @@ def _search(frame: CellFrame, act: Activation, loss: str, box: tuple[Fraction, F
     """Cells visited until the first wanted one (or the box is covered).  The named
     parametrizations that lie in the frame and the box are tried first (one cell each)."""
     deadline = None if time_limit is None else t0 + time_limit
-    for name in named_points_in(frame, wants, act, loss) if seeds else ():
+    for name in named_points_in(frame, wants, act, loss, deadline) if seeds else ():
         z = dict(named_points_of(frame, [name])).get(name)  # (with faithful d in a d-frame)
         if z is not None and all(box[0] <= x <= box[1] for x in z):
             return False, tuple(z), (), {"cells": 0, "seed": name,

@@ -24,7 +24,7 @@ from fractions import Fraction
 from typing import Any
 
 from widthlimits.theory.activations import Activation, get_activation
-from widthlimits.theory.classify import Classification
+from widthlimits.theory.classify import Classification, classify
 from widthlimits.theory.closed_forms import faithful_d
 from widthlimits.theory.exponents import fmt
 from widthlimits.theory.frames import constraint_text
@@ -340,13 +340,18 @@ def named_points_of(frame: Any, names: Sequence[str]) -> list[tuple[str, list[Fr
 
 
 def named_points_in(frame: CellFrame, want: Sequence[str], activation: str | Activation = "tanh",
-                    loss: str = "mse") -> list[str]:
+                    loss: str = "mse", deadline: float | None = None) -> list[str]:
     """Names from NAMED_POINTS whose parametrization (moved into the frame) has every property
-    in ``want`` (exact: one cell computation at the point; not restricted to the box)."""
-    eng = CellEngine(frame, get_activation(activation), loss)
+    in ``want`` (exact: :func:`~widthlimits.theory.classify.classify` at the point, whose
+    verdicts are the cells'; not restricted to the box).  Past ``deadline`` (``time.perf_counter``)
+    the names found so far."""
+    act = get_activation(activation)
     out = []
     for name, x in named_points_of(frame, NAMED_POINTS):
-        if wanted(eng.cell(x).verdict, want):
+        if deadline is not None and time.perf_counter() > deadline:
+            break
+        c = classify(frame.parametrization_at(x), frame.optimizer, act, loss=loss)
+        if wanted(c, want):
             out.append(name)
     return out
 
