@@ -119,6 +119,34 @@ def time_limit(deadline: float | None) -> Iterator[None]:
         signal.signal(signal.SIGALRM, old)
 
 
+#: seconds past ``--time-limit`` at which a cover is interrupted inside a cell (one exact cell
+#: of a deep net takes seconds and has no finer stopping point; the cover itself stops between
+#: cells at the limit)
+GRACE_SECONDS = 2.0
+
+
+@contextlib.contextmanager
+def cover_time_limit(deadline: float | None, workers: int) -> Iterator[None]:
+    """:func:`time_limit` at ``deadline + GRACE_SECONDS`` for a serial cover (one worker: the
+    signal reaches the work; parallel parts stop between cells at their own deadline)."""
+    with time_limit(None if deadline is None or workers > 1 else deadline + GRACE_SECONDS):
+        yield
+
+
+def stopped_inside_a_cell(command: str, limit: float, as_json: bool) -> int:
+    """What a cover stopped by :func:`cover_time_limit` has established (nothing); exit 3."""
+    note = (f"the time limit ({limit:g} s) ran out inside the first exact cells, before any "
+            "piece was certified; nothing is established")
+    if as_json:
+        import json
+
+        print(json.dumps({"command": command, "complete": False, "empty": None, "note": note},
+                         indent=2))
+    else:
+        print(f"INCOMPLETE: {note}")
+    return 3
+
+
 def check_steps_arg(steps: int | None) -> int | None:
     """``--steps``: None (until stationary) or an int in 0..MAX_STEPS (same rule as the
     simulator's :func:`widthlimits.numerics.validation.check_steps`)."""

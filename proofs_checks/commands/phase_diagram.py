@@ -7,14 +7,17 @@ import argparse
 from widthlimits.proofs_checks.commands._params import (
     OPTIMIZER_NAMES,
     CoverProgress,
+    TimeLimitReached,
     add_activation_argument,
     add_depth_argument,
     add_time_limit_argument,
     add_workers_argument,
     check_workers,
     cover_mapper,
+    cover_time_limit,
     deadline_from_args,
     parse_box,
+    stopped_inside_a_cell,
 )
 
 NAME = "phase-diagram"
@@ -45,14 +48,16 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"`-o` must end in .png, .pdf or .svg, got {args.output[:60]!r}")
     check_output_file(args.output)
     box = parse_box(args.box)
-    deadline_from_args(args)  # validates --time-limit
+    deadline = deadline_from_args(args)  # validates --time-limit
     check_workers(args.workers)
     progress = CoverProgress("phase-diagram")
     try:
-        with cover_mapper(args.workers) as (parts, mapper):
+        with cover_time_limit(deadline, args.workers), cover_mapper(args.workers) as (parts, mapper):
             data = phase_diagram(args.plane, args.depth, args.optimizer,
                                  activation=args.activation, box=box, time_limit=args.time_limit,
                                  parts=parts, mapper=mapper, progress=progress)
+    except TimeLimitReached:
+        return stopped_inside_a_cell("phase-diagram", args.time_limit, False)
     finally:
         progress.close()
     path = plot_phase_diagram(data, args.output)

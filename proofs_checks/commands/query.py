@@ -11,12 +11,16 @@ import time
 from widthlimits.proofs_checks.commands._params import (
     OPTIMIZER_NAMES,
     CoverProgress,
+    TimeLimitReached,
     add_activation_argument,
     add_depth_argument,
     add_workers_argument,
     check_workers,
     cover_mapper,
+    cover_time_limit,
+    deadline_from_args,
     parse_box,
+    stopped_inside_a_cell,
 )
 
 NAME = "query"
@@ -132,10 +136,13 @@ def _run_exists(args: argparse.Namespace, L: int, box: tuple) -> int:
 
     cells = CoverProgress("query --exists")
     try:
-        r = exists(L, args.optimizer, args.want, activation=args.activation, loss=args.loss,
-                   gauge=args.gauge, fix=_fixes(args, L), shared_hidden=args.shared_hidden,
-                   box=box, time_limit=args.time_limit, method=args.method, progress=_stage,
-                   cover_progress=cells, order=args.order)
+        with cover_time_limit(deadline_from_args(args), 1):
+            r = exists(L, args.optimizer, args.want, activation=args.activation, loss=args.loss,
+                       gauge=args.gauge, fix=_fixes(args, L), shared_hidden=args.shared_hidden,
+                       box=box, time_limit=args.time_limit, method=args.method,
+                       progress=_stage, cover_progress=cells, order=args.order)
+    except TimeLimitReached:
+        return stopped_inside_a_cell("query --exists", args.time_limit, args.json)
     finally:
         cells.close()
     out = r.to_json()
@@ -255,8 +262,7 @@ def run(args: argparse.Namespace) -> int:
     args.want = args.want or "nontrivial"
     args.activation = args.activation or "tanh"
     args.loss = args.loss or "mse"
-    if args.time_limit is not None and not args.time_limit > 0:
-        raise ValueError(f"`--time-limit` must be positive, got {args.time_limit}")
+    deadline = deadline_from_args(args)  # validates --time-limit
     check_workers(args.workers)
     if args.exists:
         return _run_exists(args, L, box)
@@ -276,11 +282,13 @@ def run(args: argparse.Namespace) -> int:
             sys.stderr.flush()
 
     try:
-        with cover_mapper(args.workers) as (parts, mapper):
+        with cover_time_limit(deadline, args.workers), cover_mapper(args.workers) as (parts, mapper):
             r = query(L, args.optimizer, args.want, activation=args.activation, loss=args.loss,
                       gauge=args.gauge, fix=_fixes(args, L), shared_hidden=args.shared_hidden,
                       box=box, max_free=args.max_free, time_limit=args.time_limit, parts=parts,
                       mapper=mapper, progress=progress, writing=writing)
+    except TimeLimitReached:
+        return stopped_inside_a_cell("query", args.time_limit, args.json)
     finally:
         progress.close()
     _stage("cover", r.stats["seconds"])

@@ -210,3 +210,17 @@ def test_named_points_stop_at_the_deadline():
     frame = free_frame(2, "sgd", fix={"a": [0, 0, 0], "b": [0, "1/2", "1/2"]})
     assert named_points_in(frame, ("stable",), deadline=time.perf_counter() - 1) == []
     assert named_points_in(frame, ("stable",))
+
+
+@pytest.mark.parametrize("extra", [[], ["--exists"]])
+def test_time_limit_interrupts_a_cover_inside_its_first_cell(monkeypatch, capsys, extra):
+    """At depth 120 one exact cell takes seconds; the cover stops only between cells, so the
+    command interrupts it GRACE_SECONDS past the limit (0 here): exit 3, nothing claimed.
+    (No named point has the wanted property here, so the search starts at once.)"""
+    import widthlimits.proofs_checks.commands._params as params
+
+    monkeypatch.setattr(params, "GRACE_SECONDS", 0.0)
+    code = main(["query", "--depth", "120", "--init", "golikov-mf", "--shared-hidden", "--want",
+                 "mf_limit", "--time-limit", "0.2", "--json", *extra])
+    out = json.loads(capsys.readouterr().out)
+    assert code == 3 and out["complete"] is False and out["empty"] is None

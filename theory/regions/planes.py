@@ -25,11 +25,12 @@ from typing import Any
 import sympy
 
 from widthlimits.theory.activations import Activation, get_activation
+from widthlimits.theory.classify import classify
 from widthlimits.theory.exponents import is_pos_inf
 from widthlimits.theory.optimizers import Optimizer, get_optimizer
 from widthlimits.theory.parametrization import Parametrization, check_depth, equivalent
 from widthlimits.theory.presets import NAMED_POINTS
-from widthlimits.theory.regions.cell import CellEngine, verdict_label, verdict_record
+from widthlimits.theory.regions.cell import verdict_label, verdict_record
 from widthlimits.theory.regions.cover import Mapper, ProgressFn, cover
 from widthlimits.theory.regions.polyhedra import rank, simplify, vertices_and_rays
 from widthlimits.theory.regions.query import named_points_of
@@ -142,12 +143,12 @@ def phase_diagram(kind: str, depth: int = 1, optimizer: str | Optimizer = "sgd",
                            "verdict": verdict_record(pc.verdict), "dimension": dim,
                            "vertices": [[str(a), str(b)] for a, b in verts],
                            "point": [str(x) for x in pc.point]})
-    eng = CellEngine(fr, get_activation(activation), loss)  # type: ignore[arg-type]
+    act = get_activation(activation)
     named = []
     names = list(NAMED_POINTS) + ["golikov-intermediate:1/2", "golikov-intermediate:1"]
-    for name, x in named_points_of(fr, names):
-        named.append({"name": name, "point": [str(v) for v in x],
-                      "label": verdict_label(eng.cell(x).verdict)})
+    for name, x in named_points_of(fr, names):  # classify's verdict is the cell's
+        c = classify(fr.parametrization_at(x), fr.optimizer, act, loss=loss)
+        named.append({"name": name, "point": [str(v) for v in x], "label": verdict_label(c)})
     return {"schema": "widthlimits.phase-diagram/1", "plane": kind, "depth": fr.depth,
             "optimizer": fr.optimizer.name, "activation": cv.activation, "loss": loss,
             "axes": list(fr.variables), "box": [str(cv.box[0]), str(cv.box[1])],
