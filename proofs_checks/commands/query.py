@@ -188,7 +188,7 @@ def _run_depth(args: argparse.Namespace, box: tuple) -> int:
         model = model.with_(activation=args.activation)
     progress = CoverProgress("query")
     try:
-        r = depth_query(model, free, args.want or "non_lazy", tie=tie, box=box,
+        r = depth_query(model, free, "non_lazy" if args.want is None else args.want, tie=tie, box=box,
                         time_limit=args.time_limit, progress=progress)
     finally:
         progress.close()
@@ -258,8 +258,11 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError("--free and --tie need --preset (a residual model: depth-mup, completep)")
     if args.depth is None:
         raise ValueError("--depth is required (or --preset for a residual model)")
+    from widthlimits.theory.regions.properties import parse_want
+
     L = check_depth(args.depth)
-    args.want = args.want or "nontrivial"
+    args.want = "nontrivial" if args.want is None else args.want
+    parse_want(args.want, L)  # an unknown property before the count of free coordinates
     args.activation = args.activation or "tanh"
     args.loss = args.loss or "mse"
     deadline = deadline_from_args(args)  # validates --time-limit

@@ -64,6 +64,8 @@ add("classify",
     ["classify", *PM, "--depth", "2", "--steps", "99999999999999999999"],
     ["classify", *PM, "--depth", "2", "--nosuch"],
     ["classify", "--preset", "ntp:xyz", "--depth", "2"],
+    ["classify", "--preset", "depth-mup", "--depth", "2", "--activation", "linear"],
+    ["classify", "--preset", "depth-mup", "--depth", "2", "--steps", "3"],
     ["classify", "--preset", "mup:1", "--depth", "2"],
     )
 
@@ -211,6 +213,8 @@ add("query",
     ["query", "--depth", "1", "--fix", "a=0,0", "--fix", "b=0,1/2", "--box=-inf,inf"],
     ["query", "--depth", "1", "--fix", "a=0,0", "--fix", "b=0,1/2", "--box=-1,inf", "--exists"],
     ["query", "--depth", "2", "--init", "mup:zzz", "--exists"],
+    ["query", "--depth", "2", "--want", ""],
+    ["query", "--depth", "9", "--want", "nosuch"],
     )
 
 PD = ["phase-diagram", "--plane", "tp4"]
