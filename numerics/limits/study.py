@@ -381,6 +381,7 @@ def convergence_study(
     rng: int = 0,
     confidence_level: float = 0.95,
     n_resamples: int = 2000,
+    on_width: Callable[[float, np.ndarray], None] | None = None,
 ) -> ConvergenceResult:
     """Measure the convergence order of a registered model (see :data:`MODELS`).
 
@@ -397,6 +398,9 @@ def convergence_study(
         Root entropy; network ``s`` at width ``N`` uses ``SeedSequence([rng, s, N])``.
     confidence_level, n_resamples : float, int
         Bootstrap settings.
+    on_width : callable, optional
+        ``on_width(width, errors)`` after each width, ``errors`` its per-seed sup-rms errors (what
+        a run stopped part-way has established).
 
     Returns
     -------
@@ -420,6 +424,8 @@ def convergence_study(
             key = int(x) if model.axis == "width" else round(float(x) * 1e9)
             devs.append(np.array([deviation(x, np.random.SeedSequence([rng, s, key]))
                                   for s in range(n_seeds)]))
+            if on_width is not None:
+                on_width(float(x), np.sqrt(np.mean(devs[-1] ** 2, axis=-1)).max(axis=-1))
     errors = np.array([np.sqrt(np.mean(d * d, axis=-1)).max(axis=-1) for d in devs])
     fit = fit_order(w, errors, axis=model.axis, confidence_level=confidence_level,
                     n_resamples=n_resamples, rng=rng)

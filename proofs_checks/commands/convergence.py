@@ -16,6 +16,7 @@ import argparse
 import json
 import math
 import sys
+from typing import Any
 
 from widthlimits.proofs_checks.commands._params import (
     EXIT_TIME_LIMIT,
@@ -111,15 +112,27 @@ def run(args: argparse.Namespace) -> int:
     deadline = deadline_from_args(args)
     from widthlimits.numerics.progress import stage
 
+    finished: list[dict] = []  # the widths measured before a time limit
+
+    def on_width(x: float, errors: Any) -> None:
+        finished.append({"width": x, "errors": [float(e) for e in errors],
+                         "rms_error": float((errors ** 2).mean() ** 0.5)})
+
     try:  # the study has no stopping point of its own: the limit interrupts it
         with stage(f"convergence {args.model}"), time_limit(deadline):
-            result = convergence_study(args.model, widths, args.seeds, rng=args.rng)
+            result = convergence_study(args.model, widths, args.seeds, rng=args.rng,
+                                       on_width=on_width)
     except TimeLimitReached:
-        msg = f"time limit of {args.time_limit:g} s reached before the study finished; nothing measured"
+        axis = MODELS[args.model].axis
+        msg = (f"time limit of {args.time_limit:g} s reached before the study finished; "
+               f"{len(finished)} {axis}{'s' if len(finished) != 1 else ''} measured, no order fitted")
         if args.json:
-            sys.stdout.write(json.dumps({"complete": False, "model": args.model, "reason": msg}) + "\n")
+            sys.stdout.write(json.dumps({"complete": False, "model": args.model, "reason": msg,
+                                         "finished": finished}) + "\n")
         else:
             print(f"incomplete: {msg}")
+            for f in finished:
+                print(f"  {axis} {f['width']:g}: rms error over seeds {f['rms_error']:.3g}")
         sys.stderr.write(f"widthlimits convergence: {msg}\n")
         return EXIT_TIME_LIMIT
     if out is not None:

@@ -92,7 +92,11 @@ def test_sweep_deadline_keeps_what_finished(tmp_path) -> None:
 def test_convergence_time_limit_and_stage_lines() -> None:
     p = run(["convergence", "ntk", "--time-limit", "1", "--json"])
     assert p.returncode == 3, p.stderr
-    assert json.loads(p.stdout)["complete"] is False
+    out = json.loads(p.stdout)
+    assert out["complete"] is False
+    # what was established: the widths measured before the limit, each with its errors
+    for f in out["finished"]:
+        assert f["width"] in (64, 128, 256, 512, 1024) and len(f["errors"]) == 8
     err = p.stderr.splitlines()
     assert err[0] == "[convergence ntk] started" and err[1].startswith("[convergence ntk] stopped after")
     assert "time limit" in err[-1]
