@@ -119,7 +119,8 @@ def check_widths(widths: Any, name: str = "widths", *, minimum_count: int = 1) -
 
 
 def parse_widths(text: str, name: str = "widths") -> tuple[int, ...]:
-    """Command-line widths: ``LO:HI`` (powers of two from LO to HI) or a comma list ``256,512``;
+    """Command-line widths: ``LO:HI`` (LO doubled up to HI, which is LO times a power of two)
+    or a comma list ``256,512``;
     then :func:`check_widths`."""
     if not isinstance(text, str):
         raise TypeError(f"`{name}` must be text such as 256:4096, got {shown(text)}")
@@ -131,6 +132,9 @@ def parse_widths(text: str, name: str = "widths") -> tuple[int, ...]:
         lo, hi = (parse_int(x, name, minimum=1, maximum=MAX_WIDTH) for x in parts)
         if hi <= lo:
             raise InvalidInput(f"`{name}` LO:HI needs HI > LO, got {shown(text)}")
+        if hi % lo or (hi // lo) & (hi // lo - 1):
+            raise InvalidInput(f"`{name}` LO:HI doubles LO up to HI, so HI must be LO times a power "
+                               f"of two, got {shown(text)}")
         ws, w = [], lo
         while w <= hi:
             ws.append(w)

@@ -102,7 +102,13 @@ def _one_line(exc: BaseException) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(_chosen(args_list) or "")
-    args = parser.parse_args(args_list)
+    args, extra = parser.parse_known_args(args_list)
+    if extra and getattr(args, "command", None):  # named by the subcommand, as every error
+        sys.stderr.write(f"widthlimits {args.command}: error: unrecognized arguments: "
+                         f"{' '.join(extra)[:200]}\n")
+        return EXIT_BAD_INPUT
+    if extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)[:200]}")
     if getattr(args, "_run", None) is None:
         sys.stderr.write("widthlimits: error: give a command; `widthlimits --help` lists them\n")
         return EXIT_BAD_INPUT

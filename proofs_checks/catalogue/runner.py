@@ -8,6 +8,7 @@ skipped.
 from __future__ import annotations
 
 import json
+import sys
 import time
 import traceback
 from collections.abc import Sequence
@@ -103,7 +104,7 @@ def run_checks(ids: Sequence[str] | None = None, mode: str = "quick",
     results = []
     for chk in checks:
         if progress:
-            print(f"[check] {chk.id} ({mode}) ...", flush=True)
+            print(f"[check] {chk.id} ({mode}) ...", file=sys.stderr, flush=True)
         r = run_check(chk, mode, out)
         results.append(r)
         if progress:

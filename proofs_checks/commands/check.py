@@ -68,8 +68,8 @@ def run(args: argparse.Namespace) -> int:
     for n, i in enumerate(ids, 1):
         if deadline is not None and time.monotonic() >= deadline:
             break
-        if not args.json:
-            print(f"[check] {n}/{len(ids)} {i} ({mode}) ...", flush=True)
+        if not args.json:  # progress on stderr; the verdict line below is output
+            print(f"[check] {n}/{len(ids)} {i} ({mode}) ...", file=sys.stderr, flush=True)
         try:
             with time_limit(deadline):
                 r = run_check(cat[i], mode, out)

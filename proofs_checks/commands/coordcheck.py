@@ -24,7 +24,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     add_parametrization_arguments(p)
     add_activation_argument(p)
     p.add_argument("--loss", default="mse", choices=["mse", "logistic"])
-    p.add_argument("--widths", default="256:4096", help="LO:HI (powers of 2) or a comma list")
+    p.add_argument("--widths", default="256:4096", help="LO:HI (LO doubled up to HI) or a comma list")
     p.add_argument("--seeds", type=int, default=8, help="seeds per width (2..4096, default 8)")
     p.add_argument("--steps", type=int, default=5, help="training steps (1..1000, default 5)")
     p.add_argument("--eta", default=None, metavar="X|LIST",

@@ -13,6 +13,10 @@ def test_widths_parsing():
     assert parse_widths("100,200,400") == [100, 200, 400]
     with pytest.raises(ValueError, match="--widths"):
         parse_widths("4096:256")
+    assert parse_widths("3:12") == [3, 6, 12]
+    for bad in ("6:8", "65:256"):  # HI not reached by doubling LO: refused, not rounded
+        with pytest.raises(ValueError, match="power of two"):
+            parse_widths(bad)
 
 
 def test_mup_coordcheck_agrees_with_the_engine(tmp_path, capsys):
