@@ -32,24 +32,6 @@ def engine_predictions_for(res: EngineResult, steps: int,
     return out
 
 
-def parse_widths(text: str) -> list[int]:
-    """``256:4096`` (powers of two from 256 to 4096) or a comma list ``256,512,1024``."""
-    try:
-        if ":" in text:
-            lo, hi = (int(x) for x in text.split(":"))
-            if lo < 1 or hi <= lo:
-                raise ValueError
-            ws, w = [], lo
-            while w <= hi:
-                ws.append(w)
-                w *= 2
-            return ws
-        return [int(x) for x in text.split(",")]
-    except ValueError:
-        raise ValueError(f"`--widths` must be LO:HI (powers of two) or a comma list of ints, "
-                         f"got {text!r}") from None
-
-
 def coordcheck_against_engine(
     param: Parametrization,
     optimizer: str = "sgd",

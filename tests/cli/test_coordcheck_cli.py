@@ -4,16 +4,16 @@ import json
 
 import pytest
 
+from widthlimits.numerics.validation import parse_widths
 from widthlimits.proofs_checks.cli import main
-from widthlimits.proofs_checks.coordcheck import parse_widths
 
 
 def test_widths_parsing():
-    assert parse_widths("256:2048") == [256, 512, 1024, 2048]
-    assert parse_widths("100,200,400") == [100, 200, 400]
-    with pytest.raises(ValueError, match="--widths"):
+    assert parse_widths("256:2048") == (256, 512, 1024, 2048)
+    assert parse_widths("100,200,400") == (100, 200, 400)
+    with pytest.raises(ValueError, match="widths"):
         parse_widths("4096:256")
-    assert parse_widths("3:12") == [3, 6, 12]
+    assert parse_widths("3:12") == (3, 6, 12)
     for bad in ("6:8", "65:256"):  # HI not reached by doubling LO: refused, not rounded
         with pytest.raises(ValueError, match="power of two"):
             parse_widths(bad)
