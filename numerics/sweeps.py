@@ -213,7 +213,8 @@ def sweep(
                 if missing and not errors:  # the deadline: raised inside, so workers are killed
                     raise SweepIncomplete(
                         f"the time limit ended the sweep with {len(missing)} of {len(parts)} "
-                        f"(config, width) cells unfinished; the finished runs are stored", missing)
+                        f"(config, width) cells unfinished"
+                        + ("; the finished runs are stored" if store is not None else ""), missing)
         finally:
             progress_bar.close()
             if store is not None:

@@ -244,7 +244,8 @@ def check_output_dir(path: Any, name: str = "output") -> pathlib.Path:
         return p
     parent = p.absolute().parent
     if not parent.is_dir():
-        raise InvalidInput(f"`{name}`: the folder {str(parent)!r} does not exist (create it first)")
+        raise InvalidInput(f"`{name}`: {str(parent)!r} is a file, not a folder" if parent.exists()
+                           else f"`{name}`: the folder {str(parent)!r} does not exist (create it first)")
     if not os.access(parent, os.W_OK | os.X_OK):
         raise InvalidInput(f"`{name}`: cannot create {str(p)!r}: {str(parent)!r} is not writable")
     return p
@@ -259,7 +260,8 @@ def check_output_file(path: Any, name: str = "output") -> pathlib.Path:
         raise InvalidInput(f"`{name}` {str(p)!r} is a folder; give a file name")
     parent = p.absolute().parent
     if not parent.is_dir():
-        raise InvalidInput(f"`{name}`: the folder {str(parent)!r} does not exist (create it first)")
+        raise InvalidInput(f"`{name}`: {str(parent)!r} is a file, not a folder" if parent.exists()
+                           else f"`{name}`: the folder {str(parent)!r} does not exist (create it first)")
     if p.exists() and not os.access(p, os.W_OK):
         raise InvalidInput(f"`{name}` {str(p)!r} is not writable")
     if not p.exists() and not os.access(parent, os.W_OK | os.X_OK):

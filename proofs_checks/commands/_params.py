@@ -68,10 +68,10 @@ def add_activation_argument(p: argparse.ArgumentParser, default: str | None = "t
     p.add_argument("--activation", default=default, choices=ACTIVATION_NAMES, help=help)
 
 
-def add_time_limit_argument(p: argparse.ArgumentParser) -> None:
+def add_time_limit_argument(p: argparse.ArgumentParser, help: str | None = None) -> None:
     p.add_argument("--time-limit", type=float, default=None, metavar="SECONDS",
-                   help="stop after SECONDS: print what is established, mark the JSON "
-                        "incomplete, exit 3")
+                   help=help or "stop after SECONDS: print what is established, mark the JSON "
+                                "incomplete, exit 3")
 
 
 def deadline_from_args(args: argparse.Namespace) -> float | None:

@@ -48,7 +48,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="write to FILE (default stdout; with --pdf: the PDF path)")
     p.add_argument("--pdf", action="store_true",
                    help="compile the LaTeX document to PDF (needs pdflatex; shell escape off)")
-    add_time_limit_argument(p)
+    add_time_limit_argument(p, "stop after SECONDS: print the stages established, write no "
+                               "document, exit 3")
 
 
 def run(args: argparse.Namespace) -> int:
