@@ -97,11 +97,17 @@ def _fixes(args: argparse.Namespace, L: int) -> dict[str, list]:
     if args.init is not None:
         pp = preset(args.init, L, args.optimizer)
         fix["a"], fix["b"] = list(pp.a), list(pp.b)
+    given: set[str] = set()
     for item in args.fix:
         key, sep, val = item.partition("=")
         key = key.strip()
         if not sep or key not in ("a", "b", "c", "d"):
             raise ValueError(f"`--fix` wants a=LIST, b=LIST, c=LIST or d=LIST, got {item!r}")
+        if key in given:
+            raise ValueError(f"`--fix {key}=` is given twice")
+        if args.init is not None and key in ("a", "b"):
+            raise ValueError(f"`--init {args.init}` fixes a and b; drop `--fix {key}=` or --init")
+        given.add(key)
         # "*" leaves a layer free (e.g. c=*,1,1); the rest parses as in `classify`
         parts = [x.strip() for x in val.split(",")]
         stars = [x == "*" for x in parts]

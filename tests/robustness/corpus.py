@@ -214,6 +214,8 @@ add("query",
     ["query", "--depth", "1", "--fix", "a=0,0", "--fix", "b=0,1/2", "--box=-1,inf", "--exists"],
     ["query", "--depth", "2", "--init", "mup:zzz", "--exists"],
     ["query", "--depth", "2", "--want", ""],
+    ["query", "--depth", "2", "--init", "golikov-mf", "--fix", "b=0,1,1"],
+    ["query", "--depth", "2", "--fix", "a=0,0,0", "--fix", "a=0,0,1"],
     ["query", "--depth", "9", "--want", "nosuch"],
     )
 
