@@ -315,8 +315,10 @@ def run(args: argparse.Namespace) -> int:
     if r.empty and r.complete:
         print("EMPTY: no exponents in the box have these properties.")
         if r.conflicting_properties:
-            print("minimal conflicting properties: " + ", ".join(r.conflicting_properties)
-                  + (" (never true in the box)" if len(r.conflicting_properties) == 1 else
+            cp = r.conflicting_properties
+            print("minimal conflicting properties: " + ", ".join(cp)
+                  + (" (never true in the box)" if len(cp) == 1 else
+                     " (a property and its negation)" if cp[1] == f"not-{cp[0]}" else
                      " (each holds somewhere, never all together)"))
         for i, c in enumerate(r.why_not, 1):
             print(f"why not ({i}), on the cell around ({', '.join(c.cell_point)}): {c.sentence}.")

@@ -34,7 +34,13 @@ from widthlimits.theory.parametrization import Parametrization
 from widthlimits.theory.regions.cell import horizon_steps
 from widthlimits.theory.regions.cover import BOX, ORDERS, ProgressFn, cover
 from widthlimits.theory.regions.frame import CellFrame
-from widthlimits.theory.regions.properties import conditions, needs_stability, parse_want, wanted
+from widthlimits.theory.regions.properties import (
+    conditions,
+    contradiction,
+    needs_stability,
+    parse_want,
+    wanted,
+)
 from widthlimits.theory.regions.query import named_points_in, named_points_of
 from widthlimits.theory.regions.smt_ops import SmtOps, common_denominator, compile_formula, z3_module
 from widthlimits.theory.regions.why_not import why_not
@@ -234,6 +240,12 @@ def exists(
         if progress is not None:
             progress(name, time.perf_counter() - t0)
 
+    clash = contradiction(wants)
+    if clash is not None:  # empty by the wanted properties alone
+        return Existence(frame, wants, act.name, loss, (lo, hi), True, None, None, None,
+                         (f"{clash[0]} and {clash[1]} cannot hold together",), True,
+                         {"cells": 0, "method": "none: the wanted properties contradict",
+                          "seconds": round(time.perf_counter() - t0, 3)})
     if method == "search":
         empty, witness, why, stats = _search(frame, act, loss, (lo, hi), wants, time_limit, t0,
                                              explain, seeds, cover_progress, order)

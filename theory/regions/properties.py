@@ -109,6 +109,16 @@ def parse_want(want: str | Sequence[str], depth: int) -> tuple[str, ...]:
     return tuple(items)
 
 
+def contradiction(wants: Sequence[str]) -> tuple[str, str] | None:
+    """A property wanted together with its own negation (``p`` and ``not-p``): no point has
+    both, so the answer is empty without looking at any exponent."""
+    ws = set(wants)
+    for w in wants:
+        if f"not-{w}" in ws:
+            return w, f"not-{w}"
+    return None
+
+
 def conditions(name: str, ex: Mapping[tuple[str, int | None, int], Any], depth: int, steps: int,
                entrywise: bool, logic: Logic) -> list[Condition]:
     """The conditions whose conjunction is property ``name`` for exponents ``ex`` over steps

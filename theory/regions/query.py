@@ -43,7 +43,7 @@ from widthlimits.theory.regions.polyhedra import (
     tightest,
     vertices_and_rays,
 )
-from widthlimits.theory.regions.properties import minimal_conflict, parse_want, wanted
+from widthlimits.theory.regions.properties import contradiction, minimal_conflict, parse_want, wanted
 from widthlimits.theory.regions.why_not import Conflict, why_not
 
 
@@ -227,6 +227,14 @@ def query(
     frame = cell_frame(depth, optimizer, gauge=gauge, fix=fix, shared_hidden=shared_hidden,
                        max_free=max_free)
     wants = parse_want(want, frame.depth)
+    clash = contradiction(wants)
+    if clash is not None:  # empty by the wanted properties alone
+        lo, hi = Fraction(box[0]), Fraction(box[1])
+        return QueryResult(frame, wants, get_activation(activation).name, loss, (lo, hi), (), (),
+                           (), {"cells": 0, "cover_pieces": 0, "parts": 1, "seconds":
+                                round(time.perf_counter() - t0, 3)},
+                           (f"{clash[0]} and {clash[1]} cannot hold together: empty without "
+                            "computing any exponent",), clash, True)
     cv = cover(frame, activation, loss, box=box, want=wants, time_limit=time_limit, parts=parts,
                mapper=mapper, progress=progress)
     d = len(frame.variables)
