@@ -12,9 +12,12 @@ from widthlimits.theory.presets import NAMED_POINTS, preset
 
 def classification_rows(
     depths: Sequence[int], optimizers: Sequence[str], activation: str = "tanh",
-    names: Sequence[str] = NAMED_POINTS,
+    names: Sequence[str] = NAMED_POINTS, rows: list[dict[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
-    rows = []
+    """One row per (preset, optimizer, depth): the classification in words and exponents.
+    ``rows``: a list the rows are appended to as they are computed (what an interrupted run
+    has established); returned."""
+    rows = [] if rows is None else rows
     for name in names:
         for opt in optimizers:
             for L in depths:

@@ -7,7 +7,14 @@ import json
 import math
 from fractions import Fraction
 
-from widthlimits.proofs_checks.commands._params import add_activation_argument, add_parametrization_arguments
+from widthlimits.proofs_checks.commands._params import (
+    TimeLimitReached,
+    add_activation_argument,
+    add_parametrization_arguments,
+    add_time_limit_argument,
+    deadline_from_args,
+    time_limit,
+)
 
 NAME = "max-lr"
 HELP = ("maximal stable learning-rate exponents (least c_l) given the initialization (a, b): "
@@ -26,6 +33,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="learning rate tuned at --base-width (the same for every layer there)")
     p.add_argument("--width", type=int, default=None, metavar="N",
                    help="target width: lr_l = ETA0 * (N / N0)^(-c_l) per layer")
+    add_time_limit_argument(p, "stop after SECONDS (exit 3; the answer is exact or absent)")
     p.add_argument("--json", action="store_true", help="print JSON (key `c`: one exact string per layer)")
 
 
@@ -61,8 +69,17 @@ def run(args: argparse.Namespace) -> int:
     if all(given) and (args.base_width < 1 or args.width < 1 or not args.base_lr > 0
                        or not math.isfinite(args.base_lr)):
         raise ValueError("--base-width and --width must be >= 1 and --base-lr finite and > 0")
-    res = max_lr(a, b, args.optimizer, alignment=args.alignment, activation=args.activation,
-                 loss=args.loss, preset_name=name)
+    from widthlimits.numerics.progress import stage
+
+    deadline = deadline_from_args(args)
+    try:  # one exact answer, no finer stopping point: the limit interrupts it
+        with stage("max-lr", enabled=L >= 100), time_limit(deadline):
+            res = max_lr(a, b, args.optimizer, alignment=args.alignment,
+                         activation=args.activation, loss=args.loss, preset_name=name)
+    except TimeLimitReached:
+        note = f"the time limit ({args.time_limit:g} s) stopped max-lr; nothing is established"
+        print(json.dumps({"complete": False, "note": note}) if args.json else f"INCOMPLETE: {note}")
+        return 3
     out = res.to_json()
     if all(given):
         out["learning_rates"] = {

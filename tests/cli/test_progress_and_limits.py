@@ -132,3 +132,18 @@ def test_ctrl_c_is_one_line_and_exit_130(tmp_path) -> None:
     proc.wait(60)
     assert proc.returncode == 130, rest
     assert "Traceback" not in rest and rest.splitlines()[-1] == "widthlimits coordcheck: interrupted"
+
+
+@pytest.mark.timeout(60)
+def test_tables_and_max_lr_take_a_time_limit(capsys) -> None:
+    """Depth 1000 takes about a minute for a few tables and for max-lr: both stop at the limit,
+    exit 3, and tables keeps the rows it computed."""
+    from widthlimits.proofs_checks.cli import main
+
+    assert main(["tables", "--depths", "1000,999", "--optimizers", "sgd,adam", "--time-limit", "1",
+                 "--json"]) == 3
+    out = json.loads(capsys.readouterr().out)
+    assert out["complete"] is False and all(r["depth"] in (1000, 999) for r in out["rows"])
+    assert main(["max-lr", "--preset", "mup", "--depth", "1000", "--time-limit", "1", "--json"]) == 3
+    assert json.loads(capsys.readouterr().out)["complete"] is False
+    assert main(["tables", "--depths", "1", "--optimizers", "sgd", "--time-limit", "60"]) == 0
