@@ -212,6 +212,7 @@ def test_named_points_stop_at_the_deadline():
     assert named_points_in(frame, ("stable",))
 
 
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")  # see time_limit
 @pytest.mark.parametrize("extra", [[], ["--exists"]])
 def test_time_limit_interrupts_a_cover_inside_its_first_cell(monkeypatch, capsys, extra):
     """At depth 120 one exact cell takes seconds; the cover stops only between cells, so the
