@@ -53,7 +53,10 @@ def classification_table(c: Classification) -> str:
     for n in c.notes:
         out.append(f"note: {n}")
     cf = c.closed_form
-    if cf is not None and cf.applies:
+    if cf is not None and cf.applies and not c.closed_form_comparable:
+        out.append(f"closed form ({cf.theorem}): {cf.regime}, r = {fmt(cf.r)} -- not compared: "
+                   f"the engine's verdict covers steps 0..{e.steps} only")
+    elif cf is not None and cf.applies:
         agree = "agrees" if cf.regime == c.regime else "DISAGREES"
         out.append(f"closed form ({cf.theorem}): {cf.regime}, r = {fmt(cf.r)} -- {agree} with the engine")
     elif cf is not None:
