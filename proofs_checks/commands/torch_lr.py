@@ -40,7 +40,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--base-std", type=float, default=None, metavar="S",
                    help="init std of every weight at the base width (default 1/sqrt(base fan-in))")
     p.add_argument("--base-multiplier", type=float, default=1.0, metavar="M")
-    p.add_argument("--eps", type=float, default=1e-8, help="Adam epsilon at the base width")
+    p.add_argument("--eps", type=float, default=None,
+                   help="Adam epsilon at the base width (default 1e-8; adam and adamw only)")
     p.add_argument("--weight-decay", type=float, default=0.0, metavar="WD")
     p.add_argument("--d-in", type=int, default=64, help="input dimension (input fan-in; default 64)")
     p.add_argument("--no-multipliers", action="store_true",
@@ -77,9 +78,12 @@ def rows(args: argparse.Namespace) -> list[dict]:
             raise ValueError(f"`--{k.replace('_', '-')}` must be a positive integer, got {getattr(args, k)}")
     if not (args.base_lr > 0 and math.isfinite(args.base_lr)):
         raise ValueError(f"`--base-lr` must be positive, got {args.base_lr}")
+    if args.eps is not None and args.optimizer == "sgd":
+        raise ValueError("--eps is Adam's epsilon; sgd has none")
     p = parametrization(args)
     base = BaseHyperparameters(lr=args.base_lr, init_std=args.base_std,
-                               multiplier=args.base_multiplier, eps=args.eps,
+                               multiplier=args.base_multiplier,
+                               eps=1e-8 if args.eps is None else args.eps,
                                weight_decay=args.weight_decay)
     r = args.width / args.base_width
     out = []

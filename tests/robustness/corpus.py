@@ -263,6 +263,8 @@ add("torch-lr",
     [*TL, "--base-width", "256", "--width", "4096", "--base-lr", "3e-3", "--base-std", "nan"],
     [*TL, "--base-width", "256", "--width", "4096", "--base-lr", "3e-3", "--base-multiplier", "-1"],
     [*TL, "--base-width", "256", "--width", "4096", "--base-lr", "3e-3", "--eps", "inf"],
+    ["torch-lr", "--preset", "mup", "--depth", "3", "--optimizer", "sgd", "--base-width", "256",
+     "--width", "4096", "--base-lr", "3e-3", "--eps", "1e-8"],
     [*TL, "--base-width", "256", "--width", "4096", "--base-lr", "3e-3", "--weight-decay", "-1"],
     )
 
