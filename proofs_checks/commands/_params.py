@@ -35,12 +35,15 @@ EXIT_TIME_LIMIT = 3
 MAX_TIME_LIMIT = 7 * 24 * 3600.0
 
 
-def add_parametrization_arguments(p: argparse.ArgumentParser, *, need_c: bool = True) -> None:
+def add_parametrization_arguments(p: argparse.ArgumentParser, *, need_c: bool = True,
+                                  residual: bool = False) -> None:
     p.add_argument("--preset", metavar="NAME",
                    help="named parametrization: sp (constant learning rate), sp:<c> (learning rate "
                         "~ n^-c; TP4's SP is sp:1), ntp, mup, mfp, up:<s>, golikov-mf, "
                         "golikov-ntk, golikov-default, golikov-sym-default, "
-                        "golikov-intermediate:<q>, mup-table3/8/9")
+                        "golikov-intermediate:<q>, mup-table3/8/9"
+                        + ("; residual models in width and depth: depth-mup, completep[:<alpha>] "
+                           "(docs/depth.md)" if residual else ""))
     p.add_argument("--a", metavar="LIST", help="multiplier exponents (L+1 values or input,hidden,readout)")
     p.add_argument("--b", metavar="LIST", help="init std exponents; inf = zero init")
     if need_c:

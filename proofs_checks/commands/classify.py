@@ -20,7 +20,7 @@ HELP = "derive every width exponent of a parametrization and classify its infini
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    add_parametrization_arguments(p)
+    add_parametrization_arguments(p, residual=True)
     add_activation_argument(p, default=None)
     p.add_argument("--loss", default=None, choices=["mse", "logistic"], help="loss (default mse)")
     p.add_argument("--steps", type=int, default=None, metavar="T",

@@ -30,7 +30,7 @@ HELP = "write the power-counting derivation (LaTeX document, snippet, Markdown o
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    add_parametrization_arguments(p)
+    add_parametrization_arguments(p, residual=True)
     add_activation_argument(p)
     p.add_argument("--symbolic", nargs="?", const="tp4", choices=["tp4", "golikov"], default=None,
                    metavar="FAMILY",
