@@ -178,15 +178,21 @@ def _run_depth(args: argparse.Namespace, box: tuple) -> int:
     from widthlimits.theory.depth.engine import LOSS_ASSUMPTION
     from widthlimits.theory.depth.presets import depth_preset
     from widthlimits.theory.depth.query import depth_query
+    from widthlimits.theory.regions.frame import MAX_FREE
 
     width_only = [f for f, given in (("--fix", args.fix), ("--init", args.init),
                                      ("--exists", args.exists), ("--shared-hidden", args.shared_hidden),
-                                     ("--gauge", args.gauge != "sp")) if given]
+                                     ("--gauge", args.gauge != "sp"), ("--workers", args.workers != 1),
+                                     ("--max-free", args.max_free != MAX_FREE),
+                                     ("--method", args.method != "search"),
+                                     ("--order", args.order != "depth")) if given]
     if width_only:
         raise ValueError(f"{width_only[0]} is for the width query; the residual query takes "
                          f"--free, --tie, --want, --box, --time-limit")
     if args.time_limit is not None and not args.time_limit > 0:
         raise ValueError(f"`--time-limit` must be positive, got {args.time_limit}")
+    if args.free is not None and not args.free.strip():
+        raise ValueError("`--free` needs coordinates, e.g. alpha,c_L")
     free = [x.strip() for x in (args.free or "alpha").split(",")]
     tie = [x.strip() for x in args.tie.split(",")] if args.tie else []
     model = depth_preset(args.preset, args.optimizer, args.depth)
@@ -273,6 +279,8 @@ def run(args: argparse.Namespace) -> int:
     args.loss = args.loss or "mse"
     deadline = deadline_from_args(args)  # validates --time-limit
     check_workers(args.workers)
+    if not args.exists and (args.method != "search" or args.order != "depth"):
+        raise ValueError("--method and --order choose how --exists searches; add --exists")
     if args.exists:
         return _run_exists(args, L, box)
     progress = CoverProgress("query")

@@ -216,6 +216,9 @@ add("query",
     ["query", "--depth", "2", "--want", ""],
     ["query", "--depth", "2", "--init", "golikov-mf", "--fix", "b=0,1,1"],
     ["query", "--depth", "2", "--fix", "a=0,0,0", "--fix", "a=0,0,1"],
+    ["query", "--depth", "1", "--fix", "a=0,0", "--fix", "b=0,1", "--method", "smt"],
+    ["query", "--preset", "depth-mup", "--workers", "2"],
+    ["query", "--preset", "depth-mup", "--free", ""],
     ["query", "--depth", "9", "--want", "nosuch"],
     )
 
