@@ -38,7 +38,7 @@ from typing import Any
 from widthlimits.theory.activations import Activation
 from widthlimits.theory.callable_module import make_callable
 from widthlimits.theory.closed_forms import ClosedFormResult, closed_form
-from widthlimits.theory.engine import EngineResult, derive
+from widthlimits.theory.engine import EngineResult, default_horizon, derive
 from widthlimits.theory.exponents import Exponent, fmt, is_neg_inf
 from widthlimits.theory.optimizers import Optimizer
 from widthlimits.theory.parametrization import Parametrization
@@ -205,7 +205,7 @@ class Classification:
         verdict then holds for the computed steps only; the theorems speak of every step)."""
         e = self.engine
         return not (self.stable and e.stationary_from is None
-                    and e.steps < 2 * (e.depth + 1) + 6)
+                    and e.steps < default_horizon(e.depth))
 
 
 def _pos(e: Exponent) -> bool:

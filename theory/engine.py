@@ -687,6 +687,13 @@ def same_structure(a: Any, b: Any, same_leaf: Callable[[Any, Any], bool]) -> boo
     return same_leaf(a, b)
 
 
+def default_horizon(depth: int) -> int:
+    """The cap of a default run, ``T = 2 (L + 1) + 6`` steps: the run stops earlier only when
+    its exponents are stationary or one step after a blow-up, so a stable run that is not
+    stationary by then is reported over steps ``0..T``."""
+    return 2 * (depth + 1) + 6
+
+
 def derive(
     parametrization: Parametrization,
     optimizer: str | Optimizer = "sgd",
@@ -735,7 +742,7 @@ def derive(
     L = parametrization.depth
     if eng.ops.symbolic and steps is None and getattr(eng.ops, "same_state", None) is None:
         steps = L + 3  # without an exact "identical" test a symbolic run cannot detect stationarity
-    max_steps = 2 * (L + 1) + 6
+    max_steps = default_horizon(L)
 
     def stop() -> bool:
         # stop one step after the first blow-up: instability is established

@@ -32,7 +32,7 @@ from widthlimits.numerics.limits.deep_linear import DeepLinearProblem
 from widthlimits.numerics.limits.kernels import FiniteMLP, KernelGDLimit
 from widthlimits.numerics.limits.mean_field import TwoLayerMF, run_particles
 from widthlimits.numerics.limits.multilayer import ThreeLayerMF
-from widthlimits.numerics.verdicts import DEFAULT_MAX_CI_WIDTH
+from widthlimits.numerics.verdicts import DEFAULT_MAX_CI_WIDTH, Verdict
 
 
 @dataclass(frozen=True)
@@ -258,8 +258,8 @@ class ConvergenceResult:
         Estimated error of the reference itself (same units as ``errors``).
     agrees : bool
         Whether ``predicted_order`` lies in ``fit``'s CI.
-    verdict : str
-        ``"agree"`` / ``"disagree"`` as ``agrees``, or ``"inconclusive"`` when the CI is wider
+    verdict : Verdict
+        ``agree`` / ``disagree`` as ``agrees``, or ``inconclusive`` when the CI is wider
         than :data:`widthlimits.numerics.verdicts.DEFAULT_MAX_CI_WIDTH` (too noisy to tell the
         predicted order from its neighbours; the coord check's rule 4).
     assumptions, warnings : tuple of str
@@ -280,15 +280,15 @@ class ConvergenceResult:
     warnings: tuple[str, ...]
 
     @property
-    def verdict(self) -> str:
+    def verdict(self) -> Verdict:
         if not self.fit.ci_high - self.fit.ci_low <= DEFAULT_MAX_CI_WIDTH:  # NaN: inconclusive
-            return "inconclusive"
-        return "agree" if self.agrees else "disagree"
+            return Verdict.INCONCLUSIVE
+        return Verdict.AGREE if self.agrees else Verdict.DISAGREE
 
     def summary(self) -> str:
         """Human-readable lines: every order with its CI beside the predicted one."""
-        verdict = {"agree": "agrees", "disagree": "MISMATCH",
-                   "inconclusive": f"inconclusive (CI wider than {DEFAULT_MAX_CI_WIDTH:g})"
+        verdict = {Verdict.AGREE: "agrees", Verdict.DISAGREE: "MISMATCH",
+                   Verdict.INCONCLUSIVE: f"inconclusive (CI wider than {DEFAULT_MAX_CI_WIDTH:g})"
                    }[self.verdict]
         lines = [f"{self.model_id}: {self.description}",
                  f"  {self.axis}s: {', '.join(f'{w:g}' for w in self.widths)};"
@@ -310,7 +310,7 @@ class ConvergenceResult:
                 "widths": self.widths.tolist(), "n_seeds": int(self.errors.shape[1]),
                 "order": f.order, "ci_low": f.ci_low, "ci_high": f.ci_high,
                 "confidence_level": f.confidence_level, "predicted_order": self.predicted_order,
-                "agrees": self.agrees, "verdict": self.verdict, "errors_rms": f.values.tolist(),
+                "agrees": self.agrees, "verdict": self.verdict.value, "errors_rms": f.values.tolist(),
                 "errors_per_seed": self.errors.tolist(),
                 "bias": {"order": self.bias_fit.order, "ci_low": self.bias_fit.ci_low,
                          "ci_high": self.bias_fit.ci_high, "values": self.bias_fit.values.tolist()},
@@ -419,14 +419,15 @@ def convergence_study(
     model, w, n_seeds = _study_iv(model_id, widths, seeds)
     with single_thread_blas():
         deviation, ref_err = model.factory()
-        devs = []
+        devs, errs = [], []
         for x in w:
             key = int(x) if model.axis == "width" else round(float(x) * 1e9)
             devs.append(np.array([deviation(x, np.random.SeedSequence([rng, s, key]))
                                   for s in range(n_seeds)]))
+            errs.append(np.sqrt(np.mean(devs[-1] ** 2, axis=-1)).max(axis=-1))  # sup-rms per seed
             if on_width is not None:
-                on_width(float(x), np.sqrt(np.mean(devs[-1] ** 2, axis=-1)).max(axis=-1))
-    errors = np.array([np.sqrt(np.mean(d * d, axis=-1)).max(axis=-1) for d in devs])
+                on_width(float(x), errs[-1])
+    errors = np.array(errs)
     fit = fit_order(w, errors, axis=model.axis, confidence_level=confidence_level,
                     n_resamples=n_resamples, rng=rng)
     bias_fit, spread_fit, bias, spread = fit_bias_and_spread(

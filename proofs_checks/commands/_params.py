@@ -147,7 +147,7 @@ def stopped_inside_a_cell(command: str, limit: float, as_json: bool) -> int:
                          indent=2))
     else:
         print(f"INCOMPLETE: {note}")
-    return 3
+    return EXIT_TIME_LIMIT
 
 
 def check_steps_arg(steps: int | None) -> int | None:

@@ -8,6 +8,7 @@ import math
 from fractions import Fraction
 
 from widthlimits.proofs_checks.commands._params import (
+    EXIT_TIME_LIMIT,
     TimeLimitReached,
     add_activation_argument,
     add_parametrization_arguments,
@@ -79,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
     except TimeLimitReached:
         note = f"the time limit ({args.time_limit:g} s) stopped max-lr; nothing is established"
         print(json.dumps({"complete": False, "note": note}) if args.json else f"INCOMPLETE: {note}")
-        return 3
+        return EXIT_TIME_LIMIT
     out = res.to_json()
     if all(given):
         out["learning_rates"] = {

@@ -261,6 +261,7 @@ def fixed_text(fixed: dict[str, str]) -> str:
 
 def run(args: argparse.Namespace) -> int:
     from widthlimits.theory.parametrization import check_depth
+    from widthlimits.theory.regions.properties import parse_want
     from widthlimits.theory.regions.query import query
 
     box = parse_box(args.box)
@@ -270,8 +271,6 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError("--free and --tie need --preset (a residual model: depth-mup, completep)")
     if args.depth is None:
         raise ValueError("--depth is required (or --preset for a residual model)")
-    from widthlimits.theory.regions.properties import parse_want
-
     L = check_depth(args.depth)
     args.want = "nontrivial" if args.want is None else args.want
     parse_want(args.want, L)  # an unknown property before the count of free coordinates

@@ -7,6 +7,7 @@ import json
 
 from widthlimits.proofs_checks.commands._params import (
     ACTIVATION_NAMES,
+    EXIT_TIME_LIMIT,
     OPTIMIZER_NAMES,
     TimeLimitReached,
     add_time_limit_argument,
@@ -67,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
         complete = False
     if args.json:
         print(json.dumps(rows if complete else {"complete": False, "rows": rows}, indent=2))
-        return 0 if complete else 3
+        return 0 if complete else EXIT_TIME_LIMIT
     print(table(["preset", "optimizer", "L", "regime", "r", "f_0", "discrete-time", "first df=Theta(1)",
                  "reason"],
                 [[r["preset"], r["optimizer"], r["depth"], r["regime"], r["r"], r["f0"],
@@ -75,4 +76,4 @@ def run(args: argparse.Namespace) -> int:
     if not complete:
         print(f"INCOMPLETE: the time limit ({args.time_limit:g} s) stopped the tables after "
               f"{len(rows)} rows")
-    return 0 if complete else 3
+    return 0 if complete else EXIT_TIME_LIMIT

@@ -42,7 +42,7 @@ from typing import Any
 
 from widthlimits.theory.activations import Activation
 from widthlimits.theory.classify import Classification, classify_result
-from widthlimits.theory.engine import derive
+from widthlimits.theory.engine import default_horizon, derive
 from widthlimits.theory.exponents import is_pos_inf
 from widthlimits.theory.golikov import is_mf_limit
 from widthlimits.theory.regions.affine import AffineValue, Recorder, linear_form
@@ -52,8 +52,9 @@ from widthlimits.theory.regions.properties import wanted
 
 
 def horizon_steps(depth: int) -> int:
-    """Steps ``0..T`` every region verb classifies over: ``T = 2 (L + 1) + 6``."""
-    return 2 * (depth + 1) + 6
+    """Steps ``0..T`` every region verb classifies over: the engine's default horizon
+    :func:`~widthlimits.theory.engine.default_horizon`, ``T = 2 (L + 1) + 6``."""
+    return default_horizon(depth)
 
 
 def verdict_key(c: Classification) -> tuple:
