@@ -7,12 +7,14 @@
    set.  Baseline, measured in the same run: the same derivation without the simplification
    (``restrict=False``) over steps 0..2, at the depths where it finishes (``--baseline-depths``;
    it grows past minutes at depth 3 for entrywise optimizers).  Target (issue 12): depth 1..6
-   under 10 s, depth 8 under 60 s.
+   under 10 s, depth 8 under 60 s.  ``--family tp4-layers``: one learning-rate exponent per layer
+   also for SGD-type optimizers (every non-degenerate parametrization, up to the gauge).
 
 Prints wall and CPU seconds (medians over ``--repeats``) and ratios; no asserts.
 
     python benchmarks/bench_derive.py [--symbolic 1,2,3,4,5,6,8] [--baseline-depths 1,2]
         [--optimizers sgd,momentum,adam,rmsprop,signsgd] [--repeats 1] [--skip-document]
+        [--family tp4|tp4-layers]
 """
 
 from __future__ import annotations
@@ -52,21 +54,22 @@ def _timed(fn, repeats: int):  # type: ignore[no-untyped-def]
     return out, statistics.median(walls), statistics.median(cpus)
 
 
-def symbolic(depths: list[int], baseline: list[int], optimizers: list[str], repeats: int) -> None:
-    print("derive --symbolic (tp4 family): restricted at the default horizon vs unrestricted "
+def symbolic(depths: list[int], baseline: list[int], optimizers: list[str], repeats: int,
+             family: str = "tp4") -> None:
+    print(f"derive --symbolic ({family} family): restricted at the default horizon vs unrestricted "
           "over steps 0..2 (baseline)")
     print(f"{'L':>2} {'optimizer':>9} {'wall s':>7} {'cpu s':>7} {'steps':>5} {'ineq':>4} "
           f"{'= theorem':>9} {'base cpu s':>10} {'ratio':>6}")
     for L in depths:
         for opt in optimizers:
-            d, wall, cpu = _timed(lambda L=L, opt=opt: symbolic_derivation("tp4", L, opt),
+            d, wall, cpu = _timed(lambda L=L, opt=opt: symbolic_derivation(family, L, opt),
                                   repeats)
             cf = closed_form_conditions(d.parametrization, opt, d.symbolic.symbols)
             same = all(v is True for v in same_conditions(d.symbolic, cf).values())
             base = ratio = ""
             if L in baseline:
                 _, _, bcpu = _timed(lambda L=L, opt=opt: symbolic_derivation(
-                    "tp4", L, opt, steps=2, restrict=False), repeats)
+                    family, L, opt, steps=2, restrict=False), repeats)
                 base, ratio = f"{bcpu:.2f}", f"{bcpu / cpu:.1f}x"
             print(f"{L:>2} {opt:>9} {wall:>7.2f} {cpu:>7.2f} {d.steps:>5} "
                   f"{len(d.symbolic.stability.clauses):>4} {str(same):>9} {base:>10} {ratio:>6}",
@@ -80,12 +83,13 @@ def main() -> None:
     ap.add_argument("--optimizers", default="sgd,momentum,adam,rmsprop,signsgd")
     ap.add_argument("--repeats", type=int, default=1)
     ap.add_argument("--skip-document", action="store_true")
+    ap.add_argument("--family", default="tp4", choices=["tp4", "tp4-layers"])
     args = ap.parse_args()
     if not args.skip_document:
         document()
     ints = [int(x) for x in args.symbolic.split(",") if x]
     symbolic(ints, [int(x) for x in args.baseline_depths.split(",") if x],
-             args.optimizers.split(","), args.repeats)
+             args.optimizers.split(","), args.repeats, args.family)
 
 
 if __name__ == "__main__":

@@ -32,10 +32,12 @@ HELP = "write the power-counting derivation (LaTeX document, snippet, Markdown o
 def add_arguments(p: argparse.ArgumentParser) -> None:
     add_parametrization_arguments(p, residual=True)
     add_activation_argument(p)
-    p.add_argument("--symbolic", nargs="?", const="tp4", choices=["tp4", "golikov"], default=None,
-                   metavar="FAMILY",
-                   help="symbols for the exponents: tp4 (generic a_l, b_{L+1}, c; default) or "
-                        "golikov (q_sigma, q~_a, q~_w); the derivation ends in inequalities")
+    p.add_argument("--symbolic", nargs="?", const="tp4", choices=["tp4", "tp4-layers", "golikov"],
+                   default=None, metavar="FAMILY",
+                   help="symbols for the exponents: tp4 (generic a_l, b_{L+1}, one c for SGD-type "
+                        "optimizers; default), tp4-layers (the same with one c_l per layer: every "
+                        "non-degenerate parametrization) or golikov (q_sigma, q~_a, q~_w); the "
+                        "derivation ends in inequalities")
     p.add_argument("--loss", default=None, choices=["mse", "logistic"],
                    help="loss (default mse; logistic in --symbolic mode)")
     p.add_argument("--steps", type=int, default=None, metavar="T",

@@ -65,7 +65,8 @@ def test_compile_full_matrix() -> None:
 
 
 @pytest.mark.parametrize(("family", "depth"), [
-    ("tp4", 1), ("tp4", 2), pytest.param("tp4", 3, marks=pytest.mark.slow), ("golikov", 1)])
+    ("tp4", 1), ("tp4", 2), pytest.param("tp4", 3, marks=pytest.mark.slow), ("tp4-layers", 2),
+    ("golikov", 1)])
 def test_compile_symbolic(family: str, depth: int) -> None:
     d = symbolic_derivation(family, depth, "sgd")
     r = compile_pdf(d.to_latex())

@@ -23,7 +23,8 @@ from widthlimits.theory.derivation import symbolic_derivation
 from widthlimits.theory.parametrization import Parametrization
 
 CASES = [("tp4", 1, "adam"), ("tp4", 2, "sgd"), ("golikov", 1, "sgd"), ("golikov", 2, "sgd"),
-         ("golikov", 2, "rmsprop"), ("tp4", 3, "adam"), ("tp4", 4, "sgd")]
+         ("golikov", 2, "rmsprop"), ("tp4", 3, "adam"), ("tp4", 4, "sgd"),
+         ("tp4-layers", 2, "sgd"), ("tp4-layers", 3, "momentum")]
 
 
 @functools.cache

@@ -1,5 +1,8 @@
 """``derive --symbolic`` over TP4's generic family equals the published theorem *as sets*.
 
+Also with one learning rate per layer for SGD-type optimizers (family ``tp4-layers``), against
+TP4's conditions with :math:`c \\to c_l` (:mod:`widthlimits.theory.closed_forms`).
+
 TP4 (Yang & Hu 2021) Thm 3.3 (stability), 3.4 (non-triviality), 3.6 (feature learning iff r = 0)
 for SGD-type optimizers; TP IVb (Yang & Littwin 2023) Thm 2.8.12, 2.8.15, 2.8.19 for entrywise
 ones.  Both sides are written as conditions in the same symbols
@@ -27,14 +30,20 @@ CASES = [(L, opt) for L in (1, 2, 3, 4, 5)
          for opt in ("sgd", "momentum", "adam", "rmsprop", "signsgd")] + [(6, "sgd"), (6, "adam")]
 
 
+#: per-layer rates for SGD-type optimizers (family "tp4-layers": with the gauge, every
+#: non-degenerate parametrization; for entrywise optimizers "tp4" already has them)
+LAYER_CASES = [(L, opt) for L in (1, 2, 3, 4, 5) for opt in ("sgd", "momentum")]
+
+
 @functools.cache
-def _derived(L: int, opt: str):  # type: ignore[no-untyped-def]
-    return symbolic_derivation("tp4", L, opt)
+def _derived(L: int, opt: str, family: str = "tp4"):  # type: ignore[no-untyped-def]
+    return symbolic_derivation(family, L, opt)
 
 
-@pytest.mark.parametrize(("L", "opt"), CASES)
-def test_derivation_equals_the_closed_form_as_sets(L: int, opt: str) -> None:
-    d = _derived(L, opt)
+@pytest.mark.parametrize(("L", "opt", "family"), [(L, o, "tp4") for L, o in CASES]
+                         + [(L, o, "tp4-layers") for L, o in LAYER_CASES])
+def test_derivation_equals_the_closed_form_as_sets(L: int, opt: str, family: str) -> None:
+    d = _derived(L, opt, family)
     cf = closed_form_conditions(d.parametrization, opt, d.symbolic.symbols)
     assert same_conditions(d.symbolic, cf) == {"stability": True, "nontrivial": True,
                                                "feature learning": True}
@@ -67,3 +76,16 @@ def test_a_missing_inequality_is_seen() -> None:
         fewer = LinearSystem(right.stability.clauses[:k] + right.stability.clauses[k + 1:])
         cf = ClosedFormConditions(right.theorem, fewer, right.nontrivial, right.feature_learning)
         assert same_conditions(d.symbolic, cf)["stability"] is False
+
+
+def test_per_layer_rates_are_not_one_rate() -> None:
+    """Control: the per-layer family's conditions are not those of one shared rate -- the
+    comparison must tell TP4's per-layer theorem from the one-c theorem substituted in it."""
+    import sympy
+
+    d = _derived(2, "sgd", "tp4-layers")
+    c = sympy.Symbol("c", real=True)
+    p = d.parametrization
+    one_c = type(p)(p.a, p.b, (c,) * len(p.c))
+    shared = closed_form_conditions(one_c, "sgd", (*d.symbolic.symbols, c))
+    assert same_conditions(d.symbolic, shared)["stability"] is False

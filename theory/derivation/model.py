@@ -84,7 +84,7 @@ PHASES: tuple[tuple[str, str], ...] = (
     ("change", "Per-step output change"),
 )
 
-_SYMBOLIC_FAMILIES = ("tp4", "golikov")
+_SYMBOLIC_FAMILIES = ("tp4", "tp4-layers", "golikov")
 
 
 # ------------------------------------------------------------------------------ data
@@ -524,6 +524,15 @@ def symbolic_parametrization(family: str, depth: int, optimizer: str | Optimizer
     SGD-type optimizers (TP4's setting) or per-layer :math:`c_l` for entrywise ones (TP IVb), with
     the non-degenerate initialization of TP4 Thm 3.3(1) substituted:
     :math:`b_1=-a_1`, :math:`b_l=\\tfrac12-a_l` (:math:`2\\le l\\le L`).
+    ``"tp4-layers"``: the same with one learning-rate exponent :math:`c_l` per layer for every
+    optimizer (per-layer rates as in muP's tables, TP5 Table 3).  For SGD-type optimizers its
+    closed form is TP4's theorem with :math:`c \\to c_l` as :mod:`widthlimits.theory.closed_forms`
+    writes it (TP4 Prop. 5.3 with per-layer rates, consistent with TP IVb Remark 2.8.6: an
+    extension, not TP4's own statement).  Up to the gauge
+    symmetry :math:`(a_l, b_l, c_l) \\to (a_l+\\theta, b_l-\\theta, c_l-2\\theta)` (SGD-type;
+    :math:`c_l-\\theta` entrywise) this is every parametrization with a non-degenerate
+    initialization: the whole part of the gauge-fixed space where TP4's and TP IVb's theorems
+    apply.  For entrywise optimizers it is ``"tp4"``.
     ``"golikov"``: :meth:`Parametrization.from_golikov` with symbols :math:`q_\\sigma`,
     :math:`\\tilde q_a`, :math:`\\tilde q_w` (and :math:`\\tilde q_v` for L >= 2).
     """
@@ -533,17 +542,18 @@ def symbolic_parametrization(family: str, depth: int, optimizer: str | Optimizer
         qs, qa, qw, qv = sympy.symbols("q_sigma qt_a qt_w qt_v", real=True)
         p = Parametrization.from_golikov(L, qs, qa, qw, qv if L > 1 else 0, name="golikov (symbolic)")
         return p, ()
-    if family == "tp4":
+    if family in ("tp4", "tp4-layers"):
         half = sympy.Rational(1, 2)
         a = sympy.symbols(f"a_1:{L + 2}", real=True)
         b_all = sympy.symbols(f"b_1:{L + 2}", real=True)
         subs = ((b_all[0], -a[0]),) + tuple((b_all[l], half - a[l]) for l in range(1, L))
         b = tuple(v for _, v in subs) + (b_all[L],)
-        if opt.entrywise:
+        if opt.entrywise or family == "tp4-layers":
             c = sympy.symbols(f"c_1:{L + 2}", real=True)
         else:
             c = (sympy.Symbol("c", real=True),) * (L + 1)
-        return Parametrization(a, b, c, name="TP4 generic (symbolic)"), subs
+        name = "TP4 generic (symbolic)" if family == "tp4" else "TP4 generic, per-layer rates (symbolic)"
+        return Parametrization(a, b, c, name=name), subs
     raise ValueError(f"unknown symbolic family {family!r}; choose one of {', '.join(_SYMBOLIC_FAMILIES)}")
 
 
@@ -563,7 +573,7 @@ def symbolic_derivation(
 
     Parameters
     ----------
-    family : {"tp4", "golikov"}
+    family : {"tp4", "tp4-layers", "golikov"}
         See :func:`symbolic_parametrization`.
     loss : {"logistic", "mse"}
         The default ``"logistic"`` keeps the loss derivative :math:`\\Theta(1)`, which keeps the
