@@ -60,8 +60,9 @@ def _old(L: int, opt: str, want: str, act: str, init: str, limit: float) -> tupl
 
 def _derive_section(depths: str, limit: float) -> None:
     """derive / closed forms: the engine's sets equal TP4's and TP IVb's over the whole
-    gauge-fixed space (theory.regions.equivalence, z3), beside the current ``derive --symbolic``
-    (sympy normal forms and LP), run as a subprocess under ``limit`` seconds."""
+    gauge-fixed space (theory.regions.equivalence, z3), beside the current ``derive --symbolic
+    tp4-layers`` (sympy normal forms and LP; per-layer rates, every non-degenerate
+    parametrization up to the gauge), run as a subprocess under ``limit`` seconds."""
     import subprocess
     import sys
 
@@ -82,12 +83,13 @@ def _derive_section(depths: str, limit: float) -> None:
             t0 = time.perf_counter()
             try:
                 rc = subprocess.run([sys.executable, "-m", "widthlimits.proofs_checks", "derive",
-                                "--symbolic", "--depth", str(L), "--optimizer", opt],
+                                "--symbolic", "tp4-layers", "--depth", str(L), "--optimizer", opt],
                                capture_output=True, timeout=limit, check=False).returncode
                 took = f"{time.perf_counter() - t0:.2f} s wall" + (f" (exit {rc})" if rc else "")
             except subprocess.TimeoutExpired:
                 took = f"did not finish in {limit:.0f} s"
-            print(f"L={L} {opt:5} derive --symbolic (sympy normal forms): {took}", flush=True)
+            print(f"L={L} {opt:5} derive --symbolic tp4-layers (sympy normal forms): {took}",
+                  flush=True)
 
 
 def main() -> None:
