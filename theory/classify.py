@@ -31,7 +31,7 @@ max-lr, why-not) reports a :class:`Classification`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Any
 
@@ -348,9 +348,44 @@ def classify(
     >>> str(classify(preset("ntp", 3, "sgd")).regime)
     'kernel'
     """
-    return classify_result(
+    c = classify_result(
         derive(parametrization, optimizer, activation, loss=loss, steps=steps, trace=False)
     )
+    e = c.engine
+    if steps is None and c.stable and e.stationary_from is None and e.steps == default_horizon(e.depth):
+        extended = _look_ahead(c, loss)
+        return replace(c, notes=tuple(extended if n.startswith("exponents not stationary") else n
+                                      for n in c.notes))
+    return c
+
+
+#: how far past the default horizon :func:`classify` follows a stable run whose exponents are
+#: still moving there: ``LOOK_AHEAD`` times the horizon.  Such runs are rare (degenerate
+#: initializations whose exponents drift by a fixed amount per step; docs/engine.md) and cheap
+#: (a few steps per layer each).  The look-ahead only adds a note: the verdict stays the
+#: horizon's, which is the one every set-valued answer (theory.regions) certifies.
+LOOK_AHEAD = 4
+
+
+def _look_ahead(c: Classification, loss: str) -> str:
+    """The note on a stable run not stationary at its horizon ``T``, extended by what the same
+    run shows when continued to ``LOOK_AHEAD * T`` steps (a blow-up, stationarity, or still
+    moving)."""
+    e = c.engine
+    T, K = e.steps, LOOK_AHEAD * e.steps
+    later = classify_result(derive(e.parametrization, e.optimizer, e.activation, loss=loss,
+                                   steps=K, trace=False))
+    head = f"exponents not stationary after {T} steps; verdict holds for steps 0..{T}"
+    if not later.stable:
+        v = later.violations[0]
+        where = "" if v.layer is None else f"^{v.layer}"
+        return (f"{head}. Continued to step {K}: {v.quantity}{where} blows up at step {v.step} "
+                f"(exponent {fmt(v.exponent)}), so over more steps than {T} this parametrization "
+                "is unstable")
+    if later.engine.stationary_from is not None:
+        return (f"{head}. Continued to step {K}: stationary from step "
+                f"{later.engine.stationary_from}, where the limit is {later.regime}")
+    return f"{head}. Continued to step {K}: still stable and still moving"
 
 
 # ------------------------------------------------------------------------------ words

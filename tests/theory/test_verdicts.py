@@ -270,3 +270,23 @@ def test_closed_form_with_d_applies_exactly_when_epsilon_is_negligible_and_then_
         assert got.regime == cf.regime
         if cf.regime not in ("unstable", "trivial"):
             assert got.r == cf.r
+
+
+def test_a_run_still_moving_at_the_horizon_is_followed_further_in_a_note():
+    """A degenerate initialization whose exponents drift by a fixed amount per step is stable at
+    the cap 2(L+1)+6 and blows up later (docs/engine.md: b = (15/4, 7/2), c = (1, -3/2), f at
+    step 12).  The verdict stays the horizon's -- the one the region engine certifies -- and the
+    note says what the continued run shows."""
+    from widthlimits.theory.classify import LOOK_AHEAD, classify_result
+    from widthlimits.theory.engine import derive
+
+    p = Parametrization((0, 0), (F(15, 4), F(7, 2)), (F(1), F(-3, 2)))
+    c = classify(p, "sgd")
+    plain = classify_result(derive(p, "sgd"))
+    assert c.regime == plain.regime == Regime.TRIVIAL and c.stable
+    assert c.engine.steps == 10 and c.engine.stationary_from is None and LOOK_AHEAD * 10 >= 12
+    (note,) = [n for n in c.notes if n.startswith("exponents not stationary")]
+    assert "Continued to step 40: f blows up at step 12 (exponent 1/2)" in note
+    # a stationary run, or one truncated by `steps`, is not continued
+    assert not any("Continued" in n for n in classify(preset("mup", 2, "sgd")).notes)
+    assert not any("Continued" in n for n in classify(p, "sgd", steps=5).notes)
