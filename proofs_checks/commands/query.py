@@ -189,8 +189,7 @@ def _run_depth(args: argparse.Namespace, box: tuple) -> int:
     if width_only:
         raise ValueError(f"{width_only[0]} is for the width query; the residual query takes "
                          f"--free, --tie, --want, --box, --time-limit")
-    if args.time_limit is not None and not args.time_limit > 0:
-        raise ValueError(f"`--time-limit` must be positive, got {args.time_limit}")
+    deadline_from_args(args)  # validates --time-limit, as every command does
     if args.free is not None and not args.free.strip():
         raise ValueError("`--free` needs coordinates, e.g. alpha,c_L")
     free = [x.strip() for x in (args.free or "alpha").split(",")]

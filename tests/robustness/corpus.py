@@ -219,6 +219,7 @@ add("query",
     ["query", "--depth", "1", "--fix", "a=0,0", "--fix", "b=0,1", "--method", "smt"],
     ["query", "--preset", "depth-mup", "--workers", "2"],
     ["query", "--preset", "depth-mup", "--free", ""],
+    ["query", "--preset", "depth-mup", "--time-limit", "inf"],
     ["query", "--depth", "9", "--want", "nosuch"],
     )
 
