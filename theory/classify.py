@@ -352,7 +352,8 @@ def classify(
         derive(parametrization, optimizer, activation, loss=loss, steps=steps, trace=False)
     )
     e = c.engine
-    if steps is None and c.stable and e.stationary_from is None and e.steps == default_horizon(e.depth):
+    if (steps is None and c.stable and e.stationary_from is None
+            and e.steps == default_horizon(e.depth)):
         extended = _look_ahead(c, loss)
         return replace(c, notes=tuple(extended if n.startswith("exponents not stationary") else n
                                       for n in c.notes))
@@ -360,11 +361,15 @@ def classify(
 
 
 #: how far past the default horizon :func:`classify` follows a stable run whose exponents are
-#: still moving there: ``LOOK_AHEAD`` times the horizon.  Such runs are rare (degenerate
-#: initializations whose exponents drift by a fixed amount per step; docs/engine.md) and cheap
-#: (a few steps per layer each).  The look-ahead only adds a note: the verdict stays the
-#: horizon's, which is the one every set-valued answer (theory.regions) certifies.
+#: still moving there: ``LOOK_AHEAD`` times the horizon, stopping at stationarity or one step
+#: after a blow-up.  Such runs are rare (degenerate initializations whose exponents drift by a
+#: fixed amount per step; 3 of 1,500 random points, docs/engine.md).  The look-ahead only adds
+#: a note: the verdict stays the horizon's, which is the one every set-valued answer
+#: (theory.regions) certifies.
 LOOK_AHEAD = 4
+#: deepest net whose run is continued: a step costs O(L), so the look-ahead of a net of depth
+#: 100 is at most 4 * 208 steps (seconds); at depth 1000 it would be minutes
+LOOK_AHEAD_MAX_DEPTH = 100
 
 
 def _look_ahead(c: Classification, loss: str) -> str:
@@ -373,19 +378,21 @@ def _look_ahead(c: Classification, loss: str) -> str:
     moving)."""
     e = c.engine
     T, K = e.steps, LOOK_AHEAD * e.steps
-    later = classify_result(derive(e.parametrization, e.optimizer, e.activation, loss=loss,
-                                   steps=K, trace=False))
     head = f"exponents not stationary after {T} steps; verdict holds for steps 0..{T}"
+    if e.depth > LOOK_AHEAD_MAX_DEPTH:
+        return f"{head} (not continued past the horizon at depth > {LOOK_AHEAD_MAX_DEPTH})"
+    later = classify_result(derive(e.parametrization, e.optimizer, e.activation, loss=loss,
+                                   trace=False, horizon=K))
     if not later.stable:
         v = later.violations[0]
         where = "" if v.layer is None else f"^{v.layer}"
-        return (f"{head}. Continued to step {K}: {v.quantity}{where} blows up at step {v.step} "
+        return (f"{head}. Continued up to step {K}: {v.quantity}{where} blows up at step {v.step} "
                 f"(exponent {fmt(v.exponent)}), so over more steps than {T} this parametrization "
                 "is unstable")
     if later.engine.stationary_from is not None:
-        return (f"{head}. Continued to step {K}: stationary from step "
+        return (f"{head}. Continued up to step {K}: stationary from step "
                 f"{later.engine.stationary_from}, where the limit is {later.regime}")
-    return f"{head}. Continued to step {K}: still stable and still moving"
+    return f"{head}. Continued to step {later.engine.steps}: still stable and still moving"
 
 
 # ------------------------------------------------------------------------------ words

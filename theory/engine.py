@@ -704,6 +704,7 @@ def derive(
     trace: bool = True,
     ops: Any = None,
     on_record: Callable[[str, int | None, int, Exponent], None] | None = None,
+    horizon: int | None = None,
 ) -> EngineResult:
     """Run the power counting for ``parametrization`` (depth = ``len(a) - 1``).
 
@@ -714,6 +715,9 @@ def derive(
         accumulated update stops growing; then every later step repeats), stopping early once an
         exponent blows up, with a cap of ``2 (L + 1) + 6`` steps (a degenerate initialization can
         need about one step per layer to lift).  Symbolic exponents default to ``L + 3`` steps.
+    horizon : int, optional
+        The cap of a default run (``steps`` None) in place of :func:`default_horizon`; the run
+        still stops at stationarity or one step after a blow-up.
     ops, on_record : optional
         Hooks for exact regions (the cells of :mod:`widthlimits.theory.regions.cell`): ``ops`` replaces
         the max-plus arithmetic (an object with the interface of ``MaxPlusOps``: ``symbolic, ninf,
@@ -742,7 +746,10 @@ def derive(
     L = parametrization.depth
     if eng.ops.symbolic and steps is None and getattr(eng.ops, "same_state", None) is None:
         steps = L + 3  # without an exact "identical" test a symbolic run cannot detect stationarity
-    max_steps = default_horizon(L)
+    if horizon is not None and (isinstance(horizon, bool) or not isinstance(horizon, int)
+                                or horizon < 1):
+        raise ValueError(f"`horizon` must be an int >= 1, got {horizon!r}")
+    max_steps = default_horizon(L) if horizon is None else horizon
 
     def stop() -> bool:
         # stop one step after the first blow-up: instability is established

@@ -272,7 +272,7 @@ def test_closed_form_with_d_applies_exactly_when_epsilon_is_negligible_and_then_
             assert got.r == cf.r
 
 
-def test_a_run_still_moving_at_the_horizon_is_followed_further_in_a_note():
+def test_a_run_still_moving_at_the_horizon_is_followed_further_in_a_note(monkeypatch):
     """A degenerate initialization whose exponents drift by a fixed amount per step is stable at
     the cap 2(L+1)+6 and blows up later (docs/engine.md: b = (15/4, 7/2), c = (1, -3/2), f at
     step 12).  The verdict stays the horizon's -- the one the region engine certifies -- and the
@@ -286,7 +286,16 @@ def test_a_run_still_moving_at_the_horizon_is_followed_further_in_a_note():
     assert c.regime == plain.regime == Regime.TRIVIAL and c.stable
     assert c.engine.steps == 10 and c.engine.stationary_from is None and LOOK_AHEAD * 10 >= 12
     (note,) = [n for n in c.notes if n.startswith("exponents not stationary")]
-    assert "Continued to step 40: f blows up at step 12 (exponent 1/2)" in note
+    assert "Continued up to step 40: f blows up at step 12 (exponent 1/2)" in note
+    # the continued run stops one step after the blow-up, like a default run
+    assert derive(p, "sgd", horizon=40).steps == 13
+    with pytest.raises(ValueError, match="horizon"):
+        derive(p, "sgd", horizon=0)
+    # a net deeper than LOOK_AHEAD_MAX_DEPTH is not continued, and the note says so
+    import widthlimits.theory.classify as classify_module
+
+    monkeypatch.setattr(classify_module, "LOOK_AHEAD_MAX_DEPTH", 0)
+    assert any("not continued past the horizon" in n for n in classify(p, "sgd").notes)
     # a stationary run, or one truncated by `steps`, is not continued
     assert not any("Continued" in n for n in classify(preset("mup", 2, "sgd")).notes)
     assert not any("Continued" in n for n in classify(p, "sgd", steps=5).notes)
