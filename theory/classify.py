@@ -292,7 +292,7 @@ def classify_result(res: EngineResult) -> Classification:
         notes.append("linear activation: the dynamical dichotomy (TP4 Thm 3.6, TP IVb Thm 2.8.19) "
                      "does not apply; 'feature learning' here means features move Theta(1)")
     if res.stationary_from is None and stable:
-        notes.append(f"exponents not stationary after {T} steps; verdict holds for steps 0..{T}")
+        notes.append(_not_stationary(T))
     if degenerate:
         notes.append(f"degenerate at init: h^l_0 -> 0 for layers {list(degenerate)}")
     if not stable:
@@ -354,10 +354,15 @@ def classify(
     e = c.engine
     if (steps is None and c.stable and e.stationary_from is None
             and e.steps == default_horizon(e.depth)):
-        extended = _look_ahead(c, loss)
-        return replace(c, notes=tuple(extended if n.startswith("exponents not stationary") else n
+        head = _not_stationary(e.steps)
+        return replace(c, notes=tuple(head + _look_ahead(c, loss) if n == head else n
                                       for n in c.notes))
     return c
+
+
+def _not_stationary(T: int) -> str:
+    """The note on a stable run whose exponents still move at its last step ``T``."""
+    return f"exponents not stationary after {T} steps; verdict holds for steps 0..{T}"
 
 
 #: how far past the default horizon :func:`classify` follows a stable run whose exponents are
@@ -373,26 +378,25 @@ LOOK_AHEAD_MAX_DEPTH = 100
 
 
 def _look_ahead(c: Classification, loss: str) -> str:
-    """The note on a stable run not stationary at its horizon ``T``, extended by what the same
-    run shows when continued to ``LOOK_AHEAD * T`` steps (a blow-up, stationarity, or still
-    moving)."""
+    """What the run of ``c`` (stable, not stationary at its horizon ``T``) shows when continued
+    up to ``LOOK_AHEAD * T`` steps: a blow-up, stationarity, or still moving (the tail of its
+    note)."""
     e = c.engine
     T, K = e.steps, LOOK_AHEAD * e.steps
-    head = f"exponents not stationary after {T} steps; verdict holds for steps 0..{T}"
     if e.depth > LOOK_AHEAD_MAX_DEPTH:
-        return f"{head} (not continued past the horizon at depth > {LOOK_AHEAD_MAX_DEPTH})"
+        return f" (not continued past the horizon at depth > {LOOK_AHEAD_MAX_DEPTH})"
     later = classify_result(derive(e.parametrization, e.optimizer, e.activation, loss=loss,
                                    trace=False, horizon=K))
     if not later.stable:
         v = later.violations[0]
         where = "" if v.layer is None else f"^{v.layer}"
-        return (f"{head}. Continued up to step {K}: {v.quantity}{where} blows up at step {v.step} "
+        return (f". Continued up to step {K}: {v.quantity}{where} blows up at step {v.step} "
                 f"(exponent {fmt(v.exponent)}), so over more steps than {T} this parametrization "
                 "is unstable")
     if later.engine.stationary_from is not None:
-        return (f"{head}. Continued up to step {K}: stationary from step "
+        return (f". Continued up to step {K}: stationary from step "
                 f"{later.engine.stationary_from}, where the limit is {later.regime}")
-    return f"{head}. Continued to step {later.engine.steps}: still stable and still moving"
+    return f". Continued to step {later.engine.steps}: still stable and still moving"
 
 
 # ------------------------------------------------------------------------------ words
