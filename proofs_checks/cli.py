@@ -22,6 +22,7 @@ import importlib
 import re
 import sys
 from collections.abc import Sequence
+from concurrent.futures import BrokenExecutor
 from types import ModuleType
 from typing import Any
 
@@ -29,6 +30,8 @@ from widthlimits.proofs_checks.commands._params import EXIT_BAD_INPUT, EXIT_TIME
 
 #: exit code after Ctrl-C (128 + SIGINT, as shells report it)
 EXIT_INTERRUPTED = 130
+#: a worker process of --workers died (killed by the operating system, usually for memory)
+EXIT_WORKER_KILLED = 1
 
 #: subcommand modules, in the order ``widthlimits --help`` lists them
 COMMAND_MODULES: tuple[str, ...] = (
@@ -46,7 +49,7 @@ COMMAND_MODULES: tuple[str, ...] = (
 )
 
 __all__ = ["COMMAND_MODULES", "EXIT_BAD_INPUT", "EXIT_INTERRUPTED", "EXIT_TIME_LIMIT",
-           "OneLineParser", "build_parser", "main"]
+           "EXIT_WORKER_KILLED", "OneLineParser", "build_parser", "main"]
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -122,6 +125,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:  # Ctrl-C: finished sweep runs are already stored
         sys.stderr.write(f"widthlimits {args.command}: interrupted\n")
         return EXIT_INTERRUPTED
+    except BrokenExecutor as exc:  # a worker process died (the OS's out-of-memory killer, ...)
+        sys.stderr.write(f"widthlimits {args.command}: error: a worker process was killed "
+                         f"({type(exc).__name__}), most likely out of memory; run with fewer "
+                         "--workers or a --time-limit\n")
+        return EXIT_WORKER_KILLED
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import math
 import signal
 import sys
@@ -131,9 +132,29 @@ GRACE_SECONDS = 2.0
 @contextlib.contextmanager
 def cover_time_limit(deadline: float | None, workers: int) -> Iterator[None]:
     """:func:`time_limit` at ``deadline + GRACE_SECONDS`` for a serial cover (one worker: the
-    signal reaches the work; parallel parts stop between cells at their own deadline)."""
+    signal reaches the work).  Parallel parts are stopped inside their worker processes instead
+    (:func:`cover_mapper`): interrupting the parent while it waits on the executor leaves the
+    executor's manager thread hung."""
     with time_limit(None if deadline is None or workers > 1 else deadline + GRACE_SECONDS):
         yield
+
+
+def _part_with_hard_stop(fn: Any, task: Any) -> Any:
+    """Run one cover part ``fn(task)`` in a worker process under :func:`time_limit` at the
+    part's own deadline plus :data:`GRACE_SECONDS`: a part still inside an exact cell then
+    returns :func:`~widthlimits.theory.regions.cover.stopped_part` (nothing established for its
+    sub-box) instead of finishing the cell."""
+    from widthlimits.theory.regions.cover import stopped_part
+
+    if task.deadline is None:
+        return fn(task)
+    # the task's deadline is wall-clock (time.time()); time_limit takes time.monotonic()
+    stop_at = time.monotonic() + (task.deadline - time.time()) + GRACE_SECONDS
+    try:
+        with time_limit(stop_at):
+            return fn(task)
+    except TimeLimitReached:
+        return stopped_part(task)
 
 
 def stopped_inside_a_cell(command: str, limit: float, as_json: bool) -> int:
@@ -240,7 +261,8 @@ def cover_mapper(workers: int) -> Iterator[tuple[int, Any]]:
     from widthlimits.numerics.executors import make_executor
 
     with make_executor("process", n_workers=workers) as ex:
-        yield 4 * workers, ex.map
+        yield 4 * workers, lambda fn, tasks: ex.map(functools.partial(_part_with_hard_stop, fn),
+                                                    tasks)
 
 
 class CoverProgress:

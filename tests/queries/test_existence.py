@@ -239,3 +239,61 @@ def test_a_property_with_its_negation_is_empty_at_once():
     assert q.empty and q.complete and q.conflicting_properties == ("nontrivial", "not-nontrivial")
     # not a contradiction: each alone, and a property with another's negation, are looked at
     assert exists(1, "sgd", "stable,not-nontrivial", fix={"a": [0, 0], "b": [0, 1]}).empty is False
+
+
+def test_a_parallel_part_is_stopped_inside_its_cell_in_its_worker():
+    """With --workers the parent cannot be interrupted (its executor's manager thread hangs), so
+    each part runs under the time limit in its own worker: a part still inside a cell GRACE
+    seconds past its deadline returns an empty, incomplete cover of its sub-box.  Here the
+    part's work is a sleep far past its deadline, run the way a worker runs it."""
+    import time
+
+    from widthlimits.proofs_checks.commands._params import GRACE_SECONDS, _part_with_hard_stop
+    from widthlimits.theory.regions.cover import CoverTask
+    from widthlimits.theory.regions.existence import free_frame
+
+    frame = free_frame(2, "sgd", fix={"a": [0, 0, 0], "b": [0, "1/2", "1/2"]})
+    task = CoverTask(frame, "tanh", "mse", (-4, 4), (), None, None, False, time.time() + 0.1)
+    t0 = time.monotonic()
+    out = _part_with_hard_stop(lambda t: time.sleep(30), task)
+    assert time.monotonic() - t0 < GRACE_SECONDS + 5
+    assert out.complete is False and out.pieces == () and out.cells == 0
+    assert out.horizon == 2 * 3 + 6  # the frame's horizon, as a finished part reports it
+    # without a deadline the part runs as it is
+    assert _part_with_hard_stop(lambda t: "done", CoverTask(
+        frame, "tanh", "mse", (-4, 4), (), None, None, False, None)) == "done"
+
+
+def test_query_with_workers_stops_at_its_time_limit(capsys):
+    """End to end with two worker processes at depth 120 (one exact cell takes seconds): the
+    parts run under the hard stop in their workers (the wrapper pickles and runs there) and the
+    answer is incomplete (exit 3, "complete": false, "empty": null).  How long it takes is
+    measured in docs/queries.md, not asserted here."""
+    code = main(["query", "--depth", "120", "--init", "golikov-mf", "--shared-hidden", "--want",
+                 "feature_learning", "--workers", "2", "--time-limit", "0.3", "--json"])
+    out = json.loads(capsys.readouterr().out)
+    assert code == 3 and out["complete"] is False and out["empty"] is None
+
+
+def test_a_killed_worker_is_one_line_not_a_traceback(monkeypatch, capsys):
+    """A worker killed by the operating system (usually for memory) ends the command with one
+    line and exit code 1."""
+    import contextlib
+    from concurrent.futures.process import BrokenProcessPool
+
+    import widthlimits.proofs_checks.commands.query as query_cmd
+    from widthlimits.proofs_checks.cli import EXIT_WORKER_KILLED
+
+    def killed(fn, tasks):
+        raise BrokenProcessPool("A worker process managed by the executor was unexpectedly "
+                                "terminated")
+
+    @contextlib.contextmanager
+    def mapper(workers):
+        yield 8, killed
+
+    monkeypatch.setattr(query_cmd, "cover_mapper", mapper)
+    code = main(["query", "--depth", "2", "--want", "stable", "--init", "mup", "--workers", "2"])
+    err = capsys.readouterr().err
+    assert code == EXIT_WORKER_KILLED == 1
+    assert err.count("\n") == 1 and "worker process was killed" in err and "Traceback" not in err

@@ -32,7 +32,7 @@ from typing import Any
 from widthlimits.theory.activations import Activation, get_activation
 from widthlimits.theory.classify import Classification
 from widthlimits.theory.regions.affine import AffineValue
-from widthlimits.theory.regions.cell import Cell, CellEngine
+from widthlimits.theory.regions.cell import Cell, CellEngine, horizon_steps
 from widthlimits.theory.regions.frame import CellFrame
 from widthlimits.theory.regions.partition import ProgressFn, partition
 from widthlimits.theory.regions.polyhedra import (
@@ -139,6 +139,15 @@ def cover_part(task: CoverTask) -> Cover:
     return replace(cv, cell_list=cells)
 
 
+def stopped_part(task: CoverTask) -> Cover:
+    """What a part interrupted inside its first cells establishes: nothing -- an empty,
+    incomplete cover of its region (a caller that stops a part's work from outside, e.g. at a
+    time limit, returns this in its place)."""
+    return Cover(task.frame, task.activation, task.loss, task.box, (), 0, 0, 0, 0.0,
+                 task.steps if task.steps is not None else horizon_steps(task.frame.depth),
+                 (), False)
+
+
 def cover(frame: CellFrame, activation: str | Activation = "tanh", loss: str = "mse", *,
           box: tuple[Any, Any] = (-BOX, BOX), steps: int | None = None,
           want: Sequence[str] | None = None, first_witness: bool = False, order: str = "depth",
@@ -229,4 +238,4 @@ def _cover_region(frame: CellFrame, act: Activation, loss: str, box: tuple[Fract
 
 
 __all__ = ["BOX", "ORDERS", "Cover", "CoverPiece", "CoverTask", "Mapper", "ProgressFn", "cover", "cover_part",
-           "split_box"]
+           "split_box", "stopped_part"]
