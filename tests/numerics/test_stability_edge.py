@@ -19,7 +19,9 @@ def threshold_run(edges: dict[int, float], calls: list):
     (loss -> inf) at or above it."""
     def run(cfg, n, seeds):
         calls.append(tuple(seeds))
-        s = np.log2(cfg.eta[0])
+        # the search's rates are 2^(multiples of its resolution, >= 1/64); log2 of the float
+        # 2^x can miss x by an ulp, which would move an edge drawn exactly on a grid point
+        s = round(float(np.log2(cfg.eta[0])) * 2**20) / 2**20
         out = np.empty((len(seeds), 3))
         for i, sd in enumerate(seeds):
             out[i] = [1.0, 0.5, np.inf if s >= edges[sd] else 0.1]
