@@ -157,15 +157,25 @@ def _part_with_hard_stop(fn: Any, task: Any) -> Any:
         return stopped_part(task)
 
 
-def stopped_inside_a_cell(command: str, limit: float, as_json: bool) -> int:
-    """What a cover stopped by :func:`cover_time_limit` has established (nothing); exit 3."""
-    note = (f"the time limit ({limit:g} s) ran out inside the first exact cells, before any "
-            "piece was certified; nothing is established")
+def stopped_inside_a_cell(command: str, limit: float, as_json: bool,
+                          progress: CoverProgress | None = None) -> int:
+    """What a cover stopped by :func:`cover_time_limit` has established (nothing: the
+    interrupted cover's pieces are not kept); exit 3.  ``progress``: the cover's progress, whose
+    last report says how far it had come."""
+    cells, covered = (0, 0.0) if progress is None else progress.last_report
+    if cells == 0:
+        note = (f"the time limit ({limit:g} s) ran out inside the first exact cells, before any "
+                "piece was certified; nothing is established")
+    else:
+        note = (f"the time limit ({limit:g} s) ran out inside an exact cell after {cells} cells "
+                f"had been certified ({covered:.0%} of the box's volume); the cover was "
+                f"interrupted {GRACE_SECONDS:g} s past the limit and its pieces are not kept, "
+                "so nothing is established")
     if as_json:
         import json
 
-        print(json.dumps({"command": command, "complete": False, "empty": None, "note": note},
-                         indent=2))
+        print(json.dumps({"command": command, "complete": False, "empty": None, "note": note,
+                          "cells_certified": cells, "covered": covered}, indent=2))
     else:
         print(f"INCOMPLETE: {note}")
     return EXIT_TIME_LIMIT
@@ -280,8 +290,11 @@ class CoverProgress:
         self.t0 = time.perf_counter()
         self.last = -math.inf
         self.unwritten = ""
+        #: the last ``(cells, covered)`` reported (what an interrupted cover had reached)
+        self.last_report: tuple[int, float] = (0, 0.0)
 
     def __call__(self, cells: int, covered: float, pending: int) -> None:
+        self.last_report = (cells, covered)
         from widthlimits.numerics.progress import MIN_INTERVAL
 
         what = (f"{cells} cells certified, {covered:.0%} of the box's volume covered, "

@@ -57,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
                                  activation=args.activation, box=box, time_limit=args.time_limit,
                                  parts=parts, mapper=mapper, progress=progress)
     except TimeLimitReached:
-        return stopped_inside_a_cell("phase-diagram", args.time_limit, False)
+        return stopped_inside_a_cell("phase-diagram", args.time_limit, False, progress)
     finally:
         progress.close()
     path = plot_phase_diagram(data, args.output)

@@ -148,7 +148,7 @@ def _run_exists(args: argparse.Namespace, L: int, box: tuple) -> int:
                        box=box, time_limit=args.time_limit, method=args.method,
                        progress=_stage, cover_progress=cells, order=args.order)
     except TimeLimitReached:
-        return stopped_inside_a_cell("query --exists", args.time_limit, args.json)
+        return stopped_inside_a_cell("query --exists", args.time_limit, args.json, cells)
     finally:
         cells.close()
     out = r.to_json()
@@ -303,7 +303,7 @@ def run(args: argparse.Namespace) -> int:
                       box=box, max_free=args.max_free, time_limit=args.time_limit, parts=parts,
                       mapper=mapper, progress=progress, writing=writing)
     except TimeLimitReached:
-        return stopped_inside_a_cell("query", args.time_limit, args.json)
+        return stopped_inside_a_cell("query", args.time_limit, args.json, progress)
     finally:
         progress.close()
     _stage("cover", r.stats["seconds"])
