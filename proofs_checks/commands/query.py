@@ -137,12 +137,12 @@ def _stage(name: str, seconds: float) -> None:
     print(f"[{seconds:7.2f} s] {name}", file=sys.stderr, flush=True)
 
 
-def _run_exists(args: argparse.Namespace, L: int, box: tuple) -> int:
+def _run_exists(args: argparse.Namespace, L: int, box: tuple, deadline: float | None) -> int:
     from widthlimits.theory.regions import exists
 
     cells = CoverProgress("query --exists")
     try:
-        with cover_time_limit(deadline_from_args(args), 1):
+        with cover_time_limit(deadline, 1):
             r = exists(L, args.optimizer, args.want, activation=args.activation, loss=args.loss,
                        gauge=args.gauge, fix=_fixes(args, L), shared_hidden=args.shared_hidden,
                        box=box, time_limit=args.time_limit, method=args.method,
@@ -280,7 +280,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.exists and (args.method != "search" or args.order != "depth"):
         raise ValueError("--method and --order choose how --exists searches; add --exists")
     if args.exists:
-        return _run_exists(args, L, box)
+        return _run_exists(args, L, box, deadline)
     progress = CoverProgress("query")
     t_write = [-math.inf, time.perf_counter()]
 

@@ -51,10 +51,11 @@ from widthlimits.theory.regions.polyhedra import Constraint, satisfies, tightest
 from widthlimits.theory.regions.properties import wanted
 
 
-def horizon_steps(depth: int) -> int:
-    """Steps ``0..T`` every region verb classifies over: the engine's default horizon
-    :func:`~widthlimits.theory.engine.default_horizon`, ``T = 2 (L + 1) + 6``."""
-    return default_horizon(depth)
+def horizon_steps(depth: int, steps: int | None = None) -> int:
+    """Steps ``0..T`` every region verb classifies over: ``steps`` when given, else the
+    engine's default horizon :func:`~widthlimits.theory.engine.default_horizon`,
+    ``T = 2 (L + 1) + 6``."""
+    return default_horizon(depth) if steps is None else steps
 
 
 def verdict_key(c: Classification) -> tuple:
@@ -123,7 +124,7 @@ class CellEngine:
         self.p_sym = frame.parametrization()
         self.symbols = frame.symbols()
         self.d = len(self.symbols)
-        self.T = steps if steps is not None else horizon_steps(frame.depth)
+        self.T = horizon_steps(frame.depth, steps)
         self.cache: dict[Any, tuple[int, ...]] = {}
         D = 2
         for v in (*self.p_sym.a, *self.p_sym.b, *self.p_sym.c, *(self.p_sym.d or ())):

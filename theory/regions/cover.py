@@ -144,8 +144,7 @@ def stopped_part(task: CoverTask) -> Cover:
     incomplete cover of its region (a caller that stops a part's work from outside, e.g. at a
     time limit, returns this in its place)."""
     return Cover(task.frame, task.activation, task.loss, task.box, (), 0, 0, 0, 0.0,
-                 task.steps if task.steps is not None else horizon_steps(task.frame.depth),
-                 (), False)
+                 horizon_steps(task.frame.depth, task.steps), (), False)
 
 
 def cover(frame: CellFrame, activation: str | Activation = "tanh", loss: str = "mse", *,

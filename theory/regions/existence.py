@@ -161,7 +161,7 @@ def encode(frame: CellFrame, activation: Activation, loss: str, box: tuple[Fract
     syms = frame.symbols()
     vals = [v for v in (*p.a, *p.b, *p.c, *(p.d or ())) if not is_pos_inf(v)]
     ops = SmtOps(syms, box, common_denominator(vals, syms), bounds)
-    T = steps if steps is not None else horizon_steps(frame.depth)
+    T = horizon_steps(frame.depth, steps)
     # MSE: on the stable set the loss derivative is Theta(1), as for the logistic loss, so the
     # runs coincide there (see widthlimits.theory.regions.cell); the logistic run has no feedback max
     eff = "logistic" if loss == "mse" and needs_stability(want) else loss
