@@ -106,18 +106,31 @@ def time_limit(deadline: float | None) -> Iterator[None]:
     The signal repeats every :data:`REPEAT_SECONDS` until the block is left: an exception
     raised while the interpreter runs a finalizer or a callback is reported and dropped there
     ("Exception ignored in ..."), and a single alarm would then let unbounded work run on (a
-    symbolic derivation past its limit grows without bound)."""
+    symbolic derivation past its limit grows without bound).
+
+    An exception other than ``TimeLimitReached`` that leaves the block after the interrupt fired
+    is the interrupt's, translated by C code it went through (gmpy2's ``mpq(Fraction)`` turns it
+    into "SystemError: Object does not appear to be Fraction"): it is raised as
+    ``TimeLimitReached`` (chained), not shown as a traceback."""
     if deadline is None:
         yield
         return
+    fired: list[bool] = []
 
     def expire(signum: int, frame: Any) -> None:
+        fired.append(True)
         raise TimeLimitReached()
 
     old = signal.signal(signal.SIGALRM, expire)
     signal.setitimer(signal.ITIMER_REAL, max(deadline - time.monotonic(), 1e-3), REPEAT_SECONDS)
     try:
         yield
+    except TimeLimitReached:
+        raise
+    except Exception as e:
+        if fired:
+            raise TimeLimitReached() from e
+        raise
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, old)
