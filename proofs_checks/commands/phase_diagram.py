@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from widthlimits.proofs_checks.commands._params import (
     OPTIMIZER_NAMES,
@@ -41,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
     from widthlimits.numerics.validation import check_output_file
     from widthlimits.proofs_checks.phase_plot import plot_phase_diagram
     from widthlimits.theory.parametrization import check_depth
-    from widthlimits.theory.regions.planes import phase_diagram
+    from widthlimits.theory.regions.planes import phase_cover, phase_diagram_data
 
     check_depth(args.depth)
     if not args.output.lower().endswith((".png", ".pdf", ".svg")):
@@ -53,13 +54,18 @@ def run(args: argparse.Namespace) -> int:
     progress = CoverProgress("phase-diagram")
     try:
         with cover_time_limit(deadline, args.workers), cover_mapper(args.workers) as (parts, mapper):
-            data = phase_diagram(args.plane, args.depth, args.optimizer,
-                                 activation=args.activation, box=box, time_limit=args.time_limit,
-                                 parts=parts, mapper=mapper, progress=progress)
+            cv = phase_cover(args.plane, args.depth, args.optimizer, activation=args.activation,
+                             box=box, time_limit=args.time_limit, parts=parts, mapper=mapper,
+                             progress=progress)
     except TimeLimitReached:
         return stopped_inside_a_cell("phase-diagram", args.time_limit, False, progress)
     finally:
         progress.close()
+    # writing what the cover established (simplified pieces, vertices) is not bound by the
+    # limit: it takes time in proportion to the pieces found
+    if not cv.complete:
+        sys.stderr.write(f"[phase-diagram] writing the {len(cv.pieces)} pieces found\n")
+    data = phase_diagram_data(cv, args.plane)
     path = plot_phase_diagram(data, args.output)
     if not data["complete"]:
         print(f"INCOMPLETE: the time limit ({args.time_limit} s) stopped the cover after "

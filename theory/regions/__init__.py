@@ -39,7 +39,8 @@ _EXPORTS = {
     "QueryResult": "query", "RegionPiece": "query", "query": "query", "verdict_at": "query",
     "named_points_in": "query",
     "Conflict": "why_not", "why_not": "why_not",
-    "phase_diagram": "planes", "plane_frame": "planes", "PlaneFrame": "planes",
+    "phase_diagram": "planes", "phase_cover": "planes", "phase_diagram_data": "planes",
+    "plane_frame": "planes", "PlaneFrame": "planes",
     "verdict_key": "cell", "verdict_label": "cell",
 }
 

@@ -31,8 +31,7 @@ from widthlimits.theory.optimizers import Optimizer, get_optimizer
 from widthlimits.theory.parametrization import Parametrization, check_depth, equivalent
 from widthlimits.theory.presets import NAMED_POINTS
 from widthlimits.theory.regions.cell import verdict_label, verdict_record
-from widthlimits.theory.regions.cover import Mapper, ProgressFn, cover
-from widthlimits.theory.regions.polyhedra import rank, simplify, vertices_and_rays
+from widthlimits.theory.regions.cover import Cover, Mapper, ProgressFn, cover
 from widthlimits.theory.regions.query import named_points_of
 
 ZERO = Fraction(0)
@@ -123,17 +122,92 @@ def phase_diagram(kind: str, depth: int = 1, optimizer: str | Optimizer = "sgd",
     order for polygons, exact strings) and ``named_points`` (name, coordinates, label).
     ``time_limit``, ``parts``, ``mapper``, ``progress``: as in
     :func:`~widthlimits.theory.regions.cover.cover`; ``complete`` is False when the time limit
-    stopped the cover (the pieces are those found so far)."""
+    stopped the cover (the pieces are those found so far).  The two stages are
+    :func:`phase_cover` and :func:`phase_diagram_data` (the second is not bound by
+    ``time_limit``: it writes what the cover established, in time proportional to it)."""
+    cv = phase_cover(kind, depth, optimizer, activation=activation, loss=loss, box=box,
+                     time_limit=time_limit, parts=parts, mapper=mapper, progress=progress)
+    return phase_diagram_data(cv, kind, loss)
+
+
+def _clip(poly: list[tuple[Fraction, Fraction]], f: tuple[Fraction, ...]
+          ) -> list[tuple[Fraction, Fraction]]:
+    """The convex polygon ``poly`` (vertices in order; possibly degenerate) cut by the closed
+    half-plane ``f[0] x + f[1] y + f[2] <= 0`` (Sutherland & Hodgman 1974), exactly."""
+    a, b, k = f
+    val = [a * x + b * y + k for x, y in poly]
+    out: list[tuple[Fraction, Fraction]] = []
+    n = len(poly)
+    for i in range(n):
+        p, vp = poly[i], val[i]
+        q, vq = poly[(i + 1) % n], val[(i + 1) % n]
+        if vp <= 0:
+            out.append(p)
+        if (vp < 0 < vq) or (vq < 0 < vp):
+            t = vp / (vp - vq)
+            out.append((p[0] + t * (q[0] - p[0]), p[1] + t * (q[1] - p[1])))
+    return out
+
+
+def closure_polygon(constraints: Sequence[tuple], square: list[tuple[Fraction, Fraction]]
+                    ) -> list[tuple[Fraction, Fraction]]:
+    """The vertices of the closure of a non-empty convex piece of the plane (inside the convex
+    polygon ``square``), exactly: one vertex for a point, the two ends of a segment, else the
+    polygon's corners counter-clockwise.  For a non-empty set the closure is the set with every
+    strict inequality made non-strict (p + t (q - p), t < 1, satisfies them strictly), and it
+    has the set's dimension.  Clipping costs O(constraints x corners), where simplifying first
+    costs two LPs per constraint, each checked against all of them (a piece of a depth-20 cover
+    has up to 1,156 constraints)."""
+    poly = list(square)
+    for f, rel in constraints:
+        fr = tuple(Fraction(x) for x in f)
+        poly = _clip(poly, fr)
+        if rel == "==":
+            poly = _clip(poly, tuple(-x for x in fr))
+        if not poly:
+            raise ValueError("internal: an empty piece")
+    pts = sorted(set(poly))
+    if len(pts) <= 2:
+        return pts
+
+    def cross(o: tuple, p: tuple, q: tuple) -> Fraction:
+        return (p[0] - o[0]) * (q[1] - o[1]) - (p[1] - o[1]) * (q[0] - o[0])
+
+    lower: list[tuple[Fraction, Fraction]] = []  # Andrew's monotone chain, collinear dropped
+    for p in pts:
+        while len(lower) >= 2 and cross(lower[-2], lower[-1], p) <= 0:
+            lower.pop()
+        lower.append(p)
+    upper: list[tuple[Fraction, Fraction]] = []
+    for p in reversed(pts):
+        while len(upper) >= 2 and cross(upper[-2], upper[-1], p) <= 0:
+            upper.pop()
+        upper.append(p)
+    hull = lower[:-1] + upper[:-1]
+    return hull if len(hull) >= 3 else [pts[0], pts[-1]]
+
+
+def phase_cover(kind: str, depth: int = 1, optimizer: str | Optimizer = "sgd", *,
+                activation: str | Activation = "tanh", loss: str = "mse",
+                box: tuple[Any, Any] = (-2, 2), time_limit: float | None = None,
+                parts: int = 1, mapper: Mapper | None = None,
+                progress: ProgressFn | None = None) -> Cover:
+    """The exact cover of the plane's box (:func:`phase_diagram`'s first stage)."""
     fr = plane_frame(kind, depth, optimizer)
-    cv = cover(fr, activation, loss, box=box, time_limit=time_limit,  # type: ignore[arg-type]
-               parts=parts, mapper=mapper, progress=progress)
+    return cover(fr, activation, loss, box=box, time_limit=time_limit,  # type: ignore[arg-type]
+                 parts=parts, mapper=mapper, progress=progress)
+
+
+def phase_diagram_data(cv: Cover, kind: str, loss: str = "mse") -> dict[str, Any]:
+    """:func:`phase_diagram`'s data from the cover ``cv`` of the plane ``kind`` (each piece
+    simplified and its vertices found, exactly; the named points classified)."""
+    fr = cv.frame
     out_pieces = []
+    square = [(cv.box[0], cv.box[0]), (cv.box[1], cv.box[0]), (cv.box[1], cv.box[1]),
+              (cv.box[0], cv.box[1])]
     for pc in cv.pieces:
-        cs = simplify(pc.constraints, 2)
-        vr = vertices_and_rays(cs, 2)
-        verts = [tuple(v) for v in vr[0]] if vr is not None else []
-        eqs = [f[:-1] for f, r in cs if r == "=="]
-        dim = 2 - rank(eqs)
+        verts = closure_polygon(pc.constraints, square)
+        dim = 0 if len(verts) == 1 else 1 if len(verts) == 2 else 2
         if dim == 2 and len(verts) >= 3:
             cx = sum(v[0] for v in verts) / len(verts)
             cy = sum(v[1] for v in verts) / len(verts)
@@ -143,7 +217,7 @@ def phase_diagram(kind: str, depth: int = 1, optimizer: str | Optimizer = "sgd",
                            "verdict": verdict_record(pc.verdict), "dimension": dim,
                            "vertices": [[str(a), str(b)] for a, b in verts],
                            "point": [str(x) for x in pc.point]})
-    act = get_activation(activation)
+    act = get_activation(cv.activation)
     named = []
     names = list(NAMED_POINTS) + ["golikov-intermediate:1/2", "golikov-intermediate:1"]
     for name, x in named_points_of(fr, names):  # classify's verdict is the cell's
@@ -168,4 +242,5 @@ PLANE_AXES = {
 }
 
 
-__all__ = ["PLANE_AXES", "PlaneFrame", "phase_diagram", "plane_frame"]
+__all__ = ["PLANE_AXES", "PlaneFrame", "closure_polygon", "phase_cover", "phase_diagram",
+           "phase_diagram_data", "plane_frame"]

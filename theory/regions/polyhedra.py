@@ -496,10 +496,12 @@ def simplify(constraints: Sequence[Constraint], d: int) -> list[Constraint]:
         if n not in seen:
             seen.add(n)
             cs.append(n)  # type: ignore[arg-type]
-    # implicit equalities: a non-strict inequality that cannot be strict
-    out: list[Constraint] = []
+    # implicit equalities: a non-strict inequality that cannot be strict.  Each test is an
+    # emptiness test by constraint generation (nonempty_with: the LPs on a few rows; a piece of
+    # a deep net's cover has hundreds), all on the same set, so the working rows are shared.
+    cuts = Cuts()
     for i, (f, r) in enumerate(cs):
-        if r == "<=" and find_point(cs[:i] + [(f, "<")] + cs[i + 1:], d) is None:
+        if r == "<=" and not nonempty_with(cs, (f, "<"), d, cuts)[0]:
             n = normalize(f, "==")
             cs[i] = n  # type: ignore[assignment,call-overload]
     # dedupe again, write the equalities in reduced row echelon form and the inequalities in the
@@ -509,11 +511,28 @@ def simplify(constraints: Sequence[Constraint], d: int) -> list[Constraint]:
         if c not in uniq:
             uniq.append(c)
     out = list(uniq)
+    # redundancy, by the same emptiness tests: the working rows of the test of out[i] must
+    # contain out without out[i], so they are rows of out other than out[i] (a dropped row is
+    # implied by the rest, so the set of out never changes, but it may be needed to imply others)
+    rows: list[Constraint] = []
+    q = Cuts()
     i = 0
     while i < len(out):
+        c = out[i]
         others = out[:i] + out[i + 1:]
-        if implied(out[i], others, d):
+        implied_here = True
+        for alt in negate(c):
+            cuts = Cuts()
+            cuts._q = q._q
+            cuts.cons = [r for r in rows if r is not c]
+            nonempty, _ = nonempty_with(others, alt, d, cuts)
+            rows += [r for r in cuts.cons if not any(r is x for x in rows)]
+            if nonempty:
+                implied_here = False
+                break
+        if implied_here:
             out = others
+            rows = [r for r in rows if r is not c]
         else:
             i += 1
     return out
