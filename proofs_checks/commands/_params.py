@@ -136,10 +136,11 @@ def time_limit(deadline: float | None) -> Iterator[None]:
         signal.signal(signal.SIGALRM, old)
 
 
-#: seconds past ``--time-limit`` at which a cover is interrupted inside a cell (one exact cell
-#: of a deep net takes seconds and has no finer stopping point; the cover itself stops between
-#: cells at the limit)
-GRACE_SECONDS = 2.0
+#: seconds past ``--time-limit`` at which a cover is interrupted by a signal, the last resort:
+#: the cover itself stops between cells at the limit and abandons a cell still in the engine
+#: ``CELL_GRACE_SECONDS`` (2 s) past it, keeping what it established; what is left is work
+#: outside the engine (a cell's classification and LPs, seconds at depth 200 and more)
+GRACE_SECONDS = 5.0
 
 
 @contextlib.contextmanager

@@ -316,3 +316,18 @@ def test_an_interrupted_cover_says_how_far_it_had_come(capsys):
     assert "before any piece" not in out["note"]
     stopped_inside_a_cell("query", 5, False, CoverProgress("query", stream=io.StringIO()))
     assert "before any piece was certified" in capsys.readouterr().out
+
+
+def test_a_cover_abandons_a_long_cell_itself():
+    """No signal is involved (the Python API): a cell still in the engine CELL_GRACE_SECONDS past
+    the limit is abandoned by the cover itself (the first cell of Golikov's plane at depth 200
+    takes over 14 s), and the cover is an ordinary incomplete one with nothing claimed."""
+    import time
+
+    from widthlimits.theory.regions.cover import CELL_GRACE_SECONDS, cover
+    from widthlimits.theory.regions.planes import plane_frame
+
+    t0 = time.monotonic()
+    cv = cover(plane_frame("golikov", 200, "sgd"), "tanh", "mse", box=(-2, 2), time_limit=0.2)
+    assert time.monotonic() - t0 < CELL_GRACE_SECONDS + 6
+    assert cv.complete is False and cv.cells == 0 and cv.pieces == ()

@@ -36,7 +36,7 @@ import dataclasses
 import math
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
@@ -47,6 +47,7 @@ from widthlimits.theory.exponents import is_pos_inf
 from widthlimits.theory.golikov import is_mf_limit
 from widthlimits.theory.regions.affine import AffineValue, Recorder, linear_form
 from widthlimits.theory.regions.frame import CellFrame
+from widthlimits.theory.regions.partition import CellInterrupted
 from widthlimits.theory.regions.polyhedra import Constraint, satisfies, tightest
 from widthlimits.theory.regions.properties import wanted
 
@@ -95,17 +96,14 @@ class Cell:
 
     ``verdict`` is the exact :class:`~widthlimits.theory.classify.Classification` at ``point``;
     the fields of :func:`verdict_key` are constant on the cell (when ``partial``: only the
-    failure of one wanted property is certified).  ``exponents`` are the affine values
-    (:class:`~widthlimits.theory.regions.affine.AffineValue`) and ``engine_constraints`` the
-    conditions under which all of them are affine (used by why-not).  For the MSE loss the run
+    failure of one wanted property is certified).  The exponents' affine forms on the cell are
+    not kept (:meth:`CellEngine.forms` recomputes them at ``point``).  For the MSE loss the run
     classified is the logistic one (``verdict.engine.loss``; see the module docstring): its
     exponents are those of MSE on the stable set, and its verdict fields are the same everywhere."""
 
     constraints: tuple[Constraint, ...]
     point: tuple[Fraction, ...]
     verdict: Classification
-    exponents: dict = field(repr=False, compare=False, default_factory=dict)
-    engine_constraints: tuple[Constraint, ...] = field(repr=False, compare=False, default=())
     partial: bool = False
 
     def contains(self, z: Sequence[Fraction]) -> bool:
@@ -117,7 +115,9 @@ class CellEngine:
     of the parametrization's exponents to affine forms)."""
 
     def __init__(self, frame: CellFrame, activation: Activation, loss: str,
-                 steps: int | None = None) -> None:
+                 steps: int | None = None, deadline: float | None = None) -> None:
+        #: a ``time.time()`` value: a cell still in the engine then raises CellInterrupted
+        self.deadline = deadline
         self.frame = frame
         self.act = activation
         self.loss = loss
@@ -136,12 +136,9 @@ class CellEngine:
         self.runs = 0
         self.seconds = 0.0
 
-    def cell(self, z0: Sequence[Fraction], want: Sequence[str] | None = None) -> Cell:
-        """The cell of ``z0``.  With ``want``: if the verdict at z0 lacks a wanted property, the
-        cell only certifies that (``Cell.partial``): its constraints are those of one failing
-        condition (the smallest), so it can be much larger than the full-verdict cell."""
-        t0 = time.perf_counter()
-        z0 = tuple(Fraction(x) for x in z0)
+    def _run(self, z0: tuple[Fraction, ...]) -> tuple[Recorder, Any, dict[tuple, int]]:
+        """The engine on affine values at ``z0``: the recorder, the result and, per recorded
+        exponent, how many constraints had been recorded before it."""
         rec = Recorder(self.d, z0, self.cache, self.symbols, self.D)
         # MSE: on the stable set f_t = O(1) at every step, so the loss derivative max(1, |f|) is
         # Theta(1) as for the logistic loss and the two runs coincide step by step; a run is
@@ -149,14 +146,35 @@ class CellEngine:
         # terms k (1 - c) that cut the unstable region into many cells.
         eff_loss = "logistic" if self.loss == "mse" else self.loss
         pos: dict[tuple, int] = {}
+        deadline = self.deadline
 
         def on_record(q: str, layer: int | None, t: int, value: Any) -> None:
             pos[(q, layer, t)] = len(rec.cons)
+            if deadline is not None and not len(pos) % 64 and time.time() > deadline:
+                raise CellInterrupted
 
         res = derive(self.p_sym, self.frame.optimizer, self.act, loss=eff_loss, steps=self.T,
                      trace=False, ops=rec, on_record=on_record)
         res = dataclasses.replace(res, parametrization=self.frame.parametrization_at(z0))
-        engine_cons = tuple(tightest(list(rec.cons)))
+        return rec, res, pos
+
+    def forms(self, z0: Sequence[Fraction]) -> tuple[dict, tuple[Constraint, ...]]:
+        """The exponents at ``z0`` as affine forms (with their values at ``z0``; no provenance)
+        and the constraints under which every one of them is affine: what why-not reads.  A
+        :class:`Cell` does not keep them (at depth 40 they are megabytes per cell, and a cover
+        has hundreds of cells); the run is deterministic, so they are those of ``z0``'s cell."""
+        rec, res, _ = self._run(tuple(Fraction(x) for x in z0))
+        ex = {k: AffineValue(e.f, e.v, None) if isinstance(e, AffineValue) else e  # type: ignore[arg-type]
+              for k, e in res.exponents.items()}
+        return ex, tuple(tightest(list(rec.cons)))
+
+    def cell(self, z0: Sequence[Fraction], want: Sequence[str] | None = None) -> Cell:
+        """The cell of ``z0``.  With ``want``: if the verdict at z0 lacks a wanted property, the
+        cell only certifies that (``Cell.partial``): its constraints are those of one failing
+        condition (the smallest), so it can be much larger than the full-verdict cell."""
+        t0 = time.perf_counter()
+        z0 = tuple(Fraction(x) for x in z0)
+        rec, res, pos = self._run(z0)
         c = classify_result(res)  # on affine values: records the sign of every comparison
         # the verdict carried: the ordinary classification of the exact exponents at z0
         v = classify_result(dataclasses.replace(
@@ -187,7 +205,7 @@ class CellEngine:
             mask |= _keep_sign(rec, ex[("f", None, 0)], positive=True)
         self.runs += 1
         self.seconds += time.perf_counter() - t0
-        return Cell(tuple(tightest(rec.select(mask))), z0, v, dict(ex), engine_cons, partial)
+        return Cell(tuple(tightest(rec.select(mask))), z0, v, partial)
 
     def _failing_masks(self, rec: Recorder, ex: dict, v: Classification, want: Sequence[str]) -> list[int]:
         """Certificates (constraint masks) of wanted conditions that fail at z0 on a stable

@@ -25,16 +25,15 @@ import itertools
 import math
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
 from widthlimits.theory.activations import Activation, get_activation
 from widthlimits.theory.classify import Classification
-from widthlimits.theory.regions.affine import AffineValue
 from widthlimits.theory.regions.cell import Cell, CellEngine, horizon_steps
 from widthlimits.theory.regions.frame import CellFrame
-from widthlimits.theory.regions.partition import ProgressFn, partition
+from widthlimits.theory.regions.partition import CellInterrupted, ProgressFn, partition
 from widthlimits.theory.regions.polyhedra import (
     Constraint,
     box_constraints,
@@ -48,6 +47,13 @@ ORDERS = ("depth", "breadth")
 
 #: a ``map``-like callable: ``mapper(function, iterable)`` -> iterable of results, in order
 Mapper = Callable[[Callable[[Any], Any], Iterable[Any]], Iterable[Any]]
+
+
+#: seconds past the deadline at which a cell still in the engine is abandoned (CellInterrupted:
+#: the search ends as at the deadline, that cell's region pending).  The search stops between
+#: cells at the deadline; one exact cell of a deep net takes seconds (depth 100: about 5 s), so
+#: a cell started just before it may finish, a longer one is not waited for.
+CELL_GRACE_SECONDS = 2.0
 
 
 @dataclass(frozen=True)
@@ -128,15 +134,10 @@ class CoverTask:
 
 def cover_part(task: CoverTask) -> Cover:
     """Cover ``task.region`` (a sub-box); the cells' affine exponents keep only their forms
-    (what why-not reads), so the result is small to send back."""
-    cv = _cover_region(task.frame, get_activation(task.activation), task.loss, task.box,
-                       list(task.region), task.steps, task.want, task.first_witness,
-                       task.deadline, None, task.order)
-    cells = tuple(replace(c, exponents={k: AffineValue(e.f, e.v, None, e.lo, e.hi)  # type: ignore[arg-type]
-                                        if isinstance(e, AffineValue) else e
-                                        for k, e in c.exponents.items()})
-                  for c in cv.cell_list)
-    return replace(cv, cell_list=cells)
+    (what why-not reads; :meth:`CellEngine.cell`), so the result is small to send back."""
+    return _cover_region(task.frame, get_activation(task.activation), task.loss, task.box,
+                         list(task.region), task.steps, task.want, task.first_witness,
+                         task.deadline, None, task.order)
 
 
 def stopped_part(task: CoverTask) -> Cover:
@@ -211,9 +212,14 @@ def _cover_region(frame: CellFrame, act: Activation, loss: str, box: tuple[Fract
     :func:`widthlimits.theory.regions.partition.partition` over the engine's cells."""
     t0 = time.perf_counter()
     lo, hi = box
-    eng = CellEngine(frame, act, loss, steps)
+    eng = CellEngine(frame, act, loss, steps,
+                     None if deadline is None else deadline + CELL_GRACE_SECONDS)
     if eng.d == 0:
-        c = eng.cell(())
+        try:
+            c = eng.cell(())
+        except CellInterrupted:  # the one cell, unfinished at the deadline: nothing established
+            return Cover(frame, act.name, loss, (lo, hi), (), 0, eng.runs, 0,
+                         time.perf_counter() - t0, eng.T, (), False)
         if progress is not None:
             progress(1, 1.0, 0)
         return Cover(frame, act.name, loss, (lo, hi), (CoverPiece((), (), c.verdict),), 1,
@@ -236,5 +242,5 @@ def _cover_region(frame: CellFrame, act: Activation, loss: str, box: tuple[Fract
                  part.lp_calls, time.perf_counter() - t0, eng.T, tuple(part.cells), part.complete)
 
 
-__all__ = ["BOX", "ORDERS", "Cover", "CoverPiece", "CoverTask", "Mapper", "ProgressFn", "cover", "cover_part",
-           "split_box", "stopped_part"]
+__all__ = ["BOX", "CELL_GRACE_SECONDS", "ORDERS", "Cover", "CoverPiece", "CoverTask", "Mapper",
+           "ProgressFn", "cover", "cover_part", "split_box", "stopped_part"]

@@ -17,7 +17,10 @@ done so that the pieces are disjoint and their union is exactly the region, what
 cells' shapes.  A point of a pushed region that lies in a cell already computed reuses it.
 
 Budgets.  ``deadline`` (a ``time.time()`` value) stops the work: the pieces found so far are
-exact, and the partition says it is not complete.  ``progress(cells, covered, pending)`` is
+exact, and the partition says it is not complete.  The search stops between cells; a cell that
+is still being computed at the deadline may raise :class:`CellInterrupted` (one exact cell of a
+deep net takes seconds), which ends the search the same way, the interrupted cell's region
+still pending.  ``progress(cells, covered, pending)`` is
 called at most every ``PROGRESS_INTERVAL`` seconds: cells computed so far, the fraction of the
 box's volume covered (estimated from fixed sample points: the share not inside any pending
 region) and the number of regions still pending.
@@ -179,6 +182,10 @@ class _Membership:
         return None
 
 
+class CellInterrupted(Exception):
+    """Raised by a ``cell_at`` of :func:`partition` that stopped at the deadline inside a cell."""
+
+
 @dataclass
 class Partition(Generic[C]):
     """The pieces ``(constraints, point, cell)`` found (disjoint; their union is the region
@@ -224,7 +231,12 @@ def partition(region: Sequence[Constraint], d: int, box: tuple[Fraction, Fractio
         R, z = work.pop(0 if order == "breadth" else -1)
         k = member.find(z)
         if k is None:
-            cell = cell_at(z)
+            try:
+                cell = cell_at(z)
+            except CellInterrupted:
+                work.append((R, z))
+                complete = False
+                break
             cells.append(cell)
             member.add(cell)
         else:
@@ -278,5 +290,5 @@ def partition(region: Sequence[Constraint], d: int, box: tuple[Fraction, Fractio
     return Partition(pieces, cells, lp[0], done)
 
 
-__all__ = ["PROGRESS_INTERVAL", "PROGRESS_SAMPLES", "CellLike", "Partition", "ProgressFn",
+__all__ = ["PROGRESS_INTERVAL", "PROGRESS_SAMPLES", "CellInterrupted", "CellLike", "Partition", "ProgressFn",
            "partition", "scaled"]

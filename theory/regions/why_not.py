@@ -29,7 +29,9 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
+from widthlimits.theory.activations import get_activation
 from widthlimits.theory.frames import constraint_text
+from widthlimits.theory.regions.cell import CellEngine
 from widthlimits.theory.regions.cover import Cover
 from widthlimits.theory.regions.polyhedra import Constraint, box_constraints, find_point, normalize
 
@@ -158,15 +160,17 @@ def why_not(cv: Cover, want: Sequence[str], max_cells: int = 12) -> tuple[Confli
     false = ((ZERO,) * d + (ONE,), "<=")
     seen_cells: set = set()
     found: dict[tuple[str, ...], Conflict] = {}
-    for cell in cv.cell_list:
-        key = frozenset(cell.engine_constraints)
+    eng = CellEngine(fr, get_activation(cv.activation), cv.loss, T)
+    for runs, cell in enumerate(cv.cell_list):
+        if len(seen_cells) >= max_cells or runs >= 4 * max_cells:
+            break
+        exponents, engine_constraints = eng.forms(cell.point)  # the cells do not keep them
+        key = frozenset(engine_constraints)
         if key in seen_cells:
             continue
         seen_cells.add(key)
-        if len(seen_cells) > max_cells:
-            break
         where = ", ".join(str(x) for x in cell.point)
-        conj, groups = want_conditions(want, cell.exponents, L, T)
+        conj, groups = want_conditions(want, exponents, L, T)
         labelled: list[tuple[str, Constraint]] = []  # (sentence, constraint)
         bad = False
         for w in conj:
@@ -194,14 +198,14 @@ def why_not(cv: Cover, want: Sequence[str], max_cells: int = 12) -> tuple[Confli
             pick = opts[0]
             if len(opts) > 1:
                 # several steps could do: the first one feasible with the rest of the cell
-                base = [c for _, c in labelled] + list(cell.engine_constraints) + B
+                base = [c for _, c in labelled] + list(engine_constraints) + B
                 pick = next((o for o in opts if o and find_point(base + [o[1]], d) is not None),
                             opts[0])
             choices.append(pick)
         if not bad:
             labelled += [c for c in choices if c is not None]
         cellc = [(f"the cell around ({where}) lies where {_needs(c, names)}", c)
-                 for c in cell.engine_constraints]
+                 for c in engine_constraints]
         cellc += [(f"the box bounds {_needs(c, names)}", c) for c in B]
         allc = cellc + labelled
         if find_point([c for _, c in allc], d) is not None:
