@@ -55,6 +55,11 @@ ONE = Fraction(1)
 HALF = Fraction(1, 2)
 
 
+#: entries of the normalized-constraint cache shared by the cells of one cover before it is
+#: emptied (about 100 bytes each; a depth-30 cover adds about 7,000 per cell)
+NORM_CACHE_MAX = 200_000
+
+
 def join(a: int, b: int) -> int:
     """``a | b`` for provenance masks, returning ``a`` or ``b`` itself when the union adds nothing
     to it.  Masks grow to thousands of bits at depth (about L^2 recorded constraints) and every
@@ -208,6 +213,8 @@ class Recorder:
         self.global_mask = 0  # control-flow decisions of the engine (eq)
         self.cache = conv_cache
         self.norm_cache: dict[Any, Any] = conv_cache.setdefault("__normalized__", {})  # type: ignore[arg-type]
+        if len(self.norm_cache) > NORM_CACHE_MAX:  # a cache, shared by a cover's cells: bounded
+            self.norm_cache.clear()
         self.symbols = list(symbols)
         # generic tie-break direction (fixed): z0 + eps u + eps^2 e_1 + ...
         self.u = _tie_direction(d)
