@@ -111,3 +111,21 @@ def test_random_frames_match_classify(opt, act, seed):
         # unstable verdicts may differ in the per-layer lists the classifier fills regardless of
         # stability (module docstring); everything else must be equal
         assert got == want or not (got[1] or want[1]), (a, b, z, got, want)
+
+
+def test_kept_forms_are_the_recomputed_ones(mup_cover):
+    """The first cells of a cover keep the affine forms why-not reads; they are exactly what
+    CellEngine.forms recomputes at the cell's point, and later cells keep none."""
+    from widthlimits.theory.activations import get_activation
+    from widthlimits.theory.regions.cell import WHY_NOT_CELLS, CellEngine
+    opt, L, fr, _ = mup_cover
+    eng = CellEngine(fr, get_activation("tanh"), "mse")
+    rng = random.Random(7)
+    cells = [eng.cell(_rand_point(rng, len(fr.variables))) for _ in range(WHY_NOT_CELLS + 3)]
+    for c in cells[:WHY_NOT_CELLS]:
+        assert c.forms is not None
+        ex, cons = eng.forms(c.point)
+        assert set(ex) == set(c.forms[0]) and set(cons) == set(c.forms[1])
+        assert all(ex[k].f == c.forms[0][k].f if hasattr(ex[k], "f") else ex[k] == c.forms[0][k]
+                   for k in ex)
+    assert all(c.forms is None for c in cells[WHY_NOT_CELLS:])

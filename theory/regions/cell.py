@@ -33,10 +33,11 @@ Yang & Littwin 2023, arXiv:2308.01814, Sec. 2.8; Golikov 2020, arXiv:2003.05884,
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
@@ -89,6 +90,15 @@ def verdict_record(c: Classification) -> dict[str, Any]:
             "label": verdict_label(c)}
 
 
+#: affine exponents that the cells of one engine keep as :attr:`Cell.forms`, in computation order
+#: (about 300 bytes each): why-not reads the first cells of a cover (12 by default), and
+#: recomputing a cell costs seconds at depth 40.  Depth 10: every cell's forms up to the 12th
+#: (about 2,000 exponents each); depth 40: 7 cells (32,600); depth 100: 1 cell (189,000)
+FORMS_KEPT = 250_000
+#: cells a why-not reads (:func:`widthlimits.theory.regions.why_not.why_not`'s ``max_cells``)
+WHY_NOT_CELLS = 12
+
+
 @dataclass(frozen=True)
 class Cell:
     """A convex polyhedron (``constraints``, containing ``point``) on which every exponent is
@@ -96,8 +106,10 @@ class Cell:
 
     ``verdict`` is the exact :class:`~widthlimits.theory.classify.Classification` at ``point``;
     the fields of :func:`verdict_key` are constant on the cell (when ``partial``: only the
-    failure of one wanted property is certified).  The exponents' affine forms on the cell are
-    not kept (:meth:`CellEngine.forms` recomputes them at ``point``).  For the MSE loss the run
+    failure of one wanted property is certified).  ``forms``: the exponents' affine forms on the
+    cell and the constraints under which they are affine (:meth:`CellEngine.forms`, what why-not
+    reads), kept by the first cells of an engine only, :data:`FORMS_KEPT` exponents in all (None
+    on the others: megabytes per cell at depth 40, recomputed on demand).  For the MSE loss the run
     classified is the logistic one (``verdict.engine.loss``; see the module docstring): its
     exponents are those of MSE on the stable set, and its verdict fields are the same everywhere."""
 
@@ -105,6 +117,8 @@ class Cell:
     point: tuple[Fraction, ...]
     verdict: Classification
     partial: bool = False
+    forms: tuple[dict, tuple[Constraint, ...]] | None = field(default=None, repr=False,
+                                                              compare=False)
 
     def contains(self, z: Sequence[Fraction]) -> bool:
         return satisfies(z, self.constraints)
@@ -138,6 +152,7 @@ class CellEngine:
         # one object per key and per exact value across the cells: every cell's verdict keeps
         # its engine run's exponents (what wanted() reads), L * T of them (depth 40: 32,600
         # keys, 2,400 distinct values per cell, 6.8 MB per cell unshared, 1.3 MB shared)
+        self._forms_left = FORMS_KEPT  # affine exponents the next cells may keep as forms
         self._keys: dict[tuple, tuple] = {}
         self._values: dict[Any, Any] = {}
 
@@ -186,9 +201,15 @@ class CellEngine:
         :class:`Cell` does not keep them (at depth 40 they are megabytes per cell, and a cover
         has hundreds of cells); the run is deterministic, so they are those of ``z0``'s cell."""
         rec, res, _ = self._run(tuple(Fraction(x) for x in z0))
+        return self._forms(rec, res)
+
+    @staticmethod
+    def _forms(rec: Recorder, res: Any, n_cons: int | None = None) -> tuple[dict, tuple[Constraint, ...]]:
+        # the engine's constraints only (the first ``n_cons`` recorded, before the classifier's)
         ex = {k: AffineValue(e.f, e.v, None) if isinstance(e, AffineValue) else e  # type: ignore[arg-type]
               for k, e in res.exponents.items()}
-        return ex, tuple(tightest(list(rec.cons)))
+        cons = list(itertools.islice(rec.cons, n_cons))  # dict: in recording order
+        return ex, tuple(tightest(cons))
 
     def cell(self, z0: Sequence[Fraction], want: Sequence[str] | None = None) -> Cell:
         """The cell of ``z0``.  With ``want``: if the verdict at z0 lacks a wanted property, the
@@ -197,6 +218,7 @@ class CellEngine:
         t0 = time.perf_counter()
         z0 = tuple(Fraction(x) for x in z0)
         rec, res, pos = self._run(z0)
+        n_engine = len(rec.cons)
         c = classify_result(res)  # on affine values: records the sign of every comparison
         # the verdict carried: the ordinary classification of the exact exponents at z0
         v = classify_result(dataclasses.replace(
@@ -227,7 +249,11 @@ class CellEngine:
             mask |= _keep_sign(rec, ex[("f", None, 0)], positive=True)
         self.runs += 1
         self.seconds += time.perf_counter() - t0
-        return Cell(tuple(tightest(rec.select(mask))), z0, v, partial)
+        forms = None
+        if self.runs <= WHY_NOT_CELLS and self._forms_left >= len(res.exponents):
+            self._forms_left -= len(res.exponents)
+            forms = self._forms(rec, res, n_engine)
+        return Cell(tuple(tightest(rec.select(mask))), z0, v, partial, forms)
 
     def _failing_masks(self, rec: Recorder, ex: dict, v: Classification, want: Sequence[str]) -> list[int]:
         """Certificates (constraint masks) of wanted conditions that fail at z0 on a stable
@@ -284,5 +310,5 @@ def _keep_sign(rec: Recorder, e: Any, positive: bool) -> int:
     return bit | e.cert(positive == holds)
 
 
-__all__ = ["Cell", "CellEngine", "horizon_steps", "verdict_key", "verdict_label",
-           "verdict_record"]
+__all__ = ["FORMS_KEPT", "WHY_NOT_CELLS", "Cell", "CellEngine", "horizon_steps", "verdict_key",
+           "verdict_label", "verdict_record"]

@@ -31,7 +31,7 @@ from typing import Any
 
 from widthlimits.theory.activations import get_activation
 from widthlimits.theory.frames import constraint_text
-from widthlimits.theory.regions.cell import CellEngine
+from widthlimits.theory.regions.cell import WHY_NOT_CELLS, CellEngine
 from widthlimits.theory.regions.cover import Cover
 from widthlimits.theory.regions.polyhedra import Constraint, box_constraints, find_point, normalize
 
@@ -148,7 +148,7 @@ def _needs(c: Constraint, names: Sequence[str]) -> str:
     return constraint_text(c, names).replace(" == ", " = ")
 
 
-def why_not(cv: Cover, want: Sequence[str], max_cells: int = 12) -> tuple[Conflict, ...]:
+def why_not(cv: Cover, want: Sequence[str], max_cells: int = WHY_NOT_CELLS) -> tuple[Conflict, ...]:
     """For an empty answer: on each cell (where every exponent is affine) the wanted conditions
     conflict; a minimal conflicting subset is found by the deletion filter with the exact LP.
     Returns the distinct conflicts found, fewest cell and box sides first (at most three)."""
@@ -164,7 +164,8 @@ def why_not(cv: Cover, want: Sequence[str], max_cells: int = 12) -> tuple[Confli
     for runs, cell in enumerate(cv.cell_list):
         if len(seen_cells) >= max_cells or runs >= 4 * max_cells:
             break
-        exponents, engine_constraints = eng.forms(cell.point)  # the cells do not keep them
+        # the first cells of a cover keep their forms; the others are recomputed at their point
+        exponents, engine_constraints = cell.forms or eng.forms(cell.point)
         key = frozenset(engine_constraints)
         if key in seen_cells:
             continue
