@@ -28,7 +28,9 @@ The runner turns the outcome into a :class:`CheckResult` (:func:`judge`):
 Every evidence row carries its *power* (:func:`power_of`): the smallest shift of its window that
 this run's CI would refute in both directions, ``max(ci_high - lo, hi - ci_low)`` (for a
 one-sided window, the CI's width).  A ``+-d`` control is refuted exactly when ``power < d``.
-The CIs come from :mod:`widthlimits.numerics.fits` (one slope fitter, small-sample corrected).
+The CIs come from :mod:`widthlimits.numerics.fits` (one slope fitter, small-sample corrected),
+over seeds: full mode uses at least :data:`FULL_MIN_SEEDS` (``Context.seeds``, the one place an
+experiment's seed count is chosen).
 
 Expected failures are explicit data (``expected_failure``, a reason); an expected failure that
 passes is reported as such, never hidden (after scikit-learn's ``expected_failed_checks``).
@@ -246,6 +248,25 @@ class Context:
     @property
     def quick(self) -> bool:
         return self.mode == "quick"
+
+    def seeds(self, quick: int, full: int) -> int:
+        """The experiment's number of seeds in this mode; full mode has at least
+        :data:`FULL_MIN_SEEDS` (the protocol's statistics rule: the CIs are over seeds)."""
+        return seeds_for(self.mode, quick, full)
+
+
+#: fewest seeds a check may use in full mode (CIs over seeds, small-sample corrected)
+FULL_MIN_SEEDS = 8
+
+
+def seeds_for(mode: str, quick: int, full: int) -> int:
+    """``quick`` or ``full`` by ``mode``; refuses a full-mode count below :data:`FULL_MIN_SEEDS`
+    whatever the mode (the design is one declaration, checked wherever it runs)."""
+    if full < FULL_MIN_SEEDS:
+        raise ValueError(f"a check's full mode needs at least {FULL_MIN_SEEDS} seeds, not {full}")
+    if min(quick, full) < 2:
+        raise ValueError("a CI over seeds needs at least 2 seeds")
+    return quick if mode == "quick" else full
 
 
 @dataclass(frozen=True)

@@ -121,7 +121,7 @@ def _features(ctx: Context) -> Outcome:
     X, y = _unit_data(gen, n, d)
     F = relu_features(X, mp, gen)
     widths = (128, 256, 512, 1024) if ctx.quick else (128, 256, 512, 1024, 2048, 4096)
-    seeds = 8 if ctx.quick else 12
+    seeds = ctx.seeds(8, 12)
     t_max = 5.0
     steps = 3
     expo = {s: derive(preset(p, 1, "sgd"), "sgd", "tanh", steps=steps).get("dx", 1, steps)

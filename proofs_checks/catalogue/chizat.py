@@ -35,6 +35,7 @@ from widthlimits.proofs_checks.catalogue.base import (
     Design,
     Evidence,
     Outcome,
+    seeds_for,
 )
 
 PAPER = "Chizat, Colombo, Fernandez-Real, Figalli 2022 (arXiv:2211.16980)"
@@ -70,7 +71,7 @@ def width_runs(mode: str, seed: int) -> WidthRuns:
     """Finite widths vs the path-space limit (cached: shared by three checks of one run)."""
     quick = mode == "quick"
     widths = (32, 64, 128, 256, 512) if quick else (64, 128, 256, 512, 1024)
-    n_seeds = 6 if quick else 8
+    n_seeds = seeds_for(mode, 6, 8)
     t_max, dt = (4.0, 0.02) if quick else (4.0, 0.01)
     pr = _problem(seed, t_max, dt)
     Pn = _null_projector(pr.X)

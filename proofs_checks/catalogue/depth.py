@@ -128,8 +128,8 @@ def _evidence(name: str, row: dict[str, Any], decisive: bool = True) -> Evidence
 
 def _sizes(ctx: Context) -> tuple[int, tuple[int, ...], tuple[int, ...]]:
     if ctx.quick:
-        return 64, (4, 8, 16, 32), (0, 1, 2, 3)
-    return 128, (4, 8, 16, 32, 64), tuple(range(6))
+        return 64, (4, 8, 16, 32), tuple(range(ctx.seeds(4, 8)))
+    return 128, (4, 8, 16, 32, 64), tuple(range(ctx.seeds(4, 8)))
 
 
 def _tp6(ctx: Context) -> Outcome:

@@ -43,7 +43,7 @@ def blowup_design() -> tuple[object, int, dict]:
 
 def _run(ctx: Context) -> Outcome:
     widths = (256, 512, 1024, 2048) if ctx.quick else (256, 512, 1024, 2048, 4096)
-    seeds = 3 if ctx.quick else 8
+    seeds = ctx.seeds(3, 8)
     p, t_blow, ex = blowup_design()
     data = DataConfig(kind="sphere", n_samples=16, d_in=16, target="sign", seed=12345)
     cfg = SimulationConfig(p, optimizer="sgd", activation="tanh", loss="mse", eta=0.5,

@@ -56,7 +56,7 @@ def _rel(a: np.ndarray, b: np.ndarray) -> float:
 def _kernels(ctx: Context) -> Outcome:
     depth = 2
     widths = (64, 128, 256, 512) if ctx.quick else (64, 128, 256, 512, 1024, 2048)
-    seeds = 8 if ctx.quick else 16
+    seeds = ctx.seeds(8, 16)
     data = DataConfig(kind="sphere", n_samples=8, d_in=16, target="teacher", seed=21)
     X, _ = make_data(data)
     inf = mlp_kernels(X, depth=depth, activation="relu")
@@ -76,7 +76,7 @@ def _kernels(ctx: Context) -> Outcome:
     # drift of the tangent kernel during training: NTP frozen, muP moving (the simulator)
     T = 3
     dwidths = (256, 512, 1024, 2048) if ctx.quick else (256, 512, 1024, 2048, 4096)
-    dseeds = 4 if ctx.quick else 8
+    dseeds = ctx.seeds(4, 8)
     drift = {}
     for name in ("ntp", "mup"):
         cfg = SimulationConfig(preset(name, depth, "sgd"), optimizer="sgd", activation="tanh",

@@ -52,7 +52,7 @@ def _study_outcome(ctx: Context, res, name: str, predicted: float, window: tuple
 
 def _width(ctx: Context) -> Outcome:
     widths = (64, 128, 256, 512) if ctx.quick else (64, 128, 256, 512, 1024, 2048)
-    seeds = 6 if ctx.quick else 12
+    seeds = ctx.seeds(6, 12)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         res = convergence_study("mf-two-layer", widths, seeds, rng=ctx.seed % 2**32,
@@ -88,7 +88,7 @@ def _sgd_vs_flow(pr: TwoLayerMF, N: int, eps: float, seed: np.random.SeedSequenc
 
 def _step(ctx: Context) -> Outcome:
     steps = (0.1, 0.05, 0.025) if ctx.quick else (0.1, 0.05, 0.025, 0.0125)
-    seeds = 4 if ctx.quick else 8
+    seeds = ctx.seeds(4, 8)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         res = convergence_study("mf-two-layer-step", steps, seeds, rng=ctx.seed % 2**32,
@@ -97,7 +97,7 @@ def _step(ctx: Context) -> Outcome:
                          1.0, (0.8, 1.2), "step_order.png", "step eps")
     pr = TwoLayerMF.random(rng=0)
     eps_sgd = (0.04, 0.02, 0.01) if ctx.quick else (0.04, 0.02, 0.01, 0.005)
-    s_sgd = 6 if ctx.quick else 12
+    s_sgd = ctx.seeds(6, 12)
     t_obs = (1.0, 2.0, 3.0)
     with single_thread_blas():
         errs = np.array([[np.sqrt(np.mean(_sgd_vs_flow(
@@ -167,7 +167,7 @@ def _alpha(ctx: Context) -> Outcome:
     X /= np.linalg.norm(X, axis=1, keepdims=True)
     y = np.sin(3 * X[:, 0]) + 0.5 * X[:, 1]
     alphas = (2, 4, 8, 16, 32) if ctx.quick else (2, 4, 8, 16, 32, 64)
-    seeds = 3 if ctx.quick else 8
+    seeds = ctx.seeds(3, 8)
     dt = 0.02 if ctx.quick else 0.01
     errs = {"antithetic": [], "i.i.d. (centred output)": []}
     with single_thread_blas():

@@ -62,7 +62,7 @@ def _dichotomy(ctx: Context) -> Outcome:
     seen: set[Parametrization] = set()  # canonical forms drawn so far
     L = 2
     widths = (256, 512, 1024, 2048) if ctx.quick else (256, 512, 1024, 2048, 4096)
-    seeds = 3 if ctx.quick else 8
+    seeds = ctx.seeds(3, 8)
     T = 2
     data = DataConfig(kind="sphere", n_samples=8, d_in=16, target="teacher", seed=7)
     ev, rows = [], []
@@ -169,7 +169,7 @@ def _adam_mup(ctx: Context) -> Outcome:
     """Adam's muP against SGD's muP learning-rate exponents, both run with Adam."""
     L, T = 2, 2
     widths = (256, 512, 1024, 2048) if ctx.quick else (256, 512, 1024, 2048, 4096)
-    seeds = 3 if ctx.quick else 8
+    seeds = ctx.seeds(3, 8)
     data = DataConfig(kind="sphere", n_samples=8, d_in=16, target="teacher", seed=11)
     ev: list[Evidence] = []
     rows = []

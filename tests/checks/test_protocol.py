@@ -120,3 +120,32 @@ def test_icmf_reference_reads_the_simulator_description():
     # with the offset, f_0 is the standard-parametrization output: Theta(1)
     f0 = icmf_two_layer(cfg, 1024, 0)[0]
     assert 0.1 < f0 < 10
+
+
+def test_full_mode_has_at_least_eight_seeds():
+    """The statistics rule: CIs over seeds, at least FULL_MIN_SEEDS of them in full mode."""
+    from widthlimits.proofs_checks.catalogue.base import FULL_MIN_SEEDS, Context, seeds_for
+    assert FULL_MIN_SEEDS == 8
+    assert seeds_for("quick", 3, 8) == 3 and seeds_for("full", 3, 8) == 8
+    with pytest.raises(ValueError, match="at least 8 seeds"):
+        seeds_for("quick", 3, 7)  # refused in quick mode too: the declaration is wrong
+    with pytest.raises(ValueError):
+        seeds_for("full", 1, 8)
+    assert Context("full", outdir=None).seeds(4, 12) == 12  # type: ignore[arg-type]
+
+
+def test_every_check_chooses_its_seeds_through_the_rule():
+    """No catalogue module picks a seed count by mode itself ("seeds = 4 if ctx.quick else 6"
+    slipped past the rule twice before it was one function)."""
+    import pathlib
+    import re
+
+    import widthlimits.proofs_checks.catalogue as cat
+    own = re.compile(r"seeds?\w*\s*=\s*\d+\s+if\s+(ctx\.)?quick\s+else|"
+                     r"\b\d+\s+if\s+(ctx\.)?quick\s+else\s+\d+\s*,\s*\n?\s*rng=|"
+                     r"return[^\n]*,\s*(\d+|tuple\(range\(\d+\)\))\s*$", re.M)
+    offenders = []
+    for f in sorted(pathlib.Path(cat.__file__).parent.glob("*.py")):
+        for m in own.finditer(f.read_text()):
+            offenders.append(f"{f.name}: {m.group(0).strip()}")
+    assert not offenders, offenders
