@@ -110,6 +110,28 @@ def test_index_shows_every_result_inline(tour: Path) -> None:
     assert "negative control" in (tour / "checks" / "tp4-dynamical-dichotomy" / "index.html").read_text()
 
 
+def test_coord_check_summary_tells_inconclusive_from_disagree(tour: Path) -> None:
+    """The tour's coord-check line counts each verdict: a 98.8% rate with one inconclusive row
+    and none disagreeing read as a disagreement before."""
+    import json
+
+    from widthlimits.numerics.verdicts import Verdict
+    from widthlimits.proofs_checks.tour import _coord_counts
+
+    class Row:
+        def __init__(self, v: Verdict) -> None:
+            self.verdict = v
+
+    rows = [Row(Verdict.AGREE)] * 81 + [Row(Verdict.INCONCLUSIVE)]
+    assert _coord_counts(rows, 81 / 82) == ("81 agree, 0 disagree, 1 inconclusive of 82 "
+                                            "quantities (agreement 98.8%)")
+    rows[0] = Row(Verdict.DISAGREE)
+    assert "1 disagree" in _coord_counts(rows, 80 / 82)
+    summary = json.loads((tour / "tour.json").read_text())
+    text = json.dumps(summary)
+    assert re.search(r"\d+ agree, \d+ disagree, \d+ inconclusive of \d+ quantities", text)
+
+
 def _chromium() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
