@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import math
 import warnings
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -157,6 +158,10 @@ class CoordCheckReport:
     def disagreements(self) -> list[QuantityCheck]:
         return [c for c in self.checks if c.verdict is Verdict.DISAGREE]
 
+    def counts_text(self) -> str:
+        """Each verdict counted, then the rate (:func:`verdict_counts_text`)."""
+        return verdict_counts_text(self.checks, self.agreement_rate)
+
     def to_dict(self) -> dict[str, Any]:
         """``{"quantities": [...], "agreement_rate": ..., "divergences": [...]}`` (issue 5
         schema; every diverged seed as ``{"width", "seed", "step"}``, its first non-finite step,
@@ -195,6 +200,15 @@ class CoordCheckReport:
         from widthlimits.numerics.plots import plot_coordcheck
 
         return plot_coordcheck(self, path, **kwargs)
+
+
+def verdict_counts_text(checks: Sequence[Any], rate: float | None) -> str:
+    """"81 agree, 0 disagree, 1 inconclusive of 82 quantities (agreement 98.8%)": an inconclusive
+    row (a CI too wide to judge) is not a disagreement, and the rate alone hides which it is."""
+    n = Counter(c.verdict.value for c in checks)
+    text = (f"{n['agree']} agree, {n['disagree']} disagree, {n['inconclusive']} inconclusive of "
+            f"{len(checks)} quantities")
+    return text + (f" (agreement {rate:.1%})" if rate is not None else "")
 
 
 def _check_predicted(predicted: Mapping[Any, Any], depth: int, steps: int) -> dict[Key, Any]:

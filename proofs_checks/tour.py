@@ -160,7 +160,6 @@ def _coordcheck(out: Path, size: TourSize) -> dict[str, Any]:
     rep = coordcheck_against_engine(preset("mup", 2, "sgd"), "sgd", "tanh", widths=widths,
                                     seeds=size.seeds, steps=size.steps, outdir=folder,
                                     executor="serial", progress=False)
-    rate = rep.agreement_rate
     figs = [p.name for p in sorted(folder.glob("coordcheck*.png"))]
     page = ("<p>muP, SGD, depth 2: every exponent the engine derives against the slope measured "
             f"over widths {', '.join(map(str, widths))} ({size.seeds} seeds).</p>"
@@ -172,19 +171,8 @@ def _coordcheck(out: Path, size: TourSize) -> dict[str, Any]:
               "<p class=muted>no figure: matplotlib is not installed</p>")
     return {"page": "coordcheck/index.html",
             "summary": f"muP/SGD depth 2, widths {widths[0]}..{widths[-1]}: "
-                       + _coord_counts(rep.checks, rate),
+                       + rep.counts_text(),
             "html": inline}
-
-
-def _coord_counts(checks: Any, rate: float | None) -> str:
-    """"81 agree, 0 disagree, 1 inconclusive of 82 quantities (agreement 98.8%)": an inconclusive
-    row (a CI too wide to judge) is not a disagreement, and the rate alone hid which it was."""
-    from collections import Counter
-
-    n = Counter(c.verdict.value for c in checks)
-    text = (f"{n['agree']} agree, {n['disagree']} disagree, {n['inconclusive']} inconclusive of "
-            f"{len(checks)} quantities")
-    return text + (f" (agreement {rate:.1%})" if rate is not None else "")
 
 
 def _one_check(args: tuple[str, str, str]) -> dict[str, Any]:

@@ -127,9 +127,10 @@ def _evidence(name: str, row: dict[str, Any], decisive: bool = True) -> Evidence
 
 
 def _sizes(ctx: Context) -> tuple[int, tuple[int, ...], tuple[int, ...]]:
+    seeds = tuple(range(ctx.seeds(4, 8)))
     if ctx.quick:
-        return 64, (4, 8, 16, 32), tuple(range(ctx.seeds(4, 8)))
-    return 128, (4, 8, 16, 32, 64), tuple(range(ctx.seeds(4, 8)))
+        return 64, (4, 8, 16, 32), seeds
+    return 128, (4, 8, 16, 32, 64), seeds
 
 
 def _tp6(ctx: Context) -> Outcome:

@@ -60,9 +60,8 @@ RUNS: tuple[tuple[str, str], ...] = (("sgd", "mup"), ("adam", "mup"), ("sgd", "s
 
 
 def sizes(ctx: Context) -> tuple[tuple[int, ...], int]:
-    if ctx.quick:
-        return (128, 256, 512), ctx.seeds(3, 8)
-    return (128, 256, 512, 1024, 2048), ctx.seeds(3, 8)
+    widths = (128, 256, 512) if ctx.quick else (128, 256, 512, 1024, 2048)
+    return widths, ctx.seeds(3, 8)
 
 
 def edge_shift(name: str, optimizer: str, depth: int = DEPTH) -> Fraction:

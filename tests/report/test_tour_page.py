@@ -115,8 +115,8 @@ def test_coord_check_summary_tells_inconclusive_from_disagree(tour: Path) -> Non
     and none disagreeing read as a disagreement before."""
     import json
 
+    from widthlimits.numerics.coordcheck import verdict_counts_text as _coord_counts
     from widthlimits.numerics.verdicts import Verdict
-    from widthlimits.proofs_checks.tour import _coord_counts
 
     class Row:
         def __init__(self, v: Verdict) -> None:

@@ -197,9 +197,10 @@ class CellEngine:
 
     def forms(self, z0: Sequence[Fraction]) -> tuple[dict, tuple[Constraint, ...]]:
         """The exponents at ``z0`` as affine forms (with their values at ``z0``; no provenance)
-        and the constraints under which every one of them is affine: what why-not reads.  A
-        :class:`Cell` does not keep them (at depth 40 they are megabytes per cell, and a cover
-        has hundreds of cells); the run is deterministic, so they are those of ``z0``'s cell."""
+        and the constraints under which every one of them is affine: what why-not reads.  Only
+        the first cells of an engine keep them (:attr:`Cell.forms`; at depth 40 they are
+        megabytes per cell, and a cover has hundreds of cells); the run is deterministic, so for
+        the others they are recomputed here, those of ``z0``'s cell."""
         rec, res, _ = self._run(tuple(Fraction(x) for x in z0))
         return self._forms(rec, res)
 

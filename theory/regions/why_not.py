@@ -165,7 +165,8 @@ def why_not(cv: Cover, want: Sequence[str], max_cells: int = WHY_NOT_CELLS) -> t
         if len(seen_cells) >= max_cells or runs >= 4 * max_cells:
             break
         # the first cells of a cover keep their forms; the others are recomputed at their point
-        exponents, engine_constraints = cell.forms or eng.forms(cell.point)
+        exponents, engine_constraints = (cell.forms if cell.forms is not None
+                                         else eng.forms(cell.point))
         key = frozenset(engine_constraints)
         if key in seen_cells:
             continue
