@@ -56,6 +56,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "* leaves a layer free: --fix c=*,1,1); d (adam, rmsprop, signsgd: TP IVb's "
                         "gradient exponents, epsilon ~ n^-d) adds them as coordinates: --fix d=*,*,* "
                         "frees every d (without it epsilon is negligible)")
+    p.add_argument("--coords", default="abc", choices=["abc", "golikov"],
+                   help="free coordinates: abc (exponents per layer, default) or golikov "
+                        "(Golikov's q_sigma, q_w, q_v, q_a: init std of non-input weights "
+                        "~ n^q_sigma, learning rates ~ n^q_w (input), n^(q_v + q_sigma) (hidden), "
+                        "n^(q_a + 2 q_sigma) (readout); fix them one value each, e.g. --fix "
+                        "q_sigma=-1)")
     p.add_argument("--init", metavar="PRESET",
                    help="fix a and b to those of a preset (e.g. golikov-mf)")
     p.add_argument("--gauge", default="sp", choices=["sp", "tp4"],
@@ -89,10 +95,32 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print JSON")
 
 
-def _fixes(args: argparse.Namespace, L: int) -> dict[str, list]:
+def _golikov_fixes(args: argparse.Namespace) -> dict[str, str]:
+    """``--coords golikov``: ``--fix q_sigma=-1`` and the like, one value per exponent."""
+    from widthlimits.theory.regions.golikov_frame import GOLIKOV_COORDS
+
+    if args.init is not None:
+        raise ValueError("`--init` fixes a and b per layer; with --coords golikov fix "
+                         "q_sigma instead (e.g. --fix q_sigma=-1 for his mean-field init)")
+    fix: dict[str, str] = {}
+    for item in args.fix:
+        key, sep, val = item.partition("=")
+        key = key.strip()
+        if not sep or key not in GOLIKOV_COORDS:
+            raise ValueError(f"with --coords golikov, `--fix` wants one of "
+                             f"{', '.join(k + '=VALUE' for k in GOLIKOV_COORDS)}, got {item!r}")
+        if key in fix:
+            raise ValueError(f"`--fix {key}=` is given twice")
+        fix[key] = val.strip()
+    return fix
+
+
+def _fixes(args: argparse.Namespace, L: int) -> dict:
     from widthlimits.theory.parametrization import parse_layer_list
     from widthlimits.theory.presets import preset
 
+    if args.coords == "golikov":
+        return _golikov_fixes(args)
     fix: dict[str, list] = {}
     if args.init is not None:
         pp = preset(args.init, L, args.optimizer)
@@ -121,6 +149,13 @@ def _fixes(args: argparse.Namespace, L: int) -> dict[str, list]:
     return fix
 
 
+def _print_coordinates(frame: object) -> None:
+    """Golikov's coordinates: what each exponent scales (his convention, SP form)."""
+    meanings = getattr(frame, "meanings", None)
+    if meanings is not None:
+        print("Golikov's exponents (SP form, a = 0): " + "; ".join(meanings()))
+
+
 def _pieces_header(n: int, stats: dict) -> str:
     """The line above an answer's pieces, saying what the time limit left unsimplified or
     unmerged (the width and the residual-model query alike)."""
@@ -146,7 +181,8 @@ def _run_exists(args: argparse.Namespace, L: int, box: tuple, deadline: float | 
             r = exists(L, args.optimizer, args.want, activation=args.activation, loss=args.loss,
                        gauge=args.gauge, fix=_fixes(args, L), shared_hidden=args.shared_hidden,
                        box=box, time_limit=args.time_limit, method=args.method,
-                       progress=_stage, cover_progress=cells, order=args.order)
+                       progress=_stage, cover_progress=cells, order=args.order,
+                       coords=args.coords)
     except TimeLimitReached:
         return stopped_inside_a_cell("query --exists", args.time_limit, args.json, cells)
     finally:
@@ -158,7 +194,9 @@ def _run_exists(args: argparse.Namespace, L: int, box: tuple, deadline: float | 
         return code
     fixed = fixed_text(out["fixed"])
     print(f"depth {L}, {out['optimizer']}, want {', '.join(r.want)}; free: "
-          f"{', '.join(out['variables'])} in [{out['box'][0]}, {out['box'][1]}]; fixed: {fixed}")
+          f"{', '.join(out['variables'])} in [{out['box'][0]}, {out['box'][1]}]; fixed: "
+          f"{fixed or 'none'}")
+    _print_coordinates(r.frame)
     if r.empty is None:
         print(f"NOT DECIDED within the time limit ({args.time_limit} s): no witness found yet; "
               f"{out['stats'].get('cells', 0)} cells certified without the wanted properties")
@@ -181,6 +219,7 @@ def _run_depth(args: argparse.Namespace, box: tuple) -> int:
     from widthlimits.theory.regions.frame import MAX_FREE
 
     width_only = [f for f, given in (("--fix", args.fix), ("--init", args.init),
+                                     ("--coords", args.coords != "abc"),
                                      ("--exists", args.exists), ("--shared-hidden", args.shared_hidden),
                                      ("--gauge", args.gauge != "sp"), ("--workers", args.workers != 1),
                                      ("--max-free", args.max_free != MAX_FREE),
@@ -301,7 +340,7 @@ def run(args: argparse.Namespace) -> int:
             r = query(L, args.optimizer, args.want, activation=args.activation, loss=args.loss,
                       gauge=args.gauge, fix=_fixes(args, L), shared_hidden=args.shared_hidden,
                       box=box, max_free=args.max_free, time_limit=args.time_limit, parts=parts,
-                      mapper=mapper, progress=progress, writing=writing)
+                      mapper=mapper, progress=progress, writing=writing, coords=args.coords)
     except TimeLimitReached:
         return stopped_inside_a_cell("query", args.time_limit, args.json, progress)
     finally:
@@ -317,7 +356,9 @@ def run(args: argparse.Namespace) -> int:
               f"{out['stats']['cells']} cells; the pieces below are those found so far")
     fixed = fixed_text(out["fixed"])
     print(f"depth {L}, {out['optimizer']}, want {', '.join(r.want)}; free: "
-          f"{', '.join(out['variables'])} in [{out['box'][0]}, {out['box'][1]}]; fixed: {fixed}")
+          f"{', '.join(out['variables'])} in [{out['box'][0]}, {out['box'][1]}]; fixed: "
+          f"{fixed or 'none'}")
+    _print_coordinates(r.frame)
     if r.empty and r.complete:
         print("EMPTY: no exponents in the box have these properties.")
         if r.conflicting_properties:

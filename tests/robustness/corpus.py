@@ -221,6 +221,17 @@ add("query",
     ["query", "--preset", "depth-mup", "--free", ""],
     ["query", "--preset", "depth-mup", "--time-limit", "inf"],
     ["query", "--depth", "9", "--want", "nosuch"],
+    ["query", "--depth", "1", "--coords", "golikov", "--fix", "q_v=1"],
+    ["query", "--depth", "2", "--coords", "golikov", "--fix", "q_v=1,2"],
+    ["query", "--depth", "2", "--coords", "golikov", "--fix", "b=0,1,1"],
+    ["query", "--depth", "2", "--coords", "golikov", "--fix", f"q_sigma={PAYLOAD}"],
+    ["query", "--depth", "2", "--coords", "golikov", "--fix", "q_sigma=inf"],
+    ["query", "--depth", "2", "--coords", "golikov", "--fix", "q_sigma=-1", "--fix", "q_sigma=0"],
+    ["query", "--depth", "2", "--coords", "golikov", "--init", "golikov-mf"],
+    ["query", "--depth", "2", "--coords", "golikov", "--gauge", "tp4"],
+    ["query", "--depth", "2", "--coords", "golikov", "--max-free", "3"],
+    ["query", "--depth", "2", "--coords", "nosuch"],
+    ["query", "--preset", "depth-mup", "--coords", "golikov"],
     )
 
 PD = ["phase-diagram", "--plane", "tp4"]

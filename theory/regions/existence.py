@@ -27,13 +27,12 @@ from typing import Any
 from widthlimits.theory.activations import Activation, get_activation
 from widthlimits.theory.classify import classify
 from widthlimits.theory.engine import derive
-from widthlimits.theory.exponents import fmt, is_pos_inf
-from widthlimits.theory.frames import make_frame
+from widthlimits.theory.exponents import is_pos_inf
 from widthlimits.theory.optimizers import Optimizer
 from widthlimits.theory.parametrization import Parametrization
 from widthlimits.theory.regions.cell import horizon_steps
 from widthlimits.theory.regions.cover import BOX, ORDERS, ProgressFn, cover
-from widthlimits.theory.regions.frame import CellFrame
+from widthlimits.theory.regions.frame import CellFrame, region_frame
 from widthlimits.theory.regions.properties import (
     conditions,
     contradiction,
@@ -101,7 +100,8 @@ class Existence:
             "schema": "widthlimits.exists/1",
             "depth": fr.depth, "optimizer": fr.optimizer.name, "activation": self.activation,
             "loss": self.loss, "gauge": fr.gauge, "want": list(self.want),
-            "fixed": {f"{k}{l}": fmt(v) for (k, l), v in sorted(fr.base.values.items())},
+            "coords": fr.coords,
+            "fixed": fr.fixed_values(),
             "variables": list(fr.variables),
             "box": [str(self.box[0]), str(self.box[1])],
             "empty": self.empty, "complete": self.complete,
@@ -138,7 +138,8 @@ def free_frame(depth: int, optimizer: str | Optimizer, *, gauge: str = "sp",
                fix: dict[str, Sequence[Any]] | None = None,
                shared_hidden: bool = False) -> CellFrame:
     """The free coordinates (no bound on their number: existence does not enumerate)."""
-    return CellFrame(make_frame(depth, optimizer, gauge=gauge, fix=fix), shared_hidden)
+    return region_frame(depth, optimizer, gauge=gauge, fix=fix, shared_hidden=shared_hidden,
+                        max_free=None)
 
 
 @dataclass
@@ -196,6 +197,7 @@ def exists(
     seeds: bool = True,
     cover_progress: ProgressFn | None = None,
     order: str = "depth",
+    coords: str = "abc",
 ) -> Existence:
     """Is there a point of the box whose limit has every property of ``want``?  Exact.
 
@@ -212,7 +214,9 @@ def exists(
     ``seeds``: the search first tries the named parametrizations lying in the frame and the box.
     ``order``: the search's visiting order, ``"depth"`` or ``"breadth"``
     (:func:`~widthlimits.theory.regions.cover.cover`); the same answer, a different number of
-    cells before a witness.
+    cells before a witness.  ``coords="golikov"``: the free coordinates are Golikov's exponents
+    (:mod:`~widthlimits.theory.regions.golikov_frame`; ``fix`` then maps ``q_sigma``, ``q_w``,
+    ``q_v``, ``q_a`` to single values).
 
     Examples
     --------
@@ -223,7 +227,8 @@ def exists(
     False
     """
     t0 = time.perf_counter()
-    frame = free_frame(depth, optimizer, gauge=gauge, fix=fix, shared_hidden=shared_hidden)
+    frame = region_frame(depth, optimizer, coords=coords, gauge=gauge, fix=fix,
+                         shared_hidden=shared_hidden, max_free=None)
     wants = parse_want(want, frame.depth)
     act = get_activation(activation)
     if loss not in ("mse", "logistic"):

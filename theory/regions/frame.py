@@ -20,6 +20,7 @@ from typing import Any
 
 import sympy
 
+from widthlimits.theory.exponents import fmt
 from widthlimits.theory.frames import Frame, make_frame
 from widthlimits.theory.optimizers import Optimizer
 from widthlimits.theory.parametrization import Parametrization
@@ -35,6 +36,9 @@ class CellFrame:
 
     base: Frame
     shared_hidden: bool = False
+
+    #: the coordinates are exponents a, b, c (d) per layer (a :class:`GolikovFrame` has Golikov's)
+    coords = "abc"
 
     @property
     def depth(self) -> int:
@@ -76,6 +80,10 @@ class CellFrame:
 
     def symbols(self) -> list[sympy.Symbol]:
         return [sympy.Symbol(v) for v in self.variables]
+
+    def fixed_values(self) -> dict[str, str]:
+        """The fixed exponents by layer (``"b2": "1/2"``), exact strings (the answers' JSON)."""
+        return {f"{k}{l}": fmt(v) for (k, l), v in sorted(self.base.values.items())}
 
     def parametrization(self) -> Parametrization:
         syms = self.symbols()
@@ -127,4 +135,29 @@ def cell_frame(depth: int, optimizer: str | Optimizer, *, gauge: str = "sp",
     return fr
 
 
-__all__ = ["MAX_FREE", "CellFrame", "cell_frame"]
+def region_frame(depth: int, optimizer: str | Optimizer, *, coords: str = "abc",
+                 gauge: str = "sp", fix: dict[str, Any] | None = None,
+                 shared_hidden: bool = False, max_free: int | None = MAX_FREE) -> Any:
+    """The free coordinates of a region question in the chosen ``coords``: ``"abc"`` (a
+    :class:`CellFrame`: ``fix`` holds lists of L+1 exponents per letter) or ``"golikov"`` (a
+    :class:`~widthlimits.theory.regions.golikov_frame.GolikovFrame`: ``fix`` holds single values
+    of q_sigma, q_w, q_v, q_a; SP form, hidden layers shared).  ``max_free`` None: no bound."""
+    if coords == "abc":
+        if max_free is None:
+            return CellFrame(make_frame(depth, optimizer, gauge=gauge, fix=fix), shared_hidden)
+        return cell_frame(depth, optimizer, gauge=gauge, fix=fix, shared_hidden=shared_hidden,
+                          max_free=max_free)
+    if coords != "golikov":
+        raise ValueError(f"unknown coordinates {coords!r}; choose 'abc' or 'golikov'")
+    if gauge != "sp":
+        raise ValueError("Golikov's exponents are in SP form (a = 0): the gauge is sp")
+    from widthlimits.theory.regions.golikov_frame import golikov_frame
+
+    fr = golikov_frame(depth, optimizer, fix)
+    if max_free is not None and len(fr.variables) > max_free:
+        raise ValueError(f"{len(fr.variables)} free coordinates ({', '.join(fr.variables)}) exceed "
+                         f"the limit of {max_free}: fix some of them or raise the limit")
+    return fr
+
+
+__all__ = ["MAX_FREE", "CellFrame", "cell_frame", "region_frame"]

@@ -26,13 +26,12 @@ from typing import Any
 from widthlimits.theory.activations import Activation, get_activation
 from widthlimits.theory.classify import Classification, classify
 from widthlimits.theory.closed_forms import faithful_d
-from widthlimits.theory.exponents import fmt
 from widthlimits.theory.frames import constraint_text
 from widthlimits.theory.optimizers import Optimizer
 from widthlimits.theory.presets import NAMED_POINTS, preset
 from widthlimits.theory.regions.cell import CellEngine, verdict_key, verdict_label
 from widthlimits.theory.regions.cover import BOX, Mapper, ProgressFn, cover
-from widthlimits.theory.regions.frame import MAX_FREE, CellFrame, cell_frame
+from widthlimits.theory.regions.frame import MAX_FREE, CellFrame, region_frame
 from widthlimits.theory.regions.polyhedra import (
     Constraint,
     find_point,
@@ -138,8 +137,9 @@ class QueryResult:
             "activation": self.activation,
             "loss": self.loss,
             "gauge": fr.gauge,
+            "coords": fr.coords,
             "want": list(self.want),
-            "fixed": {f"{k}{l}": fmt(v) for (k, l), v in sorted(fr.base.values.items())},
+            "fixed": fr.fixed_values(),
             "variables": list(fr.variables),
             "shared_hidden": fr.shared_hidden,
             "box": [str(self.box[0]), str(self.box[1])],
@@ -174,6 +174,7 @@ def query(
     mapper: Mapper | None = None,
     progress: ProgressFn | None = None,
     writing: Callable[[int, int], None] | None = None,
+    coords: str = "abc",
 ) -> QueryResult:
     """The exact set of free exponents (in the box) whose limit has every property in ``want``.
 
@@ -206,6 +207,10 @@ def query(
     writing : callable, optional
         ``writing(pieces_done, pieces)`` while the answer's pieces are simplified and merged
         (after the cover; the time limit bounds this stage too).
+    coords : {"abc", "golikov"}
+        The free coordinates: exponents per layer (default), or Golikov's exponents
+        ``q_sigma, q_w, q_v, q_a`` (:mod:`~widthlimits.theory.regions.golikov_frame`), with
+        ``fix`` then mapping some of those names to single values.
 
     Returns
     -------
@@ -224,8 +229,8 @@ def query(
     True
     """
     t0 = time.perf_counter()
-    frame = cell_frame(depth, optimizer, gauge=gauge, fix=fix, shared_hidden=shared_hidden,
-                       max_free=max_free)
+    frame = region_frame(depth, optimizer, coords=coords, gauge=gauge, fix=fix,
+                         shared_hidden=shared_hidden, max_free=max_free)
     wants = parse_want(want, frame.depth)
     clash = contradiction(wants)
     if clash is not None:  # empty by the wanted properties alone
