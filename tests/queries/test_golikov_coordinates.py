@@ -166,3 +166,62 @@ def test_symbolic_map_is_from_golikov(L, opt):
     subs = dict(zip(fr.symbols(), z, strict=True))
     assert tuple(F(str(v.subs(subs))) if hasattr(v, "subs") else F(v) for v in p.c) == q.c
     assert fr.parametrization_at(z) == q
+
+
+# -- emptiness certified on the larger frame (theory/regions/lift.py)
+
+@pytest.mark.parametrize(("L", "fix"), [(2, {"q_sigma": -1}), (3, {"q_sigma": F(-3, 4)}),
+                                        (3, {"q_sigma": -1, "q_w": 1}), (4, {"q_sigma": -1})])
+def test_the_larger_frame_contains_the_slice(L, fix):
+    """Every point of the slice's box is a point of the larger frame's box with the same
+    parametrization (so the larger frame's empty answer certifies the slice's)."""
+    from widthlimits.theory.regions.lift import lifted
+
+    fr = golikov_frame(L, "sgd", fix)
+    big, (lo, hi) = lifted(fr, (F(-2), F(3)))
+    rng = random.Random(L)
+    for z in _grid_points(rng, len(fr.variables), 200, -2, 3):
+        p = fr.parametrization_at(z)
+        x = big.point_of(p)
+        assert x is not None and all(lo <= v <= hi for v in x), (z, x)
+        assert big.parametrization_at(x) == p
+
+
+def test_no_larger_frame_when_q_sigma_is_free_or_nothing_is_shared():
+    from widthlimits.theory.regions.frame import region_frame
+    from widthlimits.theory.regions.lift import lifted
+
+    box = (F(-2), F(2))
+    assert lifted(golikov_frame(3, "sgd"), box) is None  # b would have to be free too
+    assert lifted(region_frame(3, "sgd", fix={"a": [0] * 4, "b": [0, 1, 1, 1]}), box) is None
+    assert lifted(region_frame(1, "sgd", fix={"a": [0] * 2, "b": [0, 1]}, shared_hidden=True),
+                  box) is None
+
+
+@pytest.mark.parametrize(("coords", "L", "opt", "want", "fix"), [
+    # empty: certified on the larger frame (this frame alone: about 25 s)
+    ("golikov", 3, "sgd", "mf_limit", {"q_sigma": -1}),
+    # non-empty: the larger frame's first witness is on the slice, or off it (Adam: then the
+    # slice itself is searched)
+    ("golikov", 3, "rmsprop", "mf_limit", {"q_sigma": -1}),
+    ("abc", 3, "sgd", "nontrivial,stable", {"a": [0] * 4, "b": [0, 1, 1, 1]}),
+    ("abc", 3, "adam", "feature_learning", {"a": [0] * 4, "b": [0, 1, 1, 1]}),
+    # depth 2: one hidden-to-hidden layer, the larger frame is the slice itself
+    ("golikov", 2, "adam", "kernel", {"q_sigma": F(-1, 2)}),
+])
+def test_lifting_gives_the_same_answer(coords, L, opt, want, fix):
+    kw = dict(coords=coords, fix=fix, box=(-2, 2), seeds=False,
+              shared_hidden=coords == "abc")
+    with_lift = exists(L, opt, want, **kw)
+    alone = exists(L, opt, want, lift=False, **kw)
+    assert with_lift.complete and alone.complete
+    assert with_lift.empty == alone.empty
+    assert "lifted_to" in with_lift.stats
+    if with_lift.empty:
+        assert with_lift.why_not[0].startswith("(certified on the larger frame")
+    else:
+        assert wanted(classify(with_lift.witness_parametrization, opt, "tanh"), with_lift.want)
+        assert with_lift.frame.point_of(with_lift.witness_parametrization) == list(
+            with_lift.witness)
+        if (coords, opt) == ("abc", "adam"):
+            assert with_lift.stats["lifted_to"]["witness_off_this_frame"]

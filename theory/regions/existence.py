@@ -33,6 +33,7 @@ from widthlimits.theory.parametrization import Parametrization
 from widthlimits.theory.regions.cell import horizon_steps
 from widthlimits.theory.regions.cover import BOX, ORDERS, ProgressFn, cover
 from widthlimits.theory.regions.frame import CellFrame, region_frame
+from widthlimits.theory.regions.lift import lifted
 from widthlimits.theory.regions.properties import (
     conditions,
     contradiction,
@@ -198,6 +199,7 @@ def exists(
     cover_progress: ProgressFn | None = None,
     order: str = "depth",
     coords: str = "abc",
+    lift: bool = True,
 ) -> Existence:
     """Is there a point of the box whose limit has every property of ``want``?  Exact.
 
@@ -216,7 +218,10 @@ def exists(
     (:func:`~widthlimits.theory.regions.cover.cover`); the same answer, a different number of
     cells before a witness.  ``coords="golikov"``: the free coordinates are Golikov's exponents
     (:mod:`~widthlimits.theory.regions.golikov_frame`; ``fix`` then maps ``q_sigma``, ``q_w``,
-    ``q_v``, ``q_a`` to single values).
+    ``q_v``, ``q_a`` to single values).  ``lift``: where the frame is a slice of a larger one
+    (shared hidden layers; Golikov's family at a fixed ``q_sigma``), the search first runs on
+    the larger frame, whose empty answer certifies this one's
+    (:mod:`~widthlimits.theory.regions.lift`); ``False``: on this frame only.  The same answer.
 
     Examples
     --------
@@ -252,8 +257,9 @@ def exists(
                          {"cells": 0, "method": "none: the wanted properties contradict",
                           "seconds": round(time.perf_counter() - t0, 3)})
     if method == "search":
-        empty, witness, why, stats = _search(frame, act, loss, (lo, hi), wants, time_limit, t0,
-                                             explain, seeds, cover_progress, order)
+        empty, witness, why, stats = _search_lifting(frame, act, loss, (lo, hi), wants, time_limit,
+                                                     t0, explain, seeds, cover_progress, order,
+                                                     lift)
         stage("search")
     elif method == "smt":
         empty, witness, why, stats = _smt(frame, act, loss, (lo, hi), wants, time_limit, t0,
@@ -312,6 +318,55 @@ def explain_empty(conds: Sequence[Any], defs: Sequence[Any], enc: Encoding, name
         tracked[k] for k in core if k.startswith("box"))
 
 
+def _search_lifting(frame: Any, act: Activation, loss: str, box: tuple[Fraction, Fraction],
+                    wants: tuple[str, ...], time_limit: float | None, t0: float, explain: bool,
+                    seeds: bool, progress: ProgressFn | None, order: str, lift: bool
+                    ) -> tuple[bool | None, tuple[Fraction, ...] | None, tuple[str, ...], dict]:
+    """:func:`_search`, first on the larger frame of :func:`~widthlimits.theory.regions.lift.lifted`
+    when there is one: its empty answer certifies this frame's; its witness answers only if it
+    lies on this frame (in the box), otherwise this frame is searched with the time left.  The
+    frame's own named points are tried before either."""
+    big = lifted(frame, box) if lift else None
+    if big is None:
+        return _search(frame, act, loss, box, wants, time_limit, t0, explain, seeds, progress, order)
+    if seeds:
+        hit = _seed(frame, act, loss, box, wants, None if time_limit is None else t0 + time_limit)
+        if hit is not None:
+            return hit
+    bframe, bbox = big
+    empty, w, why, stats = _search(bframe, act, loss, bbox, wants, time_limit, t0, explain, False,
+                                   progress, order)
+    stats["lifted_to"] = {"variables": list(bframe.variables),
+                          "box": [str(bbox[0]), str(bbox[1])], "cells": stats.get("cells", 0)}
+    if empty:
+        note = (f"(certified on the larger frame {', '.join(bframe.variables)} in "
+                f"[{bbox[0]}, {bbox[1]}], which contains this one; the conditions are in its "
+                "coordinates)")
+        return True, None, (note, *why) if why else (), stats
+    if empty is None:
+        return None, None, (), stats
+    z = frame.point_of(bframe.parametrization_at(w))  # type: ignore[arg-type]
+    if z is not None and all(box[0] <= x <= box[1] for x in z):
+        return False, tuple(z), (), stats
+    empty, w2, why, own = _search(frame, act, loss, box, wants, time_limit, t0, explain, False,
+                                  progress, order)
+    own["lifted_to"] = {**stats["lifted_to"], "witness_off_this_frame": True}
+    own["cells"] = own.get("cells", 0) + stats.get("cells", 0)
+    return empty, w2, why, own
+
+
+def _seed(frame: Any, act: Activation, loss: str, box: tuple[Fraction, Fraction],
+          wants: tuple[str, ...], deadline: float | None
+          ) -> tuple[bool, tuple[Fraction, ...], tuple[str, ...], dict] | None:
+    """A named parametrization in the frame and the box with every wanted property, if any."""
+    for name in named_points_in(frame, wants, act, loss, deadline):
+        z = dict(named_points_of(frame, [name])).get(name)  # (with faithful d in a d-frame)
+        if z is not None and all(box[0] <= x <= box[1] for x in z):
+            return False, tuple(z), (), {"cells": 0, "seed": name,
+                                         "horizon_steps": horizon_steps(frame.depth)}
+    return None
+
+
 def _search(frame: CellFrame, act: Activation, loss: str, box: tuple[Fraction, Fraction],
             wants: tuple[str, ...], time_limit: float | None, t0: float, explain: bool,
             seeds: bool = True, progress: ProgressFn | None = None, order: str = "depth"
@@ -319,11 +374,9 @@ def _search(frame: CellFrame, act: Activation, loss: str, box: tuple[Fraction, F
     """Cells visited until the first wanted one (or the box is covered).  The named
     parametrizations that lie in the frame and the box are tried first (one cell each)."""
     deadline = None if time_limit is None else t0 + time_limit
-    for name in named_points_in(frame, wants, act, loss, deadline) if seeds else ():
-        z = dict(named_points_of(frame, [name])).get(name)  # (with faithful d in a d-frame)
-        if z is not None and all(box[0] <= x <= box[1] for x in z):
-            return False, tuple(z), (), {"cells": 0, "seed": name,
-                                         "horizon_steps": horizon_steps(frame.depth)}
+    hit = _seed(frame, act, loss, box, wants, deadline) if seeds else None
+    if hit is not None:
+        return hit
     left = None if deadline is None else max(deadline - time.perf_counter(), 0.0)
     cv = cover(frame, act, loss, box=box, want=wants, first_witness=True, time_limit=left, order=order,
                progress=progress)
