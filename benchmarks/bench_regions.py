@@ -107,6 +107,11 @@ def main() -> None:
     ap.add_argument("--golikov", default="", metavar="DEPTHS",
                     help="Golikov's depth statement instead: GD vs RMSProp at mean-field init, "
                          "every c_l free, want mf_limit, tanh, e.g. --golikov 2,3,4,5,6")
+    ap.add_argument("--golikov-coords", default="", metavar="DEPTHS",
+                    help="Golikov's depth statement in his own exponents instead: q_sigma = -1, "
+                         "q_w, q_v, q_a free in the box, want mf_limit, GD and RMSProp, each "
+                         "without (old) and with the lift to the per-layer frame, e.g. "
+                         "--golikov-coords 3,4,5,6")
     ap.add_argument("--max-lr", default="", metavar="DEPTHS",
                     help="also time max-lr at these depths, e.g. 10,20,50,100 (sgd, adam; presets "
                          "mup, sp, golikov-default, golikov-mf, golikov-ntk)")
@@ -129,6 +134,9 @@ def main() -> None:
     if args.whole_adam:
         _whole_entrywise(args.whole_adam, args.time_limit, (args.only,) if args.only else
                          ("adam", "rmsprop"), args.order)
+        return
+    if args.golikov_coords:
+        _golikov_coords(args.golikov_coords, args.time_limit, not args.no_seeds)
         return
     if args.golikov:
         for L in (int(x) for x in args.golikov.split(",")):
@@ -207,6 +215,25 @@ def _whole_entrywise(depths: str, limit: float, opts: tuple[str, ...], order: st
 
 
 MAX_LR_PRESETS = ("mup", "sp", "golikov-default", "golikov-mf", "golikov-ntk")
+
+
+def _golikov_coords(depths: str, time_limit: float, seeds: bool) -> None:
+    """Golikov's statement in his exponents (``coords="golikov"``, q_sigma = -1, box [-4, 4]):
+    the search on his 3-D slice alone (``lift=False``, the method before) beside the search that
+    first certifies emptiness on the per-layer frame containing it; wall and CPU seconds."""
+    print(f"{'golikov-coords':14} {'L':>2} {'optimizer':8} {'method':6} {'answer':18} "
+          f"{'wall s':>8} {'cpu s':>8}  cells", flush=True)
+    for L in (int(x) for x in depths.split(",") if x):
+        for opt in ("sgd", "rmsprop"):
+            for lift in (False, True):
+                t0, c0 = time.perf_counter(), time.process_time()
+                r = exists(L, opt, "mf_limit", coords="golikov", fix={"q_sigma": -1},
+                           time_limit=time_limit, seeds=seeds, lift=lift, explain=False)
+                w, c = time.perf_counter() - t0, time.process_time() - c0
+                ans = ("did not finish" if r.empty is None else "empty" if r.empty else
+                       "(" + ", ".join(str(x) for x in r.witness) + ")")
+                print(f"{'golikov-coords':14} {L:>2} {opt:8} {'lift' if lift else 'slice':6} "
+                      f"{ans:18} {w:8.2f} {c:8.2f}  {r.stats.get('cells', 0)}", flush=True)
 
 
 def _max_lr(depths: str, old_depths: str, repeats: int) -> None:
