@@ -67,9 +67,9 @@ class PlaneFrame:
 
     def _abc(self, x: Any, y: Any) -> tuple[tuple, tuple, tuple]:
         L = self.depth
-        if self.kind == "golikov":
-            return ((0,) * (L + 1), (0,) + (-x,) * L,
-                    (-y,) + (-(y + x),) * (L - 1) + (-(y + 2 * x),))
+        if self.kind == "golikov":  # his q~_w = q~_v = q~_a = q~ (the one place of his map)
+            p = Parametrization.from_golikov(L, x, y, y, y)
+            return p.a, p.b, p.c
         return ((-HALF,) + (ZERO,) * (L - 1) + (x - HALF,), (HALF,) * (L + 1), (y,) * (L + 1))
 
     def parametrization(self) -> Parametrization:
