@@ -230,6 +230,21 @@ def test_classify_and_derivation_are_callable_whatever_the_import_form():
     assert callable(rl.escape_tex)
 
 
+def test_region_verbs_named_like_their_modules_are_callable_whatever_the_import_order():
+    """``query``, ``cover``, ``why_not``, ``golikov_frame``: the package's lazy names and the
+    modules Python binds under the same names (once anything imported them) are both callable."""
+    code = ("import widthlimits.theory.regions.existence; "  # imports the query module first
+            "from widthlimits.theory.regions import query, cover, why_not, golikov_frame; "
+            "import widthlimits.theory.regions.query as qm; "
+            "print([callable(f) for f in (query, cover, why_not, golikov_frame)], "
+            "query(1, 'sgd', 'feature_learning', fix={'a': [0, 0], 'b': [0, 1]}).empty, "
+            "golikov_frame(2, 'sgd').variables, qm.QueryResult.__name__)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.strip()
+    assert out == ("[True, True, True, True] False ('q_sigma', 'q_w', 'q_v', 'q_a') "
+                   "QueryResult")
+
+
 def test_no_private_name_is_imported_across_theory_modules():
     bad = []
     for f in THEORY.rglob("*.py"):

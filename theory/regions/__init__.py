@@ -7,6 +7,8 @@ order a query uses them:
 * :mod:`~widthlimits.theory.regions.polyhedra` -- rational polyhedra and the one exact LP;
 * :mod:`~widthlimits.theory.regions.frame` -- the free coordinates (fixed exponents, gauge,
   shared hidden layers);
+* :mod:`~widthlimits.theory.regions.golikov_frame` -- Golikov's exponents as the free
+  coordinates;
 * :mod:`~widthlimits.theory.regions.affine` -- exponents as affine forms on a cell, and the
   recorder of the conditions that keep them affine;
 * :mod:`~widthlimits.theory.regions.properties` -- wanted properties as conditions on exponents
@@ -19,10 +21,15 @@ order a query uses them:
   sentences;
 * :mod:`~widthlimits.theory.regions.planes` -- exact 2-D phase diagrams;
 * :mod:`~widthlimits.theory.regions.smt_ops`, :mod:`~widthlimits.theory.regions.existence` --
-  "is the set empty? give me a witness", exact, without enumerating the box.
+  "is the set empty? give me a witness", exact, without enumerating the box.  A slice with shared
+  hidden layers is certified empty on the per-layer frame containing it
+  (:mod:`~widthlimits.theory.regions.lift`).
 
 Names are imported lazily (PEP 562): ``import widthlimits.theory.regions.polyhedra`` does not
-load the engine.
+load the engine.  ``query``, ``cover``, ``why_not`` and ``golikov_frame`` are also the names of
+their modules, which are callable (:mod:`widthlimits.theory.callable_module`), so
+``from widthlimits.theory.regions import query`` calls the function whatever was imported
+before.
 """
 
 from __future__ import annotations
@@ -34,7 +41,8 @@ _EXPORTS = {
     "PROPERTIES": "properties", "has_property": "properties", "parse_want": "properties",
     "wanted": "properties",
     "Existence": "existence", "exists": "existence",
-    "CellFrame": "frame", "cell_frame": "frame", "MAX_FREE": "frame",
+    "CellFrame": "frame", "cell_frame": "frame", "MAX_FREE": "frame", "region_frame": "frame",
+    "GolikovFrame": "golikov_frame", "golikov_frame": "golikov_frame",
     "Cover": "cover", "CoverPiece": "cover", "cover": "cover", "BOX": "cover",
     "QueryResult": "query", "RegionPiece": "query", "query": "query", "verdict_at": "query",
     "named_points_in": "query",
@@ -51,7 +59,10 @@ def __getattr__(name: str) -> Any:
     mod = _EXPORTS.get(name)
     if mod is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(f"{__name__}.{mod}"), name)
+    module = importlib.import_module(f"{__name__}.{mod}")
+    if mod == name:  # a callable module (importing it bound it here)
+        return module
+    return getattr(module, name)
 
 
 def __dir__() -> list[str]:

@@ -30,6 +30,7 @@ from fractions import Fraction
 from typing import Any
 
 from widthlimits.theory.activations import Activation, get_activation
+from widthlimits.theory.callable_module import make_callable
 from widthlimits.theory.classify import Classification
 from widthlimits.theory.regions.cell import Cell, CellEngine, horizon_steps
 from widthlimits.theory.regions.frame import CellFrame
@@ -244,3 +245,6 @@ def _cover_region(frame: CellFrame, act: Activation, loss: str, box: tuple[Fract
 
 __all__ = ["BOX", "CELL_GRACE_SECONDS", "ORDERS", "Cover", "CoverPiece", "CoverTask", "Mapper",
            "ProgressFn", "cover", "cover_part", "split_box", "stopped_part"]
+
+# the package exports `cover`, the name of this module too: calling the module calls it
+make_callable(__name__, cover)

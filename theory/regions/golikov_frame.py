@@ -30,6 +30,7 @@ from typing import Any
 
 import sympy
 
+from widthlimits.theory.callable_module import make_callable
 from widthlimits.theory.exponents import fmt, is_pos_inf
 from widthlimits.theory.optimizers import Optimizer, get_optimizer
 from widthlimits.theory.parametrization import Parametrization, as_exponent, check_depth, equivalent
@@ -134,3 +135,6 @@ def golikov_frame(depth: int, optimizer: str | Optimizer,
 
 
 __all__ = ["GOLIKOV_COORDS", "GolikovFrame", "golikov_frame"]
+
+# the package exports `golikov_frame`, the name of this module too: calling the module calls it
+make_callable(__name__, golikov_frame)

@@ -24,6 +24,7 @@ from fractions import Fraction
 from typing import Any
 
 from widthlimits.theory.activations import Activation, get_activation
+from widthlimits.theory.callable_module import make_callable
 from widthlimits.theory.classify import Classification, classify
 from widthlimits.theory.closed_forms import faithful_d
 from widthlimits.theory.frames import constraint_text
@@ -376,3 +377,6 @@ def verdict_at(frame: CellFrame, z: Sequence[Any], activation: str | Activation 
 
 
 __all__ = ["QueryResult", "RegionPiece", "named_points_in", "named_points_of", "query", "verdict_at"]
+
+# the package exports `query`, the name of this module too: calling the module calls it
+make_callable(__name__, query)

@@ -30,6 +30,7 @@ from fractions import Fraction
 from typing import Any
 
 from widthlimits.theory.activations import get_activation
+from widthlimits.theory.callable_module import make_callable
 from widthlimits.theory.frames import constraint_text
 from widthlimits.theory.regions.cell import WHY_NOT_CELLS, CellEngine
 from widthlimits.theory.regions.cover import Cover
@@ -230,3 +231,6 @@ def why_not(cv: Cover, want: Sequence[str], max_cells: int = WHY_NOT_CELLS) -> t
 
 
 __all__ = ["Conflict", "Wanted", "as_constraint", "want_conditions", "why_not"]
+
+# the package exports `why_not`, the name of this module too: calling the module calls it
+make_callable(__name__, why_not)
