@@ -149,6 +149,13 @@ def _fixes(args: argparse.Namespace, L: int) -> dict:
     return fix
 
 
+def _free_text(out: dict) -> str:
+    """The free coordinates and their box, or "none" when every exponent is fixed."""
+    if not out["variables"]:
+        return "none (every exponent fixed: the answer is one point's verdict)"
+    return f"{', '.join(out['variables'])} in [{out['box'][0]}, {out['box'][1]}]"
+
+
 def _print_coordinates(frame: object) -> None:
     """Golikov's coordinates: what each exponent scales (his convention, SP form)."""
     meanings = getattr(frame, "meanings", None)
@@ -194,7 +201,7 @@ def _run_exists(args: argparse.Namespace, L: int, box: tuple, deadline: float | 
         return code
     fixed = fixed_text(out["fixed"])
     print(f"depth {L}, {out['optimizer']}, want {', '.join(r.want)}; free: "
-          f"{', '.join(out['variables'])} in [{out['box'][0]}, {out['box'][1]}]; fixed: "
+          f"{_free_text(out)}; fixed: "
           f"{fixed or 'none'}")
     _print_coordinates(r.frame)
     if r.empty is None:
@@ -205,7 +212,8 @@ def _run_exists(args: argparse.Namespace, L: int, box: tuple, deadline: float | 
         for t in r.why_not:
             print(f"  - {t}")
     else:
-        print("NON-EMPTY; witness: " + ", ".join(f"{k} = {v}" for k, v in out["witness"].items())
+        print("NON-EMPTY; witness: " + (", ".join(f"{k} = {v}" for k, v in out["witness"].items())
+                                         or "the fixed point itself")
               + f"  (classify at the witness: {out['witness_check']['regime']})")
     print(f"({out['stats']['seconds']} s, method {args.method})")
     return code
@@ -356,7 +364,7 @@ def run(args: argparse.Namespace) -> int:
               f"{out['stats']['cells']} cells; the pieces below are those found so far")
     fixed = fixed_text(out["fixed"])
     print(f"depth {L}, {out['optimizer']}, want {', '.join(r.want)}; free: "
-          f"{', '.join(out['variables'])} in [{out['box'][0]}, {out['box'][1]}]; fixed: "
+          f"{_free_text(out)}; fixed: "
           f"{fixed or 'none'}")
     _print_coordinates(r.frame)
     if r.empty and r.complete:
