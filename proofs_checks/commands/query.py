@@ -340,7 +340,18 @@ def run(args: argparse.Namespace) -> int:
         if total >= 50 and (now - t_write[0] >= MIN_INTERVAL or done == total):
             t_write[0] = now
             sys.stderr.write(f"[query] writing the answer: {done} of {total} pieces simplified "
-                             f"and merged ({now - t_write[1]:.1f} s)\n")
+                             f"({now - t_write[1]:.1f} s)\n")
+            sys.stderr.flush()
+
+    def merging(left: int, before: int, tested: int) -> None:
+        # at most a line every MIN_INTERVAL seconds: the scan is quadratic in the pieces
+        from widthlimits.numerics.progress import MIN_INTERVAL
+
+        now = time.perf_counter()
+        if now - t_write[0] >= MIN_INTERVAL:
+            t_write[0] = now
+            sys.stderr.write(f"[query] merging pieces with one verdict: {left} left of {before} "
+                             f"({tested} pairs tested, {now - t_write[1]:.1f} s)\n")
             sys.stderr.flush()
 
     try:
@@ -348,7 +359,8 @@ def run(args: argparse.Namespace) -> int:
             r = query(L, args.optimizer, args.want, activation=args.activation, loss=args.loss,
                       gauge=args.gauge, fix=_fixes(args, L), shared_hidden=args.shared_hidden,
                       box=box, max_free=args.max_free, time_limit=args.time_limit, parts=parts,
-                      mapper=mapper, progress=progress, writing=writing, coords=args.coords)
+                      mapper=mapper, progress=progress, writing=writing, coords=args.coords,
+                      merging=merging)
     except TimeLimitReached:
         return stopped_inside_a_cell("query", args.time_limit, args.json, progress)
     finally:

@@ -1,5 +1,6 @@
 """Exact cells ("evaluate and collapse"): the cover of a box agrees with the point classifier."""
 
+import itertools
 import random
 from fractions import Fraction as F
 
@@ -129,3 +130,25 @@ def test_kept_forms_are_the_recomputed_ones(mup_cover):
         assert all(ex[k].f == c.forms[0][k].f if hasattr(ex[k], "f") else ex[k] == c.forms[0][k]
                    for k in ex)
     assert all(c.forms is None for c in cells[WHY_NOT_CELLS:])
+
+
+def test_merging_reports_its_progress():
+    """The merge of one verdict's pieces (a quadratic scan) reports (pieces left, pieces
+    before, pairs tested) after each pair: the counts only go down and up, and end at the
+    answer's pieces of that verdict."""
+    calls: list[tuple[int, int, int]] = []
+    r = query(1, "sgd", "stable", fix={"a": [0, 0], "b": [0, 1]},
+              merging=lambda *a: calls.append(a))
+    assert r.stats["answer_pieces_before_merge"] > len(r.pieces) and calls
+    groups: list[list[tuple[int, int, int]]] = []
+    for call in calls:  # one merge per verdict: its pair count starts again at 1
+        if call[2] == 1:
+            groups.append([])
+        groups[-1].append(call)
+    for seq in groups:
+        assert len({before for _, before, _ in seq}) == 1
+        assert [t for _, _, t in seq] == list(range(1, len(seq) + 1))
+        assert all(left <= before for left, before, _ in seq)
+        assert all(a[0] >= b[0] for a, b in itertools.pairwise(seq))
+    silent = query(1, "sgd", "stable", fix={"a": [0, 0], "b": [0, 1]})
+    assert [p.constraints for p in silent.pieces] == [p.constraints for p in r.pieces]

@@ -225,3 +225,4 @@ def test_lifting_gives_the_same_answer(coords, L, opt, want, fix):
             with_lift.witness)
         if (coords, opt) == ("abc", "adam"):
             assert with_lift.stats["lifted_to"]["witness_off_this_frame"]
+

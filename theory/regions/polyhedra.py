@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from fractions import Fraction
 
 Form = tuple[Fraction, ...]
@@ -646,15 +646,20 @@ def merge_convex(pieces: Sequence[Sequence[Constraint]], d: int,
 
 
 def merge_convex_until(pieces: Sequence[Sequence[Constraint]], d: int,
-                       deadline: float | None = None) -> tuple[list[list[Constraint]], bool]:
+                       deadline: float | None = None,
+                       progress: Callable[[int, int], None] | None = None
+                       ) -> tuple[list[list[Constraint]], bool]:
     """:func:`merge_convex` and whether it finished (False: ``deadline`` stopped it).
 
     After a merge the scan starts again from the first pair; a pair already found not to merge
     is not tested again while both pieces are unchanged (:func:`convex_union` is a function of
-    the two constraint lists), so the merges, and the result, are those of the plain scan."""
+    the two constraint lists), so the merges, and the result, are those of the plain scan.
+    ``progress(pieces_left, pairs_tested)`` after each pair tested (the scan is quadratic in the
+    pieces and can take minutes for thousands)."""
     out = [list(x) for x in pieces]
     apart: set[tuple[tuple[Constraint, ...], tuple[Constraint, ...]]] = set()
     merged = True
+    tested = 0
     while merged:
         merged = False
         for i in range(len(out)):
@@ -665,6 +670,9 @@ def merge_convex_until(pieces: Sequence[Sequence[Constraint]], d: int,
                 if key in apart:
                     continue
                 u = convex_union(out[i], out[j], d)
+                tested += 1
+                if progress is not None:
+                    progress(len(out) - (u is not None), tested)
                 if u is None:
                     apart.add(key)
                     continue

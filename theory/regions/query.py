@@ -176,6 +176,7 @@ def query(
     progress: ProgressFn | None = None,
     writing: Callable[[int, int], None] | None = None,
     coords: str = "abc",
+    merging: Callable[[int, int, int], None] | None = None,
 ) -> QueryResult:
     """The exact set of free exponents (in the box) whose limit has every property in ``want``.
 
@@ -206,8 +207,11 @@ def query(
         ``progress(cells_certified, fraction_of_box_volume_covered, regions_pending)`` during
         the cover.
     writing : callable, optional
-        ``writing(pieces_done, pieces)`` while the answer's pieces are simplified and merged
-        (after the cover; the time limit bounds this stage too).
+        ``writing(pieces_done, pieces)`` while the answer's pieces are simplified (after the
+        cover; the time limit bounds this stage too).
+    merging : callable, optional
+        ``merging(pieces_left, pieces_before, pairs_tested)`` while the pieces of one verdict
+        are merged into convex unions (after the simplification; within the time limit too).
     coords : {"abc", "golikov"}
         The free coordinates: exponents per layer (default), or Golikov's exponents
         ``q_sigma, q_w, q_v, q_a`` (:mod:`~widthlimits.theory.regions.golikov_frame`), with
@@ -278,7 +282,14 @@ def query(
     for verdict, entries in groups.values():
         if describe and d and len(entries) > 1 and not late():
             kept = [e for e in entries if e[1] is not None]  # as found: not merged
-            css, finished = merge_convex_until([e[0] for e in entries if e[1] is None], d, deadline)
+            todo = [e[0] for e in entries if e[1] is None]
+            n_todo = len(todo)
+
+            def merge_progress(left: int, tested: int, n: int = n_todo) -> None:
+                if merging is not None:
+                    merging(left, n, tested)
+
+            css, finished = merge_convex_until(todo, d, deadline, merge_progress)
             merge_stopped |= not finished
             entries = [(cs, None) for cs in css] + kept  # same verdict, convex union: one piece
         for cs_list, found_point in entries:
