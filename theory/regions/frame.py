@@ -125,14 +125,8 @@ def cell_frame(depth: int, optimizer: str | Optimizer, *, gauge: str = "sp",
                fix: dict[str, Sequence[Any]] | None = None, shared_hidden: bool = False,
                max_free: int = MAX_FREE) -> CellFrame:
     """The free coordinates for a query (fixed lists as in ``classify``: ``L+1`` values each)."""
-    fr = CellFrame(make_frame(depth, optimizer, gauge=gauge, fix=fix), shared_hidden)
-    k = len(fr.variables)
-    if k > max_free:
-        raise ValueError(
-            f"{k} free coordinates ({', '.join(fr.variables)}) exceed the limit of {max_free}: "
-            "fix more exponents (e.g. --fix b=... or --fix a=...), share the hidden layers, or "
-            "raise the limit")
-    return fr
+    return region_frame(depth, optimizer, gauge=gauge, fix=fix, shared_hidden=shared_hidden,
+                        max_free=max_free)
 
 
 def region_frame(depth: int, optimizer: str | Optimizer, *, coords: str = "abc",
@@ -143,20 +137,21 @@ def region_frame(depth: int, optimizer: str | Optimizer, *, coords: str = "abc",
     :class:`~widthlimits.theory.regions.golikov_frame.GolikovFrame`: ``fix`` holds single values
     of q_sigma, q_w, q_v, q_a; SP form, hidden layers shared).  ``max_free`` None: no bound."""
     if coords == "abc":
-        if max_free is None:
-            return CellFrame(make_frame(depth, optimizer, gauge=gauge, fix=fix), shared_hidden)
-        return cell_frame(depth, optimizer, gauge=gauge, fix=fix, shared_hidden=shared_hidden,
-                          max_free=max_free)
-    if coords != "golikov":
-        raise ValueError(f"unknown coordinates {coords!r}; choose 'abc' or 'golikov'")
-    if gauge != "sp":
-        raise ValueError("Golikov's exponents are in SP form (a = 0): the gauge is sp")
-    from widthlimits.theory.regions.golikov_frame import golikov_frame
+        fr: Any = CellFrame(make_frame(depth, optimizer, gauge=gauge, fix=fix), shared_hidden)
+        hint = "fix more exponents (e.g. --fix b=... or --fix a=...), share the hidden layers"
+    elif coords == "golikov":
+        if gauge != "sp":
+            raise ValueError("Golikov's exponents are in SP form (a = 0): the gauge is sp")
+        from widthlimits.theory.regions.golikov_frame import golikov_frame
 
-    fr = golikov_frame(depth, optimizer, fix)
-    if max_free is not None and len(fr.variables) > max_free:
-        raise ValueError(f"{len(fr.variables)} free coordinates ({', '.join(fr.variables)}) exceed "
-                         f"the limit of {max_free}: fix some of them or raise the limit")
+        fr = golikov_frame(depth, optimizer, fix)
+        hint = "fix some of them (e.g. --fix q_sigma=-1)"
+    else:
+        raise ValueError(f"unknown coordinates {coords!r}; choose 'abc' or 'golikov'")
+    k = len(fr.variables)
+    if max_free is not None and k > max_free:
+        raise ValueError(f"{k} free coordinates ({', '.join(fr.variables)}) exceed the limit of "
+                         f"{max_free}: {hint}, or raise the limit")
     return fr
 
 

@@ -62,7 +62,7 @@ class GolikovFrame:
 
     @property
     def coordinates(self) -> tuple[str, ...]:
-        return tuple(k for k in GOLIKOV_COORDS if k != "q_v" or self.depth >= 2)
+        return _coordinates(self.depth)
 
     @property
     def variables(self) -> tuple[str, ...]:
@@ -94,8 +94,6 @@ class GolikovFrame:
         except (ValueError, TypeError):
             return None
         vals = {k: Fraction(0) if v is None else Fraction(v) for k, v in q.items()}
-        vals = {"q_sigma": vals["q_sigma"], "q_w": vals["q_w"], "q_v": vals["q_v"],
-                "q_a": vals["q_a"]}
         if any(vals[k] != v for k, v in self.fixed):
             return None
         x = [vals[k] for k in self.variables]
@@ -110,13 +108,19 @@ class GolikovFrame:
         return tuple(_MEANING[k] for k in self.coordinates)
 
 
+def _coordinates(depth: int) -> tuple[str, ...]:
+    """His exponents at ``depth``: ``q_v`` scales hidden-to-hidden weights, which exist from
+    depth 2."""
+    return tuple(k for k in GOLIKOV_COORDS if k != "q_v" or depth >= 2)
+
+
 def golikov_frame(depth: int, optimizer: str | Optimizer,
                   fix: Mapping[str, Any] | None = None) -> GolikovFrame:
     """Golikov's family at ``depth`` with the exponents in ``fix`` (names from
     :data:`GOLIKOV_COORDS`, one rational each) fixed and the others free."""
     L = check_depth(depth)
     opt = get_optimizer(optimizer)
-    names = tuple(k for k in GOLIKOV_COORDS if k != "q_v" or L >= 2)
+    names = _coordinates(L)
     fixed = []
     for k, v in (fix or {}).items():
         if k not in names:

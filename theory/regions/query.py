@@ -17,6 +17,7 @@ deletion filter over the verdicts of a full cover).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -283,13 +284,9 @@ def query(
         if describe and d and len(entries) > 1 and not late():
             kept = [e for e in entries if e[1] is not None]  # as found: not merged
             todo = [e[0] for e in entries if e[1] is None]
-            n_todo = len(todo)
-
-            def merge_progress(left: int, tested: int, n: int = n_todo) -> None:
-                if merging is not None:
-                    merging(left, n, tested)
-
-            css, finished = merge_convex_until(todo, d, deadline, merge_progress)
+            css, finished = merge_convex_until(
+                todo, d, deadline, None if merging is None else
+                functools.partial(_merge_report, merging, len(todo)))
             merge_stopped |= not finished
             entries = [(cs, None) for cs in css] + kept  # same verdict, convex union: one piece
         for cs_list, found_point in entries:
@@ -342,6 +339,12 @@ def query(
     stats["parts"] = cv.parts
     return QueryResult(frame, wants, cv.activation, loss, cv.box, tuple(pieces), named, conflicts,
                        stats, notes, props, cv.complete)
+
+
+def _merge_report(merging: Callable[[int, int, int], None], before: int, left: int,
+                  tested: int) -> None:
+    """``merge_convex_until``'s ``progress(left, tested)`` as ``merging(left, before, tested)``."""
+    merging(left, before, tested)
 
 
 def named_points_of(frame: Any, names: Sequence[str]) -> list[tuple[str, list[Fraction]]]:
