@@ -244,3 +244,58 @@ def test_convex_union_shortcuts_give_the_plain_envelope_test(extra_p, extra_q, s
     if find_point(p, 2) is None or find_point(q, 2) is None:
         return
     assert convex_union(p, q, 2) == _plain_convex_union(p, q, 2)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_half, min_size=1, max_size=5),
+       st.tuples(st.integers(-3, 3), st.integers(-3, 3)), st.tuples(st.integers(-3, 3), st.integers(-3, 3)))
+def test_segment_interval_is_the_set_of_parameters_on_the_piece(cons_raw, a, b):
+    """segment_interval(piece, a, b) is exactly {t in [0, 1] : a + t (b - a) in piece}: checked
+    at its ends, just inside and outside them, and on a grid of t."""
+    from widthlimits.theory.regions.polyhedra import segment_interval
+
+    piece = [((F(u), F(v), F(k)), r) for u, v, k, r in cons_raw if (u, v) != (0, 0)]
+    a, b = [F(x) for x in a], [F(x, 2) for x in b]
+
+    def on(t):
+        return 0 <= t <= 1 and satisfies([x + t * (y - x) for x, y in zip(a, b, strict=True)], piece)
+
+    iv = segment_interval(piece, a, b)
+    ts = [F(k, 24) for k in range(25)]
+    if iv is None:
+        assert not any(on(t) for t in ts)
+        return
+    lo, lo_c, hi, hi_c = iv
+
+    def inside(t):
+        return (lo < t or (t == lo and lo_c)) and (t < hi or (t == hi and hi_c))
+
+    eps = F(1, 10**6)
+    for t in ts + [lo, hi, lo - eps, lo + eps, hi - eps, hi + eps]:
+        if 0 <= t <= 1:
+            assert on(t) == inside(t), (t, iv)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.booleans(), min_size=16, max_size=16), st.randoms(use_true_random=False))
+def test_merging_resumes_its_scan_as_the_plain_scan_restarts(cells, rnd):
+    """A 4 x 4 grid of half-open squares, a random subset in a random order, some cut by a
+    diagonal into a triangle and an open edge (pieces of two dimensions): merge_convex, which
+    resumes its scan after a merge and skips rows it has finished, gives exactly the plain
+    greedy scan's pieces."""
+    from widthlimits.theory.regions.polyhedra import merge_convex
+
+    kept = []
+    for k, (i, j) in enumerate(itertools.product(range(4), range(4))):
+        if not cells[k]:
+            continue
+        sq = _box(i, i + 1, j, j + 1, rx=("<", "<="), ry=("<", "<="))
+        if rnd.random() < 0.3:  # split along y - x = j - i: below, on, above
+            diag = (F(-1), F(1), F(i - j))
+            kept += [sq + [(diag, "<")], sq + [(diag, "==")],
+                     sq + [(tuple(-x for x in diag), "<")]]
+        else:
+            kept.append(sq)
+    kept = [p for p in kept if find_point(p, 2) is not None]
+    rnd.shuffle(kept)
+    assert merge_convex(kept, 2) == _plain_merge(kept, 2)

@@ -565,7 +565,54 @@ def _echelon(cs: Sequence[Constraint], d: int) -> list[Constraint]:
     return out
 
 
-def convex_union(p: Sequence[Constraint], q: Sequence[Constraint], d: int
+def segment_interval(piece: Sequence[Constraint], a: Sequence[Fraction], b: Sequence[Fraction]
+                     ) -> tuple[Fraction, bool, Fraction, bool] | None:
+    """The parameters ``t`` in ``[0, 1]`` with :math:`a + t (b - a)` in ``piece``: an interval
+    ``(lo, lo_closed, hi, hi_closed)`` (each constraint is affine in ``t``, so the set is
+    convex), or None if empty.  Exact, no LP."""
+    lo, lo_c, hi, hi_c = ZERO, True, ONE, True
+    aq = [Q(v) for v in a]
+    dq = [Q(y) - x for x, y in zip(aq, b, strict=True)]
+    for form, rel in piece:
+        alpha = _value_q(form, aq)  # the form at t = 0
+        beta = sum((k * v for k, v in zip(form, dq, strict=False)), Q0)  # its slope in t
+        if beta == 0:
+            if (rel == "<=" and alpha > 0) or (rel == "<" and alpha >= 0) or (
+                    rel == "==" and alpha != 0):
+                return None
+            continue
+        r = -alpha / beta  # alpha + beta t = 0
+        root = Fraction(int(r.numerator), int(r.denominator))
+        if rel == "==":
+            if root < lo or root > hi or (root == lo and not lo_c) or (root == hi and not hi_c):
+                return None
+            lo, lo_c, hi, hi_c = root, True, root, True
+            continue
+        closed = rel == "<="
+        if beta > 0:  # t <= root (t < root if strict)
+            if root < hi or (root == hi and not closed):
+                hi, hi_c = root, closed
+        elif root > lo or (root == lo and not closed):  # t >= root
+            lo, lo_c = root, closed
+    if lo > hi or (lo == hi and not (lo_c and hi_c)):
+        return None
+    return lo, lo_c, hi, hi_c
+
+
+def segment_leaves_union(p: Sequence[Constraint], q: Sequence[Constraint],
+                         a: Sequence[Fraction], b: Sequence[Fraction]) -> bool:
+    """Does the segment from ``a`` (a point of ``p``) to ``b`` (a point of ``q``) leave
+    :math:`P \\cup Q`?  Then the union is not convex (a convex set holds the segment between
+    any two of its points): an exact certificate of non-convexity, with no LP."""
+    ip, iq = segment_interval(p, a, b), segment_interval(q, a, b)
+    if ip is None or iq is None or ip[0] != 0 or iq[2] != 1:
+        return False  # not points of the pieces: no conclusion
+    # [0, 1] is covered iff P's interval reaches Q's (touching at a point one of them holds)
+    return ip[2] < iq[0] or (ip[2] == iq[0] and not (ip[3] or iq[1]))
+
+
+def convex_union(p: Sequence[Constraint], q: Sequence[Constraint], d: int,
+                 points: tuple[Sequence[Fraction] | None, Sequence[Fraction] | None] | None = None
                  ) -> list[Constraint] | None:
     """The union of two non-empty convex pieces when it is convex (as a constraint list), else
     None -- exactly.
@@ -578,6 +625,9 @@ def convex_union(p: Sequence[Constraint], q: Sequence[Constraint], d: int
     pieces' shapes; pieces of different dimension (an open face and its boundary) merge when
     the result is convex.
     """
+    pt_p, pt_q = points if points is not None else (find_point(list(p), d), find_point(list(q), d))
+    if pt_p is not None and pt_q is not None and segment_leaves_union(p, q, pt_p, pt_q):
+        return None  # the segment between two of the union's points leaves it: not convex
     if find_point([(f, "==" if r == "==" else "<=") for f, r in list(p) + list(q)], d) is None:
         return None  # closures apart: the union of two separated pieces is not convex
     # candidate half-spaces: each constraint, the closure of a strict one, the two halves of an
@@ -597,7 +647,6 @@ def convex_union(p: Sequence[Constraint], q: Sequence[Constraint], d: int
     # for the piece's own constraints, their closures and equality halves; false when a point of
     # the piece violates c
     own_p, own_q = _own_halfspaces(p), _own_halfspaces(q)
-    pt_p, pt_q = find_point(list(p), d), find_point(list(q), d)
 
     def contains(c: Constraint, piece: Sequence[Constraint], own: set, pt: list | None) -> bool:
         if c in own:
@@ -651,38 +700,74 @@ def merge_convex_until(pieces: Sequence[Sequence[Constraint]], d: int,
                        ) -> tuple[list[list[Constraint]], bool]:
     """:func:`merge_convex` and whether it finished (False: ``deadline`` stopped it).
 
-    After a merge the scan starts again from the first pair; a pair already found not to merge
-    is not tested again while both pieces are unchanged (:func:`convex_union` is a function of
-    the two constraint lists), so the merges, and the result, are those of the plain scan.
-    ``progress(pieces_left, pairs_tested)`` after each pair tested (the scan is quadratic in the
-    pieces and can take minutes for thousands)."""
+    The merges, and the result, are those of the plain scan: find the first pair ``(i, j)``
+    (in the order of the list) whose union is convex, put the union at ``i``, delete ``j``,
+    start again from the first pair.  Nothing is tested twice: :func:`convex_union` is a
+    function of the two pieces, so a pair found not to merge stays so while both are unchanged.
+    After a merge at row ``i``, the rows before it only meet the new piece, and a row whose
+    pairs were all tested is not scanned again (pieces are known by an integer, not by hashing
+    their constraints: that hashing once took half of the time).  ``progress(pieces_left,
+    pairs_tested)`` after each pair tested (the scan is quadratic in the pieces)."""
     out = [list(x) for x in pieces]
-    apart: set[tuple[tuple[Constraint, ...], tuple[Constraint, ...]]] = set()
-    merged = True
+    ids = list(range(len(out)))  # an integer per piece; a merged piece gets a new one
+    next_id = len(out)
+    apart: set[tuple[int, int]] = set()
+    clean: set[int] = set()  # pieces whose pairs with every later piece are known apart
+    pts: dict[int, list[Fraction] | None] = {}  # a point per piece (one LP)
+
+    def point(k: int) -> list[Fraction] | None:
+        if ids[k] not in pts:
+            pts[ids[k]] = find_point(out[k], d)
+        return pts[ids[k]]
+
     tested = 0
-    while merged:
-        merged = False
-        for i in range(len(out)):
+
+    def test(i: int, j: int) -> bool:
+        """Merge pieces i < j if their union is convex."""
+        nonlocal tested, next_id
+        key = (ids[i], ids[j])
+        if key in apart:
+            return False
+        u = convex_union(out[i], out[j], d, (point(i), point(j)))
+        tested += 1
+        if progress is not None:
+            progress(len(out) - (u is not None), tested)
+        if u is None:
+            apart.add(key)
+            return False
+        out[i] = simplify(u, d)
+        ids[i] = next_id
+        next_id += 1
+        del out[j], ids[j]
+        return True
+
+    new = 0  # the row of the last merge: earlier rows only meet its piece
+    while True:
+        found = None
+        for i in range(new):
+            if deadline is not None and time.perf_counter() > deadline:
+                return out, False
+            if test(i, new):
+                found = i
+                break
+        if found is not None:
+            new = found
+            continue
+        for i in range(new, len(out)):
+            if ids[i] in clean:
+                continue
             for j in range(i + 1, len(out)):
                 if deadline is not None and time.perf_counter() > deadline:
                     return out, False
-                key = (tuple(out[i]), tuple(out[j]))
-                if key in apart:
-                    continue
-                u = convex_union(out[i], out[j], d)
-                tested += 1
-                if progress is not None:
-                    progress(len(out) - (u is not None), tested)
-                if u is None:
-                    apart.add(key)
-                    continue
-                out[i] = simplify(u, d)
-                del out[j]
-                merged = True
+                if test(i, j):
+                    found = i
+                    break
+            if found is not None:
                 break
-            if merged:
-                break
-    return out, True
+            clean.add(ids[i])
+        if found is None:
+            return out, True
+        new = found
 
 
 def _nullspace_point(rows: list[Form], d: int) -> list[Fraction] | None:
