@@ -13,6 +13,7 @@ from widthlimits.theory.regions.polyhedra import (
     lp_max,
     lp_max_sparse,
     nonempty_with,
+    point_with,
     satisfies,
     simplify,
 )
@@ -146,6 +147,9 @@ def test_constraint_generation_answers_as_the_full_lp(d, base_raw, extras_raw):
         grown = base[: len(base) * (k + 1) // len(extras_raw)]  # a base that only tightens
         nonempty, lps = nonempty_with(grown, extra, d, cuts)
         assert nonempty == (find_point(grown + [extra], d) is not None)
+        point, _ = point_with(grown, extra, d, Cuts())  # the common point it finds
+        assert (point is not None) == nonempty
+        assert point is None or satisfies(point, grown + [extra])
         assert lps >= 1 and all(c in grown for c in cuts.cons)
 
 

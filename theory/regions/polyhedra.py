@@ -448,13 +448,22 @@ def nonempty_with(base: Sequence[Constraint], extra: Constraint, d: int,
     a few of many constraints, the LPs have a few rows instead of all.
 
     Returns ``(nonempty, lps)``: the answer and the number of LPs solved.  The same answer as
-    ``find_point(list(base) + [extra], d) is not None``; only the point is not computed."""
+    ``find_point(list(base) + [extra], d) is not None`` (:func:`point_with` also gives the
+    common point it found)."""
+    p, lps = point_with(base, extra, d, cuts)
+    return p is not None, lps
+
+
+def point_with(base: Sequence[Constraint], extra: Constraint, d: int,
+               cuts: Cuts) -> tuple[list[Fraction] | None, int]:
+    """:func:`nonempty_with` with the common point of ``base`` and ``extra`` it found (None if
+    there is none) and the number of LPs solved."""
     lps = 0
     while True:
         lps += 1
         p = find_point(cuts.cons + [extra], d)
         if p is None:
-            return False, lps
+            return None, lps
         pq = [Q(x) for x in p]
         worst, worst_v = None, Q0
         for c in base:
@@ -468,7 +477,7 @@ def nonempty_with(base: Sequence[Constraint], extra: Constraint, d: int,
             if bad and (worst is None or v > worst_v):
                 worst, worst_v = c, v
         if worst is None:
-            return True, lps
+            return p, lps
         cuts.cons.append(worst)
 
 
@@ -499,11 +508,27 @@ def simplify(constraints: Sequence[Constraint], d: int) -> list[Constraint]:
     # implicit equalities: a non-strict inequality that cannot be strict.  Each test is an
     # emptiness test by constraint generation (nonempty_with: the LPs on a few rows; a piece of
     # a deep net's cover has hundreds), all on the same set, so the working rows are shared.
+    # A point of the set where an inequality is negative shows it is none: each point found
+    # by a test answers the tests of every inequality negative there (most of a cover piece's
+    # are, so most tests are not run; the same answers)
     cuts = Cuts()
+    loose: set[int] = set()  # inequalities seen negative at a point of the set
+
+    def mark(p: Sequence[Fraction]) -> None:
+        pq = [Q(x) for x in p]
+        for j, c in enumerate(cs):
+            if c[1] == "<=" and j not in loose and _value_q(cuts.qform(c), pq) < 0:
+                loose.add(j)
+
     for i, (f, r) in enumerate(cs):
-        if r == "<=" and not nonempty_with(cs, (f, "<"), d, cuts)[0]:
+        if r != "<=" or i in loose:
+            continue
+        p, _ = point_with(cs, (f, "<"), d, cuts)
+        if p is None:
             n = normalize(f, "==")
             cs[i] = n  # type: ignore[assignment,call-overload]
+        else:
+            mark(p)
     # dedupe again, write the equalities in reduced row echelon form and the inequalities in the
     # remaining (non-pivot) variables, then drop redundant ones
     uniq: list[Constraint] = []
