@@ -13,6 +13,7 @@ Each case runs under ``--time-limit`` seconds (default 60); a case that hits it 
     python benchmarks/bench_regions.py [--depths 4,6] [--methods search,smt] [--old]
         [--time-limit 60] [--repeats 1] [--only sgd] [--max-lr 10,20,50,100] [--classify 1000]
     python benchmarks/bench_regions.py --derive 1,2,3 [--time-limit 600]
+    python benchmarks/bench_regions.py --describe [--repeats 1]
 """
 
 from __future__ import annotations
@@ -126,7 +127,13 @@ def main() -> None:
     ap.add_argument("--derive", default="", metavar="DEPTHS",
                     help="the derive section instead: closed-form set equality and derive "
                          "--symbolic for sgd and adam, e.g. --derive 1,2,3")
+    ap.add_argument("--describe", action="store_true",
+                    help="the full-description section instead: the stages of three queries "
+                         "(cover, simplifying the pieces, merging them and the rest)")
     args = ap.parse_args()
+    if args.describe:
+        _describe(args.repeats)
+        return
     if args.derive:
         _derive_section(args.derive, args.time_limit)
         return
@@ -195,6 +202,46 @@ def main() -> None:
         classify(p, "sgd")
         print(f"classify --preset mup --depth {args.classify}: {time.perf_counter() - t0:.2f} s",
               flush=True)
+
+
+#: full descriptions timed by --describe: (label, query arguments)
+DESCRIBE_CASES = (
+    ("golikov L=2 sgd nontrivial,stable", dict(depth=2, optimizer="sgd", want="nontrivial,stable",
+                                               coords="golikov", box=(-2, 2))),
+    ("golikov L=2 sgd stable", dict(depth=2, optimizer="sgd", want="stable", coords="golikov",
+                                    box=(-2, 2))),
+    ("L=2 adam feature_learning (6 free)", dict(depth=2, optimizer="adam",
+                                                want="feature_learning", max_free=6)),
+)
+
+
+def _describe(repeats: int) -> None:
+    """The stages of a full description (``query``): the cover (until the first piece is
+    written), simplifying the answer's pieces (until the first merge test), and merging them
+    with the vertices and the rest; medians of CPU seconds over ``repeats``."""
+    from widthlimits.theory.regions import query
+
+    print(f"{'describe':36} {'cover':>7} {'simplify':>9} {'merge+rest':>11} {'total':>7} "
+          f"{'wall':>7}  pieces", flush=True)
+    for label, kw in DESCRIBE_CASES:
+        rows = []
+        r = None
+        for _ in range(max(repeats, 1)):
+            marks: dict[str, float] = {}
+
+            def mark(name: str, *_: object, marks: dict[str, float] = marks) -> None:
+                marks.setdefault(name, time.process_time())
+
+            c0, w0 = time.process_time(), time.perf_counter()
+            r = query(writing=lambda *a: mark("written", *a),
+                      merging=lambda *a: mark("merging", *a), **kw)
+            c1, w1 = time.process_time(), time.perf_counter()
+            t_cover = marks.get("written", c1) - c0
+            t_simp = marks.get("merging", c1) - marks.get("written", c1)
+            rows.append((t_cover, t_simp, c1 - marks.get("merging", c1), c1 - c0, w1 - w0))
+        med = [statistics.median(x) for x in zip(*rows, strict=True)]
+        print(f"{label:36} {med[0]:7.1f} {med[1]:9.1f} {med[2]:11.1f} {med[3]:7.1f} "
+              f"{med[4]:7.1f}  {len(r.pieces)}", flush=True)  # type: ignore[union-attr]
 
 
 def _whole_entrywise(depths: str, limit: float, opts: tuple[str, ...], order: str) -> None:
