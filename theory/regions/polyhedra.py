@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from fractions import Fraction
 
 Form = tuple[Fraction, ...]
@@ -766,33 +766,29 @@ def merge_convex_until(pieces: Sequence[Sequence[Constraint]], d: int,
         del out[j], ids[j]
         return True
 
-    new = 0  # the row of the last merge: earlier rows only meet its piece
-    while True:
-        found = None
+    def pairs(new: int) -> Iterator[tuple[int, int]]:
+        """The pairs the plain scan would test, in its order, less those known apart: the
+        rows before ``new`` (the last merge's row) only with its piece, then every unfinished
+        row from ``new`` on (a row is finished once all its pairs were tested)."""
         for i in range(new):
-            if deadline is not None and time.perf_counter() > deadline:
-                return out, False
-            if test(i, new):
-                found = i
-                break
-        if found is not None:
-            new = found
-            continue
+            yield i, new
         for i in range(new, len(out)):
             if ids[i] in clean:
                 continue
             for j in range(i + 1, len(out)):
-                if deadline is not None and time.perf_counter() > deadline:
-                    return out, False
-                if test(i, j):
-                    found = i
-                    break
-            if found is not None:
+                yield i, j
+            clean.add(ids[i])  # reached only when no pair of the row merged
+
+    new = 0
+    while True:
+        for i, j in pairs(new):
+            if deadline is not None and time.perf_counter() > deadline:
+                return out, False
+            if test(i, j):
+                new = i
                 break
-            clean.add(ids[i])
-        if found is None:
+        else:
             return out, True
-        new = found
 
 
 def _nullspace_point(rows: list[Form], d: int) -> list[Fraction] | None:
