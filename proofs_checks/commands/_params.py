@@ -154,12 +154,11 @@ def cover_time_limit(deadline: float | None, workers: int) -> Iterator[None]:
 
 
 def _part_with_hard_stop(fn: Any, task: Any) -> Any:
-    """Run one cover part ``fn(task)`` in a worker process under :func:`time_limit` at the
-    part's own deadline plus :data:`GRACE_SECONDS`: a part still inside an exact cell then
-    returns :func:`~widthlimits.theory.regions.cover.stopped_part` (nothing established for its
-    sub-box) instead of finishing the cell."""
-    from widthlimits.theory.regions.cover import stopped_part
-
+    """Run one part ``fn(task)`` in a worker process under :func:`time_limit` at the part's own
+    deadline plus :data:`GRACE_SECONDS`: a part still working then returns ``task.stopped()``
+    (a cover part: :func:`~widthlimits.theory.regions.cover.stopped_part`, nothing established
+    for its sub-box, instead of finishing the cell; a piece to simplify: None, the piece as
+    found)."""
     if task.deadline is None:
         return fn(task)
     # the task's deadline is wall-clock (time.time()); time_limit takes time.monotonic()
@@ -168,7 +167,7 @@ def _part_with_hard_stop(fn: Any, task: Any) -> Any:
         with time_limit(stop_at):
             return fn(task)
     except TimeLimitReached:
-        return stopped_part(task)
+        return task.stopped()
 
 
 def stopped_inside_a_cell(command: str, limit: float, as_json: bool,

@@ -198,3 +198,39 @@ def test_a_stopped_query_that_found_nothing_does_not_say_empty():
     assert not r.complete and not r.pieces
     out = r.to_json()
     assert out["complete"] is False and out["empty"] is None
+
+
+def test_pieces_are_simplified_through_the_mapper_as_in_process():
+    """With a mapper the answer's pieces are simplified through it (on worker processes in the
+    command), one task per piece, giving exactly the pieces simplified in this process."""
+    from widthlimits.theory.regions.query import simplify_part
+
+    fix = {"a": [0, 0, 0], "b": [0, 1, 1]}
+    calls = []
+
+    def mapper(fn, tasks):
+        tasks = list(tasks)
+        calls.append((fn, len(tasks)))
+        return map(fn, tasks)
+
+    through = query(2, "sgd", "nontrivial,stable", fix=fix, box=(-2, 2), parts=8, mapper=mapper)
+    here = query(2, "sgd", "nontrivial,stable", fix=fix, box=(-2, 2), parts=8)
+    assert (simplify_part, through.stats["answer_pieces_before_merge"]) in calls
+    assert [pc.constraints for pc in through.pieces] == [pc.constraints for pc in here.pieces]
+    assert through.stats["pieces_not_simplified"] == 0
+
+
+def test_a_piece_past_its_deadline_is_given_as_found():
+    """A piece whose task starts past the time limit, or is stopped by the worker's hard stop,
+    is not simplified (None: the query gives it as the cover found it)."""
+    import time
+
+    from widthlimits.proofs_checks.commands._params import _part_with_hard_stop
+    from widthlimits.theory.regions.polyhedra import box_constraints
+    from widthlimits.theory.regions.query import SimplifyTask, simplify_part
+
+    cons = tuple(box_constraints(2, -1, 1))
+    assert simplify_part(SimplifyTask(cons, 2, time.time() - 1)) is None
+    assert simplify_part(SimplifyTask(cons, 2, None)) is not None
+    late = SimplifyTask(cons, 2, time.time() + 0.1)
+    assert _part_with_hard_stop(lambda t: time.sleep(30), late) is None

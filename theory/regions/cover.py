@@ -132,6 +132,10 @@ class CoverTask:
     deadline: float | None  # wall clock (time.time())
     order: str = "depth"
 
+    def stopped(self) -> Cover:
+        """What this part establishes if stopped from outside: :func:`stopped_part`."""
+        return stopped_part(self)
+
 
 def cover_part(task: CoverTask) -> Cover:
     """Cover ``task.region`` (a sub-box); the cells' affine exponents keep only their forms

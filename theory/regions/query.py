@@ -203,7 +203,9 @@ def query(
         ``complete`` is False (its ``empty`` then only says none was found yet).
     parts, mapper
         Split the box into at least ``parts`` sub-boxes covered independently through the
-        ``map``-like ``mapper`` (e.g. an executor's ``map``); the answer is the same set.
+        ``map``-like ``mapper`` (e.g. an executor's ``map``); the answer is the same set.  With
+        a mapper the answer's pieces are simplified through it too (:func:`simplify_part`), in
+        order; the same pieces as simplified in this process.
     progress : callable, optional
         ``progress(cells_certified, fraction_of_box_volume_covered, regions_pending)`` during
         the cover.
@@ -271,11 +273,19 @@ def query(
     raw = 0
     merge_stopped = False
     groups: dict[tuple, tuple[Classification, list[tuple[list[Constraint], Any]]]] = {}
+    # with parts and a mapper (worker processes) the pieces are simplified there too, in order
+    done = None
+    if mapper is not None and parts > 1 and d and found and not late():
+        wall = None if deadline is None else time.time() + (deadline - time.perf_counter())
+        done = iter(mapper(simplify_part, [SimplifyTask(tuple(pc.constraints), d, wall)
+                                           for pc in found]))
     for k, pc in enumerate(found):
         if writing is not None:
             writing(k, len(found))
-        if d and not late():
-            entry: tuple[list[Constraint], Any] = (simplify(pc.constraints, d), None)
+        cs = (next(done) if done is not None else
+              simplify(pc.constraints, d) if d and not late() else None)
+        if cs is not None:
+            entry: tuple[list[Constraint], Any] = (cs, None)
         else:
             entry = (tightest(pc.constraints), pc.point)
             raw += bool(d)
@@ -341,6 +351,29 @@ def query(
                        stats, notes, props, cv.complete)
 
 
+@dataclass(frozen=True)
+class SimplifyTask:
+    """One answer piece to simplify (picklable: sent to worker processes with the cover's
+    mapper); ``deadline`` is wall-clock (``time.time()``) or None."""
+
+    constraints: tuple[Constraint, ...]
+    d: int
+    deadline: float | None
+
+    def stopped(self) -> None:
+        """What a task stopped from outside (at a time limit) establishes: no simplified form;
+        the piece is given as the cover found it."""
+        return None
+
+
+def simplify_part(task: SimplifyTask) -> list[Constraint] | None:
+    """:func:`~widthlimits.theory.regions.polyhedra.simplify` of one piece, or None if its
+    deadline has passed (the piece is then given as found, as in a serial query)."""
+    if task.deadline is not None and time.time() > task.deadline:
+        return None
+    return simplify(task.constraints, task.d)
+
+
 def _merge_report(merging: Callable[[int, int, int], None], before: int, left: int,
                   tested: int) -> None:
     """``merge_convex_until``'s ``progress(left, tested)`` as ``merging(left, before, tested)``."""
@@ -390,7 +423,8 @@ def verdict_at(frame: CellFrame, z: Sequence[Any], activation: str | Activation 
     return CellEngine(frame, get_activation(activation), loss).cell([Fraction(x) for x in z]).verdict
 
 
-__all__ = ["QueryResult", "RegionPiece", "named_points_in", "named_points_of", "query", "verdict_at"]
+__all__ = ["QueryResult", "RegionPiece", "SimplifyTask", "named_points_in", "named_points_of",
+           "query", "simplify_part", "verdict_at"]
 
 # the package exports `query`, the name of this module too: calling the module calls it
 make_callable(__name__, query)
