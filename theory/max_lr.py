@@ -59,7 +59,12 @@ from widthlimits.theory.regions.cell import Cell
 from widthlimits.theory.regions.cover import Cover, cover
 from widthlimits.theory.regions.frame import CellFrame
 from widthlimits.theory.regions.line import LeastStable, X, least_stable, least_stable_many
-from widthlimits.theory.regions.polyhedra import Constraint, lp_max, lp_max_sparse, satisfies
+from widthlimits.theory.regions.polyhedra import (
+    Constraint,
+    bounding_box,
+    lp_max_sparse,
+    satisfies,
+)
 
 HALF = Fraction(1, 2)
 RULES = ("tp", "everett-full", "everett-none")
@@ -216,12 +221,10 @@ _MAX_WIDEN = 64
 
 
 def _extent(cons: Sequence[Constraint]) -> tuple[Fraction | None, Fraction | None]:
-    """Lower and upper end of the closure of a 1-D polyhedron (None: unbounded that way)."""
-    ends: list[Fraction | None] = []
-    for sgn in (-1, 1):
-        st, val, _x = lp_max((Fraction(sgn), Fraction(0)), cons, 1)
-        ends.append(None if st == "unbounded" or val is None else sgn * val)
-    return ends[0], ends[1]
+    """Lower and upper end of the closure of a 1-D polyhedron (None: unbounded that way, or
+    both None if it is empty)."""
+    box = bounding_box(cons, 1)
+    return (None, None) if box is None else box[0]
 
 
 def _least_c_line(a: tuple, b: tuple, c: list[Exponent], layer: int, optimizer: Optimizer,

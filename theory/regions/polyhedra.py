@@ -24,9 +24,12 @@ import itertools
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from fractions import Fraction
+from typing import Any
 
 Form = tuple[Fraction, ...]
 Constraint = tuple[Form, str]
+#: a box, ``(lo, hi)`` per coordinate, None for an unbounded side
+Box = list[tuple[Fraction | None, Fraction | None]]
 
 ZERO = Fraction(0)
 ONE = Fraction(1)
@@ -741,19 +744,17 @@ def merge_convex_until(pieces: Sequence[Sequence[Constraint]], d: int,
     next_id = len(out)
     apart: set[tuple[int, int]] = set()
     clean: set[int] = set()  # pieces whose pairs with every later piece are known apart
-    pts: dict[int, list[Fraction] | None] = {}  # a point per piece (one LP)
+    def per_piece(store: dict[int, Any], compute: Callable[[Any, int], Any]) -> Callable[[int], Any]:
+        """``compute(piece, d)`` of the piece at position k, once per piece (by its integer)."""
+        def get(k: int) -> Any:
+            if ids[k] not in store:
+                store[ids[k]] = compute(out[k], d)
+            return store[ids[k]]
+        return get
 
-    def point(k: int) -> list[Fraction] | None:
-        if ids[k] not in pts:
-            pts[ids[k]] = find_point(out[k], d)
-        return pts[ids[k]]
-
-    boxes: dict[int, list[tuple[Fraction | None, Fraction | None]] | None] = {}
-
-    def box(k: int) -> list[tuple[Fraction | None, Fraction | None]] | None:
-        if ids[k] not in boxes:
-            boxes[ids[k]] = _bounding_box(out[k], d)
-        return boxes[ids[k]]
+    boxes: dict[int, Box | None] = {}
+    point = per_piece({}, find_point)  # a point per piece (one LP)
+    box = per_piece(boxes, bounding_box)  # its closure's bounding box (2d LPs)
 
     tested = 0
 
@@ -773,9 +774,7 @@ def merge_convex_until(pieces: Sequence[Sequence[Constraint]], d: int,
             return False
         out[i] = simplify(u, d)
         ids[i] = next_id
-        boxes[next_id] = None if bi is None or bj is None else [
-            (None if a is None or b is None else min(a, b), None if c is None or e is None else max(c, e))
-            for (a, c), (b, e) in zip(bi, bj, strict=True)]
+        boxes[next_id] = _box_hull(bi, bj)
         next_id += 1
         del out[j], ids[j]
         return True
@@ -805,11 +804,10 @@ def merge_convex_until(pieces: Sequence[Sequence[Constraint]], d: int,
             return out, True
 
 
-def _bounding_box(cs: Sequence[Constraint], d: int
-                  ) -> list[tuple[Fraction | None, Fraction | None]] | None:
+def bounding_box(cs: Sequence[Constraint], d: int) -> Box | None:
     """The bounding box of the closure of ``cs``, ``(lo, hi)`` per coordinate (None for an
     unbounded side), by 2d exact LPs; None if the set is empty."""
-    out: list[tuple[Fraction | None, Fraction | None]] = []
+    out: Box = []
     for i in range(d):
         ends: list[Fraction | None] = []
         for sign in (-1, 1):
@@ -822,14 +820,22 @@ def _bounding_box(cs: Sequence[Constraint], d: int
     return out
 
 
-def _boxes_apart(p: Sequence[tuple[Fraction | None, Fraction | None]] | None,
-                 q: Sequence[tuple[Fraction | None, Fraction | None]] | None) -> bool:
+def _boxes_apart(p: Box | None, q: Box | None) -> bool:
     """Are two closed boxes (None sides unbounded; a None box: unknown) disjoint?"""
     if p is None or q is None:
         return False
     return any((ph is not None and ql is not None and ph < ql) or
                (qh is not None and pl is not None and qh < pl)
                for (pl, ph), (ql, qh) in zip(p, q, strict=True))
+
+
+def _box_hull(p: Box | None, q: Box | None) -> Box | None:
+    """The smallest box holding both (None sides unbounded; a None box: unknown)."""
+    if p is None or q is None:
+        return None
+    return [(None if pl is None or ql is None else min(pl, ql),
+             None if ph is None or qh is None else max(ph, qh))
+            for (pl, ph), (ql, qh) in zip(p, q, strict=True)]
 
 
 def _nullspace_point(rows: list[Form], d: int) -> list[Fraction] | None:
