@@ -71,16 +71,20 @@ def plot_phase_diagram(data: dict[str, Any], path: str | Path) -> Path:
                 continue
             col = _color(pc["label"], pc["regime"], dim)
             pts = [_xy(v) for v in pc["vertices"]]
+            moving = not pc.get("all_steps", True)
             if dim == 2 and len(pts) >= 3:
-                ax.add_patch(Polygon(pts, closed=True, facecolor=col, edgecolor="white", lw=0.8))
+                ax.add_patch(Polygon(pts, closed=True, facecolor=col, edgecolor="white", lw=0.8,
+                                     hatch="xxx" if moving else None))
                 legend.setdefault(pc["label"], Patch(facecolor=col, label=legend_label(pc["label"], 2)))
             elif dim == 1 or (dim == 2 and len(pts) == 2):
                 xs, ys = zip(*pts, strict=True)
-                ax.plot(xs, ys, color=col, lw=4, solid_capstyle="round", zorder=3)
+                ax.plot(xs, ys, color=col, lw=4, solid_capstyle="round", zorder=3,
+                        ls=":" if moving else "-")
                 legend.setdefault(pc["label"] + " (segment)",
                                   Line2D([], [], color=col, lw=4, label=legend_label(pc["label"], 1)))
             else:
-                ax.plot(*pts[0], "o", color=col, ms=9, zorder=4, mec="black")
+                ax.plot(*pts[0], "o", color=col, ms=9, zorder=4, mec="black",
+                        mfc="white" if moving else col)
                 legend.setdefault(pc["label"] + " (point)",
                                   Line2D([], [], marker="o", ls="", color=col, mec="black",
                                          label=legend_label(pc["label"], 0)))
@@ -109,6 +113,11 @@ def plot_phase_diagram(data: dict[str, Any], path: str | Path) -> Path:
     ax.grid(True, lw=0.3, alpha=0.5)
     handles = list(legend.values()) + [Line2D([], [], marker="*", color="black", ms=11, ls="",
                                               label="named parametrization (preset name beside it)")]
+    if data.get("stats", {}).get("pieces_moving_at_horizon"):
+        T = data["stats"]["horizon_steps"]
+        handles.append(Patch(facecolor="white", edgecolor="0.3", hatch="xxx",
+                             label=f"hatched / dotted / hollow: stable over steps 0..{T} only, "
+                                   "exponents still moving (may blow up later)"))
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(-0.08, -0.09), fontsize=8,
               ncol=2, frameon=False, title="regime of the infinite-width limit", title_fontsize=8,
               alignment="left")

@@ -199,6 +199,16 @@ class Classification:
         return out
 
     @property
+    def all_steps(self) -> bool:
+        """Whether the verdict holds at every step, not only at the steps computed: True when
+        unstable (a blow-up at some step already makes the parametrization unstable) or when
+        the exponents are stationary (every later step repeats the last, ``stationary_from``);
+        False for a stable run whose exponents still move at its last step, whose verdict is
+        that of steps ``0..engine.steps`` (:func:`classify` then continues the run for a
+        note)."""
+        return not self.stable or self.engine.stationary_from is not None
+
+    @property
     def closed_form_comparable(self) -> bool:
         """Whether the engine's verdict can be set beside the closed form's: not when a stable
         run was cut short of the default horizon before its exponents became stationary (the

@@ -215,6 +215,8 @@ def _run_exists(args: argparse.Namespace, L: int, box: tuple, deadline: float | 
         print("NON-EMPTY; witness: " + (", ".join(f"{k} = {v}" for k, v in out["witness"].items())
                                          or "the fixed point itself")
               + f"  (classify at the witness: {out['witness_check']['regime']})")
+        if not out["witness_check"]["all_steps"]:
+            print("note on the witness: " + out["witness_check"]["horizon_note"])
     print(f"({out['stats']['seconds']} s, method {args.method})")
     return code
 
@@ -393,10 +395,15 @@ def run(args: argparse.Namespace) -> int:
         print(_pieces_header(len(r.pieces), r.stats))
         for i, pc in enumerate(out["regions"], 1):
             conds = pc["equalities"] + pc["inequalities"]
-            print(f"  [{i}] dim {pc['dimension']}: " + " and ".join(conds) + f"   ({pc['verdict']})")
+            moving = ("" if pc["all_steps"] else
+                      f"; over steps 0..{out['stats']['horizon_steps']} only, still moving")
+            print(f"  [{i}] dim {pc['dimension']}: " + " and ".join(conds)
+                  + f"   ({pc['verdict']}{moving})")
             if pc["vertices"]:
                 vs = "; ".join("(" + ", ".join(v.values()) + ")" for v in pc["vertices"])
                 print(f"      vertices: {vs}")
+        if out["stats"].get("pieces_moving_at_horizon"):
+            print("note: " + next(n for n in r.notes if "still moving" in n))
     print("named points inside: " + (", ".join(r.named_points) or "none"))
     st = out["stats"]
     print(f"({st['cells']} cells, {st['cover_pieces']} pieces"

@@ -48,7 +48,7 @@ import sympy
 
 from widthlimits.theory.engine import same_structure
 from widthlimits.theory.exponents import NEG_INF
-from widthlimits.theory.regions.polyhedra import Constraint, normalize
+from widthlimits.theory.regions.polyhedra import Constraint, normalize, rank
 
 ZERO = Fraction(0)
 ONE = Fraction(1)
@@ -196,12 +196,17 @@ class Recorder:
     symbolic = True
 
     def __init__(self, d: int, z0: Sequence[Fraction], conv_cache: dict[Any, tuple[int, ...]],
-                 symbols: Sequence[sympy.Symbol], D: int = 2) -> None:
+                 symbols: Sequence[sympy.Symbol], D: int = 2,
+                 hull: Sequence[tuple[Fraction, ...]] = ()) -> None:
         # integer arithmetic: forms are scaled by D (a common denominator of every coefficient
         # of the parametrization, even), values at z0 by D * Dz (Dz: denominator of z0); the
         # engine only adds, negates and compares, and constraints are scale invariant
         self.d = d
         self.z0 = tuple(z0)
+        #: affine forms ``(k_1..k_d, k_0)`` that vanish on the set the run is asked about (the
+        #: equalities of a lower-dimensional piece containing z0): :meth:`same_state` compares
+        #: states on their common zero set, not on the whole cell
+        self.hull = [tuple(Fraction(x) for x in f) for f in hull]
         self.D = D
         self.Dz = math.lcm(1, *(Fraction(x).denominator for x in z0))
         self.zs = tuple(int(Fraction(x) * self.Dz) for x in z0)
@@ -358,13 +363,34 @@ class Recorder:
 
     def same_state(self, a: Any, b: Any) -> bool:
         """Identical engine state (lists/dicts of exponents): same keys, same affine forms.
-        Records nothing: identical forms are equal on the whole cell."""
+        Records nothing: identical forms are equal on the whole cell.
+
+        With a ``hull`` (the equalities of a lower-dimensional set containing z0), forms that
+        differ are also identical there when they agree at z0 and their difference is a
+        combination of the hull's rows (then it vanishes on the hull's whole affine subspace,
+        which contains z0): e.g. Golikov's mean-field point of his plane, where the forms of a
+        cell around it differ off the point."""
+        diffs: list[list[Fraction]] = []
+        hull = self.hull
+
         def leaf(x: Any, y: Any) -> bool:
             if isinstance(x, AffineValue) or isinstance(y, AffineValue):
-                return isinstance(x, AffineValue) and isinstance(y, AffineValue) and x.f == y.f
+                if not (isinstance(x, AffineValue) and isinstance(y, AffineValue)):
+                    return False
+                if x.f == y.f:
+                    return True
+                if not hull or x.v != y.v:
+                    return False
+                diffs.append([Fraction(u - v, self.D) for u, v in zip(x.f, y.f, strict=True)])
+                return True
             return bool(x == y)  # -inf / +inf / None
 
-        return same_structure(a, b, leaf)
+        if not same_structure(a, b, leaf):
+            return False
+        if not diffs:
+            return True
+        rows = [list(f) for f in hull]
+        return rank(rows + diffs) == rank(rows)
 
     def sub(self, x: Any, y: Any) -> Any:
         if self.is_ninf(x):

@@ -173,10 +173,12 @@ class CellEngine:
             out[keys.setdefault(k, k)] = x
         return out
 
-    def _run(self, z0: tuple[Fraction, ...]) -> tuple[Recorder, Any, dict[tuple, int]]:
+    def _run(self, z0: tuple[Fraction, ...], hull: Sequence[tuple[Fraction, ...]] = ()
+             ) -> tuple[Recorder, Any, dict[tuple, int]]:
         """The engine on affine values at ``z0``: the recorder, the result and, per recorded
-        exponent, how many constraints had been recorded before it."""
-        rec = Recorder(self.d, z0, self.cache, self.symbols, self.D)
+        exponent, how many constraints had been recorded before it.  ``hull``: equalities
+        of a set containing z0 on which stationarity is tested (:meth:`Recorder.same_state`)."""
+        rec = Recorder(self.d, z0, self.cache, self.symbols, self.D, hull)
         # MSE: on the stable set f_t = O(1) at every step, so the loss derivative max(1, |f|) is
         # Theta(1) as for the logistic loss and the two runs coincide step by step; a run is
         # stable for one loss iff it is for the other.  The logistic run avoids the feedback
@@ -194,6 +196,20 @@ class CellEngine:
                      trace=False, ops=rec, on_record=on_record)
         res = dataclasses.replace(res, parametrization=self.frame.parametrization_at(z0))
         return rec, res, pos
+
+    def stationary_on(self, constraints: Sequence[Constraint], z0: Sequence[Fraction]) -> bool:
+        """Whether the run at ``z0`` is stationary on the whole piece ``constraints`` (a subset
+        of z0's cell, with its equalities explicit, e.g. simplified): its engine state repeats
+        on the piece's affine hull from some step within the horizon, so every later step
+        repeats too and the verdict holds at every step (:attr:`Classification.all_steps`).
+
+        A cell's own run only sees identical forms as a repeat; on a piece of lower dimension
+        forms that differ off the piece can agree on it.  One engine run."""
+        hull = [f for f, r in constraints if r == "=="]
+        if not hull:
+            return False
+        _, res, _ = self._run(tuple(Fraction(x) for x in z0), hull)
+        return res.stationary_from is not None
 
     def forms(self, z0: Sequence[Fraction]) -> tuple[dict, tuple[Constraint, ...]]:
         """The exponents at ``z0`` as affine forms (with their values at ``z0``; no provenance)

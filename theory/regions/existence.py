@@ -274,7 +274,11 @@ def exists(
             raise AssertionError(f"internal: the witness {witness} fails the check by classify "
                                  f"(regime {c.regime})")
         check = {"regime": str(c.regime), "stable": c.stable, "nontrivial": c.nontrivial,
-                 "feature_learning_layers": list(c.feature_learning_layers), "wanted": True}
+                 "feature_learning_layers": list(c.feature_learning_layers), "wanted": True,
+                 # False: stable over the horizon with exponents still moving (the note says
+                 # what continuing the run shows)
+                 "all_steps": c.all_steps,
+                 "horizon_note": next((n for n in c.notes if "not stationary" in n), None)}
         stage("check witness")
     stats["method"] = method
     stats["seconds"] = round(time.perf_counter() - t0, 3)

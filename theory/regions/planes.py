@@ -30,8 +30,9 @@ from widthlimits.theory.exponents import is_pos_inf
 from widthlimits.theory.optimizers import Optimizer, get_optimizer
 from widthlimits.theory.parametrization import Parametrization, check_depth, equivalent
 from widthlimits.theory.presets import NAMED_POINTS
-from widthlimits.theory.regions.cell import verdict_label, verdict_record
+from widthlimits.theory.regions.cell import CellEngine, verdict_label, verdict_record
 from widthlimits.theory.regions.cover import Cover, Mapper, ProgressFn, cover
+from widthlimits.theory.regions.polyhedra import simplify
 from widthlimits.theory.regions.query import named_points_of
 
 ZERO = Fraction(0)
@@ -205,6 +206,17 @@ def phase_diagram_data(cv: Cover, kind: str, loss: str = "mse") -> dict[str, Any
     out_pieces = []
     square = [(cv.box[0], cv.box[0]), (cv.box[1], cv.box[0]), (cv.box[1], cv.box[1]),
               (cv.box[0], cv.box[1])]
+    settle: list[CellEngine] = []
+
+    def all_steps(pc: Any) -> bool:
+        """As :attr:`widthlimits.theory.regions.query.RegionPiece.all_steps`: the cell's run is
+        stationary (or unstable), or, for a piece of lower dimension, stationary on its hull."""
+        if pc.verdict.all_steps:
+            return True
+        if not settle:
+            settle.append(CellEngine(fr, get_activation(cv.activation), cv.loss, cv.horizon))
+        return settle[0].stationary_on(simplify(pc.constraints, len(fr.variables)), pc.point)
+
     for pc in cv.pieces:
         verts = closure_polygon(pc.constraints, square)
         dim = 0 if len(verts) == 1 else 1 if len(verts) == 2 else 2
@@ -216,7 +228,7 @@ def phase_diagram_data(cv: Cover, kind: str, loss: str = "mse") -> dict[str, Any
         out_pieces.append({"label": verdict_label(pc.verdict), "regime": str(pc.verdict.regime),
                            "verdict": verdict_record(pc.verdict), "dimension": dim,
                            "vertices": [[str(a), str(b)] for a, b in verts],
-                           "point": [str(x) for x in pc.point]})
+                           "point": [str(x) for x in pc.point], "all_steps": all_steps(pc)})
     act = get_activation(cv.activation)
     named = []
     names = list(NAMED_POINTS) + ["golikov-intermediate:1/2", "golikov-intermediate:1"]
@@ -228,7 +240,8 @@ def phase_diagram_data(cv: Cover, kind: str, loss: str = "mse") -> dict[str, Any
             "axes": list(fr.variables), "box": [str(cv.box[0]), str(cv.box[1])],
             "axes_meaning": PLANE_AXES[kind], "pieces": out_pieces, "named_points": named,
             "stats": {"cells": cv.cells, "pieces": len(cv.pieces), "seconds": round(cv.seconds, 3),
-                      "parts": cv.parts},
+                      "parts": cv.parts, "horizon_steps": cv.horizon,
+                      "pieces_moving_at_horizon": sum(not pc["all_steps"] for pc in out_pieces)},
             "complete": cv.complete}
 
 

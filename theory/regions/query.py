@@ -53,13 +53,20 @@ class RegionPiece:
     """One convex piece of a query's answer (closure described by its vertices; in the box there
     are no rays).  ``verdict`` is the classification at one point of the piece (its
     ``parametrization``); the fields of :func:`~widthlimits.theory.regions.cell.verdict_key` are
-    the same on the whole piece."""
+    the same on the whole piece.
+
+    ``all_steps``: the verdict holds at every step on the whole piece (unstable, or the
+    exponents stationary there within the horizon).  False: a stable verdict over steps
+    ``0..T`` whose exponents still move at step ``T`` (the horizon of ``stats``); a later
+    step may blow up (``classify`` at a point continues its run).  Pieces that differ in it
+    are not merged."""
 
     constraints: tuple[Constraint, ...]
     point: tuple[Fraction, ...]
     variables: tuple[str, ...]
     verdict: Classification
     vertices: tuple[tuple[Fraction, ...], ...] | None = None
+    all_steps: bool = True
 
     def contains(self, z: Sequence[Fraction]) -> bool:
         return satisfies(z, self.constraints)
@@ -82,6 +89,7 @@ class RegionPiece:
             "dimension": self.dimension,
             "point": pt(self.point),
             "verdict": verdict_label(self.verdict),
+            "all_steps": self.all_steps,
         }
 
 
@@ -125,7 +133,9 @@ class QueryResult:
             return head + f"<table><tr><th colspan=3>empty; why not</th></tr>{rows}</table>"
         rows = "".join(
             f"<tr><td>{i}</td><td>{html.escape(' and '.join(r['equalities'] + r['inequalities']))}"
-            f"</td><td>{html.escape(r['verdict'])}</td></tr>"
+            f"</td><td>{html.escape(r['verdict'])}"
+            f"{'' if r['all_steps'] else ' (steps 0..' + str(out['stats']['horizon_steps']) + ' only)'}"
+            "</td></tr>"
             for i, r in enumerate(out["regions"], 1))
         return (head + "<table><tr><th>#</th><th>conditions</th><th>verdict</th></tr>"
                 f"{rows}</table>")
@@ -272,7 +282,21 @@ def query(
 
     raw = 0
     merge_stopped = False
+    # by verdict and by whether it holds at every step (RegionPiece.all_steps)
     groups: dict[tuple, tuple[Classification, list[tuple[list[Constraint], Any]]]] = {}
+    settle: list[CellEngine] = []
+
+    def all_steps(v: Classification, cs: Sequence[Constraint] | None, point: Any) -> bool:
+        """The verdict holds at every step on the piece: by the cell's own run, or (a piece of
+        lower dimension, equalities explicit after simplify) by a run stationary on its hull."""
+        if v.all_steps:
+            return True
+        if cs is None or not d:
+            return False
+        if not settle:
+            settle.append(CellEngine(frame, get_activation(activation), loss, cv.horizon))
+        return settle[0].stationary_on(cs, point)
+
     # with parts and a mapper (worker processes) the pieces are simplified there too, in order
     done = None
     if mapper is not None and parts > 1 and d and found and not late():
@@ -289,8 +313,9 @@ def query(
         else:
             entry = (tightest(pc.constraints), pc.point)
             raw += bool(d)
-        groups.setdefault(verdict_key(pc.verdict), (pc.verdict, []))[1].append(entry)
-    for verdict, entries in groups.values():
+        key = (verdict_key(pc.verdict), all_steps(pc.verdict, cs, pc.point))
+        groups.setdefault(key, (pc.verdict, []))[1].append(entry)
+    for (_, settled), (verdict, entries) in groups.items():
         if describe and d and len(entries) > 1 and not late():
             kept = [e for e in entries if e[1] is not None]  # as found: not merged
             todo = [e[0] for e in entries if e[1] is None]
@@ -308,7 +333,8 @@ def query(
                 vr = vertices_and_rays(cs, d)
                 if vr is not None:
                     verts = tuple(tuple(v) for v in vr[0])
-            pieces.append(RegionPiece(cs, tuple(point or ()), frame.variables, verdict, verts))
+            pieces.append(RegionPiece(cs, tuple(point or ()), frame.variables, verdict, verts,
+                                      settled))
     if writing is not None:
         writing(len(found), len(found))
     named = tuple(n for n in named_points_in(frame, wants, activation, loss))
@@ -335,6 +361,12 @@ def query(
     notes = (f"free coordinates restricted to the box [{cv.box[0]}, {cv.box[1]}]^{d}",
              f"verdicts over steps 0..{cv.horizon} (the engine's horizon for depth {frame.depth})",
              "pieces are disjoint; their union is the answer within the box")
+    moving = sum(not p.all_steps for p in pieces)
+    if moving:
+        notes += (f"{moving} of {len(pieces)} pieces are stable over steps 0..{cv.horizon} with "
+                  f"exponents still moving at step {cv.horizon}: their verdict is not shown for "
+                  "later steps, where they may blow up (classify a point to continue its run)",)
+    stats["pieces_moving_at_horizon"] = moving
     if raw:
         notes += (f"time limit: {raw} of {len(found)} pieces are given as the cover found them "
                   "(exact, not simplified or merged)",)
