@@ -32,10 +32,10 @@ from widthlimits.theory.parametrization import Parametrization, check_depth, equ
 from widthlimits.theory.presets import NAMED_POINTS
 from widthlimits.theory.regions.cell import CellEngine, verdict_label, verdict_record
 from widthlimits.theory.regions.cover import Cover, Mapper, ProgressFn, cover
-from widthlimits.theory.regions.polyhedra import simplify
 from widthlimits.theory.regions.query import named_points_of
 
 ZERO = Fraction(0)
+ONE = Fraction(1)
 HALF = Fraction(1, 2)
 
 
@@ -208,18 +208,26 @@ def phase_diagram_data(cv: Cover, kind: str, loss: str = "mse") -> dict[str, Any
               (cv.box[0], cv.box[1])]
     settle: list[CellEngine] = []
 
-    def all_steps(pc: Any) -> bool:
+    def all_steps(pc: Any, verts: list[tuple[Fraction, Fraction]], dim: int) -> bool:
         """As :attr:`widthlimits.theory.regions.query.RegionPiece.all_steps`: the cell's run is
-        stationary (or unstable), or, for a piece of lower dimension, stationary on its hull."""
-        if pc.verdict.all_steps:
-            return True
+        stationary (or unstable), or, for a point or a segment, stationary on its affine hull
+        (read off the closure's vertices: no LP on the piece's many constraints)."""
+        if pc.verdict.all_steps or dim == 2:
+            return pc.verdict.all_steps
+        (x0, y0), *rest = verts
+        if dim == 0:
+            hull = [((ONE, ZERO, -x0), "=="), ((ZERO, ONE, -y0), "==")]
+        else:
+            (x1, y1) = rest[0]
+            hull = [((y1 - y0, x0 - x1, -(y1 - y0) * x0 - (x0 - x1) * y0), "==")]
         if not settle:
             settle.append(CellEngine(fr, get_activation(cv.activation), cv.loss, cv.horizon))
-        return settle[0].stationary_on(simplify(pc.constraints, len(fr.variables)), pc.point)
+        return settle[0].stationary_on(hull, pc.point)
 
     for pc in cv.pieces:
         verts = closure_polygon(pc.constraints, square)
         dim = 0 if len(verts) == 1 else 1 if len(verts) == 2 else 2
+        settled = all_steps(pc, verts, dim)
         if dim == 2 and len(verts) >= 3:
             cx = sum(v[0] for v in verts) / len(verts)
             cy = sum(v[1] for v in verts) / len(verts)
@@ -228,7 +236,7 @@ def phase_diagram_data(cv: Cover, kind: str, loss: str = "mse") -> dict[str, Any
         out_pieces.append({"label": verdict_label(pc.verdict), "regime": str(pc.verdict.regime),
                            "verdict": verdict_record(pc.verdict), "dimension": dim,
                            "vertices": [[str(a), str(b)] for a, b in verts],
-                           "point": [str(x) for x in pc.point], "all_steps": all_steps(pc)})
+                           "point": [str(x) for x in pc.point], "all_steps": settled})
     act = get_activation(cv.activation)
     named = []
     names = list(NAMED_POINTS) + ["golikov-intermediate:1/2", "golikov-intermediate:1"]

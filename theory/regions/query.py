@@ -291,7 +291,7 @@ def query(
         lower dimension, equalities explicit after simplify) by a run stationary on its hull."""
         if v.all_steps:
             return True
-        if cs is None or not d:
+        if cs is None or not d or late():  # past the time limit: not shown (one more run)
             return False
         if not settle:
             settle.append(CellEngine(frame, get_activation(activation), loss, cv.horizon))
