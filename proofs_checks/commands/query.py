@@ -93,6 +93,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "\"complete\": false and exit with status 3")
     add_workers_argument(p)
     p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--format", default="txt", choices=["txt", "tex", "snippet"],
+                   help="the answer as text (default), a LaTeX document (tex) or a LaTeX "
+                        "snippet: each convex piece's conditions and verdict")
 
 
 def _golikov_fixes(args: argparse.Namespace) -> dict[str, str]:
@@ -259,6 +262,11 @@ def _run_depth(args: argparse.Namespace, box: tuple) -> int:
     if args.json:
         print(json.dumps(out, indent=2))
         return code
+    if args.format != "txt":
+        from widthlimits.theory.regions.query_tex import query_latex
+
+        print(query_latex(r, document=args.format == "tex"), end="")
+        return code
     if not r.complete:
         print(f"INCOMPLETE: the time limit ({args.time_limit} s) stopped the cover after "
               f"{out['stats']['cells']} cells; the pieces below are those found so far")
@@ -313,6 +321,9 @@ def run(args: argparse.Namespace) -> int:
     from widthlimits.theory.regions.query import query
 
     box = parse_box(args.box)
+    if args.format != "txt" and (args.json or args.exists or args.preset is not None):
+        raise ValueError(f"--format {args.format} writes a full description in LaTeX; it does not "
+                         "combine with --json, --exists or --preset")
     if args.preset is not None:
         return _run_depth(args, box)
     if args.free is not None or args.tie is not None:
@@ -372,6 +383,11 @@ def run(args: argparse.Namespace) -> int:
     code = 0 if r.complete else 3
     if args.json:
         print(json.dumps(out, indent=2))
+        return code
+    if args.format != "txt":
+        from widthlimits.theory.regions.query_tex import query_latex
+
+        print(query_latex(r, document=args.format == "tex"), end="")
         return code
     if not r.complete:
         print(f"INCOMPLETE: the time limit ({args.time_limit} s) stopped the cover after "
