@@ -37,7 +37,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="symbols for the exponents: tp4 (generic a_l, b_{L+1}, one c for SGD-type "
                         "optimizers; default), tp4-layers (the same with one c_l per layer: every "
                         "non-degenerate parametrization) or golikov (q_sigma, q~_a, q~_w); the "
-                        "derivation ends in inequalities")
+                        "derivation ends in inequalities (the degenerate part, free b: "
+                        "`query --fix a=... --format tex`, exact within a box)")
     p.add_argument("--loss", default=None, choices=["mse", "logistic"],
                    help="loss (default mse; logistic in --symbolic mode)")
     p.add_argument("--steps", type=int, default=None, metavar="T",
