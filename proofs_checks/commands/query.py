@@ -412,7 +412,9 @@ def run(args: argparse.Namespace) -> int:
         for i, pc in enumerate(out["regions"], 1):
             conds = pc["equalities"] + pc["inequalities"]
             moving = ("" if pc["all_steps"] else
-                      f"; over steps 0..{out['stats']['horizon_steps']} only, still moving")
+                      f"; over steps 0..{out['stats']['horizon_steps']} only, still moving"
+                      + ("" if r.pieces[i - 1].later is None else
+                         "; " + r.pieces[i - 1].later.text()))
             print(f"  [{i}] dim {pc['dimension']}: " + " and ".join(conds)
                   + f"   ({pc['verdict']}{moving})")
             if pc["vertices"]:

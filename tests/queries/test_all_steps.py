@@ -127,3 +127,27 @@ def test_all_steps_is_never_claimed_where_the_run_still_moves(degenerate_depth1,
     assert len(inside) <= 1
     if inside and inside[0].all_steps:
         assert classify(r.frame.parametrization_at(z), "sgd").all_steps, z
+
+
+def test_continued_to_four_horizons_each_moving_piece_is_certified_or_shows_a_point(
+        degenerate_depth1):
+    # the piece's fate up to step 40 (classify's look-ahead): either every point blows up (an
+    # exact cover of the piece at that horizon) or a point still stable there is given
+    r = degenerate_depth1
+    moving = [p for p in r.pieces if not p.all_steps]
+    fates = [p.later.blows_up for p in moving]
+    assert True in fates and False in fates  # both occur here: 9 and 5 of 14
+    for piece in moving:
+        assert piece.later.steps == 40
+        if piece.later.blows_up:
+            for z in _points(piece):
+                c = classify(r.frame.parametrization_at(z), "sgd")
+                note = next(n for n in c.notes if "not stationary" in n)
+                assert "blows up at step" in note, (z, note)
+        else:
+            z = piece.later.point
+            assert piece.contains(z)
+            c = classify(r.frame.parametrization_at(z), "sgd")
+            note = next(n for n in c.notes if "not stationary" in n)
+            assert ("still stable and still moving" in note) == (not piece.later.stationary), note
+    assert all(p.later is None for p in r.pieces if p.all_steps)

@@ -209,6 +209,18 @@ def cover(frame: CellFrame, activation: str | Activation = "tanh", loss: str = "
                  tuple(c for cv in results for c in cv.cell_list), complete, len(tasks))
 
 
+def cover_within(frame: CellFrame, activation: str | Activation, loss: str,
+                 box: tuple[Fraction, Fraction], region: Sequence[Constraint], *,
+                 steps: int | None = None, want: Sequence[str] | None = None,
+                 first_witness: bool = False, time_limit: float | None = None) -> Cover:
+    """:func:`cover` of the polyhedron ``region`` (inside ``box``) instead of the whole box, in
+    this process: e.g. one piece of an answer at a longer horizon ``steps``
+    (:mod:`widthlimits.theory.regions.later`)."""
+    deadline = None if time_limit is None else time.time() + time_limit
+    return _cover_region(frame, get_activation(activation), loss, box, list(region), steps,
+                         None if want is None else tuple(want), first_witness, deadline, None)
+
+
 def _cover_region(frame: CellFrame, act: Activation, loss: str, box: tuple[Fraction, Fraction],
                   region: list[Constraint], steps: int | None, want: tuple[str, ...] | None,
                   first_witness: bool, deadline: float | None,
@@ -248,7 +260,7 @@ def _cover_region(frame: CellFrame, act: Activation, loss: str, box: tuple[Fract
 
 
 __all__ = ["BOX", "CELL_GRACE_SECONDS", "ORDERS", "Cover", "CoverPiece", "CoverTask", "Mapper",
-           "ProgressFn", "cover", "cover_part", "split_box", "stopped_part"]
+           "ProgressFn", "cover", "cover_part", "cover_within", "split_box", "stopped_part"]
 
 # the package exports `cover`, the name of this module too: calling the module calls it
 make_callable(__name__, cover)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -26,7 +27,7 @@ from typing import Any
 
 from widthlimits.theory.activations import Activation, get_activation
 from widthlimits.theory.callable_module import make_callable
-from widthlimits.theory.classify import Classification, classify
+from widthlimits.theory.classify import LOOK_AHEAD, Classification, classify
 from widthlimits.theory.closed_forms import faithful_d
 from widthlimits.theory.frames import constraint_text
 from widthlimits.theory.optimizers import Optimizer
@@ -34,6 +35,12 @@ from widthlimits.theory.presets import NAMED_POINTS, preset
 from widthlimits.theory.regions.cell import CellEngine, verdict_key, verdict_label
 from widthlimits.theory.regions.cover import BOX, Mapper, ProgressFn, cover
 from widthlimits.theory.regions.frame import MAX_FREE, CellFrame, region_frame
+from widthlimits.theory.regions.later import (
+    CONTINUE_SECONDS,
+    CONTINUE_TOTAL_SECONDS,
+    Later,
+    continue_piece,
+)
 from widthlimits.theory.regions.polyhedra import (
     Constraint,
     find_point,
@@ -59,7 +66,9 @@ class RegionPiece:
     exponents stationary there within the horizon).  False: a stable verdict over steps
     ``0..T`` whose exponents still move at step ``T`` (the horizon of ``stats``); a later
     step may blow up (``classify`` at a point continues its run).  Pieces that differ in it
-    are not merged."""
+    are not merged.  ``later``: for such a piece, what it does up to ``LOOK_AHEAD * T`` steps,
+    certified on the whole piece (:func:`~widthlimits.theory.regions.later.continue_piece`;
+    None when all steps hold, or past the time limit)."""
 
     constraints: tuple[Constraint, ...]
     point: tuple[Fraction, ...]
@@ -67,6 +76,7 @@ class RegionPiece:
     verdict: Classification
     vertices: tuple[tuple[Fraction, ...], ...] | None = None
     all_steps: bool = True
+    later: Later | None = None
 
     def contains(self, z: Sequence[Fraction]) -> bool:
         return satisfies(z, self.constraints)
@@ -90,6 +100,7 @@ class RegionPiece:
             "point": pt(self.point),
             "verdict": verdict_label(self.verdict),
             "all_steps": self.all_steps,
+            "later": None if self.later is None else self.later.to_json(self.variables),
         }
 
 
@@ -315,6 +326,7 @@ def query(
             raw += bool(d)
         key = (verdict_key(pc.verdict), all_steps(pc.verdict, cs, pc.point))
         groups.setdefault(key, (pc.verdict, []))[1].append(entry)
+    continue_until = time.perf_counter() + CONTINUE_TOTAL_SECONDS
     for (_, settled), (verdict, entries) in groups.items():
         if describe and d and len(entries) > 1 and not late():
             kept = [e for e in entries if e[1] is not None]  # as found: not merged
@@ -333,8 +345,15 @@ def query(
                 vr = vertices_and_rays(cs, d)
                 if vr is not None:
                     verts = tuple(tuple(v) for v in vr[0])
+            later = None
+            if not settled and not late():  # what its points do after the horizon, in a budget
+                budget = min(CONTINUE_SECONDS, max(0.0, continue_until - time.perf_counter()),
+                             math.inf if deadline is None else deadline - time.perf_counter())
+                later = (continue_piece(frame, activation, loss, cv.box, cs,
+                                        LOOK_AHEAD * cv.horizon, budget) if budget > 0 else
+                         Later(LOOK_AHEAD * cv.horizon, None))
             pieces.append(RegionPiece(cs, tuple(point or ()), frame.variables, verdict, verts,
-                                      settled))
+                                      settled, later))
     if writing is not None:
         writing(len(found), len(found))
     named = tuple(n for n in named_points_in(frame, wants, activation, loss))
@@ -363,9 +382,11 @@ def query(
              "pieces are disjoint; their union is the answer within the box")
     moving = sum(not p.all_steps for p in pieces)
     if moving:
+        blow = sum(p.later is not None and p.later.blows_up is True for p in pieces)
         notes += (f"{moving} of {len(pieces)} pieces are stable over steps 0..{cv.horizon} with "
                   f"exponents still moving at step {cv.horizon}: their verdict is not shown for "
-                  "later steps, where they may blow up (classify a point to continue its run)",)
+                  f"later steps; continued to step {LOOK_AHEAD * cv.horizon}, {blow} of them blow "
+                  "up at every point",)
     stats["pieces_moving_at_horizon"] = moving
     if raw:
         notes += (f"time limit: {raw} of {len(found)} pieces are given as the cover found them "

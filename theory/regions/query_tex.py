@@ -99,7 +99,8 @@ def query_latex(r: QueryResult, *, document: bool = False) -> str:
             conds = r",\ ".join(constraint_tex(c, names) for c in p.constraints) or r"\text{all}"
             label = verdict_label(p.verdict).replace("_", " ")
             later = ("" if p.all_steps else
-                     f" (over steps $0,\\dots,{horizon}$ only: the exponents still move there)")
+                     f" (over steps $0,\\dots,{horizon}$ only: the exponents still move there"
+                     + ("" if p.later is None else "; " + p.later.text()) + ")")
             body.append(f"\\item ${conds}$ \\quad --- {label}{later}.")
         body.append(r"\end{enumerate}")
         moving = sum(not p.all_steps for p in r.pieces)
