@@ -93,6 +93,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "\"complete\": false and exit with status 3")
     add_workers_argument(p)
     p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--later", action="store_true",
+                   help="continue each piece still moving at the horizon T to step 4T: every "
+                        "point blows up (certified on the whole piece) or a point still stable")
     p.add_argument("--format", default="txt", choices=["txt", "tex", "snippet"],
                    help="the answer as text (default), a LaTeX document (tex) or a LaTeX "
                         "snippet: each convex piece's conditions and verdict")
@@ -321,6 +324,9 @@ def run(args: argparse.Namespace) -> int:
     from widthlimits.theory.regions.query import query
 
     box = parse_box(args.box)
+    if args.later and (args.exists or args.preset is not None):
+        raise ValueError("--later continues the pieces of a full description; it does not "
+                         "combine with --exists or --preset")
     if args.format != "txt" and (args.json or args.exists or args.preset is not None):
         raise ValueError(f"--format {args.format} writes a full description in LaTeX; it does not "
                          "combine with --json, --exists or --preset")
@@ -373,7 +379,7 @@ def run(args: argparse.Namespace) -> int:
                       gauge=args.gauge, fix=_fixes(args, L), shared_hidden=args.shared_hidden,
                       box=box, max_free=args.max_free, time_limit=args.time_limit, parts=parts,
                       mapper=mapper, progress=progress, writing=writing, coords=args.coords,
-                      merging=merging)
+                      merging=merging, later=args.later)
     except TimeLimitReached:
         return stopped_inside_a_cell("query", args.time_limit, args.json, progress)
     finally:

@@ -35,7 +35,7 @@ def _points(piece, k=6):
 @pytest.fixture(scope="module")
 def degenerate_depth1():
     # a = 0, every b and c free: the degenerate part of the depth-1 space, horizon T = 10
-    return query(1, "sgd", "stable", fix={"a": [0, 0]})
+    return query(1, "sgd", "stable", fix={"a": [0, 0]}, later=True)
 
 
 def test_each_piece_says_whether_its_verdict_holds_at_every_step(degenerate_depth1):
@@ -112,6 +112,12 @@ def test_query_text_marks_the_moving_piece():
     assert len(rows) == 5
     assert sum("over steps 0..10 only, still moving" in ln for ln in rows) == 1
     assert "note: 1 of 5 pieces are stable over steps 0..10" in out
+    assert "continued to step" not in out and "--later continues them" in out
+    later = subprocess.run(
+        [sys.executable, "-m", "widthlimits.proofs_checks", "query", "--depth", "1", "--want",
+         "feature_learning", "--fix", "a=0,0", "--later"], capture_output=True, text=True,
+        check=True).stdout
+    assert "continued to step 40: every point blows up" in later
 
 
 @settings(max_examples=300, deadline=None,

@@ -199,6 +199,7 @@ def query(
     writing: Callable[[int, int], None] | None = None,
     coords: str = "abc",
     merging: Callable[[int, int, int], None] | None = None,
+    later: bool = False,
 ) -> QueryResult:
     """The exact set of free exponents (in the box) whose limit has every property in ``want``.
 
@@ -236,6 +237,13 @@ def query(
     merging : callable, optional
         ``merging(pieces_left, pieces_before, pairs_tested)`` while the pieces of one verdict
         are merged into convex unions (after the simplification; within the time limit too).
+    later : bool
+        For each piece still moving at the horizon, its fate up to ``LOOK_AHEAD * T`` steps,
+        certified on the whole piece (``RegionPiece.later``,
+        :func:`~widthlimits.theory.regions.later.continue_piece`), within
+        ``CONTINUE_SECONDS`` per piece, ``CONTINUE_TOTAL_SECONDS`` in all and the time limit.
+        Off by default: on the degenerate part of the space there can be dozens of such pieces
+        (49 of 88 in Golikov's depth-2 stable set, 25 s).
     coords : {"abc", "golikov"}
         The free coordinates: exponents per layer (default), or Golikov's exponents
         ``q_sigma, q_w, q_v, q_a`` (:mod:`~widthlimits.theory.regions.golikov_frame`), with
@@ -345,15 +353,15 @@ def query(
                 vr = vertices_and_rays(cs, d)
                 if vr is not None:
                     verts = tuple(tuple(v) for v in vr[0])
-            later = None
-            if not settled and not late():  # what its points do after the horizon, in a budget
+            fate = None
+            if later and not settled and not late():  # what its points do after the horizon
                 budget = min(CONTINUE_SECONDS, max(0.0, continue_until - time.perf_counter()),
                              math.inf if deadline is None else deadline - time.perf_counter())
-                later = (continue_piece(frame, activation, loss, cv.box, cs,
-                                        LOOK_AHEAD * cv.horizon, budget) if budget > 0 else
-                         Later(LOOK_AHEAD * cv.horizon, None))
+                fate = (continue_piece(frame, activation, loss, cv.box, cs,
+                                       LOOK_AHEAD * cv.horizon, budget) if budget > 0 else
+                        Later(LOOK_AHEAD * cv.horizon, None))
             pieces.append(RegionPiece(cs, tuple(point or ()), frame.variables, verdict, verts,
-                                      settled, later))
+                                      settled, fate))
     if writing is not None:
         writing(len(found), len(found))
     named = tuple(n for n in named_points_in(frame, wants, activation, loss))
@@ -385,8 +393,9 @@ def query(
         blow = sum(p.later is not None and p.later.blows_up is True for p in pieces)
         notes += (f"{moving} of {len(pieces)} pieces are stable over steps 0..{cv.horizon} with "
                   f"exponents still moving at step {cv.horizon}: their verdict is not shown for "
-                  f"later steps; continued to step {LOOK_AHEAD * cv.horizon}, {blow} of them blow "
-                  "up at every point",)
+                  "later steps" + (f"; continued to step {LOOK_AHEAD * cv.horizon}, {blow} of "
+                                   "them blow up at every point" if later else
+                                   ", where they may blow up (--later continues them)"),)
     stats["pieces_moving_at_horizon"] = moving
     if raw:
         notes += (f"time limit: {raw} of {len(found)} pieces are given as the cover found them "
