@@ -251,13 +251,24 @@ def check_output_dir(path: Any, name: str = "output") -> pathlib.Path:
     return p
 
 
-def check_output_file(path: Any, name: str = "output") -> pathlib.Path:
-    """A file to write: its folder exists and is writable, and the path is not a folder."""
+def check_output_file(path: Any, name: str = "output", *, suffixes: tuple[str, ...] = (),
+                      beside: tuple[str, ...] = ()) -> pathlib.Path:
+    """A file to write: its folder exists and is writable, and the path is not a folder.
+    ``suffixes``: the extensions allowed (``.png``; a name that is only an extension, such as
+    ``.png``, has none).  ``beside``: extensions of files written next to it (the same name
+    with that extension), which must not be folders either.  Checked before any work."""
     if not isinstance(path, (str, os.PathLike)) or str(path) == "":
         raise InvalidInput(f"`{name}` must be a file path, got {shown(path)}")
     p = pathlib.Path(path)
     if p.is_dir():
         raise InvalidInput(f"`{name}` {str(p)!r} is a folder; give a file name")
+    if suffixes and p.suffix.lower() not in suffixes:
+        raise InvalidInput(f"`{name}` must be a file name ending in {', '.join(suffixes)}, got "
+                           f"{shown(str(path))}")
+    for ext in beside:
+        q = p.with_suffix(ext)
+        if q.is_dir():
+            raise InvalidInput(f"`{name}`: {str(q)!r}, written beside it, is a folder")
     parent = p.absolute().parent
     if not parent.is_dir():
         raise InvalidInput(f"`{name}`: {str(parent)!r} is a file, not a folder" if parent.exists()
@@ -310,7 +321,7 @@ def memory_limit() -> int:
     if env:
         mult = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}.get(env[-1:].upper(), 1)
         digits = env[:-1] if mult > 1 else env
-        if not digits.isdigit():
+        if not (digits.isascii() and digits.isdigit()):
             raise InvalidInput(f"WIDTHLIMITS_MAX_MEMORY must be bytes or e.g. 8G, got {shown(env)}")
         return int(digits) * mult
     limit = 1 << 62

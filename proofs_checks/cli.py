@@ -21,6 +21,7 @@ import argparse
 import importlib
 import re
 import sys
+import unicodedata
 from collections.abc import Sequence
 from concurrent.futures import BrokenExecutor
 from types import ModuleType
@@ -98,12 +99,29 @@ def _chosen(argv: Sequence[str]) -> str | None:
 def _one_line(exc: BaseException) -> str:
     if isinstance(exc, OSError) and exc.strerror:
         return exc.strerror + (f": {exc.filename}" if exc.filename else "")
-    msg = str(exc.args[0]) if exc.args else repr(exc)
-    return " ".join(msg.split())
+    msg = " ".join((str(exc.args[0]) if exc.args else repr(exc)).split())
+    return msg if len(msg) <= 400 else msg[:397] + "..."  # one line, even for a 30,000-value list
+
+
+def _foreign_digit(args_list: Sequence[str]) -> str | None:
+    """The first argument holding a digit that is not 0-9 (Arabic-Indic, fullwidth, ...):
+    Python's ``int``, ``float`` and ``Fraction`` read those as numbers, so every number on the
+    command line is ASCII."""
+    for a in args_list:
+        if not a.isascii() and any(not ch.isascii() and unicodedata.category(ch) == "Nd"
+                                   for ch in a):
+            return a
+    return None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
+    bad = _foreign_digit(args_list)
+    if bad is not None:
+        name = _chosen(args_list)
+        sys.stderr.write(f"widthlimits{' ' + name if name else ''}: error: {bad[:40]!r} has a "
+                         "digit outside 0-9; write numbers in ASCII digits\n")
+        return EXIT_BAD_INPUT
     parser = build_parser(_chosen(args_list) or "")
     args, extra = parser.parse_known_args(args_list)
     if extra and getattr(args, "command", None):  # named by the subcommand, as every error
@@ -117,7 +135,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     try:
         return int(args._run(args) or 0)
-    except (ValueError, TypeError, KeyError, OSError) as exc:
+    except (ValueError, TypeError, KeyError, OSError, OverflowError) as exc:
         if isinstance(exc, BrokenPipeError):  # e.g. `widthlimits classify ... | head`
             return 0
         sys.stderr.write(f"widthlimits {args.command}: error: {_one_line(exc)}\n")

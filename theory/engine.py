@@ -660,8 +660,11 @@ class _Engine:
             else:
                 unchanged = (not self.ops.symbolic and before == self.acc and norm_before == self.norm)
             if steps is not None:
-                if same is not None and unchanged and t < steps:
-                    stationary = t  # later steps repeat this one; derive() copies them
+                # later steps repeat this one; derive() copies them.  Numeric runs stop too unless
+                # traced (a derivation document shows every step asked for): classify --steps
+                # 1000 at depth 1000 is stationary from step 2
+                if unchanged and t < steps and (same is not None or not self.tracing):
+                    stationary = t
                     break
                 if t >= steps:
                     break
@@ -764,7 +767,17 @@ def derive(
                 for t2 in range(stationary + 1, steps + 1):
                     eng.ex[(q, layer, t2)] = e
         last = steps
-    out = eng.ops.out
+    conv = eng.ops.out
+    memo: dict[Any, Exponent] = {}
+
+    def out(e: Exponent) -> Exponent:  # one conversion per distinct value (copies repeat them)
+        if eng.ops.symbolic:  # affine values compare with side effects: no memo
+            return conv(e)
+        v = memo.get(e)  # numeric: scaled ints and +-inf
+        if v is None:
+            v = memo[e] = conv(e)
+        return v
+
     return EngineResult(
         parametrization=parametrization,
         optimizer=opt,

@@ -87,8 +87,9 @@ def as_exponent(value: Any, *, name: str = "exponent") -> Exponent:
 
 #: the whole grammar of exponent text: an optional sign, an integer, an optional ``/`` denominator.
 #: Nothing else is read (no names, no operators, no evaluation): user text never reaches sympy.
-_FRACTION = re.compile(r"^([+-]?)(\d+)(?:\s*/\s*(\d+))?$")
-_DECIMAL = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+# ASCII digits only: ``\d`` would read Arabic-Indic or fullwidth digits as numbers
+_FRACTION = re.compile(r"^([+-]?)([0-9]+)(?:\s*/\s*([0-9]+))?$")
+_DECIMAL = re.compile(r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$")
 #: digits allowed in a numerator or denominator: exponents are small rationals; a bound keeps
 #: every later exact computation (LPs, sympy) small and refuses ``10**10**10``-style input early
 MAX_DIGITS = 12

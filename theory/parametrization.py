@@ -305,9 +305,12 @@ def parse_layer_list(text: str, depth: int, name: str) -> Vec:
     vals = [as_exponent(p, name=f"{name}") for p in parts]
     if len(vals) == L + 1:
         return tuple(vals)
-    if len(vals) == 3 and L >= 1:
+    if len(vals) == 3 and L >= 2:
         inp, hid, out = vals
         return (inp,) + (hid,) * (L - 1) + (out,)
+    if len(vals) == 3:  # depth 1: a "hidden" value would be dropped without a word
+        raise ValueError(f"`--{name}` has 3 values, but depth 1 has no hidden layer: give 2 "
+                         f"(input,readout): {text!r}")
     raise ValueError(
         f"`--{name}` has {len(vals)} values; depth {L} needs {L + 1} (one per weight layer) "
         f"or 3 (input,hidden,readout): {text!r}"

@@ -167,7 +167,14 @@ def power(r: float, exponent: float) -> float:
         if exponent < 0:
             raise BridgeError("an exponent of -inf has no width scaling")
         return 0.0
-    return float(r) ** (-exponent)
+    try:
+        out = float(r) ** (-exponent)
+    except OverflowError:
+        out = math.inf
+    if not math.isfinite(out):
+        raise BridgeError(f"the width ratio {float(r):g} to the power {-float(exponent):g} "
+                          "overflows a float")
+    return out
 
 
 def check_optimizer(name: str) -> str:

@@ -19,7 +19,7 @@ import math
 import signal
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -334,3 +334,18 @@ class CoverProgress:
         if self.bar is not None:
             self.bar.close()
         self._write()
+
+
+def check_float_range(p: object, widths: Sequence[int], what: str = "the simulation") -> None:
+    """Every finite exponent ``e`` of ``p`` (a, b, c and d) must give a float ``n^{+-e}`` at
+    every width ``n`` (a simulation multiplies by them): else a one-line ValueError, before any
+    work, instead of an OverflowError inside a worker."""
+    from fractions import Fraction
+
+    n = max(widths)
+    for key in ("a", "b", "c", "d"):
+        for l, e in enumerate(getattr(p, key, None) or (), start=1):
+            if isinstance(e, Fraction) and abs(e) * math.log(n) > 700:
+                raise ValueError(f"{key}_{l} = {e} at width {n}: n^{abs(e)} overflows a float "
+                                 f"in {what}; use exponents of size at most "
+                                 f"{700 / math.log(n):.0f} at this width")

@@ -42,6 +42,7 @@ def run(args: argparse.Namespace) -> int:
     if args.list and (args.ids or args.all):
         raise ValueError("--list lists the checks; it takes no check ids and no --all")
     if args.list:
+        deadline_from_args(args)  # a bad --time-limit is refused here too
         rows = [[c.id, c.paper, c.source, c.title] for c in cat.values()]
         if args.json:
             print(json.dumps([{"id": r[0], "paper": r[1], "source": r[2], "title": r[3]}

@@ -64,7 +64,9 @@ def check_widths_for(model_id: str, axis: str, texts: list[str] | None) -> list[
     if texts is None:
         return None
     if len(texts) < 3 or len(set(texts)) != len(texts):
-        raise ValueError(f"`widths` needs at least 3 distinct values for a slope, got {texts[:8]}")
+        comma = " (separate them with spaces: --widths 16 32 64)" if any("," in t for t in texts) else ""
+        raise ValueError(f"`widths` needs at least 3 distinct values for a slope, got "
+                         f"{texts[:8]}{comma}")
     if axis == "step":
         out = []
         for t in texts:
@@ -80,7 +82,7 @@ def check_widths_for(model_id: str, axis: str, texts: list[str] | None) -> list[
     ws = []
     for t in texts:
         try:  # 1e3 and 512.0 are integers too
-            v = int(t) if t.strip().lstrip("+-").isdigit() else float(t)
+            v = int(t) if t.strip().lstrip("+-").isdigit() and t.isascii() else float(t)
         except ValueError:
             raise ValueError(f"`widths` must be integers, got {t[:30]!r}") from None
         if isinstance(v, float) and not (math.isfinite(v) and v == int(v)):

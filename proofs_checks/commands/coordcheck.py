@@ -11,6 +11,7 @@ from widthlimits.proofs_checks.commands._params import (
     add_activation_argument,
     add_parametrization_arguments,
     add_time_limit_argument,
+    check_float_range,
     deadline_from_args,
     parametrization_from_args,
 )
@@ -91,6 +92,7 @@ def run(args: argparse.Namespace) -> int:
     widths = parse_widths(args.widths)
     if len(widths) < 3:
         raise ValueError(f"`widths` needs at least 3 widths for a slope, got {list(widths)}")
+    check_float_range(param, widths, "the coord check")
     quantities = check_quantities(args.quantities)
     eta = check_eta(args.eta, param.depth)
     if args.scheduler is not None:

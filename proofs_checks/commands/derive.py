@@ -69,7 +69,11 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"--pdf compiles the full document; drop --format {args.format}")
     out = None
     if args.output is not None or args.pdf:
-        out = check_output_file("derivation.pdf" if args.output is None else args.output)
+        out = check_output_file("derivation.pdf" if args.output is None else args.output, "-o",
+                                beside=(".tex",) if args.pdf else
+                                (".bib",) if args.format in ("tex", "snippet") else ())
+        if not out.suffix:  # e.g. "-o dir/.tex": a name that is only an extension
+            raise ValueError(f"`-o` {args.output!r} has no file name before its extension")
         if args.pdf and out.suffix.lower() != ".pdf":
             raise ValueError(f"with --pdf, `-o` names the PDF (ending in .pdf), got {args.output!r}")
         if not args.pdf and out.suffix.lower() == ".pdf":

@@ -45,9 +45,7 @@ def run(args: argparse.Namespace) -> int:
     from widthlimits.theory.regions.planes import phase_cover, phase_diagram_data
 
     check_depth(args.depth)
-    if not args.output.lower().endswith((".png", ".pdf", ".svg")):
-        raise ValueError(f"`-o` must end in .png, .pdf or .svg, got {args.output[:60]!r}")
-    check_output_file(args.output)
+    check_output_file(args.output, "-o", suffixes=(".png", ".pdf", ".svg"), beside=(".json",))
     box = parse_box(args.box)
     deadline = deadline_from_args(args)  # validates --time-limit
     check_workers(args.workers)

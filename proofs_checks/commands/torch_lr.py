@@ -95,6 +95,11 @@ def rows(args: argparse.Namespace) -> list[dict]:
         s = scale_parameter(f"layer {i + 1}", str(i + 1), role, "weight", e, r, fan_in, base,
                             args.optimizer)
         row = s.as_row()
+        for k in ("multiplier", "init_std", "lr", "eps", "weight_decay"):
+            v = row.get(k)
+            if isinstance(v, float) and not math.isfinite(v):
+                raise ValueError(f"layer {i + 1}: the {k.replace('_', ' ')} at width {args.width} "
+                                 f"overflows a float (base value times the width ratio's power)")
         row.update({"a": fmt(p.a[i]), "b": fmt(p.b[i]), "c": fmt(p.c[i]),
                     "d": None if p.d is None else fmt(p.d[i])})
         out.append(row)

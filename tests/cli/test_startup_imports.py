@@ -53,7 +53,7 @@ def test_numerics_validation_and_package_import_no_numpy() -> None:
     ["classify", "--preset", "mup", "--depth", "3"],
     ["classify", "--preset", "golikov-ntk", "--depth", "2", "--json"],
     ["classify", "--preset", "up:1/2", "--depth", "2", "--optimizer", "adam", "--steps", "4"],
-    ["classify", "--a", "-1/2,0,1/2", "--b", "1/2,1/2,inf", "--c", "0,0,0", "--depth", "1"],
+    ["classify", "--a", "-1/2,1/2", "--b", "1/2,inf", "--c", "0,0", "--depth", "1"],
     ["classify", "--preset", "depth-mup", "--depth", "4", "--json"],
 ])
 def test_classify_imports_nothing_heavy(argv: list[str]) -> None:

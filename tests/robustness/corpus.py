@@ -324,6 +324,32 @@ add("derive",
     ["derive", "--preset", "depth-mup:1", "--depth", "4", "--optimizer", "adam"],
     )
 
+# found by a new-user audit (2026-12-07): each was a traceback, an exit 0 or a late failure
+add("classify",
+    ["classify", "--a", "\u0661,\u0662,\u0663", "--b", "1/2,1/2,1/2", "--c", "0,0,0",
+     "--depth", "3"],  # Arabic-Indic digits: int() and Fraction() would read them
+    ["classify", "--a", "\uff11,0,0", "--b", "1/2,1/2,1/2", "--c", "0,0,0", "--depth", "2"],
+    ["classify", "--preset", "sp:\u0661", "--depth", "2"],
+    ["classify", "--a", "0,99,0", "--b", "0,1/2,1/2", "--c", "0,1,1", "--depth", "1"],
+    )
+add("torch-lr",
+    ["torch-lr", "--preset", "sp:-50", "--depth", "2", "--base-width", "1", "--width", "4194304",
+     "--base-lr", "1"],  # OverflowError in the width ratio's power
+    ["torch-lr", "--preset", "sp:-5", "--depth", "2", "--base-width", "1", "--width", "4194304",
+     "--base-lr", "1e300", "--json"],  # an lr of inf (JSON Infinity)
+    )
+add("coordcheck",
+    ["coordcheck", "--preset", "sp:-150", "--depth", "1", "--steps", "1", "--widths",
+     "64,128,256", "--seeds", "2"],  # OverflowError inside the sweep's workers
+    )
+add("phase-diagram",
+    ["phase-diagram", "--plane", "golikov", "-o", "{dir}/.png"],  # checked after the work
+    ["phase-diagram", "--plane", "golikov", "-o", "{dir}/side.png"],  # side.json is a folder
+    )
+add("derive",
+    ["derive", *PM, "--depth", "1", "-o", "{dir}/.tex"],
+    )
+
 #: cases about the process: (subcommand, argv, extra environment)
 PROCESS: list[tuple[str, list[str], dict[str, str]]] = [
     ("classify", ["classify", "--a", PAYLOAD, "--b", "1/2,1/2,1/2", "--c", "0,0", "--depth", "2"], {}),
@@ -349,6 +375,7 @@ def materialize(root: Path) -> dict[str, str]:
     d = root / "dir"
     d.mkdir(parents=True, exist_ok=True)
     (d / "sub.png").mkdir(exist_ok=True)
+    (d / "side.json").mkdir(exist_ok=True)
     f = root / "afile"
     f.write_text("not a folder\n")
     store = root / "store"

@@ -98,7 +98,7 @@ def parse_want(want: str | Sequence[str], depth: int) -> tuple[str, ...]:
         if base in PROPERTIES:
             continue
         for pre, hi in (("fl", depth), ("mu", depth + 1)):
-            if base.startswith(pre) and base[len(pre):].isdigit():
+            if base.startswith(pre) and base[len(pre):].isascii() and base[len(pre):].isdigit():
                 l = int(base[len(pre):])
                 if not 1 <= l <= hi:
                     raise ValueError(f"`want` {w!r}: layer must be in 1..{hi}")
@@ -201,7 +201,7 @@ def conditions(name: str, ex: Mapping[tuple[str, int | None, int], Any], depth: 
     if name in table:
         return table[name]()
     for pre, make in (("fl", fl), ("mu", mu)):
-        if name.startswith(pre) and name[len(pre):].isdigit():
+        if name.startswith(pre) and name[len(pre):].isascii() and name[len(pre):].isdigit():
             return stable() + [make(int(name[len(pre):]))]
     raise ValueError(f"unknown property {name!r}")
 

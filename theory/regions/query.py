@@ -77,14 +77,25 @@ class RegionPiece:
     vertices: tuple[tuple[Fraction, ...], ...] | None = None
     all_steps: bool = True
     later: Later | None = None
+    #: False for a piece given as the cover found it (time limit): implicit equalities possible
+    simplified: bool = True
 
     def contains(self, z: Sequence[Fraction]) -> bool:
         return satisfies(z, self.constraints)
 
-    @property
+    @functools.cached_property
     def dimension(self) -> int:
+        """The dimension of the piece: ``d`` minus the rank of its equalities, the implicit ones
+        too (a non-strict inequality that cannot hold strictly on the piece, e.g. ``c1 <= -3``
+        beside ``c1 >= -3`` in a piece given as the cover found it; one LP each; a simplified
+        piece has them explicit already)."""
+        d = len(self.variables)
         eqs = [f[:-1] for f, r in self.constraints if r == "=="]
-        return len(self.variables) - rank(eqs)
+        for c in () if self.simplified else self.constraints:
+            if c[1] == "<=" and rank(eqs + [c[0][:-1]]) > rank(eqs) and \
+                    find_point(list(self.constraints) + [(c[0], "<")], d) is None:
+                eqs.append(c[0][:-1])
+        return d - rank(eqs)
 
     def to_json(self) -> dict[str, Any]:
         def pt(v: Sequence[Fraction]) -> dict[str, str]:
@@ -361,7 +372,7 @@ def query(
                                        LOOK_AHEAD * cv.horizon, budget) if budget > 0 else
                         Later(LOOK_AHEAD * cv.horizon, None))
             pieces.append(RegionPiece(cs, tuple(point or ()), frame.variables, verdict, verts,
-                                      settled, fate))
+                                      settled, fate, found_point is None))
     if writing is not None:
         writing(len(found), len(found))
     named = tuple(n for n in named_points_in(frame, wants, activation, loss))
