@@ -189,15 +189,20 @@ def _frame(L: int, optimizer: str | Optimizer, gauge: str, chosen: dict[tuple[st
     return Frame(L, opt, gauge, values, variables, tuple(gauge_layers), with_d)
 
 
-def constraint_text(c: Constraint, names: Sequence[str]) -> str:
-    """``(form, rel)`` as ``"b2 + c3 <= 1/2"`` (variables left, constant right; an inequality
-    whose first variable has a negative coefficient is turned around: ``c1 >= 1``, not
-    ``-c1 <= -1``)."""
+def oriented(c: Constraint) -> tuple[tuple, str]:
+    """``(form, rel)`` with an inequality whose first variable has a negative coefficient turned
+    around (``c1 >= 1``, not ``-c1 <= -1``): the form and ``<=``, ``<``, ``>=``, ``>`` or ``==``."""
     form, rel = c
     lead = next((k for k in form[:-1] if k != 0), 0)
     if rel != "==" and lead < 0:
-        form = tuple(-k for k in form)
-        rel = {"<=": ">=", "<": ">"}[rel]
+        return tuple(-k for k in form), {"<=": ">=", "<": ">"}[rel]
+    return tuple(form), rel
+
+
+def constraint_text(c: Constraint, names: Sequence[str]) -> str:
+    """``(form, rel)`` as ``"b2 + c3 <= 1/2"`` (variables left, constant right; turned around
+    as :func:`oriented` says)."""
+    form, rel = oriented(c)
     parts = []
     for k, n in zip(form[:-1], names, strict=True):
         if k == 0:
@@ -211,4 +216,4 @@ def constraint_text(c: Constraint, names: Sequence[str]) -> str:
     return f"{lhs or '0'} {rel} {-form[-1]}"
 
 
-__all__ = ["GAUGES", "Frame", "constraint_text", "make_frame"]
+__all__ = ["GAUGES", "Frame", "constraint_text", "make_frame", "oriented"]

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
+from widthlimits.theory.frames import oriented
 from widthlimits.theory.regions.cell import verdict_label
 from widthlimits.theory.regions.polyhedra import Constraint
 
@@ -51,11 +52,7 @@ def constraint_tex(c: Constraint, names: Sequence[str]) -> str:
     """``(form, rel)`` as ``b_{2} + 5 c_{1} \\le \\tfrac{1}{2}``: variables on the left,
     the constant on the right; an inequality whose first coefficient is negative is turned
     around (``c_{1} \\ge 1``, not ``-c_{1} \\le -1``)."""
-    form, rel = c
-    lead = next((k for k in form[:-1] if k != 0), 0)
-    if rel != "==" and lead < 0:
-        form = tuple(-k for k in form)
-        rel = {"<=": ">=", "<": ">"}[rel]
+    form, rel = oriented(c)
     terms = []
     for k, n in zip(form[:-1], names, strict=True):
         k = Fraction(k)
