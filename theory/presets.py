@@ -194,4 +194,7 @@ def preset(name: str, depth: int, optimizer: str | Optimizer = "sgd") -> Paramet
         raise ValueError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}")
     if ":" in name and key not in PARAMETRIZED:
         raise ValueError(f"preset {key!r} takes no parameter, got {name.strip()!r}")
+    if ":" in name and not arg.strip():
+        raise ValueError(f"preset {name.strip()!r} has an empty parameter after ':'; write "
+                         f"{key}:<value> or {key}")
     return PRESETS[key](L, opt, arg or None)

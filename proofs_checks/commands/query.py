@@ -345,6 +345,12 @@ def run(args: argparse.Namespace) -> int:
     check_workers(args.workers)
     if not args.exists and (args.method != "search" or args.order != "depth"):
         raise ValueError("--method and --order choose how --exists searches; add --exists")
+    if args.exists and args.method == "smt" and args.order != "depth":
+        raise ValueError("--order chooses how --method search visits the box; --method smt "
+                         "decides one formula")
+    if args.exists and args.workers != 1:
+        raise ValueError("--workers splits a full description's cover; --exists searches in one "
+                         "process")
     if args.exists:
         return _run_exists(args, L, box, deadline)
     progress = CoverProgress("query")

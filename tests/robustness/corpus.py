@@ -349,6 +349,11 @@ add("phase-diagram",
 add("derive",
     ["derive", *PM, "--depth", "1", "-o", "{dir}/.tex"],
     )
+add("classify", ["classify", "--preset", "sp:", "--depth", "2"])  # was read as plain sp
+add("query",  # flags that were ignored without a word
+    ["query", "--depth", "2", "--exists", "--method", "smt", "--order", "breadth"],
+    ["query", "--depth", "2", "--exists", "--workers", "2"],
+    )
 
 #: cases about the process: (subcommand, argv, extra environment)
 PROCESS: list[tuple[str, list[str], dict[str, str]]] = [
