@@ -103,6 +103,31 @@ def _one_line(exc: BaseException) -> str:
     return msg if len(msg) <= 400 else msg[:397] + "..."  # one line, even for a 30,000-value list
 
 
+def _given_twice(parser: argparse.ArgumentParser, command: str | None,
+                 args_list: Sequence[str]) -> str | None:
+    """The first option of ``command`` given twice that keeps one value (``--depth 2 --depth
+    3``: argparse silently keeps the last); options that collect (``--fix``) may repeat."""
+    if command is None:
+        return None
+    sub = next((a for a in parser._actions if isinstance(a, argparse._SubParsersAction)), None)
+    p = None if sub is None else sub.choices.get(command)
+    if p is None:
+        return None
+    single = {o for a in p._actions if not isinstance(a, (argparse._AppendAction,
+                                                           argparse._CountAction))
+              for o in a.option_strings}
+    seen: set[str] = set()
+    for tok in args_list[1:]:
+        if tok == "--":
+            break
+        opt = tok.split("=", 1)[0]
+        if opt in single:
+            if opt in seen:
+                return opt
+            seen.add(opt)
+    return None
+
+
 def _foreign_digit(args_list: Sequence[str]) -> str | None:
     """The first argument holding a digit that is not 0-9 (Arabic-Indic, fullwidth, ...):
     Python's ``int``, ``float`` and ``Fraction`` read those as numbers, so every number on the
@@ -124,6 +149,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     parser = build_parser(_chosen(args_list) or "")
     args, extra = parser.parse_known_args(args_list)
+    twice = _given_twice(parser, getattr(args, "command", None), args_list)
+    if twice is not None:
+        sys.stderr.write(f"widthlimits {args.command}: error: {twice} is given twice; give it "
+                         "once\n")
+        return EXIT_BAD_INPUT
     if extra and getattr(args, "command", None):  # named by the subcommand, as every error
         sys.stderr.write(f"widthlimits {args.command}: error: unrecognized arguments: "
                          f"{' '.join(extra)[:200]}\n")

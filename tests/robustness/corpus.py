@@ -350,6 +350,10 @@ add("derive",
     ["derive", *PM, "--depth", "1", "-o", "{dir}/.tex"],
     )
 add("classify", ["classify", "--preset", "sp:", "--depth", "2"])  # was read as plain sp
+add("classify",  # the last value was kept without a word
+    ["classify", "--preset", "mup", "--preset", "sp", "--depth", "2"],
+    ["classify", *PM, "--depth", "2", "--depth=3"],
+    )
 add("query",  # flags that were ignored without a word
     ["query", "--depth", "2", "--exists", "--method", "smt", "--order", "breadth"],
     ["query", "--depth", "2", "--exists", "--workers", "2"],
