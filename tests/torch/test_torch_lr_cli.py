@@ -67,7 +67,10 @@ def test_matches_the_python_bridge(capsys):
     (["--preset", "mup", "--optimizer", "lion"], "invalid choice: 'lion'"),
 ])
 def test_bad_input_is_one_line_and_exit_2(capsys, extra, msg):
-    base = ["torch-lr", "--depth", "2", "--base-width", "64", "--width", "256", "--base-lr", "0.1"]
+    base = ["torch-lr", "--depth", "2", "--base-width", "64"]
+    for opt, val in (("--width", "256"), ("--base-lr", "0.1")):  # each option once
+        if opt not in extra:
+            base += [opt, val]
     rc, out, err = run(capsys, base + extra) if "--optimizer" not in extra else (None, "", "")
     if rc is None:
         with pytest.raises(SystemExit) as e:
