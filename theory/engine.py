@@ -770,13 +770,13 @@ def derive(
     conv = eng.ops.out
     memo: dict[Any, Exponent] = {}
 
-    def out(e: Exponent) -> Exponent:  # one conversion per distinct value (copies repeat them)
-        if eng.ops.symbolic:  # affine values compare with side effects: no memo
-            return conv(e)
+    def memoized(e: Exponent) -> Exponent:  # one conversion per distinct value (copies repeat)
         v = memo.get(e)  # numeric: scaled ints and +-inf
         if v is None:
             v = memo[e] = conv(e)
         return v
+
+    out = conv if eng.ops.symbolic else memoized  # affine values compare with side effects
 
     return EngineResult(
         parametrization=parametrization,

@@ -53,6 +53,27 @@ from widthlimits.theory.regions.polyhedra import Constraint, satisfies, tightest
 from widthlimits.theory.regions.properties import wanted
 
 
+class PieceStationarity:
+    """Whether a piece's verdict holds at every step (``RegionPiece.all_steps``, a phase
+    diagram's pieces): the cell's own run says so (:attr:`Classification.all_steps`), or, for a
+    piece of lower dimension, one more run is stationary on its equalities
+    (:meth:`CellEngine.stationary_on`).  The engine for those runs is made on first use."""
+
+    def __init__(self, frame: CellFrame, activation: Activation, loss: str, horizon: int) -> None:
+        self._args = (frame, activation, loss, horizon)
+        self._engine: CellEngine | None = None
+
+    def __call__(self, verdict: Classification, piece: Sequence[Constraint],
+                 point: Sequence[Fraction]) -> bool:
+        if verdict.all_steps:
+            return True
+        if not any(r == "==" for _, r in piece):
+            return False
+        if self._engine is None:
+            self._engine = CellEngine(*self._args)
+        return self._engine.stationary_on(piece, point)
+
+
 def horizon_steps(depth: int, steps: int | None = None) -> int:
     """Steps ``0..T`` every region verb classifies over: ``steps`` when given, else the
     engine's default horizon :func:`~widthlimits.theory.engine.default_horizon`,
@@ -327,5 +348,5 @@ def _keep_sign(rec: Recorder, e: Any, positive: bool) -> int:
     return bit | e.cert(positive == holds)
 
 
-__all__ = ["FORMS_KEPT", "WHY_NOT_CELLS", "Cell", "CellEngine", "horizon_steps", "verdict_key",
-           "verdict_label", "verdict_record"]
+__all__ = ["FORMS_KEPT", "WHY_NOT_CELLS", "Cell", "CellEngine", "PieceStationarity", "horizon_steps",
+           "verdict_key", "verdict_label", "verdict_record"]

@@ -30,7 +30,7 @@ from widthlimits.theory.exponents import is_pos_inf
 from widthlimits.theory.optimizers import Optimizer, get_optimizer
 from widthlimits.theory.parametrization import Parametrization, check_depth, equivalent
 from widthlimits.theory.presets import NAMED_POINTS
-from widthlimits.theory.regions.cell import CellEngine, verdict_label, verdict_record
+from widthlimits.theory.regions.cell import PieceStationarity, verdict_label, verdict_record
 from widthlimits.theory.regions.cover import Cover, Mapper, ProgressFn, cover
 from widthlimits.theory.regions.query import named_points_of
 
@@ -206,28 +206,23 @@ def phase_diagram_data(cv: Cover, kind: str, loss: str = "mse") -> dict[str, Any
     out_pieces = []
     square = [(cv.box[0], cv.box[0]), (cv.box[1], cv.box[0]), (cv.box[1], cv.box[1]),
               (cv.box[0], cv.box[1])]
-    settle: list[CellEngine] = []
+    stationary = PieceStationarity(fr, get_activation(cv.activation), cv.loss, cv.horizon)
 
-    def all_steps(pc: Any, verts: list[tuple[Fraction, Fraction]], dim: int) -> bool:
-        """As :attr:`widthlimits.theory.regions.query.RegionPiece.all_steps`: the cell's run is
-        stationary (or unstable), or, for a point or a segment, stationary on its affine hull
-        (read off the closure's vertices: no LP on the piece's many constraints)."""
-        if pc.verdict.all_steps or dim == 2:
-            return pc.verdict.all_steps
+    def hull(verts: list[tuple[Fraction, Fraction]], dim: int) -> list:
+        """The affine hull of a point or a segment, read off its closure's vertices (no LP on
+        the piece's many constraints); none for a 2-D piece."""
         (x0, y0), *rest = verts
         if dim == 0:
-            hull = [((ONE, ZERO, -x0), "=="), ((ZERO, ONE, -y0), "==")]
-        else:
+            return [((ONE, ZERO, -x0), "=="), ((ZERO, ONE, -y0), "==")]
+        if dim == 1:
             (x1, y1) = rest[0]
-            hull = [((y1 - y0, x0 - x1, -(y1 - y0) * x0 - (x0 - x1) * y0), "==")]
-        if not settle:
-            settle.append(CellEngine(fr, get_activation(cv.activation), cv.loss, cv.horizon))
-        return settle[0].stationary_on(hull, pc.point)
+            return [((y1 - y0, x0 - x1, -(y1 - y0) * x0 - (x0 - x1) * y0), "==")]
+        return []
 
     for pc in cv.pieces:
         verts = closure_polygon(pc.constraints, square)
         dim = 0 if len(verts) == 1 else 1 if len(verts) == 2 else 2
-        settled = all_steps(pc, verts, dim)
+        settled = stationary(pc.verdict, hull(verts, dim), pc.point)
         if dim == 2 and len(verts) >= 3:
             cx = sum(v[0] for v in verts) / len(verts)
             cy = sum(v[1] for v in verts) / len(verts)

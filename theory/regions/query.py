@@ -32,7 +32,12 @@ from widthlimits.theory.closed_forms import faithful_d
 from widthlimits.theory.frames import constraint_text
 from widthlimits.theory.optimizers import Optimizer
 from widthlimits.theory.presets import NAMED_POINTS, preset
-from widthlimits.theory.regions.cell import CellEngine, verdict_key, verdict_label
+from widthlimits.theory.regions.cell import (
+    CellEngine,
+    PieceStationarity,
+    verdict_key,
+    verdict_label,
+)
 from widthlimits.theory.regions.cover import BOX, Mapper, ProgressFn, cover
 from widthlimits.theory.regions.frame import MAX_FREE, CellFrame, region_frame
 from widthlimits.theory.regions.later import (
@@ -314,18 +319,13 @@ def query(
     merge_stopped = False
     # by verdict and by whether it holds at every step (RegionPiece.all_steps)
     groups: dict[tuple, tuple[Classification, list[tuple[list[Constraint], Any]]]] = {}
-    settle: list[CellEngine] = []
+    stationary = PieceStationarity(frame, get_activation(activation), loss, cv.horizon)
 
     def all_steps(v: Classification, cs: Sequence[Constraint] | None, point: Any) -> bool:
-        """The verdict holds at every step on the piece: by the cell's own run, or (a piece of
-        lower dimension, equalities explicit after simplify) by a run stationary on its hull."""
-        if v.all_steps:
-            return True
-        if cs is None or not d or late():  # past the time limit: not shown (one more run)
-            return False
-        if not settle:
-            settle.append(CellEngine(frame, get_activation(activation), loss, cv.horizon))
-        return settle[0].stationary_on(cs, point)
+        """On a simplified piece (equalities explicit); past the time limit, or on a piece as
+        the cover found it, only the cell's own run counts (no more runs)."""
+        return v.all_steps or (cs is not None and bool(d) and not late()
+                               and stationary(v, cs, point))
 
     # with parts and a mapper (worker processes) the pieces are simplified there too, in order
     done = None

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
+from widthlimits.theory.derivation.render_latex import exp_tex
 from widthlimits.theory.frames import oriented
 from widthlimits.theory.regions.cell import verdict_label
 from widthlimits.theory.regions.polyhedra import Constraint
@@ -41,13 +42,6 @@ def variable_tex(name: str) -> str:
     return name
 
 
-def _number(x: Fraction) -> str:
-    if x.denominator == 1:
-        return str(x.numerator)
-    sign = "-" if x < 0 else ""
-    return rf"{sign}\tfrac{{{abs(x.numerator)}}}{{{x.denominator}}}"
-
-
 def constraint_tex(c: Constraint, names: Sequence[str]) -> str:
     """``(form, rel)`` as ``b_{2} + 5 c_{1} \\le \\tfrac{1}{2}``: variables on the left,
     the constant on the right; an inequality whose first coefficient is negative is turned
@@ -58,11 +52,11 @@ def constraint_tex(c: Constraint, names: Sequence[str]) -> str:
         k = Fraction(k)
         if k == 0:
             continue
-        mag = "" if abs(k) == 1 else _number(abs(k)) + " "
+        mag = "" if abs(k) == 1 else exp_tex(abs(k)) + " "
         terms.append(("-" if k < 0 else "+", mag + variable_tex(n)))
     lhs = " ".join(f"{s} {t}" for s, t in terms)
     lhs = lhs[2:] if lhs.startswith("+ ") else "-" + lhs[2:] if lhs.startswith("- ") else lhs
-    return f"{lhs or '0'} {_REL[rel]} {_number(-Fraction(form[-1]))}"
+    return f"{lhs or '0'} {_REL[rel]} {exp_tex(-Fraction(form[-1]))}"
 
 
 def query_latex(r: QueryResult, *, document: bool = False) -> str:
@@ -80,7 +74,7 @@ def query_latex(r: QueryResult, *, document: bool = False) -> str:
         f"% free: {', '.join(names) or 'none'} in [{lo}, {hi}]; fixed: {fixed}",
         f"% verdicts over steps 0..{horizon} (the engine's horizon at depth {fr.depth})",
         f"Depth $L = {fr.depth}$, {fr.optimizer.name}; free exponents {free}, each in "
-        f"$[{_number(lo)}, {_number(hi)}]$; wanted: \\texttt{{{want}}}."]
+        f"$[{exp_tex(lo)}, {exp_tex(hi)}]$; wanted: \\texttt{{{want}}}."]
     if not r.complete:
         head.append(r"\textbf{Incomplete:} the time limit stopped the computation; the pieces "
                     "below are those found so far.")
