@@ -242,18 +242,36 @@ def plot_coordcheck_detail(report: CoordCheckReport, path: str | Path) -> list[s
                      "one colour per layer; dashed = predicted slope; shared log y axis per row",
                      fontsize=9)
         fig.tight_layout(rect=(0, 0, 1, 0.97))
-        out = path if page == 0 else path.with_name(f"{path.stem}_{tag}{path.suffix}")
+        out = detail_page_path(path, page)
         fig.savefig(out, dpi=_DPI)
         plt.close(fig)
         written.append(str(out))
     return written
 
 
+def detail_page_path(path: str | Path, page: int) -> Path:
+    """The file of detail page ``page`` (an index into :data:`DETAIL_PAGES`) when the first page
+    is ``path``: ``path`` itself, then ``<stem>_<tag><suffix>``."""
+    path = Path(path)
+    return path if page == 0 else path.with_name(f"{path.stem}_{DETAIL_PAGES[page][0]}{path.suffix}")
+
+
+def coordcheck_figure_paths(path: str | Path, *, detail: bool = True) -> list[Path]:
+    """Every file :func:`plot_coordcheck` may write for ``path``: the summary, then (``detail``)
+    the detail pages ``<stem>_detail.png``, ``<stem>_detail_backward.png`` (a page with no
+    quantity to show is not written)."""
+    p = Path(path)
+    if not detail:
+        return [p]
+    first = p.with_name(f"{p.stem}_detail{p.suffix}")
+    return [p] + [detail_page_path(first, k) for k in range(len(DETAIL_PAGES))]
+
+
 def plot_coordcheck(report: CoordCheckReport, path: str, *, detail: bool = True) -> str:
     """Write the summary figure to ``path`` and, with ``detail``, the detail pages beside it
-    (``<stem>_detail.png``, ``<stem>_detail_backward.png``).  Returns ``path``."""
+    (``<stem>_detail.png``, ``<stem>_detail_backward.png``: :func:`coordcheck_figure_paths`).
+    Returns ``path``."""
     plot_coordcheck_summary(report, path)
     if detail:
-        p = Path(path)
-        plot_coordcheck_detail(report, p.with_name(f"{p.stem}_detail{p.suffix}"))
+        plot_coordcheck_detail(report, coordcheck_figure_paths(path)[1])
     return path

@@ -227,11 +227,13 @@ def check_dtype(value: Any) -> Any:
 
 
 # ---------------------------------------------------------------------------- paths
-def check_output_dir(path: Any, name: str = "output") -> pathlib.Path:
+def check_output_dir(path: Any, name: str = "output", *, files: tuple[str, ...] = ()) -> pathlib.Path:
     """A folder to write into: an existing folder, or a new one whose parent folder exists.
 
     Refused in one line: an existing file where a folder is needed, a missing parent folder
     (nothing is created silently along a mistyped path), a folder that cannot be written.
+    ``files``: names of the files written into it, which must not be folders or existing files
+    that cannot be written (as :func:`check_output_file`'s ``beside``).  Checked before any work.
     """
     if not isinstance(path, (str, os.PathLike)) or str(path) == "":
         raise InvalidInput(f"`{name}` must be a folder path, got {shown(path)}")
@@ -241,6 +243,12 @@ def check_output_dir(path: Any, name: str = "output") -> pathlib.Path:
             raise InvalidInput(f"`{name}` {str(p)!r} is an existing file, not a folder")
         if not os.access(p, os.W_OK | os.X_OK):
             raise InvalidInput(f"`{name}` folder {str(p)!r} is not writable")
+        for f in files:
+            q = p / f
+            if q.is_dir():
+                raise InvalidInput(f"`{name}`: {str(q)!r}, written into it, is a folder")
+            if q.exists() and not os.access(q, os.W_OK):
+                raise InvalidInput(f"`{name}`: {str(q)!r}, written into it, is not writable")
         return p
     parent = p.absolute().parent
     if not parent.is_dir():

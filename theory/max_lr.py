@@ -50,7 +50,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-from widthlimits.theory.classify import classify
+from widthlimits.theory.classify import Violation, classify
 from widthlimits.theory.exponents import INF, Exponent, as_exponent, fmt, is_pos_inf
 from widthlimits.theory.frames import make_frame
 from widthlimits.theory.optimizers import Optimizer, get_optimizer
@@ -106,6 +106,10 @@ class MaxLR:
     engine_check : dict
         ``classify`` at the answer: regime and whether it is stable.
     notes : tuple of str
+    init_blow_up : Violation or None
+        What blows up at step 0 when the initialization ``(a, b)`` itself is unstable (then no
+        learning rate is stable, ``tp`` is all None and the first note says so); None when the
+        initialization is stable (:func:`init_blow_up`).
     """
 
     depth: int
@@ -120,6 +124,7 @@ class MaxLR:
     disagreements: tuple[str, ...]
     engine_check: dict[str, Any]
     notes: tuple[str, ...] = field(default=())
+    init_blow_up: Violation | None = None
 
     def to_json(self) -> dict[str, Any]:
         def row(v: tuple | None) -> list[str | None] | None:
@@ -139,6 +144,7 @@ class MaxLR:
             "disagreements": list(self.disagreements),
             "engine_check": self.engine_check,
             "notes": list(self.notes),
+            "init_blow_up": None if self.init_blow_up is None else self.init_blow_up.as_dict(),
         }
 
 
@@ -311,6 +317,25 @@ def least_c(a: tuple, b: tuple, c: Sequence[Exponent], layer: int, optimizer: st
     raise ValueError(f"unknown method {method!r}; choose 'line' or 'cover'")
 
 
+def init_blow_up(a: tuple, b: tuple, optimizer: str | Optimizer, activation: str = "tanh",
+                 loss: str = "mse") -> Violation | None:
+    """What blows up at step 0 of the initialization ``(a, b)``, or None if nothing does.
+
+    Step 0 (:math:`h^l_0, x^l_0, f_0`) does not depend on the learning rates, so this is the
+    engine's verdict at init with every layer frozen (``c = inf``, no step computed): when it is
+    unstable, every ``c`` is, and no least ``c_l`` exists for a reason that is not the readout
+    rule's."""
+    L = len(a) - 1
+    cl = classify(Parametrization(tuple(a), tuple(b), (INF,) * (L + 1)), optimizer, activation,
+                  loss=loss, steps=0)
+    return None if cl.stable_at_init else cl.first_blow_up
+
+
+def init_unstable_note(v: Violation) -> str:
+    """The note of an initialization that is unstable at step 0 (``v``: what blows up first)."""
+    return f"no stable learning rate: the initialization is unstable at step 0, whatever c is: {v}"
+
+
 def tp_max_lr(a: tuple, b: tuple, optimizer: str | Optimizer, *, activation: str = "tanh",
               loss: str = "mse", method: str = "line") -> tuple[tuple[Fraction | None, ...], list[str]]:
     """The readout-first rule answered by the engine (see the module docstring).
@@ -318,11 +343,23 @@ def tp_max_lr(a: tuple, b: tuple, optimizer: str | Optimizer, *, activation: str
     ``method="line"`` (default): each least ``c_l`` by the germ-cell walk of
     :mod:`widthlimits.theory.regions.line`; ``"cover"``: by the 1-D cover of a box (the earlier
     method, kept as the reference of the tests and the benchmark).  Both are exact and give the
-    same answers."""
+    same answers.
+
+    An initialization unstable at step 0 (:func:`init_blow_up`) has no stable learning rate in
+    any layer: the answer is all None with one note naming what blows up, not a readout note."""
     opt = get_optimizer(optimizer)
-    L = len(a) - 1
     if method not in ("line", "cover"):
         raise ValueError(f"unknown method {method!r}; choose 'line' or 'cover'")
+    return _tp_max_lr(a, b, opt, activation, loss, method,
+                      init_blow_up(a, b, opt, activation, loss))
+
+
+def _tp_max_lr(a: tuple, b: tuple, opt: Optimizer, activation: str, loss: str, method: str,
+               blow_up: Violation | None) -> tuple[tuple[Fraction | None, ...], list[str]]:
+    """:func:`tp_max_lr` with the initialization's verdict (:func:`init_blow_up`) given."""
+    L = len(a) - 1
+    if blow_up is not None:
+        return (None,) * (L + 1), [init_unstable_note(blow_up)]
 
     def least(c: list[Exponent], layer: int) -> tuple[Fraction | None, bool, str]:
         if method == "cover":
@@ -399,8 +436,11 @@ def max_lr(
             raise ValueError(f"`a[{i + 1}]` = {fmt(x)}: must be a finite exact number")
     if alignment not in (None, "full", "none"):
         raise ValueError(f"unknown alignment {alignment!r}; choose 'full' or 'none'")
+    if method not in ("line", "cover"):
+        raise ValueError(f"unknown method {method!r}; choose 'line' or 'cover'")
     notes: list[str] = []
-    tp, tp_notes = tp_max_lr(a_, b_, opt, activation=activation, loss=loss, method=method)
+    blow_up = init_blow_up(a_, b_, opt, activation, loss)
+    tp, tp_notes = _tp_max_lr(a_, b_, opt, activation, loss, method, blow_up)
     notes += tp_notes
     finite_b = all(not is_pos_inf(x) for x in b_)
     ev_full = everett_max_lr(a_, b_, opt, "full") if finite_b else None  # type: ignore[arg-type]
@@ -416,7 +456,11 @@ def max_lr(
             if tp[l] != ev_full[l]:
                 dis.append(f"layer {l + 1}: TP rule (engine) c = {fmt(tp[l])}, Everett full alignment "
                            f"c = {fmt(ev_full[l])}")
-        if dis:
+        if dis and blow_up is not None:
+            dis.append("reason: the initialization is unstable at step 0 whatever c is (see the "
+                       "note), which Everett et al.'s rule does not check: it assumes a stable "
+                       "initialization")
+        elif dis:
             dis.append("reason: Everett's readout omega = 1/2 accepts a_{L+1} + b_{L+1} + r >= 1/2; "
                        "TP4/TP IVb need >= 1 (W^{L+1}_0 is LLN-correlated with dx^L through "
                        "backprop; TP4, arXiv:2011.14522, Thm 3.3 and Sec. 5)")
@@ -444,8 +488,8 @@ def max_lr(
         if not cl.stable:
             notes.append(f"{rule}: the engine says this c is unstable ({cl.violations[0]})")
     return MaxLR(L, opt.name, a_, b_, rule, tuple(c), tp, ev_full, ev_none, tuple(dis), check,
-                 tuple(notes))
+                 tuple(notes), blow_up)
 
 
-__all__ = ["EVERETT_TABLE", "MaxLR", "RULES", "SUSPECT_CELL", "everett_max_lr", "least_c", "max_lr",
-           "tp_max_lr"]
+__all__ = ["EVERETT_TABLE", "MaxLR", "RULES", "SUSPECT_CELL", "everett_max_lr", "init_blow_up",
+           "init_unstable_note", "least_c", "max_lr", "tp_max_lr"]

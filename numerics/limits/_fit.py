@@ -14,8 +14,15 @@ import numpy as np
 
 from widthlimits.numerics.fits import DegenerateFitWarning, fit_slope, small_sample_factor
 
-__all__ = ["DegenerateFitWarning", "OrderFit", "ReferenceErrorWarning", "fit_bias_and_spread",
-           "fit_order"]
+__all__ = ["DegenerateFitWarning", "MIN_SPREAD_SEEDS", "OrderFit", "ReferenceErrorWarning",
+           "fit_bias_and_spread", "fit_order"]
+
+#: seeds per point that the spread's CI needs.  The CI resamples seeds, and a resample made of
+#: one seed repeated has no spread (it is dropped); with 2 seeds every other resample is the
+#: sample itself, so the bootstrap has no variation and the interval would have zero width.
+#: With 3 seeds a resample such as (s1, s1, s2) carries a different spread (measured coverage
+#: of the 95% interval on Gaussian deviations with a known order, 3 and 5 widths: 98-100%).
+MIN_SPREAD_SEEDS = 3
 
 
 class ReferenceErrorWarning(UserWarning):
@@ -165,7 +172,10 @@ def fit_bias_and_spread(
     outputs ``j``) at each ``x``, the bias is :math:`\sup_t \mathrm{rms}_j |\bar D(t, j)|` and the
     fluctuation :math:`\sup_t \mathrm{rms}_j \mathrm{sd}_s D_s(t, j)`.  The bias estimate has a
     noise floor of about fluctuation/sqrt(S); a flat bias slope can be that floor.  The
-    percentile intervals get the small-sample expansion of ``numerics.fits.fit_slope``.
+    percentile intervals get the small-sample expansion of ``numerics.fits.fit_slope``.  The
+    spread needs ``S >= MIN_SPREAD_SEEDS`` (3) seeds at every ``x``: a resample that draws one
+    seed only has no spread and is dropped, and with 2 seeds the only other resample is the
+    sample itself (a CI of zero width); fewer raise ``ValueError``.
 
     Returns
     -------
@@ -174,6 +184,10 @@ def fit_bias_and_spread(
     """
     x = np.asarray(x, dtype=float)
     sign = -1.0 if axis == "width" else 1.0
+    fewest = min(d.shape[0] for d in deviations)
+    if fewest < MIN_SPREAD_SEEDS:
+        raise ValueError(f"the spread over seeds needs >= {MIN_SPREAD_SEEDS} seeds for its "
+                         f"bootstrap CI, got {fewest}")
 
     def bias_of(d: np.ndarray) -> np.ndarray:  # d: (..., S, T, J)
         return _rms(d.mean(axis=-3), axis=-1).max(axis=-1)
@@ -200,8 +214,11 @@ def fit_bias_and_spread(
             # chunk to bound memory
             for c in range(0, n_resamples, 100):
                 boot[c:c + 100, i] = fn(d[idx[c:c + 100]])
-        # a resample that repeats one seed has zero spread: drop it rather than fit log(0)
-        with np.errstate(divide="ignore"):
+            if name == "spread":
+                # a resample of one seed repeated has no spread: dropped by its indices (its
+                # computed sd is 0 or rounding residue, ~1e-17, whose log would be a slope)
+                boot[(idx == idx[:, :1]).all(axis=1), i] = np.nan
+        with np.errstate(divide="ignore", invalid="ignore"):
             bs = sign * _slope(np.log(x), np.log(np.where(boot > 0, boot, np.nan)))[0]
         a = (1 - confidence_level) / 2
         lo, hi = np.nanquantile(bs, [a, 1 - a])

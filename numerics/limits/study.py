@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from widthlimits.numerics.limits._fit import (
+    MIN_SPREAD_SEEDS,
     OrderFit,
     ReferenceErrorWarning,
     fit_bias_and_spread,
@@ -367,10 +368,25 @@ def _study_iv(model_id: str, widths: Sequence[float] | None, seeds: int | None
         raise ValueError(f"widths must be positive and distinct, got widths={w.tolist()!r}")
     if model.axis == "width" and np.any(w != np.round(w)):
         raise ValueError(f"widths must be integers for {model_id!r}, got widths={w.tolist()!r}")
-    seeds = model.default_seeds if seeds is None else seeds
-    if isinstance(seeds, bool) or not isinstance(seeds, int | np.integer) or seeds < 2:
-        raise ValueError(f"`seeds` must be an int >= 2, got seeds={seeds!r}")
-    return model, (np.sort(w) if model.axis == "width" else w[np.argsort(-w)]), int(seeds)
+    seeds = check_study_seeds(model.default_seeds if seeds is None else seeds)
+    return model, (np.sort(w) if model.axis == "width" else w[np.argsort(-w)]), seeds
+
+
+def check_study_seeds(seeds: object) -> int:
+    """Seeds per width of a study (the command's ``--seeds`` and :func:`convergence_study`'s
+    ``seeds``): an int in ``MIN_SPREAD_SEEDS..MAX_SEEDS``.  The spread over seeds gets a
+    bootstrap CI over seeds, which 2 seeds cannot give (``_fit.MIN_SPREAD_SEEDS``)."""
+    from widthlimits.numerics.validation import MAX_SEEDS, InvalidInput
+
+    if isinstance(seeds, bool) or not isinstance(seeds, int | np.integer):
+        raise InvalidInput(f"`seeds` must be an int, got seeds={seeds!r}")
+    if seeds < MIN_SPREAD_SEEDS:
+        raise InvalidInput(f"`seeds` must be >= {MIN_SPREAD_SEEDS}, got {seeds}: the spread over "
+                           "seeds gets a bootstrap CI over seeds, and with 2 every resample that "
+                           "has a spread is the sample itself (a CI of zero width)")
+    if seeds > MAX_SEEDS:
+        raise InvalidInput(f"`seeds` must be an int in {MIN_SPREAD_SEEDS}..{MAX_SEEDS}, got {seeds}")
+    return int(seeds)
 
 
 def convergence_study(
@@ -393,7 +409,7 @@ def convergence_study(
     widths : sequence, optional
         Widths (step sizes for ``axis == "step"``); >= 3 values.
     seeds : int, optional
-        Independent networks per width (>= 2).
+        Independent networks per width (>= 3: the spread's bootstrap CI needs them).
     rng : int
         Root entropy; network ``s`` at width ``N`` uses ``SeedSequence([rng, s, N])``.
     confidence_level, n_resamples : float, int
@@ -409,7 +425,7 @@ def convergence_study(
     Raises
     ------
     ValueError
-        Unknown model, fewer than 3 or non-distinct widths, fewer than 2 seeds.
+        Unknown model, fewer than 3 or non-distinct widths, fewer than 3 seeds.
 
     Warns
     -----

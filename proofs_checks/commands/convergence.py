@@ -6,7 +6,7 @@ it is a measurement, not a failure), optionally writes ``result.json`` and ``err
 into ``-o DIR``, and ``--json`` prints the JSON on stdout instead of the summary.
 
 Arguments are checked before any model is built: widths are integers in ``1..MAX_WIDTH`` (step
-sizes in ``[MIN_STEP, 1]`` for a step-axis model), seeds in ``2..MAX_SEEDS``, and the memory of the
+sizes in ``[MIN_STEP, 1]`` for a step-axis model), seeds in ``3..MAX_SEEDS``, and the memory of the
 largest width is estimated and refused above what is available.
 """
 
@@ -44,7 +44,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "mf-two-layer-step, mf-multilayer, golikov-discrete-mf, golikov-icmf")
     parser.add_argument("--widths", nargs="+", default=None,
                         help="widths (step sizes for mf-two-layer-step); >= 3 values")
-    parser.add_argument("--seeds", type=int, default=None, help="networks per width (>= 2)")
+    parser.add_argument("--seeds", type=int, default=None, help="networks per width (>= 3)")
     parser.add_argument("--rng", type=int, default=0, help="root seed (default 0)")
     parser.add_argument("-o", "--output", metavar="DIR", default=None,
                         help="write result.json and error_vs_width.png (needs matplotlib) here")
@@ -101,14 +101,15 @@ def run(args: argparse.Namespace) -> int:
     import pathlib
 
     from widthlimits.numerics.limits import MODELS, convergence_study
-    from widthlimits.numerics.validation import MAX_SEEDS, check_int, check_output_dir
+    from widthlimits.numerics.limits.study import check_study_seeds
+    from widthlimits.numerics.validation import check_int, check_output_dir
 
     if args.model not in MODELS:
         raise ValueError(f"model {args.model!r} is not implemented; implemented: "
                          f"{', '.join(MODELS)}")
     widths = check_widths_for(args.model, MODELS[args.model].axis, args.widths)
-    if args.seeds is not None:
-        check_int(args.seeds, "seeds", minimum=2, maximum=MAX_SEEDS)
+    if args.seeds is not None:  # the rule and text of convergence_study (>= 3: the spread's CI)
+        check_study_seeds(args.seeds)
     check_int(args.rng, "rng", minimum=0, maximum=2**63 - 1)
     out = check_output_dir(args.output) if args.output is not None else None
     deadline = deadline_from_args(args)

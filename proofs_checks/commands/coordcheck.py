@@ -104,9 +104,12 @@ def run(args: argparse.Namespace) -> int:
     # every argument is checked before the numeric stack (numpy, scipy.stats) is imported
     from widthlimits.numerics.store import ResultStore
     from widthlimits.numerics.sweeps import SweepIncomplete
-    from widthlimits.proofs_checks.coordcheck import coordcheck_against_engine
+    from widthlimits.proofs_checks.coordcheck import OUTPUT_FILES, coordcheck_against_engine
 
     if out is not None:
+        # the files written into it after the sweep (report.json, table.txt, the figures): none
+        # may be a folder, refused now rather than when the sweep is done
+        check_output_dir(out, files=OUTPUT_FILES)
         if (out / "sweep").exists():
             ResultStore(out / "sweep", fresh=args.fresh)  # one line if unreadable
     try:

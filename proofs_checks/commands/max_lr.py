@@ -108,7 +108,12 @@ def run(args: argparse.Namespace) -> int:
     if "learning_rates" in out:
         print(f"learning rates: {out['learning_rates']['convention']} (base_lr={args.base_lr} at "
               f"base_width={args.base_width})")
-    print(f"engine at the answer: {out['engine_check'].get('regime')}")
-    for line in out["disagreements"] + out["notes"]:
+    notes = out["notes"]
+    if res.init_blow_up is not None:  # the cause of the empty answer, in one line (notes[0])
+        print(notes[0])
+        notes = notes[1:]
+    else:
+        print(f"engine at the answer: {out['engine_check'].get('regime')}")
+    for line in out["disagreements"] + notes:
         print("- " + line)
     return 0

@@ -32,6 +32,38 @@ def test_mup_coordcheck_agrees_with_the_engine(tmp_path, capsys):
     assert (tmp_path / "report.json").exists() and (tmp_path / "table.txt").exists()
 
 
+TINY = ["coordcheck", "--preset", "mup", "--depth", "1", "--optimizer", "sgd",
+        "--widths", "16,32,64", "--seeds", "2", "--steps", "1"]
+
+
+def test_a_folder_where_an_output_file_goes_is_refused_before_the_sweep(tmp_path, capsys,
+                                                                         monkeypatch):
+    """-o DIR with DIR/report.json (or any other file the command writes) a folder: one line,
+    exit 2, before the sweep (audit 2026-12: the whole sweep ran, then the write failed)."""
+    import widthlimits.proofs_checks.coordcheck as cc
+    from widthlimits.theory.presets import preset
+
+    real = cc.coordcheck
+    monkeypatch.setattr(cc, "coordcheck", lambda *a, **k: pytest.fail("the sweep ran"))
+    for name in cc.OUTPUT_FILES:
+        out = tmp_path / name.replace(".", "_")
+        (out / name).mkdir(parents=True)
+        assert main([*TINY, "-o", str(out)]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and f"{out / name}', written into it, is a folder" in err
+        assert not (out / "sweep").exists()  # nothing started
+        with pytest.raises(ValueError, match="written into it, is a folder"):  # the API too
+            cc.coordcheck_against_engine(preset("mup", 1, "sgd"), widths=(16, 32, 64), seeds=2,
+                                         steps=1, outdir=out)
+    # the list is what the command writes (NO_PLOT.txt only without matplotlib)
+    pytest.importorskip("matplotlib")
+    monkeypatch.setattr(cc, "coordcheck", real)
+    out = tmp_path / "ok"
+    assert main([*TINY, "--json", "-o", str(out)]) == 0
+    capsys.readouterr()
+    assert {p.name for p in out.iterdir()} == set(cc.OUTPUT_FILES) - {cc.NO_PLOT} | {"sweep"}
+
+
 def test_bad_seeds_is_one_line(capsys):
     assert main(["coordcheck", "--preset", "mup", "--depth", "2", "--seeds", "1"]) == 2
     assert "`seeds` must be >= 2" in capsys.readouterr().err

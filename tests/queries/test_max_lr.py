@@ -17,6 +17,7 @@ from widthlimits.theory.max_lr import (
     EVERETT_TABLE,
     SUSPECT_CELL,
     everett_max_lr,
+    init_blow_up,
     least_c,
     max_lr,
     tp_max_lr,
@@ -129,11 +130,53 @@ def test_least_c_is_exact_beyond_the_box(monkeypatch):
 @pytest.mark.parametrize("method", ["line", "cover"])
 def test_unbounded_and_empty_stable_sets(method):
     # a frozen zero-initialized input layer: f = 0 for every readout learning rate (a cell
-    # unbounded below, not an artefact of the box); an exploding init: no c is stable
+    # unbounded below, not an artefact of the box); an exploding init: no c is stable, and the
+    # note says it is the initialization (f_0 ~ n^{3/2}), not the readout rule
     r = max_lr((0, H), ("inf", 0), "sgd", method=method)
     assert r.c == (None, None) and r.notes == ("readout: c_2 unbounded below: every learning rate is stable",)
+    assert r.init_blow_up is None
     r = max_lr((0, 0), (0, -1), "sgd", method=method)
-    assert r.notes == ("readout: no stable c_2 (unstable for every learning rate)",)
+    assert r.c == (None, None) and r.notes == (
+        "no stable learning rate: the initialization is unstable at step 0, whatever c is: "
+        "f_0 = Theta(n^{3/2}): violates e(f) <= 0 (output blows up)",)
+    assert (r.init_blow_up.quantity, r.init_blow_up.step) == ("f", 0)
+
+
+@pytest.mark.parametrize("opt", ["sgd", "adam"])
+def test_an_unstable_initialization_is_named_as_the_cause_not_the_readout(opt, capsys):
+    # b_1 = -1: h^1_0 ~ n at init, before any step, so every c is unstable (audit 2026-12: the
+    # answer was None with a note blaming Everett's readout rule)
+    r = max_lr((0, 0), (-1, 0), opt)
+    v = r.init_blow_up
+    assert (v.quantity, v.layer, v.step, v.exponent) == ("h", 1, 0, 1)
+    assert r.c == r.tp == (None, None) and r.engine_check == {}
+    assert r.notes == ("no stable learning rate: the initialization is unstable at step 0, "
+                       f"whatever c is: {v}",)
+    assert not any("omega" in d or "readout" in d for d in r.disagreements + r.notes)
+    assert "does not check" in r.disagreements[-1]  # Everett's LP assumes a stable init
+    assert tp_max_lr((0, 0), (-1, 0), opt) == ((None, None), list(r.notes))
+    # the command: exit 0 (a valid question whose answer is empty), the cause in one line
+    assert main(["max-lr", "--a", "0,0", "--b", "-1,0", "--depth", "1", "--optimizer", opt]) == 0
+    out = capsys.readouterr().out
+    assert out.count("unstable at step 0, whatever c is") == 1 and "omega" not in out
+    assert "no stable learning rate: the initialization is unstable at step 0, whatever c is: " \
+           "h^1_0 = Theta(n^{1})" in out
+    assert main(["max-lr", "--a", "0,0", "--b", "-1,0", "--depth", "1", "--optimizer", opt,
+                 "--json"]) == 0
+    js = json.loads(capsys.readouterr().out)
+    assert js["init_blow_up"]["quantity"] == "h" and js["init_blow_up"]["layer"] == 1
+    assert json.loads(json.dumps(max_lr((0, H), (H, H), opt).to_json()))["init_blow_up"] is None
+
+
+def test_a_stable_init_with_no_stable_c_keeps_its_own_note():
+    # muP's init is stable; with c_1 = -1 (a learning rate ~ n on the input layer) no readout
+    # c_2 is stable: that is training, not the init, and the note says "every learning rate"
+    p = preset("mup", 1, "sgd")
+    assert init_blow_up(p.a, p.b, "sgd") is None
+    assert least_c(p.a, p.b, [F(-1), None], 2, "sgd") == \
+        (None, False, "no stable c_2 (unstable for every learning rate)")
+    # with the other layers frozen (the TP rule's questions) it has one
+    assert max_lr(p.a, p.b, "sgd").c == (0, 0)
 
 
 def test_max_lr_cli_prints_learning_rates_at_the_target_width(capsys):

@@ -144,6 +144,7 @@ add("convergence",
     ["convergence", "ntk", "--widths", "x", "y", "z"],
     ["convergence", "ntk", "--widths", "100000", "200000", "400000"],
     ["convergence", "ntk", "--seeds", "1"],
+    ["convergence", "ntk", "--seeds", "2"],  # the spread's bootstrap CI had zero width
     ["convergence", "ntk", "--seeds", "99999999999999999999"],
     ["convergence", "ntk", "--rng", "-1"],
     ["convergence", "ntk", "-o", "{file}"],
@@ -342,6 +343,10 @@ add("coordcheck",
     ["coordcheck", "--preset", "sp:-150", "--depth", "1", "--steps", "1", "--widths",
      "64,128,256", "--seeds", "2"],  # OverflowError inside the sweep's workers
     )
+add("coordcheck",  # report.json is a folder: the sweep ran, then the write failed
+    ["coordcheck", *PM, "--depth", "1", "--steps", "1", "--widths", "16,32,64", "--seeds", "2",
+     "-o", "{dir}/cc"],
+    )
 add("phase-diagram",
     ["phase-diagram", "--plane", "golikov", "-o", "{dir}/.png"],  # checked after the work
     ["phase-diagram", "--plane", "golikov", "-o", "{dir}/side.png"],  # side.json is a folder
@@ -385,6 +390,7 @@ def materialize(root: Path) -> dict[str, str]:
     d.mkdir(parents=True, exist_ok=True)
     (d / "sub.png").mkdir(exist_ok=True)
     (d / "side.json").mkdir(exist_ok=True)
+    (d / "cc" / "report.json").mkdir(parents=True, exist_ok=True)
     f = root / "afile"
     f.write_text("not a folder\n")
     store = root / "store"
