@@ -22,11 +22,13 @@ An extra comparison only moves the lane's cell end closer (or marks it split): t
 certified on a part of the cell of :func:`~widthlimits.theory.regions.line.germ_verdict`, never
 on more, so the walk stays exact and at most takes more steps (tested against single runs).  A lane
 stops recording at its first blown-up h, x or f exponent (its verdict is then *unstable*, as a
-single run stops there); when three quarters of the lanes or more have stopped, the run restarts
-with the others alone (:class:`~widthlimits.theory.regions.line_batch.BatchOps`).  A restart
-repeats the steps before the blow-up, a stopped lane still costs its entries: at depth 100
-(golikov-mf, SGD) restarting at one half took 2.29 s, at three quarters 2.03 s, at seven eighths
-1.98 s, never 1.92 s (but Adam 1.12-1.20 s, slowest with no restart).
+single run stops there); when half of the running lanes or more have stopped, the vectors drop
+their entries and the run goes on with the others
+(:meth:`~widthlimits.theory.regions.line_batch.BatchOps.compact`).  Earlier, the run restarted
+with the running lanes alone, repeating the steps before the blow-up, and a stopped lane cost its
+entries until then: at depth 100 (golikov-mf, SGD) restarting at one half took 2.29 s, at three
+quarters 2.03 s, at seven eighths 1.98 s, never 1.92 s (but Adam 1.12-1.20 s, slowest with no
+restart).
 """
 
 from __future__ import annotations
@@ -52,7 +54,7 @@ from widthlimits.theory.regions.line import (
 )
 from widthlimits.theory.regions.line_batch import (
     BatchOps,
-    Shrink,
+    NoneRunning,
     VecLogic,
     columns_of,
     run_batch,
@@ -66,11 +68,14 @@ class BatchGermOps(BatchOps):
     def __init__(self, columns: dict[sympy.Symbol, tuple[Any, ...]], lanes: list[GermOps],
                  updated: list[tuple[bool, ...]]) -> None:
         super().__init__(columns, lanes[0].M, len(lanes), updated)
-        self.lanes = lanes
+        self.lanes = lanes  # the running lanes, one per entry (``index``: their problems)
         self.finite = lanes[0].x0 is not None
         self.half = lanes[0].half
         self.one = lanes[0].one
-        self.blown_at: list[Any] = [None] * len(lanes)
+        self.blown_at: list[Any] = [None] * len(lanes)  # per problem
+
+    def _compacted(self, keep: list[int]) -> None:
+        self.lanes = [self.lanes[k] for k in keep]
 
     def _entry(self, i: int, v: Any) -> Any:
         if isinstance(v, sympy.Expr) and v == X:
@@ -108,6 +113,7 @@ class BatchGermOps(BatchOps):
                         lane.sign_change(best, x)
 
     def _lanewise(self, pick: Any, xs: Sequence[Any], skip_ninf: bool) -> Any:
+        xs = [self.fit(x) for x in xs]
         if len(xs) == 2:
             return self._lanewise2(pick is max, xs[0], xs[1], skip_ninf)
         out = []
@@ -156,8 +162,8 @@ class BatchGermOps(BatchOps):
         """:meth:`GermOps.eq` ``(q, 0)`` per lane: the mean component ``e`` of an entrywise
         update's input is present iff ``q != 0``; a ``q`` that is not identically zero on the
         cell splits it where it crosses 0."""
-        qs = q if type(q) is tuple else (q,) * self.n
-        es = e if type(e) is tuple else (e,) * self.n
+        qs = self.fit(q) if type(q) is tuple else (q,) * self.n
+        es = self.fit(e) if type(e) is tuple else (e,) * self.n
         out = []
         for i, (ee, qq) in enumerate(zip(es, qs, strict=True)):
             if qq == 0:
@@ -172,15 +178,16 @@ class BatchGermOps(BatchOps):
         return self._collapse(tuple(out))
 
     def blown(self, value: Any) -> None:
-        """Stop the lanes whose h, x or f exponent ``value`` is positive beside their point."""
-        vals = value if type(value) is tuple else (value,) * self.n
+        """Stop the lanes whose h, x or f exponent ``value`` is positive beside their point;
+        drop their entries when half of the running lanes or more have stopped."""
+        vals = self.fit(value) if type(value) is tuple else (value,) * self.n
         for i, v in enumerate(vals):
             if self.alive[i] and v != NEG_INF and v > 0:
                 self.lanes[i].sign_change(v)  # positive on the cell up to its zero
-                self.blown_at[i] = v
+                self.blown_at[self.index[i]] = v
                 self.alive[i] = False
-        if 4 * sum(self.alive) <= self.n:
-            raise Shrink
+        if 2 * sum(self.alive) <= self.n:
+            self.compact()
 
 
 def _cols(xs: Sequence[Any], n: int) -> list[Any]:
@@ -191,7 +198,7 @@ class _GermVecLogic(VecLogic):
     """Sign conditions per lane, each recording the exponent's zero crossing in its lane."""
 
     def __init__(self, ops: BatchGermOps) -> None:
-        super().__init__(ops.n)
+        super().__init__(ops)
         self.ops = ops
 
     def pos(self, e: Any) -> Any:
@@ -202,7 +209,7 @@ class _GermVecLogic(VecLogic):
             ops._record_all(0, (e,))
             return e > 0
         out = []
-        for i, v in enumerate(e):
+        for i, v in enumerate(ops.fit(e)):
             if v == NEG_INF:
                 out.append(False)
                 continue
@@ -240,17 +247,13 @@ def germ_verdicts(problems: Sequence[Parametrization], x0s: Sequence[Fraction | 
     ops = BatchGermOps(columns, lanes, updated)
     try:
         res = run_batch(first, batch_c, ops, optimizer, activation, loss)
-    except Shrink:
-        keep = [i for i in range(n) if ops.alive[i]]
-        again = dict(zip(keep, germ_verdicts([problems[i] for i in keep], [x0s[i] for i in keep],
-                                             direction, optimizer, activation, loss, D),
-                         strict=True))
-        return [again[i] if i in again else blown_verdict(lanes[i], ops.blown_at[i])
-                for i in range(n)]
+    except NoneRunning:
+        return [blown_verdict(lane, ops.blown_at[i]) for i, lane in enumerate(lanes)]
     lg = _GermVecLogic(ops)
     holds = lg.all([c.holds for c in conditions("stable", res.exponents, res.depth, res.steps,
                                                 optimizer.entrywise, lg)])
-    return [run_verdict(lane, bool(holds[i])) if ops.alive[i]
+    ran = {i: k for k, i in enumerate(ops.index) if ops.alive[k]}  # problem -> its entry
+    return [run_verdict(lane, bool(holds[ran[i]])) if i in ran
             else blown_verdict(lane, ops.blown_at[i]) for i, lane in enumerate(lanes)]
 
 

@@ -6,8 +6,11 @@ others frozen).  :class:`BatchOps` is the engine's max-plus arithmetic
 (:class:`widthlimits.theory.engine.MaxPlusOps`, exact integers scaled by a common denominator)
 on values that are either one integer for every problem or a tuple with one entry per problem
 (``-inf`` for identically zero); ``max``, ``min``, ``+``, ``-`` act entry by entry, so every
-entry is exactly the exponent of its own problem's run.  When half of the problems or more have
-blown up, the run restarts with the others alone.  What the engine decides on values:
+entry is exactly the exponent of its own problem's run.  When half of the running problems or
+more have blown up, the vectors drop their entries (:meth:`BatchOps.compact`): values computed
+before keep their length and are cut to the running problems where they are next used
+(:meth:`BatchOps.fit`), so the run goes on with the others alone, without repeating a step.
+What the engine decides on values:
 
 * ``is_ninf`` (skip an identically zero term): true only if it is zero for every problem; a term
   kept with some ``-inf`` entries contributes nothing to those problems' maxima and sums;
@@ -45,9 +48,8 @@ from widthlimits.theory.regions.properties import conditions
 _R = itertools.repeat
 
 
-class Shrink(Exception):
-    """At most half of the problems are still running: the run restarts with them alone (the
-    others are unstable), so a long run of a few problems is not paid for the whole batch."""
+class NoneRunning(Exception):
+    """Every problem of the batch has blown up: the run stops (they are all unstable)."""
 
 
 def _cols(xs: Sequence[Any]) -> list[Any]:
@@ -66,6 +68,11 @@ class BatchOps:
         self.n = n
         self.updated = updated  # updated[layer index][problem]: the layer's c is finite
         self.alive = [True] * n
+        #: the problem of each entry (positions in the batch's problems): all of them until the
+        #: first :meth:`compact`
+        self.index = list(range(n))
+        self._keep: dict[int, list[int]] = {}  # a vector's earlier length -> the entries kept
+        self._fitted: dict[int, tuple[tuple, tuple]] = {}  # id -> (vector, its cut)
         self.ninf = NEG_INF
         self.zero = 0
         self.half = M // 2
@@ -88,6 +95,39 @@ class BatchOps:
     def out(self, e: Any) -> Any:
         return e
 
+    # -- dropping the entries of blown-up problems
+    def compact(self) -> None:
+        """Drop the entries of the problems that stopped running; raises :class:`NoneRunning`
+        if none is left.  Vectors of an earlier length are cut where they are used
+        (:meth:`fit`)."""
+        keep = [k for k in range(self.n) if self.alive[k]]
+        if not keep:
+            raise NoneRunning
+        self._keep = {m: [old[k] for k in keep] for m, old in self._keep.items()}
+        self._keep[self.n] = keep
+        self._fitted = {}
+        self.index = [self.index[k] for k in keep]
+        self.columns = {s: tuple(col[k] for k in keep) for s, col in self.columns.items()}
+        self.updated = [tuple(u[k] for k in keep) for u in self.updated]
+        self.n = len(keep)
+        self.alive = [True] * self.n
+        self._compacted(keep)
+
+    def _compacted(self, keep: list[int]) -> None:
+        """Hook: a subclass drops its own per-entry state (``keep``: the entries kept)."""
+
+    def fit(self, x: Any) -> Any:
+        """``x`` with one entry per running problem: a vector of an earlier length (computed
+        before a :meth:`compact`) cut to the entries kept; anything else as is."""
+        if type(x) is not tuple or len(x) == self.n:
+            return x
+        hit = self._fitted.get(id(x))
+        if hit is not None and hit[0] is x:
+            return hit[1]
+        y = tuple(map(x.__getitem__, self._keep[len(x)]))
+        self._fitted[id(x)] = (x, y)
+        return y
+
     def _collapse(self, t: tuple) -> Any:
         return t[0] if t.count(t[0]) == self.n else t
 
@@ -96,18 +136,18 @@ class BatchOps:
             return xs[0] if xs else NEG_INF
         if not any(type(x) is tuple for x in xs):
             return max(xs)
-        return self._collapse(tuple(map(max, *_cols(xs))))
+        return self._collapse(tuple(map(max, *_cols(map(self.fit, xs)))))
 
     def mn(self, *xs: Any) -> Any:
         if len(xs) == 1:
             return xs[0]
         if not any(type(x) is tuple for x in xs):
             return min(xs)
-        return self._collapse(tuple(map(min, *_cols(xs))))
+        return self._collapse(tuple(map(min, *_cols(map(self.fit, xs)))))
 
     def is_ninf(self, e: Any) -> bool:
         if type(e) is tuple:
-            return e.count(NEG_INF) == self.n
+            return self.fit(e).count(NEG_INF) == self.n
         return e == NEG_INF
 
     def add(self, *xs: Any) -> Any:
@@ -115,6 +155,7 @@ class BatchOps:
         vec: tuple | None = None
         for x in xs:
             if type(x) is tuple:
+                x = self.fit(x)
                 vec = x if vec is None else tuple(map(operator.add, vec, x))
             else:
                 s = s + x
@@ -125,7 +166,8 @@ class BatchOps:
     def sub(self, x: Any, y: Any) -> Any:
         if type(x) is not tuple and type(y) is not tuple:
             return NEG_INF if x == NEG_INF else x - y
-        return tuple(a if a == NEG_INF else a - b for a, b in zip(*_cols((x, y)), strict=False))
+        return tuple(a if a == NEG_INF else a - b
+                     for a, b in zip(*_cols((self.fit(x), self.fit(y))), strict=False))
 
     def eq(self, x: Any, y: Any) -> bool:
         raise AssertionError("internal: the batch run decides the saturation gate per problem")
@@ -134,12 +176,14 @@ class BatchOps:
         """The mean component ``e`` of an entrywise update's input, present iff ``q != 0``."""
         if type(q) is not tuple and type(e) is not tuple:
             return NEG_INF if q == 0 else e
-        return tuple(NEG_INF if qq == 0 else ee for ee, qq in zip(*_cols((e, q)), strict=False))
+        return tuple(NEG_INF if qq == 0 else ee
+                     for ee, qq in zip(*_cols((self.fit(e), self.fit(q))), strict=False))
 
     def _same(self, x: Any, y: Any, keep: Sequence[bool]) -> bool:
         if type(x) is not tuple and type(y) is not tuple:
             return bool(x == y)
-        return all(a == b for a, b, k in zip(*_cols((x, y)), keep, strict=False) if k)
+        return all(a == b for a, b, k in zip(*_cols((self.fit(x), self.fit(y))), keep,
+                                              strict=False) if k)
 
     def same_state(self, a: Any, b: Any) -> bool:
         if isinstance(a, list) and a and not isinstance(a[0], dict):  # normalizers, per layer
@@ -149,25 +193,28 @@ class BatchOps:
         return same_structure(a, b, lambda x, y: self._same(x, y, self.alive))
 
     def blown(self, value: Any) -> None:
-        """Mark the problems whose h, x or f exponent ``value`` is positive."""
+        """Mark the problems whose h, x or f exponent ``value`` is positive; drop their entries
+        when half of the running problems or more have stopped (:meth:`compact`)."""
         if type(value) is tuple:
-            for i, v in enumerate(value):
+            for i, v in enumerate(self.fit(value)):
                 if v > 0:
                     self.alive[i] = False
         elif value > 0:
             self.alive = [False] * self.n
         if 2 * sum(self.alive) <= self.n:
-            raise Shrink
+            self.compact()
 
 
 class VecLogic:
-    """Sign conditions on per-problem values: a bool, or a tuple of bools."""
+    """Sign conditions on per-problem values: a bool, or a tuple of bools (one per running
+    problem of ``ops``: vectors of an earlier length are cut by :meth:`BatchOps.fit`)."""
 
-    def __init__(self, n: int) -> None:
-        self.n = n
+    def __init__(self, ops: BatchOps) -> None:
+        self.n = ops.n
+        self.fit = ops.fit
 
     def pos(self, e: Any) -> Any:
-        return tuple(v > 0 for v in e) if type(e) is tuple else e > 0
+        return tuple(v > 0 for v in self.fit(e)) if type(e) is tuple else e > 0
 
     def not_(self, x: Any) -> Any:
         return tuple(not v for v in x) if type(x) is tuple else not x
@@ -208,8 +255,8 @@ def run_batch(base: Parametrization, batch_c: Sequence[Any], ops: BatchOps,
               optimizer: Optimizer, activation: Activation, loss: str) -> EngineResult:
     """One engine run of the batch (``base``'s a, b, d with the learning-rate exponents
     ``batch_c`` of :func:`columns_of`) on ``ops``, every h, x, f exponent handed to
-    ``ops.blown`` (which raises :class:`Shrink`).  The MSE loss runs as the logistic one, as in
-    :mod:`widthlimits.theory.regions.cell`."""
+    ``ops.blown`` (which raises :class:`NoneRunning` when every problem has blown up).  The
+    MSE loss runs as the logistic one, as in :mod:`widthlimits.theory.regions.cell`."""
     eff = "logistic" if loss == "mse" else loss
 
     def on_record(q: str, layer: int | None, t: int, value: Any) -> None:
@@ -241,21 +288,18 @@ def stable_at_cs(base: Parametrization, cs: Sequence[Sequence[Any]], optimizer: 
             D = math.lcm(D, v.denominator)
     columns, batch_c, updated = columns_of(base, cs)
     ops = BatchOps(columns, D, n, updated)
+    out = [False] * n
     try:
         res = run_batch(base, batch_c, ops, optimizer, activation, loss)
-    except Shrink:
-        out = [False] * n
-        keep = [i for i in range(n) if ops.alive[i]]
-        if keep:
-            for i, v in zip(keep, stable_at_cs(base, [cs[i] for i in keep], optimizer,
-                                               activation, loss), strict=True):
-                out[i] = v
+    except NoneRunning:
         return out
-    lg = VecLogic(n)
+    lg = VecLogic(ops)
     holds = lg.all([c.holds for c in conditions("stable", res.exponents, res.depth, res.steps,
                                                 optimizer.entrywise, lg)])
-    return [bool(h) and al for h, al in zip(holds, ops.alive, strict=True)]
+    for i, h, al in zip(ops.index, holds, ops.alive, strict=True):
+        out[i] = bool(h) and al
+    return out
 
 
-__all__ = ["BatchOps", "Shrink", "VecLogic", "columns_of", "run_batch", "stable_at_cs",
+__all__ = ["BatchOps", "NoneRunning", "VecLogic", "columns_of", "run_batch", "stable_at_cs",
            "stable_at_points"]
