@@ -17,6 +17,21 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     return "\n".join(lines)
 
 
+def layer_runs(labels: Sequence[int], rows: Sequence[Sequence[str]]) -> list[tuple[str, list[str]]]:
+    """Consecutive layers whose rows are equal, as one row labelled ``"first-last"`` (a deep
+    net's hidden layers usually share one row: at depth 100, three rows instead of 101)."""
+    out: list[tuple[str, list[str]]] = []
+    i = 0
+    while i < len(rows):
+        j = i
+        while j + 1 < len(rows) and list(rows[j + 1]) == list(rows[i]):
+            j += 1
+        label = str(labels[i]) if i == j else f"{labels[i]}-{labels[j]}"
+        out.append((label, list(rows[i])))
+        i = j + 1
+    return out
+
+
 def classification_table(c: Classification) -> str:
     e = c.engine
     p = e.parametrization
@@ -24,8 +39,9 @@ def classification_table(c: Classification) -> str:
     out = [c.headline, "",
            f"{p.name or 'parametrization'}: depth L={L}, optimizer {e.optimizer.name}, "
            f"activation {e.activation.name}, loss {e.loss}"]
-    headers, rows = layer_table(c)
-    out.append(table(headers, rows))
+    headers, rows = layer_table(c)  # equal consecutive layers in one row ("2-30  hidden ...")
+    out.append(table(headers, [[label, *r] for label, r in
+                               layer_runs([r[0] for r in rows], [r[1:] for r in rows])]))
     out.append("")
     out.append(f"regime: {c.regime}")
     out.append(f"stable: {c.stable}   stable at init: {c.stable_at_init}   "

@@ -102,7 +102,8 @@ class MaxLR:
     tp, everett_full, everett_none : tuple or None
         The three rules side by side (always computed, for comparison).
     disagreements : tuple of str
-        Layers where the TP rule and Everett's full-alignment rule differ, with the reason.
+        Layers where the TP rule and Everett's full-alignment rule differ, with the reason
+        (consecutive layers with the same two answers in one line, ``"layers 2-100: ..."``).
     engine_check : dict
         ``classify`` at the answer: regime and whether it is stable.
     notes : tuple of str
@@ -452,10 +453,16 @@ def max_lr(
         notes.append(f"{rule}: no feasible learning rates")
     dis: list[str] = []
     if ev_full is not None:
-        for l in range(L + 1):
+        l = 0
+        while l <= L:  # consecutive layers with the same pair of answers: one line
+            k = l
+            while k < L and (tp[k + 1], ev_full[k + 1]) == (tp[l], ev_full[l]):
+                k += 1
             if tp[l] != ev_full[l]:
-                dis.append(f"layer {l + 1}: TP rule (engine) c = {fmt(tp[l])}, Everett full alignment "
+                where = f"layer {l + 1}" if k == l else f"layers {l + 1}-{k + 1}"
+                dis.append(f"{where}: TP rule (engine) c = {fmt(tp[l])}, Everett full alignment "
                            f"c = {fmt(ev_full[l])}")
+            l = k + 1
         if dis and blow_up is not None:
             dis.append("reason: the initialization is unstable at step 0 whatever c is (see the "
                        "note), which Everett et al.'s rule does not check: it assumes a stable "

@@ -49,7 +49,7 @@ def learning_rate(base_lr: float, base_width: int, width: int, c: Fraction) -> f
 
 
 def run(args: argparse.Namespace) -> int:
-    from widthlimits.proofs_checks.format import table
+    from widthlimits.proofs_checks.format import layer_runs, table
     from widthlimits.theory.max_lr import max_lr
     from widthlimits.theory.parametrization import check_depth, parse_layer_list
     from widthlimits.theory.presets import preset
@@ -95,16 +95,17 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(out, indent=2))
         return 0
-    rows = [["layer"] + [str(i + 1) for i in range(L + 1)],
-            [f"c ({res.rule})"] + [str(x) for x in out["c"]],
-            ["TP rule (engine)"] + [str(x) for x in out["tp"]]]
-    for key, lab in (("everett_full", "Everett, full alignment"), ("everett_none", "Everett, no alignment")):
+    cols = [(f"c ({res.rule})", out["c"]), ("TP rule (engine)", out["tp"])]
+    for key, lab in (("everett_full", "Everett, full alignment"),
+                     ("everett_none", "Everett, no alignment")):
         if out[key] is not None:
-            rows.append([lab] + [str(x) for x in out[key]])
+            cols.append((lab, out[key]))
     if "learning_rates" in out:
-        rows.append([f"lr at n={args.width}"] + ["-" if x is None else f"{x:.4g}"
-                                                 for x in out["learning_rates"]["per_layer"]])
-    print(table(rows[0], rows[1:]))
+        cols.append((f"lr at n={args.width}", ["-" if x is None else f"{x:.4g}"
+                                                for x in out["learning_rates"]["per_layer"]]))
+    per_layer = [[str(v[l]) for _, v in cols] for l in range(L + 1)]
+    print(table(["layer"] + [lab for lab, _ in cols],
+                [[label, *row] for label, row in layer_runs(range(1, L + 2), per_layer)]))
     if "learning_rates" in out:
         print(f"learning rates: {out['learning_rates']['convention']} (base_lr={args.base_lr} at "
               f"base_width={args.base_width})")

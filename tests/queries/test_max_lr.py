@@ -191,6 +191,32 @@ def test_max_lr_cli_prints_learning_rates_at_the_target_width(capsys):
     assert main(["max-lr", "--preset", "mup", "--depth", "2", "--width", "4096"]) == 2
 
 
+def test_a_deep_answer_is_printed_by_runs_of_equal_layers(capsys):
+    # depth 100: the hidden layers share one answer, so the table has a row for layer 1, one for
+    # layers 2-100 and one for the readout, and each disagreement is one line per run
+    assert main(["max-lr", "--preset", "golikov-mf", "--optimizer", "sgd", "--depth", "100"]) == 0
+    text = capsys.readouterr().out
+    rows = [ln.split() for ln in text.splitlines()[2:5]]
+    assert [r[0] for r in rows] == ["1", "2-100", "101"]
+    assert [r[1] for r in rows] == ["-1", "1", "-98"]  # c (tp), as in the JSON below
+    assert len(text.splitlines()) < 12
+    p = preset("golikov-mf", 100, "sgd")
+    r = max_lr(p.a, p.b, "sgd")
+    assert [str(x) for x in r.c] == ["-1"] + ["1"] * 99 + ["-98"]
+    assert r.disagreements[:2] == (
+        "layers 2-100: TP rule (engine) c = 1, Everett full alignment c = 0",
+        "layer 101: TP rule (engine) c = -98, Everett full alignment c = 1")
+
+
+def test_layer_runs_merge_only_consecutive_equal_rows():
+    from widthlimits.proofs_checks.format import layer_runs
+
+    rows = [["0"], ["1"], ["1"], ["0"], ["1"]]
+    assert layer_runs(range(1, 6), rows) == [("1", ["0"]), ("2-3", ["1"]), ("4", ["0"]),
+                                             ("5", ["1"])]
+    assert layer_runs([], []) == []
+
+
 # ------------------------------------------------------------------ the line walk (issue 12)
 PRESETS_LINE = ("sp", "ntp", "mup", "mfp", "golikov-default", "golikov-mf")
 
