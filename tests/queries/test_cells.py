@@ -152,3 +152,15 @@ def test_merging_reports_its_progress():
         assert all(a[0] >= b[0] for a, b in itertools.pairwise(seq))
     silent = query(1, "sgd", "stable", fix={"a": [0, 0], "b": [0, 1]})
     assert [p.constraints for p in silent.pieces] == [p.constraints for p in r.pieces]
+
+
+def test_feature_learning_layers_are_written_as_runs_at_depth():
+    from widthlimits.theory.classify import classify
+    from widthlimits.theory.presets import preset
+    from widthlimits.theory.regions.cell import layer_list, verdict_label
+
+    assert layer_list((1, 2)) == "1,2"
+    assert layer_list((1, 2, 3, 5, 7, 8, 9, 10)) == "1-3,5,7-10"
+    assert layer_list(()) == ""
+    c = classify(preset("mup", 30, "sgd"), "sgd")
+    assert verdict_label(c) == "feature_learning (FL layers 1-30), discrete-time"
