@@ -16,7 +16,7 @@ linear inequalities:
 
 Systems of such clauses are simplified exactly: dominated pieces are dropped (two linear forms
 that differ by a constant compare the same way everywhere), clauses subsumed by others are
-dropped, and linear programs (:func:`widthlimits.theory.regions.polyhedra.lp_max`, exact rational
+dropped, and linear programs (:func:`widthlimits.theory.regions.lp.lp_max`, exact rational
 arithmetic, the region engine's LP)
 remove literals and clauses implied by, or inconsistent with, the single-inequality clauses.
 Every step is an equivalence, so the simplified system has the same solution set.
@@ -41,7 +41,9 @@ from widthlimits.theory.engine import EngineResult, MaxPlusOps, derive, same_str
 from widthlimits.theory.exponents import Exponent
 from widthlimits.theory.optimizers import Optimizer
 from widthlimits.theory.parametrization import Parametrization
-from widthlimits.theory.regions.polyhedra import Form, Q, find_point, lp_max
+from widthlimits.theory.regions.linalg import Form, Q
+from widthlimits.theory.regions.lp import lp_max
+from widthlimits.theory.regions.polyhedra import find_point
 
 #: max over the outer tuple of min over the inner tuple; () is -oo, ((),) is +oo
 NormalForm = tuple[tuple[sympy.Expr, ...], ...]
@@ -359,7 +361,7 @@ def _lin_cached(e: sympy.Expr) -> tuple[dict[int, Q], Q]:
 
 
 def _forms(exprs: Sequence[sympy.Expr]) -> tuple[list[Form], int]:
-    """Linear sympy expressions as affine forms (:mod:`widthlimits.theory.regions.polyhedra`)
+    """Linear sympy expressions as affine forms (:mod:`widthlimits.theory.regions.linalg`)
     over the symbols they use."""
     lins = [_lin_cached(e) for e in exprs]
     ids = sorted({s for k, _ in lins for s in k})
@@ -369,7 +371,7 @@ def _forms(exprs: Sequence[sympy.Expr]) -> tuple[list[Form], int]:
 def _lp_max(obj: sympy.Expr, units: Sequence[sympy.Expr]) -> sympy.Expr | None:
     """max of obj subject to every unit <= 0; None if unbounded; -oo if infeasible.
 
-    The region engine's exact LP (:func:`widthlimits.theory.regions.polyhedra.lp_max`, GMP
+    The region engine's exact LP (:func:`widthlimits.theory.regions.lp.lp_max`, GMP
     rationals): one exact LP for every set-valued answer."""
     if not obj.free_symbols:
         return obj

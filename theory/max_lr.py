@@ -59,10 +59,10 @@ from widthlimits.theory.regions.cell import Cell
 from widthlimits.theory.regions.cover import Cover, cover
 from widthlimits.theory.regions.frame import CellFrame
 from widthlimits.theory.regions.line import LeastStable, X, least_stable, least_stable_many
+from widthlimits.theory.regions.lp import lp_max_sparse
 from widthlimits.theory.regions.polyhedra import (
     Constraint,
     bounding_box,
-    lp_max_sparse,
     satisfies,
 )
 

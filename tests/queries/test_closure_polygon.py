@@ -8,12 +8,12 @@ from fractions import Fraction as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from widthlimits.theory.regions.linalg import rank
 from widthlimits.theory.regions.planes import closure_polygon, phase_cover
 from widthlimits.theory.regions.polyhedra import (
     box_constraints,
     find_point,
     implied,
-    rank,
     satisfies,
     simplify,
     vertices_and_rays,

@@ -28,7 +28,7 @@ from widthlimits.theory.presets import preset
 from widthlimits.theory.regions.germ_batch import germ_verdicts
 from widthlimits.theory.regions.line import X, germ_verdict, least_stable, least_stable_many
 from widthlimits.theory.regions.line_batch import stable_at_points
-from widthlimits.theory.regions.polyhedra import lp_max
+from widthlimits.theory.regions.lp import lp_max
 
 H = F(1, 2)
 NAMES = ("sp", "ntp", "mup", "mfp")

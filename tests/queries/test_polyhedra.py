@@ -7,11 +7,10 @@ from fractions import Fraction as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from widthlimits.theory.regions.lp import lp_max, lp_max_sparse
 from widthlimits.theory.regions.polyhedra import (
     Cuts,
     find_point,
-    lp_max,
-    lp_max_sparse,
     nonempty_with,
     point_with,
     satisfies,
@@ -87,7 +86,7 @@ def _box(x0, x1, y0, y1, rx=("<=", "<="), ry=("<=", "<=")):
 
 
 def test_convex_union_merges_exactly_when_the_union_is_convex():
-    from widthlimits.theory.regions.polyhedra import convex_union, merge_convex
+    from widthlimits.theory.regions.merge import convex_union, merge_convex
 
     left = _box(0, 1, 0, 1)
     right = _box(1, 2, 0, 1, rx=("<", "<="))  # 1 < x <= 2: disjoint from left
@@ -166,7 +165,7 @@ def test_constraint_generation_certifies_emptiness_with_few_rows():
 
 def _plain_merge(pieces, d):
     """merge_convex's greedy scan without its memory of pairs that did not merge."""
-    from widthlimits.theory.regions.polyhedra import convex_union
+    from widthlimits.theory.regions.merge import convex_union
 
     out = [list(x) for x in pieces]
     while True:
@@ -184,7 +183,7 @@ def _plain_merge(pieces, d):
 def test_merging_remembers_pairs_without_changing_the_merges(cells):
     """A 3 x 3 grid of half-open unit squares, a random subset kept (a random, often non-convex
     union): merge_convex gives exactly the plain greedy scan's pieces."""
-    from widthlimits.theory.regions.polyhedra import merge_convex
+    from widthlimits.theory.regions.merge import merge_convex
 
     kept = [_box(i, i + 1, j, j + 1, rx=("<", "<="), ry=("<", "<="))
             for k, (i, j) in enumerate(itertools.product(range(3), range(3))) if cells[k]]
@@ -194,7 +193,7 @@ def test_merging_remembers_pairs_without_changing_the_merges(cells):
 def test_merging_says_whether_the_deadline_stopped_it():
     import time
 
-    from widthlimits.theory.regions.polyhedra import merge_convex_until
+    from widthlimits.theory.regions.merge import merge_convex_until
 
     q = [_box(0, 1, 0, 1), _box(1, 2, 0, 1, rx=("<", "<="))]
     assert merge_convex_until(q, 2) == (merge_convex_until(q, 2)[0], True)
@@ -238,7 +237,7 @@ def test_convex_union_shortcuts_give_the_plain_envelope_test(extra_p, extra_q, s
     """Two pieces (a unit box, the second shifted by up to 3, each cut by random half-planes):
     convex_union, which decides containments by points where it can, equals the envelope test
     with an LP for each containment."""
-    from widthlimits.theory.regions.polyhedra import convex_union
+    from widthlimits.theory.regions.merge import convex_union
 
     def piece(x0, y0, extra):
         cons = _box(x0, x0 + 1, y0, y0 + 1, rx=("<", "<="))
@@ -256,7 +255,7 @@ def test_convex_union_shortcuts_give_the_plain_envelope_test(extra_p, extra_q, s
 def test_segment_interval_is_the_set_of_parameters_on_the_piece(cons_raw, a, b):
     """segment_interval(piece, a, b) is exactly {t in [0, 1] : a + t (b - a) in piece}: checked
     at its ends, just inside and outside them, and on a grid of t."""
-    from widthlimits.theory.regions.polyhedra import segment_interval
+    from widthlimits.theory.regions.merge import segment_interval
 
     piece = [((F(u), F(v), F(k)), r) for u, v, k, r in cons_raw if (u, v) != (0, 0)]
     a, b = [F(x) for x in a], [F(x, 2) for x in b]
@@ -287,7 +286,7 @@ def test_merging_resumes_its_scan_as_the_plain_scan_restarts(cells, rnd):
     diagonal into a triangle and an open edge (pieces of two dimensions): merge_convex, which
     resumes its scan after a merge and skips rows it has finished, gives exactly the plain
     greedy scan's pieces."""
-    from widthlimits.theory.regions.polyhedra import merge_convex
+    from widthlimits.theory.regions.merge import merge_convex
 
     kept = []
     for k, (i, j) in enumerate(itertools.product(range(4), range(4))):

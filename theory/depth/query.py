@@ -17,8 +17,8 @@ L-forms, and every such outcome is recorded as a linear (in)equality of the free
 On the polyhedron of all recorded conditions (the *cell*) the engine takes the same path, so
 the regime is constant there.  The box is partitioned into such cells by the reverse search of
 :mod:`widthlimits.theory.regions.cover` (the complement of a cell, facet by facet, exact LP of
-:mod:`widthlimits.theory.regions.polyhedra`); pieces with the wanted regime are simplified and
-merged (:func:`~widthlimits.theory.regions.polyhedra.merge_convex`).  Every answer piece's
+:mod:`widthlimits.theory.regions.lp`); pieces with the wanted regime are simplified and
+merged (:func:`~widthlimits.theory.regions.merge.merge_convex`).  Every answer piece's
 witness is re-classified by the ordinary engine on Fractions (``checked``).
 
 Tied hyperparameters (``tie``): ``lr`` sets the block (and LN, bias) learning-rate L-exponents by
@@ -53,13 +53,13 @@ from widthlimits.theory.depth.rules import (
 )
 from widthlimits.theory.frames import constraint_text
 from widthlimits.theory.regions.affine import AffineValue, Recorder
+from widthlimits.theory.regions.linalg import rank
+from widthlimits.theory.regions.merge import merge_convex_until
 from widthlimits.theory.regions.partition import ProgressFn, partition
 from widthlimits.theory.regions.polyhedra import (
     Constraint,
     box_constraints,
     find_point,
-    merge_convex_until,
-    rank,
     satisfies,
     simplify,
     vertices_and_rays,

@@ -20,7 +20,7 @@ stability, so :math:`S \\subseteq D` at every moment).  On :math:`D`,
 * a minimum (clause) :math:`i` is dropped when another clause :math:`k` is at least as large on
   :math:`D`: every literal of :math:`k` is bounded below on :math:`D` by a literal of :math:`i`;
 
-each decided by an exact LP over :math:`D` (:func:`widthlimits.theory.regions.polyhedra.lp_max`;
+each decided by an exact LP over :math:`D` (:func:`widthlimits.theory.regions.lp.lp_max`;
 rational points of :math:`D` refute most candidate pairs before any LP).  The forms carried are
 then equal to the engine's on :math:`D`, hence on :math:`S`, and the printed conditions are the
 same sets (tested against the unrestricted run and against TP4 / TP IVb's closed forms).  The
@@ -47,7 +47,8 @@ from widthlimits.theory.derivation_symbolic import (
     same_normal_forms,
     symbol_id,
 )
-from widthlimits.theory.regions.polyhedra import Q, lp_max
+from widthlimits.theory.regions.linalg import Q
+from widthlimits.theory.regions.lp import lp_max
 
 #: box for the sample points only (they refute "l <= l' on D" cheaply; any point of D will do)
 _SAMPLE_BOX = Q(8)

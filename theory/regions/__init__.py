@@ -4,7 +4,11 @@ Every exponent the engine computes is a piecewise-affine function of the free ex
 set of scalings with a property is a finite union of rational polyhedra.  The modules, in the
 order a query uses them:
 
-* :mod:`~widthlimits.theory.regions.polyhedra` -- rational polyhedra and the one exact LP;
+* :mod:`~widthlimits.theory.regions.linalg` -- exact rational linear algebra (GMP rationals,
+  echelon form, the solutions of equalities, rank);
+* :mod:`~widthlimits.theory.regions.lp` -- the one exact LP;
+* :mod:`~widthlimits.theory.regions.polyhedra` -- rational polyhedra: points, emptiness,
+  simplification, vertices;
 * :mod:`~widthlimits.theory.regions.frame` -- the free coordinates (fixed exponents, gauge,
   shared hidden layers);
 * :mod:`~widthlimits.theory.regions.golikov_frame` -- Golikov's exponents as the free
@@ -16,6 +20,8 @@ order a query uses them:
 * :mod:`~widthlimits.theory.regions.cell` -- one cell: a polyhedron with a constant verdict;
 * :mod:`~widthlimits.theory.regions.cover` -- an exact partition of a box into cells' pieces
   (serial, or in independent parts through any ``map``);
+* :mod:`~widthlimits.theory.regions.merge` -- disjoint convex pieces merged where their union is
+  convex;
 * :mod:`~widthlimits.theory.regions.query` -- the set with the wanted properties, merged;
 * :mod:`~widthlimits.theory.regions.why_not` -- for an empty set, conflicting conditions as
   sentences;

@@ -48,7 +48,8 @@ import sympy
 
 from widthlimits.theory.engine import same_structure
 from widthlimits.theory.exponents import NEG_INF
-from widthlimits.theory.regions.polyhedra import Constraint, normalize, rank
+from widthlimits.theory.regions.linalg import rank
+from widthlimits.theory.regions.polyhedra import Constraint, normalize
 
 ZERO = Fraction(0)
 ONE = Fraction(1)

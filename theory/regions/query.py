@@ -6,7 +6,7 @@ verdict has every wanted property (definitions: :mod:`widthlimits.theory.regions
 TP4, Yang & Hu 2021, arXiv:2011.14522, Sec. 3; TP IVb, Yang & Littwin 2023, arXiv:2308.01814,
 Sec. 2.8; Golikov 2020, arXiv:2003.05884, Sec. 4).  Pieces with the same verdict are simplified
 (redundant constraints dropped by the exact LP) and merged where their union is convex
-(:func:`~widthlimits.theory.regions.polyhedra.merge_convex`), then described by their vertices.
+(:func:`~widthlimits.theory.regions.merge.merge_convex`), then described by their vertices.
 Regions are reported modulo the width symmetry (TP4 Eq. 5; TP IVb Prop. 2.2.3) in the frame of
 :mod:`widthlimits.theory.regions.frame`.  The presets lying in the frame are tested one cell
 each (``named_points``).  An empty answer comes with a why-not
@@ -46,11 +46,11 @@ from widthlimits.theory.regions.later import (
     Later,
     continue_piece,
 )
+from widthlimits.theory.regions.linalg import rank
+from widthlimits.theory.regions.merge import merge_convex_until
 from widthlimits.theory.regions.polyhedra import (
     Constraint,
     find_point,
-    merge_convex_until,
-    rank,
     satisfies,
     simplify,
     tightest,
