@@ -137,7 +137,7 @@ def symbolic_conditions_latex(sc: SymbolicConditions) -> str:
     """Stability (a conjunction of disjunctions) and the nontrivial / feature-learning /
     discrete-time alternatives, as one display-math block (``_repr_latex_``)."""
     from widthlimits.theory.derivation.render_latex import rel_tex
-    from widthlimits.theory.derivation_symbolic import alternative_relationals
+    from widthlimits.theory.derivation.symbolic import alternative_relationals
 
     st = sc.stability
     if st.is_false:

@@ -176,7 +176,7 @@ class MaxPlusOps:
 
     The interface an ``ops`` object passed to :func:`derive` implements (the exact cells of
     :mod:`widthlimits.theory.regions.cell` and the normal-form arithmetic of
-    :mod:`widthlimits.theory.derivation_symbolic` are the other two): attributes ``symbolic,
+    :mod:`widthlimits.theory.derivation.symbolic` are the other two): attributes ``symbolic,
     ninf, zero, half, one``; methods ``conv`` (public exponent -> internal), ``out`` (back),
     ``mx``, ``mn``, ``is_ninf``, ``add``, ``sub``, ``eq`` (True, False or None when undecided);
     optionally ``same_state(a, b)`` and ``mean_gate(e, q)`` (the mean component ``e`` of an

@@ -170,7 +170,7 @@ def _print_established(args: argparse.Namespace, established: list[tuple[str, ob
                        seconds: float) -> None:
     """What a symbolic derivation stopped by ``--time-limit`` has established, on stdout."""
     from widthlimits.theory.derivation.render_text import relation_text
-    from widthlimits.theory.derivation_symbolic import LinearSystem, alternative_relationals
+    from widthlimits.theory.derivation.symbolic import LinearSystem, alternative_relationals
 
     last = established[-1][0] if established else "step 0"
     if last.startswith("step "):

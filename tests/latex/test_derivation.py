@@ -19,7 +19,7 @@ from widthlimits.theory.classify import classify
 from widthlimits.theory.closed_forms import closed_form
 from widthlimits.theory.derivation import derivation, symbolic_derivation
 from widthlimits.theory.derivation.render_latex import escape_tex, what_tex
-from widthlimits.theory.derivation_symbolic import normal_form, simplify_exponent
+from widthlimits.theory.derivation.symbolic import normal_form, simplify_exponent
 from widthlimits.theory.engine import derive
 from widthlimits.theory.exponents import NEG_INF
 from widthlimits.theory.parametrization import Parametrization
@@ -180,7 +180,7 @@ def test_normal_form_is_exact() -> None:
 
 def test_symbolic_engine_equals_engine_depth1() -> None:
     from widthlimits.theory.derivation import symbolic_parametrization
-    from widthlimits.theory.derivation_symbolic import derive_symbolic
+    from widthlimits.theory.derivation.symbolic import derive_symbolic
 
     p, _ = symbolic_parametrization("golikov", 1)
     fast = derive_symbolic(p, "sgd", steps=3)

@@ -26,7 +26,7 @@ from widthlimits.theory.classify import classify
 from widthlimits.theory.derivation import symbolic_derivation
 from widthlimits.theory.derivation.closed_form_conditions import difference_witness, same_sets
 from widthlimits.theory.derivation.restricted_forms import Domain, prune_on
-from widthlimits.theory.derivation_symbolic import linear_form, normal_clauses
+from widthlimits.theory.derivation.symbolic import linear_form, normal_clauses
 from widthlimits.theory.parametrization import Parametrization
 
 X, Y, Z = sympy.symbols("x_r y_r z_r", real=True)

@@ -70,7 +70,7 @@ def test_conditions_hold_exactly_where_the_engine_says(i, values) -> None:  # ty
 def test_no_alternative_carries_a_redundant_literal() -> None:
     """Written as a paper would: within an alternative no literal follows from the others and the
     stability units (e.g. ``q_sigma <= -1`` makes ``q_sigma <= -3/4`` redundant)."""
-    from widthlimits.theory.derivation_symbolic import implied
+    from widthlimits.theory.derivation.symbolic import implied
 
     lengths = []
     for i in range(len(CASES)):
@@ -91,7 +91,7 @@ def test_printed_relations_mean_the_conditions(i, values) -> None:  # type: igno
     """What the document prints (``<=``, ``>=``, or ``=`` where stability already gives the
     opposite inequality) holds at a stable point exactly when the literal ``l >= 0`` does.  (The
     printed inequalities of the alternatives were once reversed.)"""
-    from widthlimits.theory.derivation_symbolic import alternative_relationals
+    from widthlimits.theory.derivation.symbolic import alternative_relationals
 
     sc = _derivation(i).symbolic
     point = dict(zip(sc.symbols, values, strict=False))

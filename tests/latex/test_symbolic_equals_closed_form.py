@@ -68,7 +68,7 @@ def test_the_comparison_refutes_a_wrong_theorem() -> None:
 
 def test_a_missing_inequality_is_seen() -> None:
     """Control: dropping one inequality of the theorem's stability changes the set."""
-    from widthlimits.theory.derivation_symbolic import LinearSystem
+    from widthlimits.theory.derivation.symbolic import LinearSystem
 
     d = _derived(2, "sgd")
     right = closed_form_conditions(d.parametrization, "sgd", d.symbolic.symbols)

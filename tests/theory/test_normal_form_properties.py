@@ -1,4 +1,4 @@
-"""The max-of-min normal form (theory/derivation_symbolic.py) equals the expression it came from.
+"""The max-of-min normal form (theory/derivation/symbolic.py) equals the expression it came from.
 
 Property test (hypothesis): random max-plus expressions over three symbols, built from Max, Min,
 sums, positive and negative rational multiples and +-oo, evaluated exactly at random rational
@@ -12,7 +12,7 @@ import sympy
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from widthlimits.theory.derivation_symbolic import from_normal_form, normal_form
+from widthlimits.theory.derivation.symbolic import from_normal_form, normal_form
 
 X, Y, Z = sympy.symbols("x y z", real=True)
 _rat = st.fractions(min_value=-3, max_value=3, max_denominator=4).map(sympy.Rational)

@@ -22,7 +22,7 @@ Under stability an equality such as :math:`2a_{L+1}+c_{L+1} = 1` is the opposite
 :math:`2a_{L+1}+c_{L+1} \\le 1`, which is how the alternatives are written.
 
 :func:`same_conditions` decides equality of two such descriptions exactly with the LP of
-:mod:`widthlimits.theory.derivation_symbolic`: two stability systems made of single inequalities
+:mod:`widthlimits.theory.derivation.symbolic`: two stability systems made of single inequalities
 are equal iff each inequality of one follows from the other's; two unions of alternatives (under
 the same stability polyhedron) are equal if each piece of either lies inside a piece of the other
 -- sufficient; when it does not settle the question (a disjunction in a stability system, or a
@@ -41,7 +41,7 @@ from fractions import Fraction
 import sympy
 
 from widthlimits.theory.closed_forms import r_exponents
-from widthlimits.theory.derivation_symbolic import (
+from widthlimits.theory.derivation.symbolic import (
     LinearSystem,
     ge_zero_alternatives,
     implied,

@@ -20,7 +20,7 @@ ordered argument:
 
 With sympy symbols for the exponents (:func:`symbolic_derivation`) the conditions are linear
 inequalities in the symbols, brought to a simplified normal form by
-:mod:`widthlimits.theory.derivation_symbolic`.
+:mod:`widthlimits.theory.derivation.symbolic`.
 
 Nothing here writes text: the renderers :mod:`widthlimits.theory.derivation.render_latex` and
 :mod:`widthlimits.theory.derivation.render_text` print the same data as LaTeX, Markdown or plain text.
@@ -46,7 +46,7 @@ import sympy
 
 from widthlimits.theory.activations import Activation, get_activation
 from widthlimits.theory.classify import Classification, classify_result
-from widthlimits.theory.derivation_symbolic import (
+from widthlimits.theory.derivation.symbolic import (
     LinearSystem,
     derive_symbolic,
     ge_zero_alternatives,
@@ -156,7 +156,7 @@ class Condition:
 
 @dataclass(frozen=True)
 class SymbolicConditions:
-    """Conditions in the symbols, simplified (see :mod:`widthlimits.theory.derivation_symbolic`).
+    """Conditions in the symbols, simplified (see :mod:`widthlimits.theory.derivation.symbolic`).
 
     Attributes
     ----------

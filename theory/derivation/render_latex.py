@@ -497,7 +497,7 @@ def rel_tex(r: sympy.Rel) -> str:
 
 
 def _symbolic_conditions(d: Derivation) -> list[str]:
-    from widthlimits.theory.derivation_symbolic import alternative_relationals
+    from widthlimits.theory.derivation.symbolic import alternative_relationals
 
     sc = d.symbolic
     assert sc is not None

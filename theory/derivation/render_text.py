@@ -167,7 +167,7 @@ def _conclusion_lines(d: Derivation, md: bool) -> list[str]:
         out.append("Stability holds iff all of:")
         for cl in sc.stability.relationals():
             out.append("  " + " or ".join(_rel(r, md) for r in cl))
-        from widthlimits.theory.derivation_symbolic import alternative_relationals
+        from widthlimits.theory.derivation.symbolic import alternative_relationals
 
         for name, alts in (("Nontrivial", sc.nontrivial), ("Feature learning", sc.feature_learning),
                            ("Discrete time", sc.discrete_time)):

@@ -1,7 +1,7 @@
 """Max-plus normal forms simplified on a polyhedron: the symbolic engine run restricted to the
 conditions already established.
 
-A symbolic run (:func:`widthlimits.theory.derivation_symbolic.derive_symbolic`) keeps every
+A symbolic run (:func:`widthlimits.theory.derivation.symbolic.derive_symbolic`) keeps every
 exponent as a max of mins of linear forms, :math:`E=\\max_i\\min_j \\ell_{ij}`.  Their syntactic
 normal form only drops a piece that another piece dominates *everywhere* (same coefficients,
 smaller constant); the number of pieces then grows with every sum of two maxima, and beyond depth
@@ -36,7 +36,7 @@ from collections.abc import Sequence
 
 import sympy
 
-from widthlimits.theory.derivation_symbolic import (
+from widthlimits.theory.derivation.symbolic import (
     Clause,
     Coeffs,
     NormalFormOps,
@@ -245,7 +245,7 @@ def prune_on(clauses: list[Clause], dom: Domain) -> list[Clause]:
 
 def _nf_on(e: sympy.Expr, dom: Domain) -> list[Clause]:
     """The max-of-min normal form of ``e`` on ``dom``: the syntactic normal form of
-    :func:`widthlimits.theory.derivation_symbolic._nf_raw`, with :func:`prune_on` after every
+    :func:`widthlimits.theory.derivation.symbolic._nf_raw`, with :func:`prune_on` after every
     combination (so a sum of two maxima is formed from their pieces that matter on ``dom``)."""
     cache = dom.nf_cache
     got = cache.get(e)
@@ -262,7 +262,7 @@ def _nf_on_raw(e: sympy.Expr, dom: Domain) -> list[Clause]:
 
 
 class RestrictedNormalFormOps(NormalFormOps):
-    """:class:`~widthlimits.theory.derivation_symbolic.NormalFormOps` whose maxima and minima are
+    """:class:`~widthlimits.theory.derivation.symbolic.NormalFormOps` whose maxima and minima are
     simplified on a :class:`Domain` (module docstring)."""
 
     def __init__(self, domain: Domain, stationary: bool = False) -> None:
