@@ -104,9 +104,11 @@ def time_limit(deadline: float | None) -> Iterator[None]:
     without stopping points of its own; a timer signal in the main thread (POSIX).
 
     The signal repeats every :data:`REPEAT_SECONDS` until the block is left: an exception
-    raised while the interpreter runs a finalizer or a callback is reported and dropped there
-    ("Exception ignored in ..."), and a single alarm would then let unbounded work run on (a
-    symbolic derivation past its limit grows without bound).
+    raised while the interpreter runs a finalizer or a callback is dropped there, and a single
+    alarm would then let unbounded work run on (a symbolic derivation past its limit grows
+    without bound).  Such a dropped interrupt is not printed either: inside the block,
+    ``sys.unraisablehook`` passes over ``TimeLimitReached`` (Python would print "Exception
+    ignored in ..." with a traceback; the next alarm interrupts the work instead).
 
     An exception other than ``TimeLimitReached`` that leaves the block after the interrupt fired
     is the interrupt's, translated by C code it went through (gmpy2's ``mpq(Fraction)`` turns it
@@ -121,7 +123,14 @@ def time_limit(deadline: float | None) -> Iterator[None]:
         fired.append(True)
         raise TimeLimitReached()
 
+    old_hook = sys.unraisablehook
+
+    def unraisable(u: Any) -> None:
+        if not isinstance(u.exc_value, TimeLimitReached):  # ours is repeated, not reported
+            old_hook(u)
+
     old = signal.signal(signal.SIGALRM, expire)
+    sys.unraisablehook = unraisable
     signal.setitimer(signal.ITIMER_REAL, max(deadline - time.monotonic(), 1e-3), REPEAT_SECONDS)
     try:
         yield
@@ -134,6 +143,7 @@ def time_limit(deadline: float | None) -> Iterator[None]:
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, old)
+        sys.unraisablehook = old_hook
 
 
 #: seconds past ``--time-limit`` at which a cover is interrupted by a signal, the last resort:

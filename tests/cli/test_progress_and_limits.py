@@ -147,3 +147,35 @@ def test_tables_and_max_lr_take_a_time_limit(capsys) -> None:
     assert main(["max-lr", "--preset", "mup", "--depth", "1000", "--time-limit", "1", "--json"]) == 3
     assert json.loads(capsys.readouterr().out)["complete"] is False
     assert main(["tables", "--depths", "1", "--optimizers", "sgd", "--time-limit", "60"]) == 0
+
+
+def test_an_interrupt_dropped_in_a_finalizer_is_not_printed_and_comes_again(monkeypatch) -> None:
+    """The alarm fires inside a finalizer, where Python drops the exception (and would print
+    "Exception ignored in ..."): nothing is reported, and the repeated alarm stops the work."""
+    import gc
+    import sys
+    import time
+
+    from widthlimits.proofs_checks.commands._params import TimeLimitReached, time_limit
+
+    reported = []
+    monkeypatch.setattr(sys, "unraisablehook", reported.append)
+    dropped = []
+
+    class Slow:
+        def __del__(self) -> None:
+            t0 = time.monotonic()
+            try:
+                while time.monotonic() - t0 < 3:  # the first alarm fires in here
+                    pass
+            except TimeLimitReached:
+                dropped.append(True)
+                raise
+
+    with pytest.raises(TimeLimitReached):
+        with time_limit(time.monotonic() + 0.3):
+            Slow()  # finalized at once: the alarm at 0.3 s lands in __del__
+            gc.collect()
+            time.sleep(5)  # the repeated alarm (every 0.25 s) ends this
+    assert dropped and not reported
+    assert sys.unraisablehook == reported.append  # restored
