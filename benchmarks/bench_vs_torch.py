@@ -50,7 +50,8 @@ from bench_numerics import mup, workload_arguments
 from widthlimits.numerics.config import SimulationConfig
 from widthlimits.numerics.data import DataConfig
 from widthlimits.numerics.executors import make_executor
-from widthlimits.numerics.simulator import init_weights, simulate
+from widthlimits.numerics.mlp_arrays import init_weights
+from widthlimits.numerics.simulator import simulate
 from widthlimits.numerics.sweeps import sweep
 
 HERE = Path(__file__).resolve().parent

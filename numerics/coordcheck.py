@@ -28,9 +28,9 @@ import numpy as np
 from widthlimits.numerics.config import SimulationConfig
 from widthlimits.numerics.data import DataConfig
 from widthlimits.numerics.fits import DegenerateFitWarning, ExponentFit, fit_exponent
+from widthlimits.numerics.measurements import Divergence
 from widthlimits.numerics.numeric_parametrization import as_numeric_parametrization
 from widthlimits.numerics.quantities import QUANTITY_NAMES, layers_of
-from widthlimits.numerics.simulator import Divergence
 from widthlimits.numerics.sweeps import SweepResult, sweep
 from widthlimits.numerics.validation import check_int, check_seeds, check_widths
 from widthlimits.numerics.verdicts import (

@@ -1,26 +1,29 @@
-"""Fast finite-width MLP simulator: hand-written forward/backward, seeds batched.
+"""Fast finite-width MLP simulator: the training run, seeds batched.
 
 All seeds of one width share every matrix product: weights are stacked along a leading seed
-axis ``S`` and one ``np.matmul`` on ``(S, n, n)`` arrays serves all of them.  Each seed draws
-its weights from its own stream ``SFC64(SeedSequence([init_seed, width, seed]))``
-(:mod:`~widthlimits.numerics.normals`), so the numbers do not
-depend on how seeds are grouped or scheduled (tested).
+axis ``S`` and one ``np.matmul`` on ``(S, n, n)`` arrays serves all of them.  Seeds run in
+groups of :func:`auto_seed_batch` that reuse one pool of arrays; each seed draws its weights
+from its own stream, so the numbers do not depend on how seeds are grouped or scheduled
+(tested).
 
 SGD and momentum updates of the hidden ``n x n`` layers are rank ``B`` per step; in low-rank
-mode (automatic when ``B * steps <= width / 3``) the simulator never forms :math:`W_t` and
-computes :math:`W_t x = W_0 x + \\sum_s c_s U_s (V_s^\\top x)` instead, which also gives
-:math:`(W_t - W_0)x` and :math:`W_0 x` for free.
+mode (:func:`uses_lowrank`: automatic when ``B * steps <= width / 3``) the simulator never forms
+:math:`W_t` and computes :math:`W_t x = W_0 x + \\sum_s c_s U_s (V_s^\\top x)` instead, which
+also gives :math:`(W_t - W_0)x` and :math:`W_0 x` for free.
 
 Overflow or NaN never raises: the first step at which a seed produces a non-finite
-measurement is recorded as a :class:`Divergence`, and that seed's later values are NaN.
+measurement is recorded as a :class:`~widthlimits.numerics.measurements.Divergence`, and that
+seed's later values are NaN.
+
+The result type is in :mod:`~widthlimits.numerics.measurements`; the plain MLP arithmetic on
+seed-batched arrays (initial weights, minibatch rows, the dense forward/backward pass, per-seed
+RMS) in :mod:`~widthlimits.numerics.mlp_arrays`.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -30,14 +33,15 @@ from widthlimits.numerics.config import SimulationConfig, width_factor
 from widthlimits.numerics.data import make_data
 from widthlimits.numerics.linalg import bmm, tr
 from widthlimits.numerics.losses import loss_derivative, loss_value
-from widthlimits.numerics.normals import fill_normal, normal_stream
-from widthlimits.numerics.quantities import (
-    QUANTITY_NAMES,
-    QuantityKey,
-    key_to_str,
-    quantity_keys,
-    str_to_key,
+from widthlimits.numerics.measurements import Divergence, Measurements
+from widthlimits.numerics.mlp_arrays import (
+    gram_fro2,
+    init_weights,
+    minibatch_rows,
+    rms,
+    weight_shapes,
 )
+from widthlimits.numerics.quantities import QUANTITY_NAMES, quantity_keys
 from widthlimits.numerics.validation import check_int, check_seeds
 
 Array = np.ndarray
@@ -53,254 +57,6 @@ def _decay_add(acc: Array, x: Array, decay: Any, first: bool) -> None:
     else:
         acc *= decay
         acc += x
-
-
-@dataclass(frozen=True)
-class Divergence:
-    """A seed whose run overflowed or produced NaN.
-
-    Attributes
-    ----------
-    seed, step, width : int
-        The weight seed, the first step ``t`` with a non-finite measurement, and the width.
-    """
-
-    seed: int
-    step: int
-    width: int
-
-    @property
-    def message(self) -> str:
-        return f"diverged at step {self.step}, width {self.width} (seed {self.seed})"
-
-    def __str__(self) -> str:
-        return self.message
-
-
-@dataclass(frozen=True, eq=False)
-class Measurements:
-    """RMS sizes of every measured quantity at one width, per seed and step.
-
-    Attributes
-    ----------
-    width : int
-    seeds : tuple of int
-    steps : int
-        ``T``; arrays have ``T + 1`` columns (``t = 0..T``).
-    keys : tuple of (str, int or None)
-        ``(name, layer)`` of each row of ``values`` (see ``widthlimits.numerics.quantities``).
-    values : ndarray, shape (len(keys), len(seeds), steps + 1), float64
-        RMS values; NaN where undefined (``dW``/``df_step`` at ``t = T``) or after divergence.
-    loss : ndarray, shape (len(seeds), steps + 1)
-        Training loss on the whole data set at each step.
-    reference : ndarray, same shape as ``values``
-        RMS of the operands a difference quantity was computed from (``h`` for ``dh``, ...),
-        used to flag values below floating-point resolution; NaN for non-differences.
-    diverged : tuple of Divergence
-    dtype : str
-    seconds : float
-        Wall time of the simulation.
-    """
-
-    width: int
-    seeds: tuple[int, ...]
-    steps: int
-    keys: tuple[QuantityKey, ...]
-    values: Array
-    loss: Array
-    reference: Array
-    diverged: tuple[Divergence, ...] = ()
-    dtype: str = "float32"
-    seconds: float = 0.0
-
-    def index(self, name: str, layer: int | None = None) -> int:
-        try:
-            return self.keys.index((name, layer))
-        except ValueError:
-            raise KeyError(
-                f"quantity {key_to_str((name, layer))!r} was not measured; available: "
-                f"{', '.join(key_to_str(k) for k in self.keys)}"
-            ) from None
-
-    def get(self, name: str, layer: int | None = None) -> Array:
-        """Array ``(seeds, steps + 1)`` of quantity ``name`` at ``layer``."""
-        return self.values[self.index(name, layer)]
-
-    def tidy(self) -> list[dict[str, Any]]:
-        """Long table rows ``{width, name, layer, step, seed, value}`` (mup's coord-check
-        format: microsoft/mup, mup/coord_check.py, ``get_coord_data``)."""
-        rows = []
-        for k, (name, layer) in enumerate(self.keys):
-            for i, seed in enumerate(self.seeds):
-                for t in range(self.steps + 1):
-                    rows.append({"width": self.width, "name": name, "layer": layer, "step": t,
-                                 "seed": seed, "value": float(self.values[k, i, t])})
-        return rows
-
-    def to_arrays(self) -> dict[str, Array]:
-        """Plain arrays for ``np.savez`` (no object arrays, so no pickle on load)."""
-        div = np.array([[d.seed, d.step, d.width] for d in self.diverged], dtype=np.int64)
-        return {
-            "width": np.array(self.width, dtype=np.int64),
-            "seeds": np.array(self.seeds, dtype=np.int64),
-            "steps": np.array(self.steps, dtype=np.int64),
-            "keys": np.array([key_to_str(k) for k in self.keys], dtype=np.str_),
-            "values": self.values,
-            "loss": self.loss,
-            "reference": self.reference,
-            "diverged": div.reshape(-1, 3),
-            "dtype": np.array(self.dtype, dtype=np.str_),
-            "seconds": np.array(self.seconds, dtype=np.float64),
-        }
-
-    @classmethod
-    def from_arrays(cls, a: Any) -> Measurements:
-        return cls(
-            width=int(a["width"]),
-            seeds=tuple(int(s) for s in a["seeds"]),
-            steps=int(a["steps"]),
-            keys=tuple(str_to_key(str(k)) for k in a["keys"]),
-            values=np.asarray(a["values"], dtype=np.float64),
-            loss=np.asarray(a["loss"], dtype=np.float64),
-            reference=np.asarray(a["reference"], dtype=np.float64),
-            diverged=tuple(Divergence(int(s), int(t), int(w)) for s, t, w in a["diverged"]),
-            dtype=str(a["dtype"]),
-            seconds=float(a["seconds"]),
-        )
-
-    @staticmethod
-    def concatenate(parts: Sequence[Measurements]) -> Measurements:
-        """Join measurements of disjoint seed groups at the same width."""
-        first = parts[0]
-        for p in parts[1:]:
-            if p.width != first.width or p.keys != first.keys or p.steps != first.steps:
-                raise ValueError("can only concatenate measurements of the same width/quantities")
-        return Measurements(
-            width=first.width,
-            seeds=tuple(s for p in parts for s in p.seeds),
-            steps=first.steps,
-            keys=first.keys,
-            values=np.concatenate([p.values for p in parts], axis=1),
-            loss=np.concatenate([p.loss for p in parts], axis=0),
-            reference=np.concatenate([p.reference for p in parts], axis=1),
-            diverged=tuple(d for p in parts for d in p.diverged),
-            dtype=first.dtype,
-            seconds=sum(p.seconds for p in parts),
-        )
-
-
-# ---------------------------------------------------------------------------- helpers
-def _rms(a: Array) -> Array:
-    """Per-seed RMS over all but the leading axis (sums of squares in float64 for float64
-    arrays and small ones, in float32 SIMD partial sums for larger float32 arrays).
-
-    One reduction per seed: a batched ``einsum("si,si->s")`` sums in a different order than
-    the same row alone, which would make a seed's numbers depend on how seeds are grouped."""
-    flat = a.reshape(a.shape[0], -1)
-    m = flat.shape[1]
-    if m == 0:
-        return np.zeros(a.shape[0])
-    # float32 arrays: float32 SIMD accumulation (einsum keeps several partial sums): relative
-    # error of the sum of squares <= 2e-5 even for 2^24 equal entries (measured), 4x faster
-    # than accumulating in float64, which is kept for float64 runs and tiny arrays
-    acc = np.float64 if flat.dtype == np.float64 or m <= 1 << 12 else None
-    sq = np.array([np.einsum("i,i->", r, r, dtype=acc) for r in flat], dtype=np.float64)
-    return np.sqrt(sq / m)
-
-
-def _gram_fro2(U: Array, V: Array, w: Array | None = None) -> Array:
-    """:math:`\\|\\sum_k w_k u_k v_k^\\top\\|_F^2` per seed, for ``U`` (S, K, m), ``V`` (S, K, p)."""
-    GU = bmm(U, U.swapaxes(-1, -2)).astype(np.float64)
-    GV = bmm(V, V.swapaxes(-1, -2)).astype(np.float64)
-    if w is None:
-        return np.einsum("skj,skj->s", GU, GV)
-    return np.einsum("k,skj,skj,j->s", w, GU, GV, w)
-
-
-def minibatch_rows(config: SimulationConfig, t: int) -> Array:
-    """Rows of the data set used by the update at step ``t``.
-
-    Full batch: all rows.  Otherwise rows ``order[(tB + k) mod N]``, ``k < B``, of a fixed
-    permutation drawn from the data seed (the same at every width and weight seed).
-    """
-    N, B = config.data.n_samples, config.effective_batch_size
-    if B == N:
-        return np.arange(N)
-    order = np.random.default_rng(
-        np.random.SeedSequence([config.data.seed, 0xBA7C4])).permutation(N)
-    return order[(t * B + np.arange(B)) % N]
-
-
-def weight_shapes(config: SimulationConfig, width: int) -> list[tuple[int, int]]:
-    """Shapes of the weight matrices: ``(n, d_in)``, ``(n, n)`` (``L - 1`` times), ``(1, n)``."""
-    return [(width, config.data.d_in)] + [(width, width)] * (config.param.depth - 1) + [(1, width)]
-
-
-def init_weights(config: SimulationConfig, width: int, seeds: Sequence[int],
-                 out: Sequence[Array] | None = None) -> list[Array]:
-    """Initial effective weights :math:`W^l_0 = n^{-a_l} w^l_0`, stacked over seeds.
-
-    Shapes ``(S, n, d_in)``, ``(S, n, n)`` (``L - 1`` times), ``(S, 1, n)``.  Seed ``s`` draws
-    from its own stream ``SFC64(SeedSequence([init_seed, width, s]))`` layer by layer
-    (:func:`~widthlimits.numerics.normals.fill_normal`: Box-Muller in float32, numpy's ziggurat
-    in float64), so a seed's weights do not depend on the other seeds in the batch.  ``out``, if
-    given, holds arrays of these shapes and dtype that are overwritten (drawn into in place) and
-    returned.
-    """
-    p, n, d = config.param, width, config.data.d_in
-    dt = np.dtype(config.dtype)
-    shapes = weight_shapes(config, n)
-    if out is None:
-        Ws = [np.empty((len(seeds), *sh), dtype=dt) for sh in shapes]
-    else:
-        Ws = list(out)
-        if [W.shape for W in Ws] != [(len(seeds), *sh) for sh in shapes] or any(
-                W.dtype != dt for W in Ws):
-            raise ValueError("`out` does not match the weight shapes/dtype")
-    for i, s in enumerate(seeds):
-        bits = normal_stream((config.init_seed, n, s))
-        for l, W in enumerate(Ws):
-            std = width_factor(n, p.a[l]) * width_factor(n, p.b[l])
-            if l == 0:
-                std /= math.sqrt(d)
-            fill_normal(bits, W[i], std)
-    return Ws
-
-
-def forward(Ws: Sequence[Array], X: Array, phi: Any) -> tuple[list[Array], list[Array], Array]:
-    """Dense forward pass: returns ``hs`` (L arrays (S, N, n)), ``xs`` (``[X] + L`` arrays) and
-    ``f`` (S, N)."""
-    hs: list[Array] = []
-    xs: list[Array] = [X]
-    for W in Ws[:-1]:
-        h = bmm(xs[-1], W.swapaxes(-1, -2))
-        hs.append(h)
-        xs.append(phi(h))
-    f = bmm(xs[-1], Ws[-1].swapaxes(-1, -2))[..., 0]
-    return hs, xs, f
-
-
-def backward_output(Ws: Sequence[Array], hs: Sequence[Array], dphi: Any) -> list[Array]:
-    """:math:`g^l = \\partial f/\\partial h^l` for ``l = 1..L`` (dense), each (S, N, n)."""
-    L = len(hs)
-    gs: list[Array] = [None] * L  # type: ignore[list-item]
-    g = Ws[-1][:, 0, None, :] * dphi(hs[-1])
-    gs[L - 1] = g
-    for l in range(L - 1, 0, -1):
-        g = bmm(g, Ws[l]) * dphi(hs[l - 1])
-        gs[l - 1] = g
-    return gs
-
-
-def weight_gradients(gs: Sequence[Array], xs: Sequence[Array], chi: Array) -> list[Array]:
-    """:math:`\\partial\\mathcal L/\\partial W^l = \\sum_i \\chi_i g^l_i x^{l-1\\top}_i`
-    (effective weights; multiply by :math:`n^{-a_l}` for :math:`w^l`)."""
-    out = []
-    for l, g in enumerate(gs):
-        cg = g * chi[..., None]
-        out.append(bmm(cg.swapaxes(-1, -2), xs[l]))
-    out.append(bmm(chi[:, None, :], xs[-1]))
-    return out
 
 
 # ---------------------------------------------------------------------------- memory
@@ -545,15 +301,15 @@ class _Run:
             # (only what is recorded: put() ignores other quantities, so computing them is waste)
             for l in range(L):
                 if self.want("h") or self.want("dh"):
-                    rh = _rms(hs[l])
+                    rh = rms(hs[l])
                     self.put("h", l + 1, t, rh)
                     if self.want("dh"):
-                        self.put("dh", l + 1, t, _rms(hs[l] - h0[l]), rh)
+                        self.put("dh", l + 1, t, rms(hs[l] - h0[l]), rh)
                 if self.want("x") or self.want("dx"):
-                    rx = _rms(xs[l + 1])
+                    rx = rms(xs[l + 1])
                     self.put("x", l + 1, t, rx)
                     if self.want("dx"):
-                        self.put("dx", l + 1, t, _rms(xs[l + 1] - x0[l + 1]), rx)
+                        self.put("dx", l + 1, t, rms(xs[l + 1] - x0[l + 1]), rx)
             self.put("f", None, t, np.sqrt(np.mean(f64**2, axis=1)))
             self.put("df", None, t, np.sqrt(np.mean((f64 - f0) ** 2, axis=1)),
                      np.sqrt(np.mean(f64**2, axis=1)))
@@ -575,7 +331,7 @@ class _Run:
             gs = self.backward(hs)
             if self.want("g"):
                 for l in range(L):
-                    self.put("g", l + 1, t, _rms(gs[l]))
+                    self.put("g", l + 1, t, rms(gs[l]))
             if self.want("tangent_kernel_change"):
                 ntk = self._ntk(gs, xs)
                 if t == 0:
@@ -603,7 +359,7 @@ class _Run:
         L = self.L
         # input layer: x^0 fixed, so (W_t - W_0) x^0 = h^1_t - h^1_0
         d1 = bmm(self.X, (self.W[0] - self.W0[0]).swapaxes(-1, -2))
-        self.put("dWx", 1, t, _rms(d1), _rms(hs[0]))
+        self.put("dWx", 1, t, rms(d1), rms(hs[0]))
         for l in range(1, L):
             if self.lowrank:
                 w0dx = base[l] - h0[l]
@@ -611,14 +367,14 @@ class _Run:
             else:
                 w0dx = bmm(xs[l] - x0[l], self.W0[l].swapaxes(-1, -2))
                 dwx = (hs[l] - h0[l]) - w0dx
-            self.put("dWx", l + 1, t, _rms(dwx), _rms(hs[l]))
-            self.put("W0dx", l + 1, t, _rms(w0dx), _rms(hs[l]))
+            self.put("dWx", l + 1, t, rms(dwx), rms(hs[l]))
+            self.put("W0dx", l + 1, t, rms(w0dx), rms(hs[l]))
         R = self.L
         dwx = bmm(xs[L], (self.W[R] - self.W0[R]).swapaxes(-1, -2))[..., 0]
         w0dx = bmm(xs[L] - x0[L], self.W0[R].swapaxes(-1, -2))[..., 0]
-        fr = _rms(f)
-        self.put("dWx", L + 1, t, _rms(dwx), fr)
-        self.put("W0dx", L + 1, t, _rms(w0dx), fr)
+        fr = rms(f)
+        self.put("dWx", L + 1, t, rms(dwx), fr)
+        self.put("W0dx", L + 1, t, rms(w0dx), fr)
 
     def _ntk(self, gs: list[Array], xs: list[Array]) -> Array:
         L = self.L
@@ -647,7 +403,7 @@ class _Run:
             U = chi[:, rows, None]
         else:
             U = gs[l][:, rows] * chi[:, rows, None]
-        fro2 = _gram_fro2(U, xr)
+        fro2 = gram_fro2(U, xr)
         size = U.shape[2] * xr.shape[2]
         return self.am[l] * np.sqrt(np.maximum(fro2, 0.0) / size)
 
@@ -674,12 +430,12 @@ class _Run:
                 lr = self.lr[l]
                 Uc, Vc = self.Ut[l][:, :k1], self.Vt[l][:, :k1]
                 if self.want("grad"):
-                    fro = _gram_fro2(self.Ut[l][:, k0:k1], self.Vt[l][:, k0:k1])
+                    fro = gram_fro2(self.Ut[l][:, k0:k1], self.Vt[l][:, k0:k1])
                     self.put("grad", l + 1, t,
                              self.am[l] * np.sqrt(np.maximum(fro, 0.0) / self.n**2))
                 if self.want("dW"):
                     wcols = np.repeat(step_w, self.B) * lr
-                    fro = _gram_fro2(Uc, Vc, wcols)
+                    fro = gram_fro2(Uc, Vc, wcols)
                     self.put("dW", l + 1, t, np.sqrt(np.maximum(fro, 0.0) / self.n**2))
             # W_{t+1} = W_0 - lr_l * sum_s block_coef[s] U_s^T V_s  (per-layer lr in _coef_cols)
             self.block_coef[:nblk] += step_w
@@ -719,11 +475,11 @@ class _Run:
             else:
                 np.matmul(cg[i].T, xi, out=G)  # type: ignore[index]
             if self.want("grad"):
-                grad[i] = self.am[l] * _rms(G[None])[0]
+                grad[i] = self.am[l] * rms(G[None])[0]
             if frozen:
                 continue
             if sc is not None and sc[i] == 0 and self.alive[i]:
-                r = _rms(G[None])[0]
+                r = rms(G[None])[0]
                 if r > 0 and np.isfinite(r):
                     sc[i] = 1.0 / r
             if not cfg.entrywise:
@@ -737,7 +493,7 @@ class _Run:
                 if upd is not Gb and self.want("dW"):
                     np.copyto(Gb, upd)  # G collects the update for its RMS
             if self.want("dW"):
-                dW[i] = _rms(G[None])[0]
+                dW[i] = rms(G[None])[0]
         self.put("grad", l + 1, t, grad)
         self.put("dW", l + 1, t, dW)
 
@@ -908,3 +664,6 @@ def simulate(config: SimulationConfig, width: int, seeds: Any = (0,), *,
             run.run()
         parts.append(run.result(time.perf_counter() - t0))
     return parts[0] if len(parts) == 1 else Measurements.concatenate(parts)
+
+
+__all__ = ["auto_seed_batch", "simulate", "uses_lowrank"]

@@ -50,11 +50,11 @@ from typing import Any
 import numpy as np
 
 from widthlimits.numerics.config import SimulationConfig
-from widthlimits.numerics.simulator import Measurements
+from widthlimits.numerics.measurements import Measurements
 from widthlimits.numerics.validation import InvalidInput
 
-_SIM_MODULES = ("simulator", "config", "activations", "losses", "data", "linalg", "quantities",
-                "numeric_parametrization", "normals")
+_SIM_MODULES = ("simulator", "measurements", "mlp_arrays", "config", "activations", "losses", "data",
+                "linalg", "quantities", "numeric_parametrization", "normals")
 
 
 def code_fingerprint(source: str) -> str:

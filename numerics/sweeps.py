@@ -6,7 +6,7 @@ not already in the store (largest widths first), writes each result to the store
 finishes (the driver is the only writer; a serial sweep stores each task before starting the
 next), and shows its progress (:mod:`widthlimits.numerics.progress`).  Drivers sharing a store
 split the work through the store's claims.  Divergence is data (a
-:class:`~widthlimits.numerics.simulator.Divergence` in the result and ``status = 'diverged'``
+:class:`~widthlimits.numerics.measurements.Divergence` in the result and ``status = 'diverged'``
 in the store), never an exception.
 """
 
@@ -24,8 +24,9 @@ import numpy as np
 
 from widthlimits.numerics.config import SimulationConfig
 from widthlimits.numerics.executors import SerialExecutor, make_executor
+from widthlimits.numerics.measurements import Divergence, Measurements
 from widthlimits.numerics.progress import Progress
-from widthlimits.numerics.simulator import Divergence, Measurements, simulate
+from widthlimits.numerics.simulator import simulate
 from widthlimits.numerics.store import ResultStore, run_key
 from widthlimits.numerics.validation import check_int, check_memory, check_seeds, check_widths
 

@@ -18,7 +18,7 @@ from widthlimits.numerics.fits import fit_exponent
 from widthlimits.numerics.limits import TwoLayerMF, convergence_study
 from widthlimits.numerics.limits.mean_field import sobol_gaussian
 from widthlimits.numerics.losses import loss_derivative
-from widthlimits.numerics.simulator import init_weights
+from widthlimits.numerics.mlp_arrays import init_weights
 from widthlimits.proofs_checks.catalogue._util import (
     Series,
     order_evidence,

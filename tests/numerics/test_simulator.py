@@ -15,14 +15,14 @@ from widthlimits.numerics.config import SimulationConfig
 from widthlimits.numerics.data import DataConfig, make_data
 from widthlimits.numerics.fits import fit_exponent
 from widthlimits.numerics.losses import LOSS_NAMES, loss_derivative, loss_value
-from widthlimits.numerics.simulator import (
+from widthlimits.numerics.mlp_arrays import (
     backward_output,
     forward,
     init_weights,
     minibatch_rows,
-    simulate,
     weight_gradients,
 )
+from widthlimits.numerics.simulator import simulate
 
 H = 0.5
 MUP = {"a": [-H, 0, H], "b": [H, H, H], "c": [0, 0, 0]}
@@ -266,7 +266,7 @@ def test_reference_table_signsgd_sp() -> None:
 @pytest.mark.parametrize(("optimizer", "lowrank"), [("adam", None), ("sgd", True), ("sgd", False),
                                                     ("momentum", False), ("rmsprop", None)])
 def test_seed_grouping_invariant_at_large_arrays(optimizer: str, lowrank: bool | None) -> None:
-    # width 1100 with 64 examples: h (64 x 1100) and W (1100 x 1100) are above _rms's float32
+    # width 1100 with 64 examples: h (64 x 1100) and W (1100 x 1100) are above rms's float32
     # accumulation threshold and the dense update runs over several row blocks with a partial
     # last one; grouping (all at once, one at a time, automatic) must not change a single bit
     entry = optimizer in ("adam", "rmsprop")

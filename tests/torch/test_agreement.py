@@ -20,7 +20,8 @@ nn = torch.nn
 
 from widthlimits.numerics.config import SimulationConfig  # noqa: E402
 from widthlimits.numerics.data import DataConfig, make_data  # noqa: E402
-from widthlimits.numerics.simulator import init_weights, simulate  # noqa: E402
+from widthlimits.numerics.mlp_arrays import init_weights  # noqa: E402
+from widthlimits.numerics.simulator import simulate  # noqa: E402
 from widthlimits.theory.presets import preset  # noqa: E402
 from widthlimits.torch import parametrize  # noqa: E402
 
