@@ -31,6 +31,7 @@ max-lr, why-not) reports a :class:`Classification`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Any
@@ -45,7 +46,7 @@ from widthlimits.theory.parametrization import Parametrization
 from widthlimits.theory.regime import REGIMES, Regime
 
 __all__ = ["REGIMES", "Classification", "DegenerateLayer", "Regime", "Violation", "classify",
-           "classify_result", "display_name", "headline"]
+           "classify_result", "display_name", "headline", "layer_list"]
 
 _MEANING = {
     "h": "pre-activation blows up",
@@ -304,7 +305,7 @@ def classify_result(res: EngineResult) -> Classification:
     if res.stationary_from is None and stable:
         notes.append(_not_stationary(T))
     if degenerate:
-        notes.append(f"degenerate at init: h^l_0 -> 0 for layers {list(degenerate)}")
+        notes.append(f"degenerate at init: h^l_0 -> 0 for layers {layer_list(degenerate)}")
     if not stable:
         notes.append("unstable: there is no limit, so no layer is listed as feature-learning or "
                      "maximally updated (every exponent is still reported)")
@@ -435,6 +436,21 @@ def display_name(name: str | None) -> str:
     return _DISPLAY_NAMES.get(key, key) + (f":{arg}" if arg else "")
 
 
+def layer_list(layers: Sequence[int]) -> str:
+    """Layers in short: ``"1,2"``, ``"2-100"``, ``"1-3,5"`` (runs of three or more as ranges):
+    the one way the verdicts write a set of layers at depth."""
+    parts: list[str] = []
+    i = 0
+    while i < len(layers):
+        j = i
+        while j + 1 < len(layers) and layers[j + 1] == layers[j] + 1:
+            j += 1
+        parts += ([f"{layers[i]}-{layers[j]}"] if j - i >= 2
+                  else [str(x) for x in layers[i:j + 1]])
+        i = j + 1
+    return ",".join(parts)
+
+
 def _layers_words(layers: tuple[int, ...], depth: int) -> str:
     if layers == tuple(range(1, depth + 1)):
         return "every layer" if depth > 1 else "its hidden layer"
@@ -442,7 +458,7 @@ def _layers_words(layers: tuple[int, ...], depth: int) -> str:
         return f"layer {layers[0]}"
     if layers == tuple(range(layers[0], layers[-1] + 1)):
         return f"layers {layers[0]}-{layers[-1]}"
-    return "layers " + ", ".join(map(str, layers))
+    return "layers " + layer_list(layers)
 
 
 def _time_words(c: Classification) -> str:
@@ -475,7 +491,7 @@ def headline(c: Classification) -> str:
         what = "trivial limit: the output does not move (f_t - f_0 -> 0 at every step)"
         if c.fails_to_move_at is not None:
             stuck = [g.layer for g in c.degenerate if g.lifted_at is None]
-            what += f"; degenerate layers {stuck} are never lifted"
+            what += f"; degenerate layers {layer_list(stuck)} are never lifted"
     else:
         parts = []
         if c.regime is Regime.FEATURE_LEARNING:

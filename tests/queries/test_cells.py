@@ -155,12 +155,15 @@ def test_merging_reports_its_progress():
 
 
 def test_feature_learning_layers_are_written_as_runs_at_depth():
-    from widthlimits.theory.classify import classify
+    from widthlimits.theory.classify import classify, layer_list
     from widthlimits.theory.presets import preset
-    from widthlimits.theory.regions.cell import layer_list, verdict_label
+    from widthlimits.theory.regions.cell import verdict_label
 
     assert layer_list((1, 2)) == "1,2"
     assert layer_list((1, 2, 3, 5, 7, 8, 9, 10)) == "1-3,5,7-10"
     assert layer_list(()) == ""
     c = classify(preset("mup", 30, "sgd"), "sgd")
     assert verdict_label(c) == "feature_learning (FL layers 1-30), discrete-time"
+    g = classify(preset("golikov-mf", 100, "sgd"), "sgd")  # the notes and headline too
+    assert "degenerate at init: h^l_0 -> 0 for layers 2-100" in g.notes
+    assert "degenerate layers 2-100 are never lifted" in g.headline

@@ -42,7 +42,7 @@ from fractions import Fraction
 from typing import Any
 
 from widthlimits.theory.activations import Activation
-from widthlimits.theory.classify import Classification, classify_result
+from widthlimits.theory.classify import Classification, classify_result, layer_list
 from widthlimits.theory.engine import default_horizon, derive
 from widthlimits.theory.exponents import is_pos_inf
 from widthlimits.theory.golikov import is_mf_limit
@@ -91,25 +91,10 @@ def verdict_key(c: Classification) -> tuple:
             bool(c.discrete_time) if c.stable else False, is_mf_limit(c))
 
 
-def layer_list(layers: Sequence[int]) -> str:
-    """Layers in short: ``"1,2"``, ``"1-30"``, ``"1-3,5"`` (runs of three or more as
-    ranges)."""
-    parts: list[str] = []
-    i = 0
-    while i < len(layers):
-        j = i
-        while j + 1 < len(layers) and layers[j + 1] == layers[j] + 1:
-            j += 1
-        parts += ([f"{layers[i]}-{layers[j]}"] if j - i >= 2
-                  else [str(x) for x in layers[i:j + 1]])
-        i = j + 1
-    return ",".join(parts)
-
-
 def verdict_label(c: Classification) -> str:
     """Short text: regime, feature-learning layers and discrete/continuous time, e.g.
     ``"feature_learning (FL layers 1,2), discrete-time"`` (``"FL layers 1-30"`` at depth 30:
-    :func:`layer_list`)."""
+    :func:`~widthlimits.theory.classify.layer_list`)."""
     s = str(c.regime)
     if c.regime == "feature_learning":
         s += " (FL layers " + layer_list(c.feature_learning_layers) + ")"
