@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from widthlimits.theory.classify import Classification, classify
+from widthlimits.theory.classify import Classification, classify, layer_list
 from widthlimits.theory.exponents import Exponent, fmt, is_neg_inf
 from widthlimits.theory.parametrization import Parametrization
 from widthlimits.theory.presets import preset
@@ -104,7 +104,7 @@ def depth_row(depth: int, optimizer: str = "sgd", activation: str = "tanh") -> D
         else:
             reason += (f"the exponents are stationary from step {c.engine.stationary_from} with "
                        f"f_t - f_0 = n^{fmt(ex[('df', None, c.engine.steps)])} "
-                       f"and features of layers {list(c.feature_learning_layers) or 'none'} moving "
+                       f"and features of layers {layer_list(c.feature_learning_layers) or 'none'} moving "
                        f"Theta(1): {c.regime}")
         if lag:
             # raise every lagging layer's learning rate by its step-0 shortfall

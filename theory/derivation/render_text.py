@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import sympy
 
+from widthlimits.theory.classify import layer_list
 from widthlimits.theory.derivation.render_latex import (
     REFERENCES,
     exp_tex,
@@ -190,7 +191,7 @@ def _conclusion_lines(d: Derivation, md: bool) -> list[str]:
     if c.r is not None:
         out.append(f"r = {fmt(c.r)} (x^L_t - x^L_0 = Theta(n^-r))")
     if c.feature_learning_layers:
-        out.append("Feature learning in layers " + ", ".join(map(str, c.feature_learning_layers)))
+        out.append("Feature learning in layers " + layer_list(c.feature_learning_layers))
     if c.step_change_exponent is not None:
         kind = ("discrete time" if c.discrete_time else
                 ("continuous time, t = n^" + str(fmt(c.time_rescaling)) + " tau steps"
