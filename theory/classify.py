@@ -31,7 +31,6 @@ max-lr, why-not) reports a :class:`Classification`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Any
@@ -42,11 +41,11 @@ from widthlimits.theory.closed_forms import ClosedFormResult, closed_form
 from widthlimits.theory.engine import EngineResult, default_horizon, derive
 from widthlimits.theory.exponents import Exponent, fmt, is_neg_inf
 from widthlimits.theory.optimizers import Optimizer
-from widthlimits.theory.parametrization import Parametrization
+from widthlimits.theory.parametrization import Parametrization, layer_list
 from widthlimits.theory.regime import REGIMES, Regime
 
 __all__ = ["REGIMES", "Classification", "DegenerateLayer", "Regime", "Violation", "classify",
-           "classify_result", "display_name", "headline", "layer_list"]
+           "classify_result", "display_name", "headline"]
 
 _MEANING = {
     "h": "pre-activation blows up",
@@ -434,21 +433,6 @@ def display_name(name: str | None) -> str:
             rate = f"-({arg})"
         return "SP (constant learning rate)" if rate == "0" else f"SP (learning rate ~ n^{{{rate}}})"
     return _DISPLAY_NAMES.get(key, key) + (f":{arg}" if arg else "")
-
-
-def layer_list(layers: Sequence[int]) -> str:
-    """Layers in short: ``"1,2"``, ``"2-100"``, ``"1-3,5"`` (runs of three or more as ranges):
-    the one way the verdicts write a set of layers at depth."""
-    parts: list[str] = []
-    i = 0
-    while i < len(layers):
-        j = i
-        while j + 1 < len(layers) and layers[j + 1] == layers[j] + 1:
-            j += 1
-        parts += ([f"{layers[i]}-{layers[j]}"] if j - i >= 2
-                  else [str(x) for x in layers[i:j + 1]])
-        i = j + 1
-    return ",".join(parts)
 
 
 def _layers_words(layers: tuple[int, ...], depth: int) -> str:

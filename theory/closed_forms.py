@@ -48,7 +48,7 @@ from typing import Any
 
 from widthlimits.theory.exponents import Exponent, is_pos_inf
 from widthlimits.theory.optimizers import Optimizer, get_optimizer
-from widthlimits.theory.parametrization import Parametrization
+from widthlimits.theory.parametrization import Parametrization, layer_list
 from widthlimits.theory.regime import Regime
 
 HALF = Fraction(1, 2)
@@ -109,7 +109,8 @@ def applies(p: Parametrization, optimizer: str | Optimizer = "sgd") -> tuple[boo
         if small:
             return False, (
                 f"epsilon is not negligible: d_l < a_l + a_{{L+1}} + b_{{L+1}} (readout: d < a) "
-                f"for layers {small}, so {opt.name} acts linearly on their small gradients; "
+                f"for layers {layer_list(small)}, so {opt.name} acts linearly on their small "
+                "gradients; "
                 "TP IVb's closed form holds in the scale-invariant limit (Q's input Omega(1), "
                 "Lemma 2.8.11)")
     return True, ""

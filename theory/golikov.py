@@ -23,9 +23,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from widthlimits.theory.classify import Classification, classify, layer_list
+from widthlimits.theory.classify import Classification, classify
 from widthlimits.theory.exponents import Exponent, fmt, is_neg_inf
-from widthlimits.theory.parametrization import Parametrization
+from widthlimits.theory.parametrization import Parametrization, layer_list
 from widthlimits.theory.presets import preset
 
 

@@ -318,3 +318,18 @@ def parse_layer_list(text: str, depth: int, name: str) -> Vec:
 
 
 check_depth = _check_depth
+
+
+def layer_list(layers: Sequence[int]) -> str:
+    """Layers in short: ``"1,2"``, ``"2-100"``, ``"1-3,5"`` (runs of three or more as ranges):
+    the one way the verdicts write a set of layers at depth."""
+    parts: list[str] = []
+    i = 0
+    while i < len(layers):
+        j = i
+        while j + 1 < len(layers) and layers[j + 1] == layers[j] + 1:
+            j += 1
+        parts += ([f"{layers[i]}-{layers[j]}"] if j - i >= 2
+                  else [str(x) for x in layers[i:j + 1]])
+        i = j + 1
+    return ",".join(parts)

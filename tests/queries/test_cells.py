@@ -155,7 +155,8 @@ def test_merging_reports_its_progress():
 
 
 def test_feature_learning_layers_are_written_as_runs_at_depth():
-    from widthlimits.theory.classify import classify, layer_list
+    from widthlimits.theory.classify import classify
+    from widthlimits.theory.parametrization import layer_list
     from widthlimits.theory.presets import preset
     from widthlimits.theory.regions.cell import verdict_label
 

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING
 
 import sympy
 
-from widthlimits.theory.classify import layer_list
 from widthlimits.theory.derivation.render_latex import (
     REFERENCES,
     exp_tex,
@@ -27,6 +26,7 @@ from widthlimits.theory.derivation.render_latex import (
     what_tex,
 )
 from widthlimits.theory.exponents import Exponent, fmt, is_neg_inf, is_symbolic
+from widthlimits.theory.parametrization import layer_list
 
 if TYPE_CHECKING:
     from widthlimits.theory.derivation.model import Condition, Derivation, Line

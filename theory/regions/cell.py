@@ -42,10 +42,11 @@ from fractions import Fraction
 from typing import Any
 
 from widthlimits.theory.activations import Activation
-from widthlimits.theory.classify import Classification, classify_result, layer_list
+from widthlimits.theory.classify import Classification, classify_result
 from widthlimits.theory.engine import default_horizon, derive
 from widthlimits.theory.exponents import is_pos_inf
 from widthlimits.theory.golikov import is_mf_limit
+from widthlimits.theory.parametrization import layer_list
 from widthlimits.theory.regions.affine import AffineValue, Recorder, linear_form
 from widthlimits.theory.regions.frame import CellFrame
 from widthlimits.theory.regions.partition import CellInterrupted
@@ -94,7 +95,7 @@ def verdict_key(c: Classification) -> tuple:
 def verdict_label(c: Classification) -> str:
     """Short text: regime, feature-learning layers and discrete/continuous time, e.g.
     ``"feature_learning (FL layers 1,2), discrete-time"`` (``"FL layers 1-30"`` at depth 30:
-    :func:`~widthlimits.theory.classify.layer_list`)."""
+    :func:`~widthlimits.theory.parametrization.layer_list`)."""
     s = str(c.regime)
     if c.regime == "feature_learning":
         s += " (FL layers " + layer_list(c.feature_learning_layers) + ")"
