@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from widthlimits.theory.classify import Classification
 from widthlimits.theory.display import layer_table
 from widthlimits.theory.exponents import fmt
+from widthlimits.theory.parametrization import equal_runs
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
@@ -20,16 +21,8 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
 def layer_runs(labels: Sequence[int], rows: Sequence[Sequence[str]]) -> list[tuple[str, list[str]]]:
     """Consecutive layers whose rows are equal, as one row labelled ``"first-last"`` (a deep
     net's hidden layers usually share one row: at depth 100, three rows instead of 101)."""
-    out: list[tuple[str, list[str]]] = []
-    i = 0
-    while i < len(rows):
-        j = i
-        while j + 1 < len(rows) and list(rows[j + 1]) == list(rows[i]):
-            j += 1
-        label = str(labels[i]) if i == j else f"{labels[i]}-{labels[j]}"
-        out.append((label, list(rows[i])))
-        i = j + 1
-    return out
+    return [(str(labels[i]) if i == j else f"{labels[i]}-{labels[j]}", list(rows[i]))
+            for i, j in equal_runs([list(r) for r in rows])]
 
 
 def classification_table(c: Classification) -> str:

@@ -54,7 +54,7 @@ from widthlimits.theory.classify import Violation, classify
 from widthlimits.theory.exponents import INF, Exponent, as_exponent, fmt, is_pos_inf
 from widthlimits.theory.frames import make_frame
 from widthlimits.theory.optimizers import Optimizer, get_optimizer
-from widthlimits.theory.parametrization import Parametrization, check_depth
+from widthlimits.theory.parametrization import Parametrization, check_depth, equal_runs
 from widthlimits.theory.regions.cell import Cell
 from widthlimits.theory.regions.cover import Cover, cover
 from widthlimits.theory.regions.frame import CellFrame
@@ -302,6 +302,14 @@ def _least_c_cover(a: tuple, b: tuple, c: list[Exponent], layer: int, optimizer:
                        f"widenings of the box (now [{lo}, {hi}])")
 
 
+def _check_method(method: str) -> str:
+    """``method`` if it is one of the two ways to find a least ``c_l`` (``"line"``,
+    ``"cover"``), else the one error every entry point gives."""
+    if method not in ("line", "cover"):
+        raise ValueError(f"unknown method {method!r}; choose 'line' or 'cover'")
+    return method
+
+
 def least_c(a: tuple, b: tuple, c: Sequence[Exponent], layer: int, optimizer: str | Optimizer,
             activation: str = "tanh", loss: str = "mse", *, method: str = "line"
             ) -> tuple[Fraction | None, bool, str]:
@@ -311,11 +319,9 @@ def least_c(a: tuple, b: tuple, c: Sequence[Exponent], layer: int, optimizer: st
     :mod:`widthlimits.theory.regions.line`) or ``"cover"`` (1-D cover of a box); the same
     answers."""
     opt = get_optimizer(optimizer)
-    if method == "line":
+    if _check_method(method) == "line":
         return _least_c_line(a, b, list(c), layer, opt, activation, loss)
-    if method == "cover":
-        return _least_c_cover(a, b, list(c), layer, opt, activation, loss)
-    raise ValueError(f"unknown method {method!r}; choose 'line' or 'cover'")
+    return _least_c_cover(a, b, list(c), layer, opt, activation, loss)
 
 
 def init_blow_up(a: tuple, b: tuple, optimizer: str | Optimizer, activation: str = "tanh",
@@ -349,8 +355,7 @@ def tp_max_lr(a: tuple, b: tuple, optimizer: str | Optimizer, *, activation: str
     An initialization unstable at step 0 (:func:`init_blow_up`) has no stable learning rate in
     any layer: the answer is all None with one note naming what blows up, not a readout note."""
     opt = get_optimizer(optimizer)
-    if method not in ("line", "cover"):
-        raise ValueError(f"unknown method {method!r}; choose 'line' or 'cover'")
+    _check_method(method)
     return _tp_max_lr(a, b, opt, activation, loss, method,
                       init_blow_up(a, b, opt, activation, loss))
 
@@ -437,8 +442,7 @@ def max_lr(
             raise ValueError(f"`a[{i + 1}]` = {fmt(x)}: must be a finite exact number")
     if alignment not in (None, "full", "none"):
         raise ValueError(f"unknown alignment {alignment!r}; choose 'full' or 'none'")
-    if method not in ("line", "cover"):
-        raise ValueError(f"unknown method {method!r}; choose 'line' or 'cover'")
+    _check_method(method)
     notes: list[str] = []
     blow_up = init_blow_up(a_, b_, opt, activation, loss)
     tp, tp_notes = _tp_max_lr(a_, b_, opt, activation, loss, method, blow_up)
@@ -453,16 +457,12 @@ def max_lr(
         notes.append(f"{rule}: no feasible learning rates")
     dis: list[str] = []
     if ev_full is not None:
-        l = 0
-        while l <= L:  # consecutive layers with the same pair of answers: one line
-            k = l
-            while k < L and (tp[k + 1], ev_full[k + 1]) == (tp[l], ev_full[l]):
-                k += 1
+        # consecutive layers with the same pair of answers: one line
+        for l, k in equal_runs(list(zip(tp, ev_full, strict=True))):
             if tp[l] != ev_full[l]:
                 where = f"layer {l + 1}" if k == l else f"layers {l + 1}-{k + 1}"
                 dis.append(f"{where}: TP rule (engine) c = {fmt(tp[l])}, Everett full alignment "
                            f"c = {fmt(ev_full[l])}")
-            l = k + 1
         if dis and blow_up is not None:
             dis.append("reason: the initialization is unstable at step 0 whatever c is (see the "
                        "note), which Everett et al.'s rule does not check: it assumes a stable "

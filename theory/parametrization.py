@@ -320,16 +320,23 @@ def parse_layer_list(text: str, depth: int, name: str) -> Vec:
 check_depth = _check_depth
 
 
+def equal_runs(keys: Sequence[Any]) -> list[tuple[int, int]]:
+    """The maximal runs of consecutive equal ``keys``, as ``(first, last)`` positions: how deep
+    answers are written by runs of layers (``[1, 1, 2] -> [(0, 1), (2, 2)]``)."""
+    out: list[tuple[int, int]] = []
+    for i, k in enumerate(keys):
+        if out and keys[out[-1][1]] == k:
+            out[-1] = (out[-1][0], i)
+        else:
+            out.append((i, i))
+    return out
+
+
 def layer_list(layers: Sequence[int]) -> str:
     """Layers in short: ``"1,2"``, ``"2-100"``, ``"1-3,5"`` (runs of three or more as ranges):
     the one way the verdicts write a set of layers at depth."""
     parts: list[str] = []
-    i = 0
-    while i < len(layers):
-        j = i
-        while j + 1 < len(layers) and layers[j + 1] == layers[j] + 1:
-            j += 1
+    for i, j in equal_runs([x - k for k, x in enumerate(layers)]):  # consecutive integers
         parts += ([f"{layers[i]}-{layers[j]}"] if j - i >= 2
                   else [str(x) for x in layers[i:j + 1]])
-        i = j + 1
     return ",".join(parts)

@@ -376,7 +376,7 @@ def check_study_seeds(seeds: object) -> int:
     """Seeds per width of a study (the command's ``--seeds`` and :func:`convergence_study`'s
     ``seeds``): an int in ``MIN_SPREAD_SEEDS..MAX_SEEDS``.  The spread over seeds gets a
     bootstrap CI over seeds, which 2 seeds cannot give (``_fit.MIN_SPREAD_SEEDS``)."""
-    from widthlimits.numerics.validation import MAX_SEEDS, InvalidInput
+    from widthlimits.numerics.validation import MAX_SEEDS, InvalidInput, check_int
 
     if isinstance(seeds, bool) or not isinstance(seeds, int | np.integer):
         raise InvalidInput(f"`seeds` must be an int, got seeds={seeds!r}")
@@ -384,9 +384,7 @@ def check_study_seeds(seeds: object) -> int:
         raise InvalidInput(f"`seeds` must be >= {MIN_SPREAD_SEEDS}, got {seeds}: the spread over "
                            "seeds gets a bootstrap CI over seeds, and with 2 every resample that "
                            "has a spread is the sample itself (a CI of zero width)")
-    if seeds > MAX_SEEDS:
-        raise InvalidInput(f"`seeds` must be an int in {MIN_SPREAD_SEEDS}..{MAX_SEEDS}, got {seeds}")
-    return int(seeds)
+    return check_int(seeds, "seeds", minimum=MIN_SPREAD_SEEDS, maximum=MAX_SEEDS)
 
 
 def convergence_study(
