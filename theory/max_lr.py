@@ -111,6 +111,9 @@ class MaxLR:
         What blows up at step 0 when the initialization ``(a, b)`` itself is unstable (then no
         learning rate is stable, ``tp`` is all None and the first note says so); None when the
         initialization is stable (:func:`init_blow_up`).
+    d : tuple of Fraction or None
+        The entrywise optimizer's gradient/epsilon exponents the answer assumes (None: epsilon
+        negligible).
     """
 
     depth: int
@@ -126,6 +129,7 @@ class MaxLR:
     engine_check: dict[str, Any]
     notes: tuple[str, ...] = field(default=())
     init_blow_up: Violation | None = None
+    d: tuple[Fraction, ...] | None = None
 
     def to_json(self) -> dict[str, Any]:
         def row(v: tuple | None) -> list[str | None] | None:
@@ -137,6 +141,7 @@ class MaxLR:
             "optimizer": self.optimizer,
             "a": [fmt(x) for x in self.a],
             "b": [fmt(x) for x in self.b],
+            "d": None if self.d is None else [fmt(x) for x in self.d],
             "rule": self.rule,
             "c": row(self.c),
             "tp": row(self.tp),
@@ -235,14 +240,16 @@ def _extent(cons: Sequence[Constraint]) -> tuple[Fraction | None, Fraction | Non
 
 
 def _least_c_line(a: tuple, b: tuple, c: list[Exponent], layer: int, optimizer: Optimizer,
-                  activation: str, loss: str) -> tuple[Fraction | None, bool, str]:
+                  activation: str, loss: str, d: tuple | None = None
+                  ) -> tuple[Fraction | None, bool, str]:
     """Least c_layer (others as in ``c``) with a stable engine verdict, exactly: the walk of
     :func:`widthlimits.theory.regions.line.least_stable` over the germ cells of the line (the
     same verdicts as the cover's cells, only the cells the answer needs).
 
     Returns (value, attained, note)."""
     cs = [X if l == layer else c[l - 1] for l in range(1, len(a) + 1)]
-    return _note(least_stable(Parametrization(a, b, tuple(cs)), optimizer, activation, loss), layer)
+    return _note(least_stable(Parametrization(a, b, tuple(cs), d), optimizer, activation, loss),
+                 layer)
 
 
 def _note(r: LeastStable, layer: int) -> tuple[Fraction | None, bool, str]:
@@ -255,7 +262,8 @@ def _note(r: LeastStable, layer: int) -> tuple[Fraction | None, bool, str]:
 
 
 def _least_c_cover(a: tuple, b: tuple, c: list[Exponent], layer: int, optimizer: Optimizer,
-             activation: str, loss: str) -> tuple[Fraction | None, bool, str]:
+                   activation: str, loss: str, d: tuple | None = None
+                   ) -> tuple[Fraction | None, bool, str]:
     """Least c_layer (others as in ``c``) with a stable engine verdict, exactly.
 
     The frame has one free coordinate, ``c_layer`` (every a, b and the other c fixed, gauge
@@ -271,8 +279,8 @@ def _least_c_cover(a: tuple, b: tuple, c: list[Exponent], layer: int, optimizer:
     Returns (value, attained, note)."""
     L = len(a) - 1
     c_free = [None if l == layer else c[l - 1] for l in range(1, L + 2)]
-    frame = CellFrame(make_frame(L, optimizer, gauge="sp",
-                                 fix={"a": list(a), "b": list(b), "c": c_free}))
+    fix = {"a": list(a), "b": list(b), "c": c_free} | ({} if d is None else {"d": list(d)})
+    frame = CellFrame(make_frame(L, optimizer, gauge="sp", fix=fix))
     lo, hi = -LEAST_C_BOX, LEAST_C_BOX
     for _ in range(_MAX_WIDEN):
         cv = cover(frame, activation, loss, box=(lo, hi), want=("stable",))
@@ -311,17 +319,18 @@ def _check_method(method: str) -> str:
 
 
 def least_c(a: tuple, b: tuple, c: Sequence[Exponent], layer: int, optimizer: str | Optimizer,
-            activation: str = "tanh", loss: str = "mse", *, method: str = "line"
-            ) -> tuple[Fraction | None, bool, str]:
+            activation: str = "tanh", loss: str = "mse", *, method: str = "line",
+            d: tuple | None = None) -> tuple[Fraction | None, bool, str]:
     """Least ``c_layer`` (1-based; the other exponents as in ``c``, ``inf`` = frozen) with a
     stable engine verdict, exactly: ``(value, attained, note)``; ``value`` None when every
     ``c_layer`` or none is stable (``note`` says which).  ``method``: ``"line"`` (germ cells,
     :mod:`widthlimits.theory.regions.line`) or ``"cover"`` (1-D cover of a box); the same
-    answers."""
+    answers.  ``d``: the gradient/epsilon exponents of an entrywise optimizer (TP IVb), None for
+    epsilon negligible."""
     opt = get_optimizer(optimizer)
     if _check_method(method) == "line":
-        return _least_c_line(a, b, list(c), layer, opt, activation, loss)
-    return _least_c_cover(a, b, list(c), layer, opt, activation, loss)
+        return _least_c_line(a, b, list(c), layer, opt, activation, loss, d)
+    return _least_c_cover(a, b, list(c), layer, opt, activation, loss, d)
 
 
 def init_blow_up(a: tuple, b: tuple, optimizer: str | Optimizer, activation: str = "tanh",
@@ -344,7 +353,8 @@ def init_unstable_note(v: Violation) -> str:
 
 
 def tp_max_lr(a: tuple, b: tuple, optimizer: str | Optimizer, *, activation: str = "tanh",
-              loss: str = "mse", method: str = "line") -> tuple[tuple[Fraction | None, ...], list[str]]:
+              loss: str = "mse", method: str = "line", d: tuple | None = None
+              ) -> tuple[tuple[Fraction | None, ...], list[str]]:
     """The readout-first rule answered by the engine (see the module docstring).
 
     ``method="line"`` (default): each least ``c_l`` by the germ-cell walk of
@@ -353,15 +363,17 @@ def tp_max_lr(a: tuple, b: tuple, optimizer: str | Optimizer, *, activation: str
     same answers.
 
     An initialization unstable at step 0 (:func:`init_blow_up`) has no stable learning rate in
-    any layer: the answer is all None with one note naming what blows up, not a readout note."""
+    any layer: the answer is all None with one note naming what blows up, not a readout note.
+    ``d``: an entrywise optimizer's gradient/epsilon exponents (TP IVb), fixed in every run."""
     opt = get_optimizer(optimizer)
     _check_method(method)
     return _tp_max_lr(a, b, opt, activation, loss, method,
-                      init_blow_up(a, b, opt, activation, loss))
+                      init_blow_up(a, b, opt, activation, loss), d)
 
 
 def _tp_max_lr(a: tuple, b: tuple, opt: Optimizer, activation: str, loss: str, method: str,
-               blow_up: Violation | None) -> tuple[tuple[Fraction | None, ...], list[str]]:
+               blow_up: Violation | None, d: tuple | None = None
+               ) -> tuple[tuple[Fraction | None, ...], list[str]]:
     """:func:`tp_max_lr` with the initialization's verdict (:func:`init_blow_up`) given."""
     L = len(a) - 1
     if blow_up is not None:
@@ -369,8 +381,8 @@ def _tp_max_lr(a: tuple, b: tuple, opt: Optimizer, activation: str, loss: str, m
 
     def least(c: list[Exponent], layer: int) -> tuple[Fraction | None, bool, str]:
         if method == "cover":
-            return _least_c_cover(a, b, c, layer, opt, activation, loss)
-        return _least_c_line(a, b, c, layer, opt, activation, loss)
+            return _least_c_cover(a, b, c, layer, opt, activation, loss, d)
+        return _least_c_line(a, b, c, layer, opt, activation, loss, d)
 
     notes: list[str] = []
     c: list[Exponent] = [INF] * (L + 1)
@@ -385,8 +397,8 @@ def _tp_max_lr(a: tuple, b: tuple, opt: Optimizer, activation: str, loss: str, m
         return tuple(out), notes
     c[L] = v
     if method == "line":  # the hidden layers' questions are independent: walked together
-        probs = [Parametrization(a, b, tuple(X if k == l else c[k - 1] for k in range(1, L + 2)))
-                 for l in range(1, L + 1)]
+        probs = [Parametrization(a, b, tuple(X if k == l else c[k - 1] for k in range(1, L + 2)),
+                                 d) for l in range(1, L + 1)]
         hidden = [_note(r, l) for l, r in
                   enumerate(least_stable_many(probs, opt, activation, loss), start=1)]
     else:
@@ -410,6 +422,7 @@ def max_lr(
     loss: str = "mse",
     preset_name: str | None = None,
     method: str = "line",
+    d: Any = None,
 ) -> MaxLR:
     """Maximal stable learning-rate exponent per layer for the initialization ``(a, b)``.
 
@@ -423,6 +436,11 @@ def max_lr(
         Used only to compare with Everett's published table (sp, ntp, mup, mfp).
     method : {"line", "cover"}
         How the TP rule's least values are found (:func:`tp_max_lr`); the same exact answers.
+    d : sequence of exact exponents, optional
+        An entrywise optimizer's gradient/epsilon exponents (TP IVb's abcd, arXiv:2308.01814,
+        Sec. 2.2: epsilon ~ n^{-d}), one per layer, fixed in every run of the TP rule; None
+        (default): epsilon negligible.  Everett et al.'s rules assume epsilon negligible, so with
+        ``d`` they are not computed (and ``alignment`` is refused).
 
     Examples
     --------
@@ -443,11 +461,14 @@ def max_lr(
     if alignment not in (None, "full", "none"):
         raise ValueError(f"unknown alignment {alignment!r}; choose 'full' or 'none'")
     _check_method(method)
+    d_ = _check_d(d, L, opt, alignment)
     notes: list[str] = []
     blow_up = init_blow_up(a_, b_, opt, activation, loss)
-    tp, tp_notes = _tp_max_lr(a_, b_, opt, activation, loss, method, blow_up)
+    tp, tp_notes = _tp_max_lr(a_, b_, opt, activation, loss, method, blow_up, d_)
     notes += tp_notes
-    finite_b = all(not is_pos_inf(x) for x in b_)
+    if d_ is not None:
+        notes.append("Everett et al.'s rules assume epsilon negligible: not computed with d")
+    finite_b = d_ is None and all(not is_pos_inf(x) for x in b_)
     ev_full = everett_max_lr(a_, b_, opt, "full") if finite_b else None  # type: ignore[arg-type]
     ev_none = everett_max_lr(a_, b_, opt, "none") if finite_b else None  # type: ignore[arg-type]
     rule = "tp" if alignment is None else f"everett-{alignment}"
@@ -488,14 +509,36 @@ def max_lr(
                              f"transcription of Everett's table has {fmt(ref[idx])}{tag}")
     check: dict[str, Any] = {}
     if all(x is not None for x in c):
-        p = Parametrization(a_, b_, tuple(c))  # type: ignore[arg-type]
+        p = Parametrization(a_, b_, tuple(c), d_)  # type: ignore[arg-type]
         cl = classify(p, opt, activation, loss=loss)
         check = {"regime": cl.regime, "stable": cl.stable,
                  "violations": [str(v) for v in cl.violations]}
         if not cl.stable:
             notes.append(f"{rule}: the engine says this c is unstable ({cl.violations[0]})")
     return MaxLR(L, opt.name, a_, b_, rule, tuple(c), tp, ev_full, ev_none, tuple(dis), check,
-                 tuple(notes), blow_up)
+                 tuple(notes), blow_up, d_)
+
+
+def _check_d(d: Any, L: int, opt: Optimizer, alignment: str | None) -> tuple[Fraction, ...] | None:
+    """``d`` as exact finite exponents, one per layer, or None; refused for SGD-type optimizers
+    (there n^d is the learning-rate exponent c - d, TP IVb Remark 2.2.4) and with Everett's
+    rules (they assume epsilon negligible)."""
+    if d is None:
+        return None
+    if not opt.entrywise:
+        raise ValueError(f"`d` applies to entrywise optimizers (adam, rmsprop, signsgd); with "
+                         f"{opt.name} a gradient factor n^d is the learning-rate exponent c - d "
+                         "(TP IVb Remark 2.2.4)")
+    if alignment is not None:
+        raise ValueError("Everett et al.'s alignment rules assume epsilon negligible: give `d` "
+                         "or `alignment`, not both")
+    d_ = tuple(as_exponent(x, name="d") for x in d)
+    if len(d_) != L + 1:
+        raise ValueError(f"`d` has {len(d_)} values but `a` has {L + 1}")
+    for i, x in enumerate(d_):
+        if not isinstance(x, Fraction):
+            raise ValueError(f"`d[{i + 1}]` = {fmt(x)}: must be a finite exact number")
+    return d_  # type: ignore[return-value]
 
 
 __all__ = ["EVERETT_TABLE", "MaxLR", "RULES", "SUSPECT_CELL", "everett_max_lr", "init_blow_up",

@@ -311,9 +311,10 @@ def parse_layer_list(text: str, depth: int, name: str) -> Vec:
     if len(vals) == 3:  # depth 1: a "hidden" value would be dropped without a word
         raise ValueError(f"`--{name}` has 3 values, but depth 1 has no hidden layer: give 2 "
                          f"(input,readout): {text!r}")
+    short = "" if L + 1 == 3 else " or 3 (input,hidden,readout)"
     raise ValueError(
-        f"`--{name}` has {len(vals)} values; depth {L} needs {L + 1} (one per weight layer) "
-        f"or 3 (input,hidden,readout): {text!r}"
+        f"`--{name}` has {len(vals)} values; depth {L} needs {L + 1} (one per weight layer)"
+        f"{short}: {text!r}"
     )
 
 

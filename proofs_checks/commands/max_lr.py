@@ -24,6 +24,10 @@ HELP = ("maximal stable learning-rate exponents (least c_l) given the initializa
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     add_parametrization_arguments(p, need_c=False)
+    p.add_argument("--d", metavar="LIST",
+                   help="gradient/epsilon exponents of entrywise optimizers (adam, rmsprop, "
+                        "signsgd), fixed while c is solved for (with --preset too: the preset "
+                        "gives a and b); omit: eps negligible")
     add_activation_argument(p)
     p.add_argument("--alignment", choices=["full", "none"], default=None,
                    help="use Everett et al.'s alignment constraints (default: the TP rule, engine)")
@@ -49,6 +53,7 @@ def learning_rate(base_lr: float, base_width: int, width: int, c: Fraction) -> f
 
 
 def run(args: argparse.Namespace) -> int:
+    from widthlimits.proofs_checks.commands._params import check_d_for_optimizer
     from widthlimits.proofs_checks.format import layer_runs, table
     from widthlimits.theory.max_lr import max_lr
     from widthlimits.theory.parametrization import check_depth, parse_layer_list
@@ -64,6 +69,11 @@ def run(args: argparse.Namespace) -> int:
         if args.a is None or args.b is None:
             raise ValueError("give --preset NAME, or both --a and --b")
         a, b, name = parse_layer_list(args.a, L, "a"), parse_layer_list(args.b, L, "b"), None
+    check_d_for_optimizer(args.d, args.optimizer)
+    if args.d is not None and args.alignment is not None:
+        raise ValueError("Everett et al.'s alignment rules assume epsilon negligible: give --d "
+                         "or --alignment, not both")
+    d = None if args.d is None else parse_layer_list(args.d, L, "d")
     given = [x is not None for x in (args.base_width, args.base_lr, args.width)]
     if any(given) and not all(given):
         raise ValueError("give all of --base-width, --base-lr and --width (or none)")
@@ -76,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
     try:  # one exact answer, no finer stopping point: the limit interrupts it
         with stage("max-lr", enabled=L >= 100), time_limit(deadline):
             res = max_lr(a, b, args.optimizer, alignment=args.alignment,
-                         activation=args.activation, loss=args.loss, preset_name=name)
+                         activation=args.activation, loss=args.loss, preset_name=name, d=d)
     except TimeLimitReached:
         note = f"the time limit ({args.time_limit:g} s) stopped max-lr; nothing is established"
         print(json.dumps({"complete": False, "note": note}) if args.json else f"INCOMPLETE: {note}")
@@ -109,6 +119,8 @@ def run(args: argparse.Namespace) -> int:
     if "learning_rates" in out:
         print(f"learning rates: {out['learning_rates']['convention']} (base_lr={args.base_lr} at "
               f"base_width={args.base_width})")
+    if res.d is not None:
+        print(f"with d = {', '.join(out['d'])} (epsilon ~ n^-d per layer, TP IVb)")
     notes = out["notes"]
     if res.init_blow_up is not None:  # the cause of the empty answer, in one line (notes[0])
         print(notes[0])

@@ -108,6 +108,53 @@ def test_cli_json_and_bad_input(capsys):
     assert e.value.code == 2
 
 
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 3).flatmap(lambda L: st.tuples(*[st.tuples(*[QUARTERS] * (L + 1))] * 3)),
+       st.sampled_from(["adam", "rmsprop", "signsgd"]), st.sampled_from(["tanh", "gelu"]))
+def test_max_lr_with_epsilon_exponents_is_maximal_layer_by_layer(abd, opt, act):
+    # TP IVb's abcd: with d fixed, each least c_l is stable where attained and unstable just
+    # below (the readout with the hidden layers frozen, then each hidden layer with the readout
+    # at its answer); the line walk and the 1-D cover agree
+    a, b, d = abd
+    res = max_lr(a, b, opt, activation=act, d=d)
+    assert res.d == d and res.everett_full is None and res.disagreements == ()
+    assert res.tp == max_lr(a, b, opt, activation=act, d=d, method="cover").tp
+    L = len(a) - 1
+    if res.tp[L] is None:
+        return
+
+    def stable(layer, x):
+        c = [INF] * L + [res.tp[L]]
+        c[layer] = x
+        return classify(Parametrization(a, b, tuple(c), d), opt, act).stable
+
+    for layer, v in enumerate(res.tp):
+        if v is None:
+            continue
+        assert stable(layer, v + F(1, 1000))
+        assert not stable(layer, v - F(1, 1000))
+
+
+def test_max_lr_cli_takes_epsilon_exponents(capsys):
+    # muP's init under Adam with epsilon fixed (d = 0): gradients below epsilon make Adam
+    # SGD-like, and the largest stable rates change; with d = 1 epsilon is negligible again
+    assert main(["max-lr", "--preset", "mup", "--depth", "2", "--optimizer", "adam", "--d", "0,0,0",
+                 "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["d"] == ["0", "0", "0"] and out["everett_full"] is None
+    p = preset("mup", 2, "adam")
+    assert [F(x) for x in out["c"]] == list(max_lr(p.a, p.b, "adam", d=(0, 0, 0)).c)
+    assert main(["max-lr", "--preset", "mup", "--depth", "2", "--optimizer", "adam", "--d", "1,1,1",
+                 "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["c"] == ["1/2", "1", "1/2"]
+    for bad in (["--optimizer", "sgd", "--d", "0,0,0"], ["--optimizer", "adam", "--d", "0,0"],
+                ["--optimizer", "adam", "--d", "0,0,0", "--alignment", "full"],
+                ["--optimizer", "adam", "--d", "0,inf,0"]):
+        assert main(["max-lr", "--preset", "mup", "--depth", "2", *bad]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "--d" in err or "`d" in err
+
+
 def test_bad_alignment_in_api():
     with pytest.raises(ValueError, match="alignment"):
         max_lr((0, 0), (0, H), "sgd", alignment="half")

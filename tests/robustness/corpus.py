@@ -170,6 +170,10 @@ add("max-lr",
     ["max-lr", *PM, "--depth", "2", "--base-width", "256", "--base-lr", "inf", "--width", "4096"],
     ["max-lr", "--preset", "mfp", "--depth", "2", "--base-width", "1", "--base-lr", "1e308",
      "--width", "4194304", "--json"],
+    ["max-lr", *PM, "--depth", "2", "--d", "0,0,0"],
+    ["max-lr", *PM, "--depth", "2", "--optimizer", "adam", "--d", "0,oo,0"],
+    ["max-lr", *PM, "--depth", "2", "--optimizer", "adam", "--d", PAYLOAD],
+    ["max-lr", *PM, "--depth", "2", "--optimizer", "adam", "--d", "0,0,0", "--alignment", "none"],
     )
 
 DV = ["derive", *PM, "--depth", "2"]
