@@ -235,6 +235,7 @@ def classify_result(res: EngineResult) -> Classification:
     L = res.depth
     ex = res.exponents
     T = res.steps
+    Tc = res.last_distinct_step  # later steps are copies: every reading of them is Tc's
     violations: list[Violation] = []
     seen: set[tuple[str, int | None]] = set()
 
@@ -250,7 +251,7 @@ def classify_result(res: EngineResult) -> Classification:
     check("f", None, 0)
     stable_at_init = not violations
     degenerate = tuple(l for l in range(1, L + 1) if ex[("h", l, 0)] < 0)
-    for t in range(1, T + 1):
+    for t in range(1, Tc + 1):
         for l in range(1, L + 1):
             check("h", l, t)
             check("x", l, t)
@@ -261,15 +262,15 @@ def classify_result(res: EngineResult) -> Classification:
         violations.append(Violation("df_step", None, T, last, "e(f_{t+1} - f_t) <= 0",
                                     "the per-step output change blows up"))
     stable = not violations
-    df = [ex[("df", None, t)] for t in range(T + 1)]
-    first_nt = next((t for t in range(1, T + 1) if _zero(df[t])), None)
+    df = [ex[("df", None, t)] for t in range(Tc + 1)]
+    first_nt = next((t for t in range(1, Tc + 1) if _zero(df[t])), None)
     nontrivial = stable and first_nt is not None
     # properties of a limit: an unstable parametrization has none (its exponents stay in `engine`)
     fl = tuple(l for l in range(1, L + 1)
-               if stable and any(_zero(ex[("dx", l, t)]) for t in range(1, T + 1)))
+               if stable and any(_zero(ex[("dx", l, t)]) for t in range(1, Tc + 1)))
     mu = tuple(l for l in range(1, L + 2)
-               if stable and any(_zero(ex[("dWx", l, t)]) for t in range(1, T + 1)))
-    dxL = [ex[("dx", L, t)] for t in range(1, T + 1)]
+               if stable and any(_zero(ex[("dWx", l, t)]) for t in range(1, Tc + 1)))
+    dxL = [ex[("dx", L, t)] for t in range(1, Tc + 1)]
     r: Exponent | None = None
     if dxL and not is_neg_inf(max(dxL)):
         r = -max(dxL)

@@ -146,6 +146,17 @@ class EngineResult:
     trace: tuple[Step, ...] = field(repr=False, default=())
     normalizer: dict[int, Exponent] = field(default_factory=dict, repr=False)
 
+    @property
+    def last_distinct_step(self) -> int:
+        """The last step whose exponents are not copies.  A run stationary from step ``s`` with
+        more steps asked for has every exponent of the steps after ``s`` equal to (the same
+        object as) its exponent at ``s`` (:func:`derive`), so a reading of steps ``1..steps``
+        ("at some step", "at every step", the first step where) is the reading of steps
+        ``1..min(steps, max(s, 1))``.  The exact cells run ``2 (L + 1) + 6`` steps and are
+        stationary from step 2 for muP: reading the copies cost O(L^2) per cell."""
+        s = self.stationary_from
+        return self.steps if s is None else min(self.steps, max(s, 1))
+
     def get(self, quantity: str, layer: int | None, step: int) -> Exponent:
         if quantity not in QUANTITIES:
             raise KeyError(f"unknown quantity {quantity!r}")

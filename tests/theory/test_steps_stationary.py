@@ -18,3 +18,47 @@ def test_a_stationary_run_asked_for_many_steps_copies_the_last():
     full = derive(p, "sgd", "tanh", steps=300, trace=True)  # a traced run computes every step
     assert full.stationary_from is None and full.steps == 300
     assert {k: v for k, v in full.exponents.items()} == dict(e.exponents)
+
+
+# ---------------------------------------------------------------- reading only the distinct steps
+import dataclasses  # noqa: E402
+from fractions import Fraction as F  # noqa: E402
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from widthlimits.theory.classify import classify_result  # noqa: E402
+from widthlimits.theory.exponents import INF  # noqa: E402
+from widthlimits.theory.parametrization import Parametrization  # noqa: E402
+from widthlimits.theory.regions.properties import PROPERTIES, has_property  # noqa: E402
+
+HALVES = st.integers(-4, 4).map(lambda k: F(k, 2))
+
+
+@st.composite
+def runs_past_stationarity(draw):
+    L = draw(st.integers(1, 4))
+    a = tuple(draw(HALVES) for _ in range(L + 1))
+    b = tuple(draw(st.one_of(HALVES, st.just(INF))) for _ in range(L + 1))
+    c = tuple(draw(st.one_of(HALVES, st.just(INF))) for _ in range(L + 1))
+    opt = draw(st.sampled_from(["sgd", "momentum", "adam", "rmsprop", "signsgd"]))
+    act = draw(st.sampled_from(["tanh", "relu", "leaky_relu", "gelu", "linear"]))
+    return Parametrization(a, b, c), opt, act, draw(st.integers(1, 40))
+
+
+@settings(max_examples=300, deadline=None)
+@given(runs_past_stationarity())
+def test_the_copies_after_stationarity_change_no_reading(case):
+    # a run asked for more steps than it needs copies its stationary step forward; the
+    # classification and every property read only the steps up to it (last_distinct_step),
+    # and must say what reading every copy says
+    p, opt, act, steps = case
+    res = derive(p, opt, act, steps=steps, trace=False)
+    every = dataclasses.replace(res, stationary_from=None)  # the same exponents, all read
+    assert every.last_distinct_step == res.steps
+    got, ref = classify_result(res), classify_result(every)
+    for f in ("regime", "stable", "violations", "feature_learning_layers",
+              "maximal_update_layers", "r", "first_nontrivial_step", "discrete_time", "binding"):
+        assert getattr(got, f) == getattr(ref, f), f
+    for name in (*PROPERTIES, "fl1", f"mu{p.depth + 1}", "not-trivial"):
+        assert has_property(got, name) == has_property(ref, name), name

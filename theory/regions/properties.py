@@ -120,10 +120,15 @@ def contradiction(wants: Sequence[str]) -> tuple[str, str] | None:
 
 
 def conditions(name: str, ex: Mapping[tuple[str, int | None, int], Any], depth: int, steps: int,
-               entrywise: bool, logic: Logic) -> list[Condition]:
+               entrywise: bool, logic: Logic, distinct: int | None = None) -> list[Condition]:
     """The conditions whose conjunction is property ``name`` for exponents ``ex`` over steps
-    ``0..steps`` (``ex[(quantity, layer, step)]``, layer ``None`` for the output)."""
+    ``0..steps`` (``ex[(quantity, layer, step)]``, layer ``None`` for the output).
+
+    ``distinct``: the last step whose exponents are not copies of an earlier step's
+    (:attr:`~widthlimits.theory.engine.EngineResult.last_distinct_step`); the conditions read steps up to
+    it only, which decides the same (every later exponent repeats it).  Default: ``steps``."""
     L, T, lg = depth, steps, logic
+    Tc = T if distinct is None else min(T, distinct)
 
     def at_most_one(q: str, l: int | None, t: int) -> Condition:
         return Condition(f"stability: {_name(q, l)} stays O(1) at step {t}",
@@ -135,7 +140,7 @@ def conditions(name: str, ex: Mapping[tuple[str, int | None, int], Any], depth: 
         return out
 
     def stable() -> list[Condition]:
-        return stability(range(T + 1)) + [Condition(
+        return stability(range(Tc + 1)) + [Condition(
             f"stability: {_name('df_step', None)} stays O(1) (step {T})",
             lg.not_(lg.pos(ex[("df_step", None, T)])))]
 
@@ -144,7 +149,7 @@ def conditions(name: str, ex: Mapping[tuple[str, int | None, int], Any], depth: 
         # f_0, x_t - x_0, (W_t - W_0) x and f_{t+1} - f_t are terms of the maxima that make
         # f_t, x_t, h_t and the stable per-step change), so e == 0 iff e >= 0; the one-sided
         # form lets the region engine emit one side of each max (smt_ops, polarity)
-        return lg.any([lg.nonneg(ex[(q, l, t)]) for t in range(1, T + 1)])
+        return lg.any([lg.nonneg(ex[(q, l, t)]) for t in range(1, Tc + 1)])
 
     def moves() -> Condition:
         return Condition(f"non-trivial: {_name('df', None)} is Theta(1) at some step 1..{T}",
@@ -172,7 +177,8 @@ def conditions(name: str, ex: Mapping[tuple[str, int | None, int], Any], depth: 
 
     if name.startswith("not-"):
         return [Condition(f"not {name[4:]}",
-                          lg.not_(conj(conditions(name[4:], ex, L, T, entrywise, lg))))]
+                          lg.not_(conj(conditions(name[4:], ex, L, T, entrywise, lg,
+                                                  distinct))))]
     table: dict[str, Callable[[], list[Condition]]] = {
         "stable": stable,
         "unstable": lambda: [Condition("unstable: some exponent of h, x, f blows up",
@@ -211,7 +217,8 @@ def has_property(classification: Any, name: str) -> bool:
     :class:`~widthlimits.theory.classify.Classification`), over the steps its engine run
     computed."""
     e = classification.engine
-    cs = conditions(name, e.exponents, e.depth, e.steps, e.optimizer.entrywise, NumericLogic())
+    cs = conditions(name, e.exponents, e.depth, e.steps, e.optimizer.entrywise, NumericLogic(),
+                    e.last_distinct_step)
     return all(c.holds for c in cs)
 
 
