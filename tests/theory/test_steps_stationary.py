@@ -62,3 +62,26 @@ def test_the_copies_after_stationarity_change_no_reading(case):
         assert getattr(got, f) == getattr(ref, f), f
     for name in (*PROPERTIES, "fl1", f"mu{p.depth + 1}", "not-trivial"):
         assert has_property(got, name) == has_property(ref, name), name
+
+
+@settings(max_examples=100, deadline=None)
+@given(runs_past_stationarity())
+def test_repeated_steps_read_as_the_copies_written_out(case):
+    # the mapping of a run stationary before its last step: the same keys in the order the
+    # copies would be written, each later step's value its stationary step's, nothing else
+    p, opt, act, steps = case
+    res = derive(p, opt, act, steps=steps, trace=False)
+    ex = res.exponents
+    if res.stationary_from is None or res.stationary_from == res.steps:
+        assert isinstance(ex, dict)
+        return
+    s = res.stationary_from
+    written = {k: v for k, v in ex.base.items()}
+    for (q, layer, t), v in ex.base.items():
+        if t == s:
+            for t2 in range(s + 1, steps + 1):
+                written[(q, layer, t2)] = v
+    assert list(ex) == list(written) and len(ex) == len(written) and dict(ex) == written
+    assert all(k in ex and ex[k] == v for k, v in written.items())
+    for missing in (("h", None, s + 1), ("f", None, steps + 1), ("nope", 1, 0), "x"):
+        assert missing not in ex

@@ -43,7 +43,7 @@ from typing import Any
 
 from widthlimits.theory.activations import Activation
 from widthlimits.theory.classify import Classification, classify_result
-from widthlimits.theory.engine import default_horizon, derive
+from widthlimits.theory.engine import RepeatedSteps, default_horizon, derive
 from widthlimits.theory.exponents import is_pos_inf
 from widthlimits.theory.golikov import is_mf_limit
 from widthlimits.theory.parametrization import layer_list
@@ -173,28 +173,32 @@ class CellEngine:
         self.runs = 0
         self.seconds = 0.0
         # one object per key and per exact value across the cells: every cell's verdict keeps
-        # its engine run's exponents (what wanted() reads), L * T of them (depth 40: 32,600
-        # keys, 2,400 distinct values per cell, 6.8 MB per cell unshared, 1.3 MB shared)
+        # its engine run's exponents (what wanted() reads): up to L * T of them (depth 40:
+        # 32,600 keys, 2,400 distinct values per cell, 6.8 MB per cell unshared, 1.3 MB
+        # shared), those of the steps up to stationarity when the run is stationary
+        # (RepeatedSteps reads the later steps as copies)
         self._forms_left = FORMS_KEPT  # affine exponents the next cells may keep as forms
         self._keys: dict[tuple, tuple] = {}
         self._values: dict[Any, Any] = {}
 
     def _exact(self, rec: Recorder, exponents: dict) -> dict:
         """The exact exponents at the recorder's point, keys and values shared across cells."""
-        keys, values = self._keys, self._values
+        keys = self._keys
         scale = rec.D * rec.Dz  # an affine value's exponent at z0 is v / scale
-        out = {}
-        for k, e in exponents.items():
-            if isinstance(e, AffineValue):  # keyed by ints in lowest terms (a Fraction's hash is slow)
-                g = math.gcd(e.v, scale)
-                key = (e.v // g, scale // g)
-                x = values.get(key)
-                if x is None:
-                    x = values[key] = Fraction(*key)
-            else:
-                x = e
-            out[keys.setdefault(k, k)] = x
-        return out
+        if isinstance(exponents, RepeatedSteps):  # the steps after stationarity stay copies
+            return RepeatedSteps({keys.setdefault(k, k): self._exact_value(e, scale)
+                                  for k, e in exponents.base.items()}, exponents.s, exponents.last)
+        return {keys.setdefault(k, k): self._exact_value(e, scale) for k, e in exponents.items()}
+
+    def _exact_value(self, e: Any, scale: int) -> Any:
+        if not isinstance(e, AffineValue):
+            return e
+        g = math.gcd(e.v, scale)  # keyed by ints in lowest terms (a Fraction's hash is slow)
+        key = (e.v // g, scale // g)
+        x = self._values.get(key)
+        if x is None:
+            x = self._values[key] = Fraction(*key)
+        return x
 
     def _run(self, z0: tuple[Fraction, ...], hull: Sequence[tuple[Fraction, ...]] = ()
              ) -> tuple[Recorder, Any, dict[tuple, int]]:
