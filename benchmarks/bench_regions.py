@@ -14,6 +14,7 @@ Each case runs under ``--time-limit`` seconds (default 60); a case that hits it 
         [--time-limit 60] [--repeats 1] [--only sgd] [--max-lr 10,20,50,100] [--classify 1000]
     python benchmarks/bench_regions.py --derive 1,2,3 [--time-limit 600]
     python benchmarks/bench_regions.py --describe [--repeats 1]
+    python benchmarks/bench_regions.py --deep-query 20,50,100 [--repeats 3]
 """
 
 from __future__ import annotations
@@ -130,7 +131,15 @@ def main() -> None:
     ap.add_argument("--describe", action="store_true",
                     help="the full-description section instead: the stages of three queries "
                          "(cover, simplifying the pieces, merging them and the rest)")
+    ap.add_argument("--deep-query", default="", metavar="DEPTHS",
+                    help="the deep query section instead: muP init, hidden layers sharing their "
+                         "c, want feature_learning, at these depths, beside the same query with "
+                         "every step after stationarity written out and read (the earlier "
+                         "code), e.g. --deep-query 20,50,100")
     args = ap.parse_args()
+    if args.deep_query:
+        _deep_query(args.deep_query, args.repeats)
+        return
     if args.describe:
         _describe(args.repeats)
         return
@@ -202,6 +211,64 @@ def main() -> None:
         classify(p, "sgd")
         print(f"classify --preset mup --depth {args.classify}: {time.perf_counter() - t0:.2f} s",
               flush=True)
+
+
+def _copies_written_out():
+    """A context in which a run stationary before its last step writes its later steps out as
+    copies and every reader reads them (before engine.RepeatedSteps and last_distinct_step)."""
+    import contextlib
+
+    from widthlimits.theory import engine
+
+    @contextlib.contextmanager
+    def ctx():
+        def written(base, s, last):
+            out = dict(base)
+            for (q, layer, t), v in base.items():
+                if t == s:
+                    for t2 in range(s + 1, last + 1):
+                        out[(q, layer, t2)] = v
+            return out
+
+        keep_cls, keep_prop = engine.RepeatedSteps, engine.EngineResult.last_distinct_step
+        engine.RepeatedSteps = written
+        engine.EngineResult.last_distinct_step = property(lambda self: self.steps)
+        try:
+            yield
+        finally:
+            engine.RepeatedSteps = keep_cls
+            engine.EngineResult.last_distinct_step = keep_prop
+
+    return ctx()
+
+
+def _deep_query(depths: str, repeats: int) -> None:
+    """query at depth L (muP init, shared hidden c, want feature_learning), now and with the
+    copies written out, interleaved; medians of wall and CPU seconds, and the answers compared."""
+    import contextlib
+
+    from widthlimits.theory.regions.query import query
+
+    for L in (int(x) for x in depths.split(",")):
+        p = preset("mup", L, "sgd")
+        times: dict[str, list[tuple[float, float]]] = {"now": [], "copies": []}
+        answers = {}
+        for _ in range(repeats):
+            for label in ("copies", "now"):
+                ctx = _copies_written_out() if label == "copies" else contextlib.nullcontext()
+                with ctx:
+                    t0, c0 = time.perf_counter(), time.process_time()
+                    r = query(L, "sgd", "feature_learning", fix={"a": list(p.a), "b": list(p.b)},
+                              shared_hidden=True)
+                    times[label].append((time.perf_counter() - t0, time.process_time() - c0))
+                answers[label] = [(str(pc.verdict.regime), pc.constraints) for pc in r.pieces]
+        med = {k: (statistics.median(w for w, _ in v), statistics.median(c for _, c in v))
+               for k, v in times.items()}
+        print(f"query depth {L} (mup init, shared hidden, feature_learning): now "
+              f"{med['now'][0]:.2f} s wall / {med['now'][1]:.2f} s CPU, copies written out "
+              f"{med['copies'][0]:.2f} / {med['copies'][1]:.2f} s, ratio "
+              f"{med['copies'][1] / med['now'][1]:.2f}x CPU; same answer: "
+              f"{answers['now'] == answers['copies']}", flush=True)
 
 
 #: full descriptions timed by --describe: (label, query arguments)
