@@ -26,6 +26,9 @@ from widthlimits.proofs_checks.commands._params import (
 )
 
 NAME = "derive"
+#: the extension ``-o`` must have for each ``--format`` (and what that format writes)
+_SUFFIX = {"tex": ".tex", "snippet": ".tex", "md": ".md", "txt": ".txt"}
+_WHAT = {"tex": "a LaTeX document", "snippet": "LaTeX", "md": "Markdown", "txt": "plain text"}
 HELP = "write the power-counting derivation (LaTeX document, snippet, Markdown or text; --pdf)"
 
 
@@ -71,14 +74,19 @@ def run(args: argparse.Namespace) -> int:
     if args.output is not None or args.pdf:
         out = check_output_file("derivation.pdf" if args.output is None else args.output, "-o",
                                 beside=(".tex",) if args.pdf else
-                                (".bib",) if args.format in ("tex", "snippet") else ())
-        if not out.suffix:  # e.g. "-o dir/.tex": a name that is only an extension
-            raise ValueError(f"`-o` {args.output!r} has no file name before its extension")
-        if args.pdf and out.suffix.lower() != ".pdf":
-            raise ValueError(f"with --pdf, `-o` names the PDF (ending in .pdf), got {args.output!r}")
-        if not args.pdf and out.suffix.lower() == ".pdf":
-            raise ValueError(f"`-o` {args.output!r} names a PDF: add --pdf to compile one, or "
-                             f"give a file for the {args.format} source")
+                                (".bib",) if args.format == "snippet" and not depth_model else ())
+        want = ".pdf" if args.pdf else _SUFFIX[args.format]
+        if out.suffix.lower() != want:  # refused before any work
+            if not out.suffix and out.name.startswith("."):  # e.g. "-o dir/.tex": no name
+                raise ValueError(f"`-o` {args.output!r} has no file name before its extension")
+            if args.pdf:
+                raise ValueError(f"with --pdf, `-o` names the PDF (ending in .pdf), got "
+                                 f"{args.output!r}")
+            if out.suffix.lower() == ".pdf":
+                raise ValueError(f"`-o` {args.output!r} names a PDF: add --pdf to compile one, or "
+                                 f"give a file for the {args.format} source")
+            raise ValueError(f"`-o` {args.output!r} must end in {want}: --format {args.format} "
+                             f"writes {_WHAT[args.format]}")
     established: list[tuple[str, object]] = []  # the stages a symbolic derivation finished
     start = time.monotonic()
 
@@ -122,7 +130,9 @@ def run(args: argparse.Namespace) -> int:
         except OSError as exc:  # e.g. a full disk: name the file in the one-line message
             raise OSError(exc.errno, exc.strerror, str(out)) from None
         print(f"wrote {out}")
-        if args.format in ("tex", "snippet") and not depth_model:  # the depth LaTeX cites inline
+        # the snippet's \cite keys need the host's bibliography; the complete document (and the
+        # depth LaTeX) carries its own thebibliography, so it needs no .bib
+        if args.format == "snippet" and not depth_model:
             from widthlimits.theory.derivation.render_latex import render_bibtex
 
             bib = out.with_suffix(".bib")
@@ -154,8 +164,8 @@ def _derivation(args: argparse.Namespace, depth_model: bool, steps: int | None,
         given = [x for x in ("preset", "a", "b", "c", "d") if getattr(args, x, None) is not None]
         if given:
             raise ValueError(f"--symbolic takes no --{given[0]}: the exponents are symbols")
-        if args.steps is not None and args.steps < 0:
-            raise ValueError(f"--steps must be >= 0, got {args.steps}")
+        if args.steps is not None and args.steps < 1:  # step 0 alone has no update to derive
+            raise ValueError(f"--steps must be >= 1 with --symbolic, got {args.steps}")
         # default: classify's horizon (until stationary, at most 2(L+1)+6 steps)
         extra = {} if args.steps is None else {"steps": args.steps}
         return symbolic_derivation(args.symbolic, args.depth, args.optimizer, args.activation,

@@ -358,6 +358,13 @@ add("phase-diagram",
 add("derive",
     ["derive", *PM, "--depth", "1", "-o", "{dir}/.tex"],
     )
+add("derive",  # -o with another format's extension was written as asked
+    [*DV, "--format", "md", "-o", "{dir}/x.tex"],
+    [*DV, "--format", "tex", "-o", "{dir}/y.txt"],
+    [*DV, "--format", "txt", "-o", "{dir}/y.md"],
+    [*DV, "--format", "snippet", "-o", "{dir}/y"],
+    ["derive", "--symbolic", "tp4", "--depth", "2", "--steps", "0"],
+    )
 add("classify", ["classify", "--preset", "sp:", "--depth", "2"])  # was read as plain sp
 add("classify",  # the last value was kept without a word
     ["classify", "--preset", "mup", "--preset", "sp", "--depth", "2"],
