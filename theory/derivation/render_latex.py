@@ -365,11 +365,16 @@ def _setup(d: Derivation) -> list[str]:
                    + (r" ($\epsilon \propto n^{-d_l}$)." if d.parametrization.d is not None else
                       r" ($\epsilon$ negligible)."))
     else:
-        upd = r"w^l \leftarrow w^l - \eta\, n^{-c_l}\, n^{d_l}\, \nabla_{w^l}\mathcal L_t"
+        # SGD-type: a gradient scale n^{d_l} only shifts the learning rate (TP IVb Remark
+        # 2.2.4), so the update has no d; a d given anyway is folded into c and said so
+        upd = r"w^l \leftarrow w^l - \eta\, n^{-c_l}\, \nabla_{w^l}\mathcal L_t"
         upd_txt = (f"The optimizer is {escape_tex(opt.name)} (SGD-type): the update is the learning "
                    r"rate times the gradient, so for the effective weights "
-                   r"$\Delta W^l_t = -\eta\, n^{-2a_l - c_l + d_l}\, \chi_t\, g^l_t \otimes x^{l-1}_t$ "
-                   r"\cite{yanghu2021}.")
+                   r"$\Delta W^l_t = -\eta\, n^{-2a_l - c_l}\, \chi_t\, g^l_t \otimes x^{l-1}_t$ "
+                   r"\cite{yanghu2021}; a gradient scale $n^{d}$ would only shift the learning "
+                   r"rate ($c \to c - d$, TP IVb Remark~2.2.4 \cite{yanglittwin2023})"
+                   + (r", so the $d_l$ below enter as $c_l - d_l$ (the label $-a-c{+}d$)."
+                      if d.parametrization.d is not None else "."))
     out = [
         r"\section{Setup}",
         rf"A multilayer perceptron with $L = {L}$ hidden layers of width $n$, input $\xi$ of fixed "
@@ -398,9 +403,11 @@ def _setup(d: Derivation) -> list[str]:
         r"\emph{induction over steps} ($W_t = W_0 + \sum_{s<t}\Delta W_s$, each $\Delta W_s$ a "
         r"low-rank product whose exponents are tracked). Below each number its rule is written "
         r"(CLT, LLN, fan-in, mult, $\phi$, opt, ind for induction; under an update "
-        r"$-a-c{+}d$ is the optimizer's exponent and $e(\nabla)$, $e(Q)$ that of the gradient or "
-        r"of the normalized gradient); "
-        r"$\chi_t$ is the loss derivative and $g^l_t = \partial f_t/\partial h^l_t$ the backward "
+        + (r"$-a-c{+}d$" if d.parametrization.d is not None and not opt.entrywise else r"$-a-c$")
+        + r" is the optimizer's exponent and "
+        + (r"$e(Q)$ that of the normalized gradient); " if opt.entrywise else
+           r"$e(\nabla)$ that of the gradient); ")
+        + r"$\chi_t$ is the loss derivative and $g^l_t = \partial f_t/\partial h^l_t$ the backward "
         r"signal \cite{yanghu2021,golikov2020}.",
         r"\paragraph{Assumptions.}",
         r"\begin{itemize}",

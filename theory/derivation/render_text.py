@@ -146,7 +146,8 @@ def _md_line(d: Derivation, line: Line) -> str:
         else:
             body = f"{_p(k)} + {_p(line.result - k)}"  # type: ignore[operator]
             rules = "optimizer: " + ("-a-c plus e(Q)" if d.optimizer.entrywise else
-                                     "-a-c+d plus e(grad)")
+                                     "-a-c+d plus e(grad)" if d.parametrization.d is not None
+                                     else "-a-c plus e(grad)")
     return f"- ${q}$: $e = {body} = {exp_tex(line.result)}$ ({rules})"
 
 
