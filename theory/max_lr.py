@@ -114,6 +114,11 @@ class MaxLR:
     d : tuple of Fraction or None
         The entrywise optimizer's gradient/epsilon exponents the answer assumes (None: epsilon
         negligible).
+    tp_status : tuple of str
+        Per layer, what ``tp``'s entry is (:data:`STATUSES`): ``"value"`` (the least stable
+        exponent), ``"unbounded"`` (every rate is stable: no least value), ``"none"`` (no rate is
+        stable) or ``"not computed"`` (the readout-first rule stops: the readout has no least
+        value).  ``None`` in ``c`` means one of the last three.
     """
 
     depth: int
@@ -130,6 +135,7 @@ class MaxLR:
     notes: tuple[str, ...] = field(default=())
     init_blow_up: Violation | None = None
     d: tuple[Fraction, ...] | None = None
+    tp_status: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         def row(v: tuple | None) -> list[str | None] | None:
@@ -151,6 +157,7 @@ class MaxLR:
             "engine_check": self.engine_check,
             "notes": list(self.notes),
             "init_blow_up": None if self.init_blow_up is None else self.init_blow_up.as_dict(),
+            "tp_status": list(self.tp_status),
         }
 
 
@@ -367,17 +374,30 @@ def tp_max_lr(a: tuple, b: tuple, optimizer: str | Optimizer, *, activation: str
     ``d``: an entrywise optimizer's gradient/epsilon exponents (TP IVb), fixed in every run."""
     opt = get_optimizer(optimizer)
     _check_method(method)
-    return _tp_max_lr(a, b, opt, activation, loss, method,
-                      init_blow_up(a, b, opt, activation, loss), d)
+    c, notes, _ = _tp_max_lr(a, b, opt, activation, loss, method,
+                             init_blow_up(a, b, opt, activation, loss), d)
+    return c, notes
+
+
+#: what a layer's entry of the TP rule's answer is: a least value, every value stable
+#: (unbounded below), no value stable, or not computed (the readout has no least value)
+STATUSES = ("value", "unbounded", "none", "not computed")
+
+
+def _status(v: Fraction | None, note: str) -> str:
+    if v is not None:
+        return "value"
+    return "unbounded" if "unbounded below" in note else "none"
 
 
 def _tp_max_lr(a: tuple, b: tuple, opt: Optimizer, activation: str, loss: str, method: str,
                blow_up: Violation | None, d: tuple | None = None
-               ) -> tuple[tuple[Fraction | None, ...], list[str]]:
-    """:func:`tp_max_lr` with the initialization's verdict (:func:`init_blow_up`) given."""
+               ) -> tuple[tuple[Fraction | None, ...], list[str], tuple[str, ...]]:
+    """:func:`tp_max_lr` with the initialization's verdict (:func:`init_blow_up`) given; also
+    each layer's status (:data:`STATUSES`)."""
     L = len(a) - 1
     if blow_up is not None:
-        return (None,) * (L + 1), [init_unstable_note(blow_up)]
+        return (None,) * (L + 1), [init_unstable_note(blow_up)], ("none",) * (L + 1)
 
     def least(c: list[Exponent], layer: int) -> tuple[Fraction | None, bool, str]:
         if method == "cover":
@@ -394,7 +414,13 @@ def _tp_max_lr(a: tuple, b: tuple, opt: Optimizer, activation: str, loss: str, m
         notes.append(f"readout: c_{L + 1} > {v} (the bound itself is unstable)")
     out[L] = v
     if v is None:
-        return tuple(out), notes
+        what = ("every readout rate is stable" if "unbounded" in note else
+                "no readout rate is stable")
+        where = "layer 1" if L == 1 else f"layers 1-{L}"
+        notes.append(f"{where}: not computed: the readout-first rule fixes c_{L + 1} at its least "
+                     f"stable value first, and there is none ({what} while the hidden layers are "
+                     "frozen); fix the readout's c and ask classify or query")
+        return tuple(out), notes, ("not computed",) * L + (_status(v, note),)
     c[L] = v
     if method == "line":  # the hidden layers' questions are independent: walked together
         probs = [Parametrization(a, b, tuple(X if k == l else c[k - 1] for k in range(1, L + 2)),
@@ -409,7 +435,8 @@ def _tp_max_lr(a: tuple, b: tuple, opt: Optimizer, activation: str, loss: str, m
         if v is not None and not att:
             notes.append(f"layer {l}: c_{l} > {v} (the bound itself is unstable)")
         out[l - 1] = v
-    return tuple(out), notes
+    status = tuple(_status(v, note) for v, _, note in hidden) + ("value",)
+    return tuple(out), notes, status
 
 
 def max_lr(
@@ -464,7 +491,7 @@ def max_lr(
     d_ = _check_d(d, L, opt, alignment)
     notes: list[str] = []
     blow_up = init_blow_up(a_, b_, opt, activation, loss)
-    tp, tp_notes = _tp_max_lr(a_, b_, opt, activation, loss, method, blow_up, d_)
+    tp, tp_notes, status = _tp_max_lr(a_, b_, opt, activation, loss, method, blow_up, d_)
     notes += tp_notes
     if d_ is not None:
         notes.append("Everett et al.'s rules assume epsilon negligible: not computed with d")
@@ -516,7 +543,7 @@ def max_lr(
         if not cl.stable:
             notes.append(f"{rule}: the engine says this c is unstable ({cl.violations[0]})")
     return MaxLR(L, opt.name, a_, b_, rule, tuple(c), tp, ev_full, ev_none, tuple(dis), check,
-                 tuple(notes), blow_up, d_)
+                 tuple(notes), blow_up, d_, status)
 
 
 def _check_d(d: Any, L: int, opt: Optimizer, alignment: str | None) -> tuple[Fraction, ...] | None:
@@ -541,5 +568,5 @@ def _check_d(d: Any, L: int, opt: Optimizer, alignment: str | None) -> tuple[Fra
     return d_  # type: ignore[return-value]
 
 
-__all__ = ["EVERETT_TABLE", "MaxLR", "RULES", "SUSPECT_CELL", "everett_max_lr", "init_blow_up",
+__all__ = ["EVERETT_TABLE", "MaxLR", "RULES", "STATUSES", "SUSPECT_CELL", "everett_max_lr", "init_blow_up",
            "init_unstable_note", "least_c", "max_lr", "tp_max_lr"]

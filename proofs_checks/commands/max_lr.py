@@ -105,7 +105,14 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(out, indent=2))
         return 0
-    cols = [(f"c ({res.rule})", out["c"]), ("TP rule (engine)", out["tp"])]
+    shown = {"unbounded": "any (unbounded)", "none": "none", "not computed": "-"}
+
+    def entries(vals: list, status: tuple[str, ...]) -> list[str]:
+        return [shown.get(st, "none") if v is None else v
+                for v, st in zip(vals, status or ("value",) * len(vals), strict=True)]
+
+    cols = [(f"c ({res.rule})", entries(out["c"], res.tp_status if res.rule == "tp" else ())),
+            ("TP rule (engine)", entries(out["tp"], res.tp_status))]
     for key, lab in (("everett_full", "Everett, full alignment"),
                      ("everett_none", "Everett, no alignment")):
         if out[key] is not None:
@@ -125,8 +132,10 @@ def run(args: argparse.Namespace) -> int:
     if res.init_blow_up is not None:  # the cause of the empty answer, in one line (notes[0])
         print(notes[0])
         notes = notes[1:]
-    else:
+    elif out["engine_check"]:
         print(f"engine at the answer: {out['engine_check'].get('regime')}")
+    else:
+        print("engine at the answer: no complete answer to check")
     for line in out["disagreements"] + notes:
         print("- " + line)
     return 0

@@ -155,6 +155,22 @@ def test_max_lr_cli_takes_epsilon_exponents(capsys):
         assert err.count("\n") == 1 and "--d" in err or "`d" in err
 
 
+def test_a_readout_with_every_rate_stable_stops_the_rule_and_says_so(capsys):
+    # layer 2 zero-initialized: with the hidden layers frozen the readout's inputs are 0, so
+    # every readout rate is stable and the readout-first rule has no value to fix; the hidden
+    # layers are "not computed", not None-as-if-nothing-were-stable
+    r = max_lr((0, 0, 0), (0, INF, H), "sgd")
+    assert r.tp == (None, None, None)
+    assert r.tp_status == ("not computed", "not computed", "unbounded")
+    assert any(n.startswith("layers 1-2: not computed") for n in r.notes)
+    assert main(["max-lr", "--a", "0,0,0", "--b", "0,inf,1/2", "--depth", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "any (unbounded)" in out and "no complete answer to check" in out and "None" not in out
+    # no stable rate at all (an unstable initialization) reads "none"
+    assert max_lr((0, 0), (-1, 0), "sgd").tp_status == ("none", "none")
+    assert max_lr((0, 0), (0, H), "sgd").tp_status == ("value", "value")
+
+
 def test_bad_alignment_in_api():
     with pytest.raises(ValueError, match="alignment"):
         max_lr((0, 0), (0, H), "sgd", alignment="half")
@@ -180,8 +196,10 @@ def test_unbounded_and_empty_stable_sets(method):
     # unbounded below, not an artefact of the box); an exploding init: no c is stable, and the
     # note says it is the initialization (f_0 ~ n^{3/2}), not the readout rule
     r = max_lr((0, H), ("inf", 0), "sgd", method=method)
-    assert r.c == (None, None) and r.notes == ("readout: c_2 unbounded below: every learning rate is stable",)
-    assert r.init_blow_up is None
+    assert r.c == (None, None) and r.notes[0] == \
+        "readout: c_2 unbounded below: every learning rate is stable"
+    assert r.notes[1].startswith("layer 1: not computed: the readout-first rule fixes c_2")
+    assert r.tp_status == ("not computed", "unbounded") and r.init_blow_up is None
     r = max_lr((0, 0), (0, -1), "sgd", method=method)
     assert r.c == (None, None) and r.notes == (
         "no stable learning rate: the initialization is unstable at step 0, whatever c is: "
