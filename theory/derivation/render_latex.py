@@ -1,7 +1,7 @@
 """LaTeX rendering of a :class:`~widthlimits.theory.derivation.model.Derivation`.
 
 The document needs only what Debian's ``texlive-latex-base`` ships (article, amsmath, amssymb,
-array); it is compiled with shell escape off.  Every user-supplied string (title, preset name,
+geometry); it is compiled with shell escape off.  Every user-supplied string (title, preset name,
 anything that did not come from the engine) goes through :func:`escape_tex`, which makes it
 print literally: ``\\input{/etc/passwd}`` prints as those characters and reads nothing.
 
@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import sympy
 
 from widthlimits.theory.exponents import Exponent, is_neg_inf, is_pos_inf, is_symbolic
+from widthlimits.theory.parametrization import equal_runs
 
 if TYPE_CHECKING:
     from widthlimits.theory.derivation.model import Condition, Derivation, Input, Line
@@ -326,29 +327,57 @@ def line_tex(d: Derivation, line: Line) -> str:
     return rf"{lhs} &{dec} &\qquad& {arithmetic_tex(d, line)}"
 
 
+#: rows of one alignat environment: amsmath reads a whole environment into memory (twice, to
+#: measure it), and the 6001 rows of one phase at depth 1000 exceeded TeX's main memory
+ALIGN_ROWS = 100
+
+
 def _phase_align(d: Derivation, lines: tuple[Line, ...], heading: str) -> list[str]:
     if not lines:
         return []
-    out = [r"\paragraph{" + escape_tex(heading) + "}", r"\begin{alignat*}{2}"]
-    out.append(" \\\\\n".join(line_tex(d, x) for x in lines))
-    out.append(r"\end{alignat*}")
+    out = [r"\paragraph{" + escape_tex(heading) + "}"]
+    for k in range(0, len(lines), ALIGN_ROWS):
+        out.append(r"\begin{alignat*}{2}")
+        out.append(" \\\\\n".join(line_tex(d, x) for x in lines[k:k + ALIGN_ROWS]))
+        out.append(r"\end{alignat*}")
     return out
 
 
 # ------------------------------------------------------------------------------ sections
-def _param_table(d: Derivation) -> list[str]:
+def param_runs(d: Derivation) -> list[tuple[int, int, str, list[Exponent]]]:
+    """The parametrization's rows (role and exponents) with consecutive equal layers merged:
+    ``(first, last, role, values)``, layers counted from 1 (at depth 100 a preset's hidden
+    layers are one row ``2-100``, as in classify's table)."""
     p = d.parametrization
     L = d.depth
-    has_d = p.d is not None
+    vecs = [p.a, p.b, p.c] + ([p.d] if p.d is not None else [])
+    rows = [("input" if i == 0 else ("readout" if i == L else "hidden"), [v[i] for v in vecs])
+            for i in range(L + 1)]
+    return [(i + 1, j + 1, rows[i][0], rows[i][1])
+            for i, j in equal_runs([(role, [str(x) for x in vals]) for role, vals in rows])]
+
+
+#: rows of one tabular in the parametrization table: a longer table is split into tabulars of
+#: at most this many rows, each with the header, so the page can break between them (one
+#: tabular cannot break: 101 rows at depth 100 ran 539pt off page 2)
+TABLE_ROWS = 40
+
+
+def _param_table(d: Derivation) -> list[str]:
+    """One row per run of equal layers (``2--100``); split into tabulars of at most
+    :data:`TABLE_ROWS` rows (a parametrization whose layers all differ has L + 1 rows, up to
+    1001), which needs no package beyond LaTeX's (a snippet's host document has no longtable)."""
+    has_d = d.parametrization.d is not None
     cols = "clccc" + ("c" if has_d else "")
     head = r"$l$ & role & $a_l$ & $b_l$ & $c_l$" + (r" & $d_l$" if has_d else "") + r" \\"
-    rows = []
-    for i in range(L + 1):
-        role = "input" if i == 0 else ("readout" if i == L else "hidden")
-        vals = [p.a[i], p.b[i], p.c[i]] + ([p.d[i]] if has_d and p.d is not None else [])
-        rows.append(f"{i + 1} & {role} & " + " & ".join(f"${exp_tex(v)}$" for v in vals) + r" \\")
-    return [r"\begin{center}", r"\begin{tabular}{" + cols + "}", r"\hline", head, r"\hline",
-            *rows, r"\hline", r"\end{tabular}", r"\end{center}"]
+    rows = [(f"{i}" if i == j else f"{i}--{j}") + f" & {role} & "
+            + " & ".join(f"${exp_tex(v)}$" for v in vals) + r" \\"
+            for i, j, role, vals in param_runs(d)]
+    out: list[str] = []
+    for k in range(0, len(rows), TABLE_ROWS):
+        out += [r"\begin{center}", r"\begin{tabular}{" + cols + "}", r"\hline", head, r"\hline",
+                *rows[k:k + TABLE_ROWS], r"\hline", r"\end{tabular}", r"\end{center}"]
+    return out
 
 
 def _setup(d: Derivation) -> list[str]:

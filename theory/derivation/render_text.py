@@ -20,6 +20,7 @@ from widthlimits.theory.derivation.render_latex import (
     REFERENCES,
     exp_tex,
     optimizer_coefficient,
+    param_runs,
     qty_tex,
     shown_inputs,
     size_tex,
@@ -238,8 +239,9 @@ def _param_rows(d: Derivation, md: bool) -> list[str]:
     vecs = [p.a, p.b, p.c] + ([p.d] if p.d is not None else [])
     if md:
         out = ["| layer | " + " | ".join(cols) + " |", "|---" * (len(cols) + 1) + "|"]
-        for i in range(d.depth + 1):
-            out.append(f"| {i + 1} | " + " | ".join(f"${exp_tex(v[i])}$" for v in vecs) + " |")
+        for i, j, _, vals in param_runs(d):  # consecutive equal layers in one row, "2-100"
+            out.append(f"| {i if i == j else f'{i}-{j}'} | "
+                       + " | ".join(f"${exp_tex(v)}$" for v in vals) + " |")
         return out
     return [f"  {c} = (" + ", ".join(_e(x) for x in v) + ")" for c, v in zip(cols, vecs, strict=True)]
 
