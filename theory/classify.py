@@ -45,7 +45,7 @@ from widthlimits.theory.parametrization import Parametrization, layer_list
 from widthlimits.theory.regime import REGIMES, Regime
 
 __all__ = ["REGIMES", "Classification", "DegenerateLayer", "Regime", "Violation", "classify",
-           "classify_result", "display_name", "headline"]
+           "classify_result", "display_name", "headline", "layers_noun", "violation_lines"]
 
 _MEANING = {
     "h": "pre-activation blows up",
@@ -75,6 +75,29 @@ class Violation:
         return {"quantity": self.quantity, "layer": self.layer, "step": self.step,
                 "exponent": fmt(self.exponent), "condition": self.condition,
                 "meaning": self.meaning, "text": str(self)}
+
+
+def violation_lines(violations: tuple[Violation, ...] | list[Violation]) -> list[str]:
+    """The violations as text, those that differ only by their layer (same quantity, step,
+    exponent and condition) on one line with the run of layers, e.g. ``h^l_1 = Theta(n^{1/2})
+    for layers l = 2-1000: violates e(h) <= 0 (pre-activation blows up)``; a violation alone in
+    its group reads as ``str(v)``.  Groups keep the order of their first violation (time order).
+    How the text writes a deep net's violations; ``to_json`` keeps one entry per layer."""
+    groups: dict[tuple[Any, ...], list[Violation]] = {}
+    for i, v in enumerate(violations):
+        key = ((v.quantity, v.step, v.exponent, v.condition, v.meaning) if v.layer is not None
+               else (i,))
+        groups.setdefault(key, []).append(v)
+    out = []
+    for vs in groups.values():
+        v = vs[0]
+        if len(vs) == 1:
+            out.append(str(v))
+            continue
+        layers = tuple(sorted(w.layer for w in vs if w.layer is not None))
+        out.append(f"{v.quantity}^l_{v.step} = Theta(n^{{{fmt(v.exponent)}}}) for layers "
+                   f"l = {layer_list(layers)}: violates {v.condition} ({v.meaning})")
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +161,17 @@ class Classification:
     def first_blow_up(self) -> Violation | None:
         """The first violation in time (init, then step 1, 2, ...; layers in order), or None."""
         return self.violations[0] if self.violations else None
+
+    @property
+    def binding_by_runs(self) -> tuple[str, ...]:
+        """``binding`` as the text writes it: the per-layer lines ``features of layer l move
+        Theta(1)`` as one line over runs of layers (``features of layers 1-1000 move
+        Theta(1)``); ``binding`` and ``to_json`` keep one line per layer."""
+        fl = self.feature_learning_layers
+        per_layer = {_features_move((l,)) for l in fl}
+        if not fl or not per_layer <= set(self.binding):
+            return self.binding
+        return (*(b for b in self.binding if b not in per_layer), _features_move(fl))
 
     @property
     def headline(self) -> str:
@@ -297,7 +331,7 @@ def classify_result(res: EngineResult) -> Classification:
         if _zero(ex[("f", None, 0)]):
             binding.append("output Theta(1) at init")
         for l in fl:
-            binding.append(f"features of layer {l} move Theta(1)")
+            binding.append(_features_move((l,)))
     notes: list[str] = []
     if res.activation.linear:
         notes.append("linear activation: the dynamical dichotomy (TP4 Thm 3.6, TP IVb Thm 2.8.19) "
@@ -305,7 +339,7 @@ def classify_result(res: EngineResult) -> Classification:
     if res.stationary_from is None and stable:
         notes.append(_not_stationary(T))
     if degenerate:
-        notes.append(f"degenerate at init: h^l_0 -> 0 for layers {layer_list(degenerate)}")
+        notes.append(f"degenerate at init: h^l_0 -> 0 for {layers_noun(degenerate)}")
     if not stable:
         notes.append("unstable: there is no limit, so no layer is listed as feature-learning or "
                      "maximally updated (every exponent is still reported)")
@@ -436,6 +470,16 @@ def display_name(name: str | None) -> str:
     return _DISPLAY_NAMES.get(key, key) + (f":{arg}" if arg else "")
 
 
+def layers_noun(layers: tuple[int, ...] | list[int]) -> str:
+    """``layer 2``, ``layers 1,2``, ``layers 2-1000``: a set of layers with its noun in the right
+    number, runs written as ranges (:func:`~widthlimits.theory.parametrization.layer_list`)."""
+    return f"layer {layers[0]}" if len(layers) == 1 else f"layers {layer_list(layers)}"
+
+
+def _features_move(layers: tuple[int, ...]) -> str:
+    return f"features of {layers_noun(layers)} move Theta(1)"
+
+
 def _layers_words(layers: tuple[int, ...], depth: int) -> str:
     if layers == tuple(range(1, depth + 1)):
         return "every layer" if depth > 1 else "its hidden layer"
@@ -476,7 +520,8 @@ def headline(c: Classification) -> str:
         what = "trivial limit: the output does not move (f_t - f_0 -> 0 at every step)"
         if c.fails_to_move_at is not None:
             stuck = [g.layer for g in c.degenerate if g.lifted_at is None]
-            what += f"; degenerate layers {layer_list(stuck)} are never lifted"
+            what += (f"; degenerate {layers_noun(stuck)} "
+                     f"{'is' if len(stuck) == 1 else 'are'} never lifted")
     else:
         parts = []
         if c.regime is Regime.FEATURE_LEARNING:

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from widthlimits.theory.exponents import fmt
+from widthlimits.theory.parametrization import layer_list
 
 if TYPE_CHECKING:
     from widthlimits.theory.classify import Classification
@@ -46,12 +47,50 @@ def layer_table(c: Classification) -> tuple[list[str], list[list[str]]]:
     return headers, rows
 
 
+def layers_text(layers: Sequence[int]) -> str:
+    """A set of layers as the text writes it: runs as ranges (``1-1000``, ``1,2``, ``2-5,7``),
+    ``none`` when empty."""
+    return layer_list(list(layers)) or "none"
+
+
+def closed_form_words(c: Classification) -> str | None:
+    """The closed form's verdict beside the engine's, or None without a theorem.
+
+    A stable verdict reads ``feature_learning, r = 0 -- agrees with the engine`` (the regime
+    and r agree; if only the regime does, the engine's r is named).  An unstable one names the
+    first inequality of the theorem that fails, with the value of its left-hand side, instead of
+    an r: r is a property of a limit, and an unstable parametrization has none, so the
+    engine's r is not printed beside it; "agrees" is then about the regime only."""
+    cf = c.closed_form
+    if cf is None:
+        return None
+    if not cf.applies:
+        return f"closed form ({cf.theorem}): does not apply -- {cf.reason}"
+    if cf.stable:
+        said = f"{cf.regime}, r = {fmt(cf.r)}"
+    else:
+        failed = [f"{n} (it is {fmt(lhs)})" for n, lhs, _, _, holds in cf.conditions if not holds]
+        more = f" and {len(failed) - 3} more" if len(failed) > 3 else ""
+        said = f"unstable: fails {', '.join(failed[:3])}{more}"
+    if not c.closed_form_comparable:
+        return (f"closed form ({cf.theorem}): {said} -- not compared: the engine's verdict covers "
+                f"steps 0..{c.engine.steps} only")
+    if cf.regime != c.regime:
+        return f"closed form ({cf.theorem}): {said} -- DISAGREES with the engine ({c.regime})"
+    if not cf.stable:
+        return f"closed form ({cf.theorem}): {said} -- the engine also finds it unstable"
+    if cf.r != c.r:
+        return (f"closed form ({cf.theorem}): {said} -- agrees with the engine on the regime "
+                f"(the engine's r = {fmt(c.r)})")
+    return f"closed form ({cf.theorem}): {said} -- agrees with the engine"
+
+
 def facts(c: Classification) -> list[tuple[str, str]]:
     """The verdict as (label, value) pairs, in reading order."""
     out = [("regime", str(c.regime)), ("stable", str(c.stable)),
            ("nontrivial", str(c.nontrivial))]
     if c.stable:
-        out.append(("feature learning layers", str(list(c.feature_learning_layers))))
+        out.append(("feature learning layers", layers_text(c.feature_learning_layers)))
         out.append(("r", fmt(c.r) or "-"))
     elif c.first_blow_up is not None:
         out.append(("blows up first", str(c.first_blow_up)))
@@ -59,11 +98,10 @@ def facts(c: Classification) -> list[tuple[str, str]]:
         out.append(("time", "discrete" if c.discrete_time else
                     f"continuous after t = n^{{{fmt(c.time_rescaling)}}} tau"))
     if c.degenerate:
-        out.append(("degenerate layers", str([g.layer for g in c.degenerate])))
-    cf = c.closed_form
-    if cf is not None:
-        out.append((f"closed form ({cf.theorem})",
-                    f"{cf.regime}, r = {fmt(cf.r)}" if cf.applies else f"does not apply: {cf.reason}"))
+        out.append(("degenerate layers", layers_text([g.layer for g in c.degenerate])))
+    if (words := closed_form_words(c)) is not None:
+        label, _, said = words.partition(": ")
+        out.append((label, said))
     return out
 
 

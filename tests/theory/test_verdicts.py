@@ -314,3 +314,33 @@ def test_a_run_still_moving_at_the_horizon_is_followed_further_in_a_note(monkeyp
     # a stationary run, or one truncated by `steps`, is not continued
     assert not any("Continued" in n for n in classify(preset("mup", 2, "sgd")).notes)
     assert not any("Continued" in n for n in classify(p, "sgd", steps=5).notes)
+
+
+def test_a_single_degenerate_layer_that_is_never_lifted_is_named_in_the_singular():
+    one = classify(Parametrization((0, 0, 0), (0, 1, H), (0, as_exponent("inf"), 1)), "sgd")
+    assert one.headline.endswith("; degenerate layer 2 is never lifted")
+    assert "degenerate at init: h^l_0 -> 0 for layer 2" in one.notes
+    inf = as_exponent("inf")
+    two = classify(Parametrization((0, 0, 0, 0), (0, 1, 1, H), (0, inf, inf, 1)), "sgd")
+    assert two.headline.endswith("; degenerate layers 2,3 are never lifted")
+
+
+def test_violations_that_differ_only_by_layer_are_written_as_one_line_with_the_run():
+    from widthlimits.theory.classify import violation_lines
+
+    c = classify(preset("sp", 6, "sgd"), "sgd")
+    assert len([v for v in c.violations if v.quantity == "h" and v.step == 1]) == 5
+    lines = violation_lines(c.violations)
+    assert lines[0] == ("h^l_1 = Theta(n^{1/2}) for layers l = 2-6: violates e(h) <= 0 "
+                        "(pre-activation blows up)")
+    assert lines[1:] == [str(v) for v in c.violations if not (v.quantity == "h" and v.step == 1)]
+
+
+def test_binding_by_runs_writes_the_feature_lines_as_one_and_binding_keeps_one_per_layer():
+    c = classify(preset("mup", 5, "sgd"), "sgd")
+    assert [b for b in c.binding if b.startswith("features")] == [
+        f"features of layer {l} move Theta(1)" for l in range(1, 6)]
+    assert c.binding_by_runs[-1] == "features of layers 1-5 move Theta(1)"
+    assert c.binding_by_runs[:-1] == tuple(b for b in c.binding if not b.startswith("features"))
+    one = classify(preset("mup", 1, "sgd"), "sgd")
+    assert one.binding_by_runs == one.binding  # a single layer: "features of layer 1"
