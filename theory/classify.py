@@ -309,7 +309,11 @@ def classify_result(res: EngineResult) -> Classification:
     if dxL and not is_neg_inf(max(dxL)):
         r = -max(dxL)
     step_e = ex[("df_step", None, T)]
-    if is_neg_inf(step_e):
+    if is_neg_inf(step_e) or T == 0:
+        # T = 0: no step computed.  df_step at 0 is f_1 - f_0, the first update's effect: no
+        # time scale, which is the per-step change once the run repeats itself (a degenerate
+        # net's first steps are smaller than its later ones), and a run that stops before its
+        # first step has shown no change of f at all (df_0 = -inf)
         discrete, resc = None, None
     else:
         discrete = step_e == 0
@@ -516,6 +520,10 @@ def headline(c: Classification) -> str:
         when = "at init" if v.step == 0 else f"at step {v.step}"
         what = (f"unstable: {_QUANTITY_WORDS.get(v.quantity, v.quantity)}{layer} blows up first, "
                 f"{when} ({where} = Theta(n^{{{fmt(v.exponent)}}}))")
+    elif c.regime is Regime.TRIVIAL and e.steps == 0:
+        # classify(..., steps=0): only the initialization was computed, so "the output does not
+        # move" would be a claim about steps never computed
+        what = "stable at init; no step computed (steps 0), so nothing is known of training"
     elif c.regime is Regime.TRIVIAL:
         what = "trivial limit: the output does not move (f_t - f_0 -> 0 at every step)"
         if c.fails_to_move_at is not None:

@@ -31,7 +31,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     add_activation_argument(p, default=None)
     p.add_argument("--loss", default=None, choices=["mse", "logistic"], help="loss (default mse)")
     p.add_argument("--steps", type=int, default=None, metavar="T",
-                   help="compute steps 0..T (default: until the exponents are stationary)")
+                   help="compute steps 0..T, T >= 1 (default: until the exponents are "
+                        "stationary)")
     p.add_argument("--json", action="store_true", help="machine-readable output (schema in docs/)")
 
 
@@ -54,6 +55,10 @@ def run(args: argparse.Namespace) -> int:
 
     param = parametrization_from_args(args)
     steps = check_steps_arg(args.steps)
+    if steps == 0:
+        raise ValueError("--steps 0 computes the initialization only: no update, so nothing "
+                         "about the limit (regime, feature learning, time scale) can be read; "
+                         "give --steps >= 1, or omit --steps to run until stationary")
     result = classify(param, args.optimizer, args.activation or "tanh", loss=args.loss or "mse",
                       steps=steps)
     if args.json:

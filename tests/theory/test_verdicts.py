@@ -325,6 +325,25 @@ def test_a_single_degenerate_layer_that_is_never_lifted_is_named_in_the_singular
     assert two.headline.endswith("; degenerate layers 2,3 are never lifted")
 
 
+def test_with_no_step_computed_the_time_scale_is_not_assessed():
+    """steps=0 computes the initialization only: f_{t+1} - f_t says nothing about a limit's time
+    scale there (the table's df_0 is -inf), and the headline claims nothing about training."""
+    c = classify(preset("mup", 3, "sgd"), "sgd", steps=0)
+    assert c.discrete_time is None and c.time_rescaling is None
+    assert c.to_json()["discrete_time"] is None
+    assert "does not move" not in c.headline and "no step computed" in c.headline
+    assert c.stable_at_init and c.first_blow_up is None  # what max_lr.init_blow_up reads
+    assert classify(preset("mup", 3, "sgd"), "sgd").discrete_time is True
+
+
+def test_init_blow_up_still_reads_a_steps_0_classification():
+    from widthlimits.theory.max_lr import init_blow_up
+
+    assert init_blow_up((0, 0), (0, H), "sgd") is None
+    v = init_blow_up((0, 0), (-1, 0), "sgd")
+    assert v is not None and (v.quantity, v.layer, v.step) == ("h", 1, 0)
+
+
 def test_violations_that_differ_only_by_layer_are_written_as_one_line_with_the_run():
     from widthlimits.theory.classify import violation_lines
 
