@@ -181,6 +181,20 @@ NAMED_POINTS = (
 PARAMETRIZED = frozenset({"sp", "up", "golikov-intermediate"})
 
 
+#: how the presets that take a parameter (``PARAMETRIZED``) are written in the list of names
+_SPELLINGS = {"sp": "sp, sp:<c>", "up": "up:<s>", "golikov-intermediate": "golikov-intermediate:<q>"}
+#: the residual models of ``widthlimits.theory.depth.presets`` (``DEPTH_PRESETS``), as spelled
+#: there; :func:`preset` does not build them, ``classify`` and ``derive`` take them by --preset
+_DEPTH_SPELLINGS = "depth-mup, completep, completep:<alpha>"
+
+
+def preset_names() -> str:
+    """Every name ``--preset`` takes, as written (``sp, sp:<c>, ntp, ...``), then the residual
+    models that ``classify`` and ``derive`` take: the one list of them for error messages."""
+    names = ", ".join(_SPELLINGS.get(key, key) for key in PRESETS)
+    return f"{names} (classify and derive also: {_DEPTH_SPELLINGS})"
+
+
 def preset(name: str, depth: int, optimizer: str | Optimizer = "sgd") -> Parametrization:
     """The named parametrization for ``depth`` hidden layers and the optimizer's family.
 
@@ -191,7 +205,7 @@ def preset(name: str, depth: int, optimizer: str | Optimizer = "sgd") -> Paramet
     opt = get_optimizer(optimizer)
     key, _, arg = name.strip().lower().partition(":")
     if key not in PRESETS:
-        raise ValueError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}")
+        raise ValueError(f"unknown preset {name!r}; choose one of {preset_names()}")
     if ":" in name and key not in PARAMETRIZED:
         raise ValueError(f"preset {key!r} takes no parameter, got {name.strip()!r}")
     if ":" in name and not arg.strip():

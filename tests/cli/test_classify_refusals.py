@@ -30,3 +30,24 @@ def test_steps_1_is_answered_and_not_compared_with_the_closed_form(capsys):
     assert "steps computed: 0..1" in out and "not compared" in out and "DISAGREES" not in out
     assert main(["classify", "--preset", "mup", "--depth", "2", "--steps", "1", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["closed_form"]["agrees_with_engine"] is None
+
+
+def test_an_unknown_preset_lists_every_name_classify_takes(capsys):
+    from widthlimits.theory.depth.presets import DEPTH_PRESETS
+    from widthlimits.theory.presets import PRESETS
+
+    err = refusal(["--preset", "nosuch", "--depth", "2"], capsys)
+    listed = err.split("choose one of ", 1)[1]
+    for name in (*PRESETS, *DEPTH_PRESETS, "sp:<c>", "up:<s>", "golikov-intermediate:<q>",
+                 "completep:<alpha>"):
+        assert name in listed, name
+    from widthlimits.theory.presets import PARAMETRIZED
+
+    assert all(f"{key}:<" in listed for key in PARAMETRIZED)  # a new parametrized preset too
+
+
+@pytest.mark.parametrize("name", ["depth-mup", "completep", "completep:1/2", "sp:1", "up:1/4",
+                                  "golikov-intermediate:3/4"])
+def test_every_listed_form_is_accepted(name, capsys):
+    assert main(["classify", "--preset", name, "--depth", "2", "--optimizer", "adam"]) == 0
+    capsys.readouterr()
