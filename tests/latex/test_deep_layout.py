@@ -28,8 +28,8 @@ def _all_layers_differ(L: int) -> Parametrization:
 
 def _env_rows(tex: str, env: str) -> list[int]:
     """Rows of each ``env``: a tabular ends every row with a line break, an alignat all but one."""
-    extra = 0 if env == "tabular" else 1
-    return [m.group(1).count(r"\\") + extra for m in
+    extra = 0 if env == "tabular" else 1  # a row continued below (\rlap) counts once
+    return [m.group(1).count(r"\\") + extra - m.group(1).count(r"\rlap") for m in
             re.finditer(r"\\begin\{" + env + r"\}(?:\{[^}]*\})?(.*?)\\end\{" + env + r"\}", tex, re.S)]
 
 

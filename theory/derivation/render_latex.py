@@ -113,10 +113,10 @@ def long_exp_tex(e: Exponent, per_line: int = 3) -> str:
     if not is_symbolic(e) or not isinstance(e, sympy.Max) or len(e.args) <= per_line:
         s = exp_tex(e)
         if len(s) > MAX_SHOWN:
-            return r"	ext{(a max-plus expression, " + str(len(s)) + r" characters; see the text output)}"
+            return r"\text{(a max-plus expression, " + str(len(s)) + r" characters; see the text output)}"
         return s
     if len(exp_tex(e)) > MAX_SHOWN:
-        return (r"\max\{	ext{" + str(len(e.args)) + r" pieces of min-of-linear forms; "
+        return (r"\max\{\text{" + str(len(e.args)) + r" pieces of min-of-linear forms; "
                 r"see the text output}\}")
     args = [exp_tex(a) for a in e.args]
     rows = [", ".join(args[i:i + per_line]) for i in range(0, len(args), per_line)]
@@ -321,10 +321,101 @@ def _decomposition(line: Line) -> str:
     return ""
 
 
-def line_tex(d: Derivation, line: Line) -> str:
+#: the text width of the document (letter paper, 2 cm margins), in points
+LINE_PT = 500.0
+#: points per unit of :func:`tex_width` (a glyph of a 10pt math font, rounded up)
+UNIT_PT = 6.3
+
+
+def tex_width(s: str) -> float:
+    """A rough upper estimate of the printed width of a math-mode string, in glyphs: commands
+    count one glyph, sub- and superscripts 0.7, fractions their wider part, binary operators and
+    relations 2 (their spacing).  Used to break long rows before TeX would overfill them."""
+    s = re.sub(r"\\(?:left|right|[bB]igl|[bB]igr|tilde|mathcal|displaystyle|scriptscriptstyle)\b",
+               "", s)
+    s = re.sub(r"\\text\{([^{}]*)\}", lambda m: m.group(1), s)
+    s = re.sub(r"\\underset\{[^{}]*\}", "", s)
+    s = re.sub(r"\\t?frac\{([^{}]*)\}\{([^{}]*)\}",
+               lambda m: max(m.group(1), m.group(2), key=len), s)
+    w = 0.0
+    for m in re.finditer(r"\\qquad|\\quad|\\[,;:! ]|\\[A-Za-z]+|[_^]\{[^{}]*\}|[_^].|[+=<>-]|[,(){}\[\]|]|\S",
+                         s):
+        t = m.group(0)
+        if t == r"\qquad":
+            w += 3.6
+        elif t == r"\quad":
+            w += 1.8
+        elif t[0] == "\\" and len(t) == 2 and not t[1].isalpha():
+            w += 0.4
+        elif t[0] in "_^":
+            body = t[2:-1] if t[1:2] == "{" else t[1:]
+            w += 0.7 * tex_width(body)
+        elif t in "+=<>-":
+            w += 2.0
+        elif t in "{}":
+            continue
+        else:
+            w += 1.0
+    return w
+
+
+def _pieces(e: Exponent, budget: float, last: str = "") -> list[str]:
+    """A symbolic exponent cut at the commas of its top-level max (and of a min too wide for
+    ``budget`` glyphs), delimiters ``\\bigl``/``\\bigr`` so pieces may sit on different rows."""
+    if is_symbolic(e) and isinstance(e, (sympy.Max, sympy.Min)) and len(e.args) > 1:
+        head = r"\max\bigl\{" if isinstance(e, sympy.Max) else r"\min\bigl("
+        tail = r"\bigr\}" if isinstance(e, sympy.Max) else r"\bigr)"
+        out: list[str] = []
+        args = list(e.args)
+        for k, a in enumerate(args):
+            end = "," if k < len(args) - 1 else tail + last
+            s = exp_tex(a)
+            out += ([s + end] if tex_width(s) <= budget else _pieces(a, budget, end))
+        out[0] = head + out[0]
+        return out
+    return [exp_tex(e) + last]
+
+
+def _fill(pieces: list[str], first: float, rest: float) -> list[str]:
+    """Pieces packed greedily into rows of at most ``first`` (then ``rest``) glyphs."""
+    rows: list[str] = []
+    cur, room = "", first
+    for p in pieces:
+        if cur and tex_width(cur + " " + p) > room:
+            rows.append(cur)
+            cur, room = "", rest
+        cur = (cur + " " + p) if cur else p
+    rows.append(cur)
+    return rows
+
+
+def line_tex(d: Derivation, line: Line, col1: float = 0.0, col12: float = 0.0) -> str:
+    """One row of the alignat, continued on more rows when it would be wider than the line:
+    ``col1`` and ``col12`` are the estimated widths of the block's first and first two
+    columns.  Continuation rows start at the second column inside a zero-width box
+    (``\\rlap``), so they widen no column."""
     lhs = qty_tex(line.quantity, line.layer, line.step)
     dec = _decomposition(line)
-    return rf"{lhs} &{dec} &\qquad& {arithmetic_tex(d, line)}"
+    line_w = LINE_PT / UNIT_PT
+    here = line_w - col12 - 3.6  # what the fourth column has left on this row
+    below = line_w - col1 - 2.4  # a continuation row (after \quad)
+    suffix = ""
+    if d.symbolic is not None and is_symbolic(line.result) and len(exp_tex(line.result)) <= MAX_SHOWN:
+        if line.combine == "nonlinearity":
+            suffix = rf"\ \ (\phi=\text{{{escape_tex(d.activation.name)}}})"
+        pieces = ["e ="] + _pieces(line.result, below, suffix)
+    else:
+        pieces = [arithmetic_tex(d, line)]
+    whole = " ".join(pieces)
+    if tex_width(whole) <= here:
+        return rf"{lhs} &{dec} &\qquad& {whole}"
+    if len(pieces) > 1 and tex_width(pieces[0] + " " + pieces[1]) <= here:
+        rows = _fill(pieces, here, below)  # the first row in place, the rest below
+        head, rest = rows[0], rows[1:]
+    else:
+        head, rest = "", _fill(pieces, below, below)
+    cont = [rf"& \rlap{{$\displaystyle\quad {r}$}} &&" for r in rest]
+    return " \\\\\n".join([rf"{lhs} &{dec} &\qquad& {head}", *cont])
 
 
 #: rows of one alignat environment: amsmath reads a whole environment into memory (twice, to
@@ -337,8 +428,13 @@ def _phase_align(d: Derivation, lines: tuple[Line, ...], heading: str) -> list[s
         return []
     out = [r"\paragraph{" + escape_tex(heading) + "}"]
     for k in range(0, len(lines), ALIGN_ROWS):
+        chunk = lines[k:k + ALIGN_ROWS]
+        lw = [tex_width(qty_tex(x.quantity, x.layer, x.step)) for x in chunk]
+        dw = [tex_width(_decomposition(x)) for x in chunk]
+        col1 = max(lw)
+        col12 = col1 + max(dw)
         out.append(r"\begin{alignat*}{2}")
-        out.append(" \\\\\n".join(line_tex(d, x) for x in lines[k:k + ALIGN_ROWS]))
+        out.append(" \\\\\n".join(line_tex(d, x, col1, col12) for x in chunk))
         out.append(r"\end{alignat*}")
     return out
 
