@@ -364,7 +364,7 @@ def run(args: argparse.Namespace) -> int:
         now = time.perf_counter()
         if total >= 50 and (now - t_write[0] >= MIN_INTERVAL or done == total):
             t_write[0] = now
-            sys.stderr.write(f"[query] writing the answer: {done} of {total} pieces simplified "
+            sys.stderr.write(f"[query] writing the answer: {done} of {total} pieces "
                              f"({now - t_write[1]:.1f} s)\n")
             sys.stderr.flush()
 
@@ -427,7 +427,8 @@ def run(args: argparse.Namespace) -> int:
                       f"; over steps 0..{out['stats']['horizon_steps']} only, still moving"
                       + ("" if r.pieces[i - 1].later is None else
                          "; " + r.pieces[i - 1].later.text()))
-            print(f"  [{i}] dim {pc['dimension']}: " + " and ".join(conds)
+            dim = "?" if pc["dimension"] is None else pc["dimension"]
+            print(f"  [{i}] dim {dim}: " + " and ".join(conds)
                   + f"   ({pc['verdict']}{moving})")
             if pc["vertices"]:
                 vs = "; ".join("(" + ", ".join(v.values()) + ")" for v in pc["vertices"])

@@ -164,7 +164,7 @@ def test_feature_learning_layers_are_written_as_runs_at_depth():
     assert layer_list((1, 2, 3, 5, 7, 8, 9, 10)) == "1-3,5,7-10"
     assert layer_list(()) == ""
     c = classify(preset("mup", 30, "sgd"), "sgd")
-    assert verdict_label(c) == "feature_learning (FL layers 1-30), discrete-time"
+    assert verdict_label(c) == "feature_learning (FL layers 1-30; MU layers 1-31), discrete-time"
     g = classify(preset("golikov-mf", 100, "sgd"), "sgd")  # the notes and headline too
     assert "degenerate at init: h^l_0 -> 0 for layers 2-100" in g.notes
     assert "degenerate layers 2-100 are never lifted" in g.headline

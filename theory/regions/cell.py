@@ -93,14 +93,26 @@ def verdict_key(c: Classification) -> tuple:
 
 
 def verdict_label(c: Classification) -> str:
-    """Short text: regime, feature-learning layers and discrete/continuous time, e.g.
-    ``"feature_learning (FL layers 1,2), discrete-time"`` (``"FL layers 1-30"`` at depth 30:
-    :func:`~widthlimits.theory.parametrization.layer_list`)."""
+    """Short text of every field of :func:`verdict_key`, so that two pieces with one label have
+    one verdict: regime, feature-learning and maximal-update layers, discrete/continuous time,
+    an unstable initialization and a degenerate one, e.g. ``"feature_learning (FL layers 1,2;
+    MU layers 1-3), discrete-time"`` (``"FL layers 1-30"`` at depth 30:
+    :func:`~widthlimits.theory.parametrization.layer_list`).  Golikov's criterion
+    (``is_mf_limit``) is a function of these."""
     s = str(c.regime)
-    if c.regime == "feature_learning":
-        s += " (FL layers " + layer_list(c.feature_learning_layers) + ")"
+    layers = []
+    if c.feature_learning_layers:  # also in a trivial limit whose output does not see them
+        layers.append("FL layers " + layer_list(c.feature_learning_layers))
+    if c.stable and c.maximal_update_layers:
+        layers.append("MU layers " + layer_list(c.maximal_update_layers))
+    if layers:
+        s += " (" + "; ".join(layers) + ")"
+    if not c.stable and not c.stable_at_init:
+        s += " at init"
     if c.stable and c.nontrivial:
         s += ", discrete-time" if c.discrete_time else ", continuous-time"
+    if c.degenerate_at_init:
+        s += ", degenerate at init"
     return s
 
 

@@ -112,7 +112,9 @@ class RegionPiece:
             "inequalities": [t for t, c in zip(txt, self.constraints, strict=True) if c[1] != "=="],
             "vertices": None if self.vertices is None else [pt(v) for v in self.vertices],
             "rays": [],
-            "dimension": self.dimension,
+            # a piece as the cover found it (time limit) may hide equalities: its dimension is
+            # one LP per inequality, which the limit does not leave time for (null)
+            "dimension": self.dimension if self.simplified else None,
             "point": pt(self.point),
             "verdict": verdict_label(self.verdict),
             "all_steps": self.all_steps,
