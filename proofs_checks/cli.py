@@ -33,6 +33,8 @@ from widthlimits.proofs_checks.commands._params import EXIT_BAD_INPUT, EXIT_TIME
 EXIT_INTERRUPTED = 130
 #: a worker process of --workers died (killed by the operating system, usually for memory)
 EXIT_WORKER_KILLED = 1
+#: the process ran out of memory (a MemoryError): one line, as for a killed worker
+EXIT_OUT_OF_MEMORY = 1
 
 #: subcommand modules, in the order ``widthlimits --help`` lists them
 COMMAND_MODULES: tuple[str, ...] = (
@@ -173,6 +175,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:  # Ctrl-C: finished sweep runs are already stored
         sys.stderr.write(f"widthlimits {args.command}: interrupted\n")
         return EXIT_INTERRUPTED
+    except MemoryError:  # a memory limit (ulimit -v, RLIMIT_AS) reached in this process
+        sys.stderr.write(f"widthlimits {args.command}: error: out of memory (the process's "
+                         "memory limit was reached); try a smaller depth, fewer free "
+                         "coordinates, a --time-limit, or more memory\n")
+        return EXIT_OUT_OF_MEMORY
     except BrokenExecutor as exc:  # a worker process died (the OS's out-of-memory killer, ...)
         sys.stderr.write(f"widthlimits {args.command}: error: a worker process was killed "
                          f"({type(exc).__name__}), most likely out of memory; run with fewer "
