@@ -17,6 +17,7 @@ import math
 import numbers
 import os
 import pathlib
+import tempfile
 from collections.abc import Iterable, Sequence
 from fractions import Fraction
 from typing import Any
@@ -227,6 +228,28 @@ def check_dtype(value: Any) -> Any:
 
 
 # ---------------------------------------------------------------------------- paths
+def _can_create_in(folder: pathlib.Path) -> bool:
+    """Whether a file can be created in ``folder``, by creating (and removing) one: the
+    permission bits say yes to root in places no file can be made (``/proc``, a read-only
+    mount), so they are not enough."""
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return False
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            return True
+    except OSError:
+        return False
+
+
+def _can_append(path: pathlib.Path) -> bool:
+    """Whether an existing file can be opened for writing (without changing it)."""
+    try:
+        with open(path, "ab"):
+            return True
+    except OSError:
+        return False
+
+
 def check_output_dir(path: Any, name: str = "output", *, files: tuple[str, ...] = ()) -> pathlib.Path:
     """A folder to write into: an existing folder, or a new one whose parent folder exists.
 
@@ -241,20 +264,20 @@ def check_output_dir(path: Any, name: str = "output", *, files: tuple[str, ...] 
     if p.exists():
         if not p.is_dir():
             raise InvalidInput(f"`{name}` {str(p)!r} is an existing file, not a folder")
-        if not os.access(p, os.W_OK | os.X_OK):
+        if not _can_create_in(p):
             raise InvalidInput(f"`{name}` folder {str(p)!r} is not writable")
         for f in files:
             q = p / f
             if q.is_dir():
                 raise InvalidInput(f"`{name}`: {str(q)!r}, written into it, is a folder")
-            if q.exists() and not os.access(q, os.W_OK):
+            if q.exists() and not _can_append(q):
                 raise InvalidInput(f"`{name}`: {str(q)!r}, written into it, is not writable")
         return p
     parent = p.absolute().parent
     if not parent.is_dir():
         raise InvalidInput(f"`{name}`: {str(parent)!r} is a file, not a folder" if parent.exists()
                            else f"`{name}`: the folder {str(parent)!r} does not exist (create it first)")
-    if not os.access(parent, os.W_OK | os.X_OK):
+    if not _can_create_in(parent):
         raise InvalidInput(f"`{name}`: cannot create {str(p)!r}: {str(parent)!r} is not writable")
     return p
 
@@ -281,9 +304,9 @@ def check_output_file(path: Any, name: str = "output", *, suffixes: tuple[str, .
     if not parent.is_dir():
         raise InvalidInput(f"`{name}`: {str(parent)!r} is a file, not a folder" if parent.exists()
                            else f"`{name}`: the folder {str(parent)!r} does not exist (create it first)")
-    if p.exists() and not os.access(p, os.W_OK):
+    if p.exists() and not _can_append(p):
         raise InvalidInput(f"`{name}` {str(p)!r} is not writable")
-    if not p.exists() and not os.access(parent, os.W_OK | os.X_OK):
+    if not p.exists() and not _can_create_in(parent):
         raise InvalidInput(f"`{name}`: cannot create {str(p)!r}: {str(parent)!r} is not writable")
     return p
 
