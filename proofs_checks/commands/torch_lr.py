@@ -128,5 +128,7 @@ def run(args: argparse.Namespace) -> int:
           f"(n/n0 = {args.width / args.base_width:g}), base lr {args.base_lr:g}")
     print(table(head, body))
     print("multiplier: forward multiplier of the layer's output (W = m w); init std of w; "
-          "biases: zero init, scaled like the input layer (widthlimits.torch)")
+          "biases (widthlimits.torch): zero init; an input or hidden layer's bias is scaled like "
+          "the input layer's weights, the readout's so that its effect after the multiplier is "
+          "width-independent (docs/torch.md)")
     return 0

@@ -197,6 +197,7 @@ add("derive",
     )
 
 add("query",
+    ["query", "--depth", "2", "--max-free", "-1"],
     ["query", "--depth", "0"],
     ["query", "--depth", "99999999999999999999"],
     ["query", "--depth", "2", "--want", "nosuch"],

@@ -136,6 +136,9 @@ def region_frame(depth: int, optimizer: str | Optimizer, *, coords: str = "abc",
     :class:`CellFrame`: ``fix`` holds lists of L+1 exponents per letter) or ``"golikov"`` (a
     :class:`~widthlimits.theory.regions.golikov_frame.GolikovFrame`: ``fix`` holds single values
     of q_sigma, q_w, q_v, q_a; SP form, hidden layers shared).  ``max_free`` None: no bound."""
+    if max_free is not None and (isinstance(max_free, bool) or not isinstance(max_free, int)
+                                 or max_free < 0):
+        raise ValueError(f"`max_free` must be an int >= 0 (or None: no bound), got {max_free!r}")
     if coords == "abc":
         fr: Any = CellFrame(make_frame(depth, optimizer, gauge=gauge, fix=fix), shared_hidden)
         hint = "fix more exponents (e.g. --fix b=... or --fix a=...), share the hidden layers"
