@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 
 from widthlimits.proofs_checks.commands._params import (
@@ -32,6 +33,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="learning-rate constant before the width factors: one value, or one per "
                         "weight layer (L+1); default: the optimizer's DEFAULT_ETA "
                         "(widthlimits.numerics.coordcheck: the first step keeps tanh near-linear)")
+    p.add_argument("--eps", type=float, default=None, metavar="X",
+                   help="epsilon of adam/rmsprop (> 0); default 1 with --d (TP IVb's Theta(1) "
+                        "constant), 1e-30 without (epsilon negligible)")
     p.add_argument("--quantities", default=None,
                    help="comma list of quantity names (default: all the engine derives)")
     p.add_argument("--scheduler", default=None, metavar="ADDR",
@@ -95,6 +99,11 @@ def run(args: argparse.Namespace) -> int:
     check_float_range(param, widths, "the coord check")
     quantities = check_quantities(args.quantities)
     eta = check_eta(args.eta, param.depth)
+    options = {}
+    if args.eps is not None:
+        if not (math.isfinite(args.eps) and args.eps > 0):
+            raise ValueError(f"`--eps` must be a finite number > 0, got {args.eps!r}")
+        options["eps"] = args.eps
     if args.scheduler is not None:
         check_scheduler(args.scheduler)
     if args.fresh and args.output is None:
@@ -116,8 +125,7 @@ def run(args: argparse.Namespace) -> int:
         rep = coordcheck_against_engine(
             param, args.optimizer, args.activation, widths=widths, seeds=seeds, steps=steps,
             loss=args.loss, quantities=quantities, outdir=args.output, scheduler=args.scheduler,
-            eta=eta,
-            progress=None if not args.json else False, deadline=deadline)
+            eta=eta, progress=None if not args.json else False, deadline=deadline, **options)
     except SweepIncomplete as exc:
         msg = f"time limit: {exc}; rerun with the same -o to resume" if args.output else \
             f"time limit: {exc}; give -o DIR to keep the finished runs and resume"
