@@ -36,7 +36,6 @@ def run(args: argparse.Namespace) -> int:
     from widthlimits.numerics.validation import check_output_dir
     from widthlimits.proofs_checks.catalogue.registry import catalogue
     from widthlimits.proofs_checks.catalogue.runner import run_check, verdict_counts, write_index_from_json
-    from widthlimits.proofs_checks.format import table
 
     cat = catalogue()
     if args.list and (args.ids or args.all):
@@ -47,8 +46,17 @@ def run(args: argparse.Namespace) -> int:
         if args.json:
             print(json.dumps([{"id": r[0], "paper": r[1], "source": r[2], "title": r[3]}
                               for r in rows], indent=2))
-        else:
-            print(table(["id", "paper", "source", "title"], rows))
+        else:  # each check's id, then its title and citation wrapped at 100 columns (one
+            # table row of 350 characters before)
+            import textwrap
+
+            width = max(len(r[0]) for r in rows)
+            pad = " " * (width + 2)
+            for r in rows:
+                print(textwrap.fill(r[3], 100, initial_indent=f"{r[0]:<{width}}  ",
+                                    subsequent_indent=pad))
+                print(textwrap.fill(f"{r[1]}, {r[2]}", 100, initial_indent=pad,
+                                    subsequent_indent=pad))
         return 0
     if not args.ids and not args.all:
         raise ValueError("name check ids, or use --all or --list")

@@ -107,7 +107,7 @@ def rows(args: argparse.Namespace) -> list[dict]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from widthlimits.proofs_checks.format import table
+    from widthlimits.proofs_checks.format import layer_runs, table
 
     rs = rows(args)
     if args.json:
@@ -118,7 +118,7 @@ def run(args: argparse.Namespace) -> int:
         (["weight decay"] if args.weight_decay else [])
     body = []
     for r in rs:
-        row = [r["layer"], r["role"], str(r["a"]), str(r["b"]), str(r["c"])]
+        row = [r["role"], str(r["a"]), str(r["b"]), str(r["c"])]
         row += [str(r["d"])] if r["d"] is not None else []
         row += [f"{r['multiplier']:.6g}", f"{r['init_std']:.6g}", f"{r['lr']:.6g}"]
         row += [f"{r['eps']:.6g}"] if r["eps"] is not None else []
@@ -126,7 +126,9 @@ def run(args: argparse.Namespace) -> int:
         body.append(row)
     print(f"{args.optimizer} at width {args.width} from base width {args.base_width} "
           f"(n/n0 = {args.width / args.base_width:g}), base lr {args.base_lr:g}")
-    print(table(head, body))
+    # consecutive layers with equal rows (a deep net's hidden layers) share one row: "2-100"
+    print(table(head, [[label, *row] for label, row in
+                       layer_runs([r["layer"] for r in rs], body)]))
     print("multiplier: forward multiplier of the layer's output (W = m w); init std of w; "
           "biases (widthlimits.torch): zero init; an input or hidden layer's bias is scaled like "
           "the input layer's weights, the readout's so that its effect after the multiplier is "

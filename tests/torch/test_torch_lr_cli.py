@@ -24,7 +24,9 @@ def test_issue_command_prints_the_table(capsys):
     assert lines[1].split() == ["layer", "role", "a", "b", "c", "multiplier", "init", "std", "lr", "eps"]
     # muP, Adam, TP4 form: c = (1/2, 1, 1, 1/2): lr = 3e-3 * 16^-c
     assert lines[3].split()[:2] == ["1", "input"] and "0.00075" in lines[3]
-    assert "0.0001875" in lines[4] and "0.0001875" in lines[5] and "0.00075" in lines[6]
+    # the two hidden layers' equal rows share one row (deep nets: "2-100")
+    assert lines[4].split()[:2] == ["2-3", "hidden"] and "0.0001875" in lines[4]
+    assert lines[5].split()[:2] == ["4", "readout"] and "0.00075" in lines[5]
 
 
 def test_json_rows_follow_the_base_width_rule(capsys):
