@@ -384,6 +384,11 @@ def tp_max_lr(a: tuple, b: tuple, optimizer: str | Optimizer, *, activation: str
 STATUSES = ("value", "unbounded", "none", "not computed")
 
 
+#: how an entry without a value reads in a sentence
+_STATUS_WORDS = {"unbounded": "every c is stable", "none": "no stable c",
+                 "not computed": "not computed"}
+
+
 def _status(v: Fraction | None, note: str) -> str:
     if v is not None:
         return "value"
@@ -506,10 +511,12 @@ def max_lr(
     dis: list[str] = []
     if ev_full is not None:
         # consecutive layers with the same pair of answers: one line
-        for l, k in equal_runs(list(zip(tp, ev_full, strict=True))):
+        for l, k in equal_runs(list(zip(tp, ev_full, status, strict=True))):
             if tp[l] != ev_full[l]:
                 where = f"layer {l + 1}" if k == l else f"layers {l + 1}-{k + 1}"
-                dis.append(f"{where}: TP rule (engine) c = {fmt(tp[l])}, Everett full alignment "
+                mine = (f"c = {fmt(tp[l])}" if tp[l] is not None else
+                        f"{_STATUS_WORDS[status[l]]}")
+                dis.append(f"{where}: TP rule (engine) {mine}, Everett full alignment "
                            f"c = {fmt(ev_full[l])}")
         if dis and blow_up is not None:
             dis.append("reason: the initialization is unstable at step 0 whatever c is (see the "

@@ -167,7 +167,9 @@ def test_a_readout_with_every_rate_stable_stops_the_rule_and_says_so(capsys):
     out = capsys.readouterr().out
     assert "any (unbounded)" in out and "no complete answer to check" in out and "None" not in out
     # no stable rate at all (an unstable initialization) reads "none"
-    assert max_lr((0, 0), (-1, 0), "sgd").tp_status == ("none", "none")
+    r = max_lr((0, 0), (-1, 0), "sgd")
+    assert r.tp_status == ("none", "none")
+    assert r.disagreements[0] == "layer 1: TP rule (engine) no stable c, Everett full alignment c = 1/2"
     assert max_lr((0, 0), (0, H), "sgd").tp_status == ("value", "value")
 
 
