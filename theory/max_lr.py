@@ -259,12 +259,20 @@ def _least_c_line(a: tuple, b: tuple, c: list[Exponent], layer: int, optimizer: 
                  layer)
 
 
+def _unbounded_note(layer: int) -> str:
+    """The note of a layer with no least c because every c is stable (both methods)."""
+    return f"c_{layer} unbounded below: every learning rate is stable"
+
+
+def _empty_note(layer: int) -> str:
+    """The note of a layer with no least c because no c is stable (both methods)."""
+    return f"no stable c_{layer} (unstable for every learning rate)"
+
+
 def _note(r: LeastStable, layer: int) -> tuple[Fraction | None, bool, str]:
     note = ""
     if r.value is None:
-        note = (f"c_{layer} unbounded below: every learning rate is stable"
-                if r.note.startswith("unbounded") else
-                f"no stable c_{layer} (unstable for every learning rate)")
+        note = _unbounded_note(layer) if r.note.startswith("unbounded") else _empty_note(layer)
     return r.value, r.attained, note
 
 
@@ -298,7 +306,7 @@ def _least_c_cover(a: tuple, b: tuple, c: list[Exponent], layer: int, optimizer:
         first = end_cell(lo)
         below, _ = _extent(first.constraints)
         if below is None and first.verdict.stable:
-            return None, False, f"c_{layer} unbounded below: every learning rate is stable"
+            return None, False, _unbounded_note(layer)
         if below is not None:  # the verdict below the cell is not known yet
             lo = below - LEAST_C_BOX
             continue
@@ -306,7 +314,7 @@ def _least_c_cover(a: tuple, b: tuple, c: list[Exponent], layer: int, optimizer:
         if not stable:
             _, above = _extent(end_cell(hi).constraints)
             if above is None:
-                return None, False, f"no stable c_{layer} (unstable for every learning rate)"
+                return None, False, _empty_note(layer)
             hi = above + LEAST_C_BOX
             continue
         best = min(_extent(pc.constraints)[0] for pc in stable)  # type: ignore[type-var]
@@ -389,10 +397,11 @@ _STATUS_WORDS = {"unbounded": "every c is stable", "none": "no stable c",
                  "not computed": "not computed"}
 
 
-def _status(v: Fraction | None, note: str) -> str:
+def _status(v: Fraction | None, note: str, layer: int) -> str:
+    """The status of layer ``layer``'s least c ``v`` with its note (:func:`_unbounded_note`)."""
     if v is not None:
         return "value"
-    return "unbounded" if "unbounded below" in note else "none"
+    return "unbounded" if note == _unbounded_note(layer) else "none"
 
 
 def _tp_max_lr(a: tuple, b: tuple, opt: Optimizer, activation: str, loss: str, method: str,
@@ -419,13 +428,14 @@ def _tp_max_lr(a: tuple, b: tuple, opt: Optimizer, activation: str, loss: str, m
         notes.append(f"readout: c_{L + 1} > {v} (the bound itself is unstable)")
     out[L] = v
     if v is None:
-        what = ("every readout rate is stable" if "unbounded" in note else
+        readout = _status(v, note, L + 1)
+        what = ("every readout rate is stable" if readout == "unbounded" else
                 "no readout rate is stable")
         where = "layer 1" if L == 1 else f"layers 1-{L}"
         notes.append(f"{where}: not computed: the readout-first rule fixes c_{L + 1} at its least "
                      f"stable value first, and there is none ({what} while the hidden layers are "
                      "frozen); fix the readout's c and ask classify or query")
-        return tuple(out), notes, ("not computed",) * L + (_status(v, note),)
+        return tuple(out), notes, ("not computed",) * L + (readout,)
     c[L] = v
     if method == "line":  # the hidden layers' questions are independent: walked together
         probs = [Parametrization(a, b, tuple(X if k == l else c[k - 1] for k in range(1, L + 2)),
@@ -440,7 +450,8 @@ def _tp_max_lr(a: tuple, b: tuple, opt: Optimizer, activation: str, loss: str, m
         if v is not None and not att:
             notes.append(f"layer {l}: c_{l} > {v} (the bound itself is unstable)")
         out[l - 1] = v
-    status = tuple(_status(v, note) for v, _, note in hidden) + ("value",)
+    status = tuple(_status(v, note, l) for l, (v, _, note) in enumerate(hidden, start=1)) + \
+        ("value",)
     return tuple(out), notes, status
 
 

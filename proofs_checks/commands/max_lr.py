@@ -70,9 +70,6 @@ def run(args: argparse.Namespace) -> int:
             raise ValueError("give --preset NAME, or both --a and --b")
         a, b, name = parse_layer_list(args.a, L, "a"), parse_layer_list(args.b, L, "b"), None
     check_d_for_optimizer(args.d, args.optimizer)
-    if args.d is not None and args.alignment is not None:
-        raise ValueError("Everett et al.'s alignment rules assume epsilon negligible: give --d "
-                         "or --alignment, not both")
     d = None if args.d is None else parse_layer_list(args.d, L, "d")
     given = [x is not None for x in (args.base_width, args.base_lr, args.width)]
     if any(given) and not all(given):

@@ -315,7 +315,7 @@ class CellEngine:
         """Certificates (constraint masks) of wanted conditions that fail at z0 on a stable
         cell: "f_t - f_0 != Theta(1) at every step", "x^l_t - x^l_0 != Theta(1) at every step",
         "f_{t+1} - f_t != Theta(1)" -- each the signs of those exponents and their provenance."""
-        L, T = self.frame.depth, self.T
+        L, T = self.frame.depth, v.engine.last_distinct_step  # later steps repeat it
 
         def never_zero(keys: list[tuple]) -> int | None:
             m = 0
